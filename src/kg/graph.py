@@ -1,0 +1,141 @@
+"""The one place that loads RDF files into a store.
+
+Every file goes into named graphs, never into the store's default graph: a Turtle (or
+N-Triples, RDF/XML, JSON-LD) file becomes one graph named after the file; a TriG or N-Quads
+file keeps the graphs it names, and its default-graph triples go to the file's graph. Queries
+read the union of all graphs as their default graph, so a user never needs ``GRAPH`` unless
+they ask where a triple comes from. The map from graph to file is kept so that reports can
+name the file a finding comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode, RdfFormat, Store
+
+from kg import resources
+from kg.errors import InputError, RdfSyntaxError
+from kg.namespaces import GRAPH
+
+FORMATS: dict[str, RdfFormat] = {
+    ".ttl": RdfFormat.TURTLE,
+    ".trig": RdfFormat.TRIG,
+    ".nt": RdfFormat.N_TRIPLES,
+    ".nq": RdfFormat.N_QUADS,
+    ".rdf": RdfFormat.RDF_XML,
+    ".owl": RdfFormat.RDF_XML,
+    ".jsonld": RdfFormat.JSON_LD,
+}
+
+ONTOLOGY_GRAPH = NamedNode(GRAPH + "ontology")
+
+
+@dataclass
+class Dataset:
+    """A store and the record of which file each of its graphs came from."""
+
+    store: Store
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def file_of(self, graph: str) -> Path | None:
+        """The file a graph was loaded from, or None for graphs kg computed itself."""
+        return self.files.get(graph)
+
+
+def discover(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand folders into the RDF files they hold (recursively, sorted, so loads are
+    reproducible). A file named explicitly must have a known extension."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS)
+            )
+        elif path.is_file():
+            if path.suffix.lower() not in FORMATS:
+                known = ", ".join(sorted(FORMATS))
+                raise InputError(f"{path}: unknown RDF file extension (known: {known})")
+            found.append(path)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    return found
+
+
+def graph_name(path: Path) -> NamedNode:
+    """The graph a file's triples go to: a stable IRI for the project's own files (so that
+    the graph names do not depend on where the checkout lives), a file: IRI otherwise."""
+    resolved = path.resolve()
+    for folder, prefix in (
+        (resources.data_dir(), ""),
+        (resources.ontology_dir(), "ontology/"),
+    ):
+        try:
+            rel = resolved.relative_to(folder.resolve())
+        except ValueError:
+            continue
+        stem = rel.with_suffix("").as_posix()
+        if prefix and stem == "kg":
+            return ONTOLOGY_GRAPH
+        return NamedNode(GRAPH + prefix + stem)
+    return NamedNode(resolved.as_uri())
+
+
+def _syntax_error(path: Path, error: SyntaxError) -> RdfSyntaxError:
+    line = column = None
+    message = str(error.args[0]) if error.args else str(error)
+    if len(error.args) > 1 and isinstance(error.args[1], tuple) and len(error.args[1]) >= 3:
+        line, column = error.args[1][1], error.args[1][2]
+    return RdfSyntaxError(path, message, line, column)
+
+
+def load_file(dataset: Dataset, path: Path) -> None:
+    """Load one file into the dataset's store, recording the graphs it brought."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"{path}: unknown RDF file extension")
+    target = graph_name(path)
+    before = set(dataset.store.named_graphs()) if fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS) else None
+    try:
+        dataset.store.load(
+            path=str(path), format=fmt, base_iri=path.resolve().as_uri(), to_graph=target
+        )
+    except SyntaxError as error:
+        raise _syntax_error(path, error) from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    except ValueError as error:
+        raise InputError(f"{path}: {error}") from None
+    dataset.files[target.value] = path
+    if before is not None:
+        for graph in set(dataset.store.named_graphs()) - before:
+            dataset.files.setdefault(graph.value, path)
+
+
+def load(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    ontology: bool = True,
+    store: Store | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> Dataset:
+    """Load the ontology (unless told not to) and the given files or folders — the
+    repository's ``data/`` when none are given — into one store.
+
+    Raises:
+        RdfSyntaxError: a file does not parse (the message names file, line and column).
+        InputError: a path is missing or has an unknown extension.
+    """
+    files = discover(paths if paths else [resources.data_dir()])
+    if ontology:
+        own = [p.resolve() for p in resources.ontology_files()]
+        files = resources.ontology_files() + [p for p in files if p.resolve() not in own]
+    dataset = Dataset(store if store is not None else Store())
+    for path in files:
+        load_file(dataset, path)
+        if progress is not None:
+            progress(path)
+    return dataset
