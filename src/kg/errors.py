@@ -71,3 +71,8 @@ class EndpointError(KgError):
 
 class OutputError(KgError):
     """Output could not be written; the previous file, if any, is left unchanged."""
+
+
+class ShapesError(KgError):
+    """The SHACL shapes graph is malformed or uses a feature the validation engine does not
+    support. Names the shape and the feature, so that nothing is silently left unchecked."""
