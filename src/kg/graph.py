@@ -98,7 +98,9 @@ def load_file(dataset: Dataset, path: Path) -> None:
     if fmt is None:
         raise InputError(f"{path}: unknown RDF file extension")
     target = graph_name(path)
-    before = set(dataset.store.named_graphs()) if fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS) else None
+    before = (
+        set(dataset.store.named_graphs()) if fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS) else None
+    )
     try:
         dataset.store.load(
             path=str(path), format=fmt, base_iri=path.resolve().as_uri(), to_graph=target
@@ -109,8 +111,9 @@ def load_file(dataset: Dataset, path: Path) -> None:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     except ValueError as error:
         raise InputError(f"{path}: {error}") from None
-    dataset.files[target.value] = path
-    if before is not None:
+    if before is None:
+        dataset.files[target.value] = path
+    else:  # a dataset file: record the graphs it brought (its own graph only if it has triples)
         for graph in set(dataset.store.named_graphs()) - before:
             dataset.files.setdefault(graph.value, path)
 

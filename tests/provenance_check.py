@@ -1,0 +1,223 @@
+"""Does a passage name the fact it is cited for?
+
+The provenance tests and the repository invariants share this: for an asserted triple in a
+passage graph, the passage's text must name the object (its label, one of its alternative or
+hidden labels, or its value written as the document would write it) and, when the subject is
+an entity named in the document, the subject too. An unlabelled n-ary node (a participation,
+a border, a ranking) is named by the triples that describe it in the same passage, which are
+checked in turn. A type is named when the passage names the class (label or alternative
+label) or when the class follows from the domain or range of a property the data uses for
+the entity (RDFS entailment: ``x kg:extendsTo y`` makes ``y`` a ``kg:Place``).
+
+Matching is on words, after folding case, quotes, dashes, non-breaking spaces and plurals: a
+name matches when its words occur in order in the passage, or, for names of two or more
+words, when every content word occurs in the passage ("Pacific Ocean" in "the Atlantic,
+Pacific and Indian Oceans").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, Store
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+LABELS = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel")
+# Descriptions in our own words: justified, like a label we give, by the passage naming the entity.
+DESCRIPTIONS = (
+    RDFS + "comment",
+    SKOS + "definition",
+    SKOS + "note",
+    "http://purl.org/dc/terms/description",
+)
+STOPWORDS = {"the", "of", "a", "an", "and", "in", "for", "to", "on", "at", "by", "with", "its"}
+MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]  # fmt: skip
+NUMBER_WORDS = {
+    1: ["one", "first", "sole", "only", "largest", "highest"],
+    2: ["two", "second"],
+    3: ["three", "third"],
+    4: ["four", "fourth"],
+    5: ["five", "fifth"],
+}
+
+
+def singular(token: str) -> str:
+    if token.endswith("'s"):
+        token = token[:-2]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if token.endswith("sses"):
+        return token[:-2]
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"[\u2010-\u2015]", "-", text)
+    tokens = re.findall(r"\w+(?:[.'’]\w+)*|[%+/]", text)
+    return [singular(t) for t in tokens]
+
+
+def names_in(
+    name: str, passage_words: list[str], passage_set: set[str], *, loose: bool = True
+) -> bool:
+    target = words(name)
+    if not target:
+        return False
+    n = len(target)
+    for i in range(len(passage_words) - n + 1):
+        if passage_words[i : i + n] == target:
+            return True
+    if not loose:
+        return False
+    content = [t for t in target if t not in STOPWORDS]
+    return len(target) >= 2 and bool(content) and all(t in passage_set for t in content)
+
+
+def literal_forms(lit: Literal) -> list[str]:
+    """How the document may write a literal: the lexical form, and for numbers and dates the
+    usual spellings ('10.5 million', 'third', 'May 2022')."""
+    value, dt = lit.value, lit.datatype.value
+    forms = [value]
+    if dt == XSD + "gYearMonth":
+        year, month = value.split("-")[:2]
+        forms.append(f"{MONTHS[int(month) - 1]} {year}")
+    if dt == XSD + "date":
+        year, month, day = value.split("-")[:3]
+        forms.append(f"{int(day)} {MONTHS[int(month) - 1]} {year}")
+        forms.append(f"{MONTHS[int(month) - 1]} {year}")
+    if dt in (
+        XSD + "decimal",
+        XSD + "integer",
+        XSD + "positiveInteger",
+        XSD + "nonNegativeInteger",
+    ):
+        number = Decimal(value)
+        forms.append(format(number.normalize(), "f"))
+        for size, word in ((Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
+            if number >= size:
+                forms.append(f"{format((number / size).normalize(), 'f')} {word}")
+        if number == number.to_integral_value():
+            forms.extend(NUMBER_WORDS.get(int(number), []))
+    return forms
+
+
+@dataclass
+class Finding:
+    graph: str
+    triple: tuple[str, str, str]
+    problem: str
+
+
+@dataclass
+class ProvenanceIndex:
+    """Everything the check needs from the store, read once."""
+
+    labels: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    hidden: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    superclasses: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    domains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    ranges: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    entailed_types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def build(cls, store: Store) -> ProvenanceIndex:
+        index = cls()
+        for quad in store.quads_for_pattern(None, None, None, None):
+            s, p, o = quad.subject, quad.predicate.value, quad.object
+            if p in LABELS and isinstance(o, Literal):
+                index.labels[s.value].append(o.value)
+                if p == SKOS + "hiddenLabel":
+                    index.hidden[s.value].append(o.value)
+            elif p == RDFS + "subClassOf" and isinstance(o, NamedNode):
+                index.superclasses[s.value].add(o.value)
+            elif p == RDFS + "domain" and isinstance(o, NamedNode):
+                index.domains[s.value].add(o.value)
+            elif p == RDFS + "range" and isinstance(o, NamedNode):
+                index.ranges[s.value].add(o.value)
+        for quad in store.quads_for_pattern(None, None, None, None):
+            p = quad.predicate.value
+            for cls_ in index.domains.get(p, ()):
+                index.entailed_types[quad.subject.value] |= index.ancestors(cls_)
+            if not isinstance(quad.object, Literal):
+                for cls_ in index.ranges.get(p, ()):
+                    index.entailed_types[quad.object.value] |= index.ancestors(cls_)
+        return index
+
+    def ancestors(self, cls_: str) -> set[str]:
+        seen = {cls_}
+        todo = [cls_]
+        while todo:
+            for sup in self.superclasses.get(todo.pop(), ()):
+                if sup not in seen:
+                    seen.add(sup)
+                    todo.append(sup)
+        return seen
+
+
+def check_passage(
+    store: Store, index: ProvenanceIndex, graph: NamedNode, text: str, document: str
+) -> list[Finding]:
+    """Check every triple of one passage graph against the passage text."""
+    passage_words = words(text)
+    passage_set = set(passage_words)
+    document_words = words(document)
+    document_set = set(document_words)
+    quads = list(store.quads_for_pattern(None, None, None, graph))
+    described = {q.subject.value for q in quads}
+    findings = []
+
+    def named(names: list[str]) -> bool:
+        return any(names_in(n, passage_words, passage_set) for n in names)
+
+    for quad in quads:
+        s, p, o = quad.subject, quad.predicate.value, quad.object
+        if s.value == graph.value:
+            continue  # the passage describing itself: provenance, not a fact
+        triple = (s.value, p, str(o))
+        subject_names = index.labels.get(s.value, [])
+        in_document = [
+            n for n in subject_names if names_in(n, document_words, document_set, loose=False)
+        ]
+        if in_document and not named(subject_names):
+            findings.append(Finding(graph.value, triple, "passage does not name the subject"))
+        if (p in LABELS[:3] or p in DESCRIPTIONS) and isinstance(o, Literal):
+            # A name we give an entity (own words for a described node) is justified when the
+            # passage names the entity by any of its names, the document's key phrase included.
+            own = [] if p in DESCRIPTIONS else [o.value]
+            if not named([*own, *index.labels.get(s.value, [])]):
+                findings.append(Finding(graph.value, triple, "passage does not name the entity"))
+        elif isinstance(o, Literal):
+            if not named(literal_forms(o)):
+                findings.append(Finding(graph.value, triple, "passage does not state the value"))
+        elif p == RDF_TYPE:
+            cls_ = o.value
+            if not named(index.labels.get(cls_, [])) and cls_ not in index.entailed_types.get(
+                s.value, set()
+            ):
+                findings.append(Finding(graph.value, triple, "passage does not name the class"))
+        else:
+            object_names = index.labels.get(o.value, [])
+            if object_names:
+                if not named(object_names):
+                    findings.append(
+                        Finding(graph.value, triple, "passage does not name the object")
+                    )
+            elif o.value not in described:
+                findings.append(
+                    Finding(graph.value, triple, "unlabelled object not described in the passage")
+                )
+    return findings
