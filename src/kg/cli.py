@@ -8,6 +8,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -56,3 +57,49 @@ def main() -> None:
     Validate, query, export, link and serve the graph. Exit status: 0 success, 1 the data
     does not conform (validate), 2 any error.
     """
+
+
+def _terminal_progress() -> Callable[[str], None] | None:
+    """Progress messages on stderr when it is a terminal; nothing in pipes and CI."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        click.echo(f"\r\033[K{message}", err=True, nl=False)
+
+    return show
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs, turtle for a SHACL sh:ValidationReport.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["native", "pyshacl"]),
+    default="native",
+    show_default=True,
+    help="native: SHACL evaluated as SPARQL on Oxigraph (fast); pyshacl: the reference.",
+)
+def validate(paths: tuple[Path, ...], fmt: str, engine: str) -> None:
+    """Validate data against the SHACL shapes and the data-quality checks.
+
+    Loads the ontology, the shapes (ontology/shapes.ttl), the checks
+    (queries/checks/*-violation.rq) and the data: the given files and folders, the
+    repository's data/ when none are given. Exit status: 0 the data conforms (warnings
+    allowed), 1 it does not, 2 any error (a file that does not parse: file, line and column).
+    """
+    from kg import validate as validation
+
+    progress = _terminal_progress()
+    report = validation.validate(list(paths) or None, engine=engine, progress=progress)
+    if progress is not None:
+        progress("")
+    click.echo(validation.render(report, fmt), nl=False)
+    sys.exit(report.exit_code)

@@ -46,6 +46,7 @@ query sees it unbound. The SELECT must project ``$this``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -1087,13 +1088,20 @@ def validate_with_pyshacl(store: Store, shapes_path: Path | str) -> list[Validat
         shapes_graph.parse(str(shapes_path), format="turtle")
     except Exception as error:  # rdflib raises many unrelated types for bad input
         raise InputError(f"{shapes_path}: {error}") from None
-    data = union_as_rdflib(store)
+    # rdflib logs a traceback for every ill-typed literal it meets; those literals are
+    # exactly what validation reports, so the log is noise here.
+    term_log = logging.getLogger("rdflib.term")
+    quiet = logging.Filter("nothing")  # a filter that passes no record of rdflib.term
+    term_log.addFilter(quiet)
     try:
+        data = union_as_rdflib(store)
         _conforms, report, _text_report = pyshacl.validate(
             data, shacl_graph=shapes_graph, inference="none", advanced=True
         )
     except Exception as error:  # pyshacl's own errors: malformed shapes
         raise ShapesError(f"pyshacl: {error}") from None
+    finally:
+        term_log.removeFilter(quiet)
     both = report + shapes_graph
     SHN = rdflib.Namespace(SH)
     out: list[ValidationResult] = []

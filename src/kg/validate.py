@@ -1,0 +1,521 @@
+"""``kg validate``: the SHACL shapes and the data-quality checks, run over the data, as one report.
+
+Two sources of findings, one report:
+
+* the SHACL shapes (``ontology/shapes.ttl``), evaluated by ``kg.shacl`` — natively as SPARQL on
+  the Oxigraph store, or by pyshacl with ``engine="pyshacl"`` (the reference, much slower);
+* the data-quality checks ``queries/checks/*-violation.rq`` (the ODK convention): each is a
+  SELECT whose every row is a finding, with a ``#+ summary:`` / ``#+ description:`` /
+  ``#+ severity:`` header and the columns ``?focus`` and, optionally, ``?path ?value ?message``;
+  the project's prefixes (``kg.namespaces.PREFIXES``) are predeclared, as for canned queries.
+
+The report conforms when nothing has severity ``sh:Violation``; warnings and infos are shown
+but do not fail. Each finding names the entity by its label, the property, the message and the
+file the entity's triples come from, so an analyst can go and fix it. Rendering (text, JSON, a
+``sh:ValidationReport`` in Turtle) is separate from validating, and nothing is rendered until
+everything has been loaded and checked: a file that does not parse gives an error and no report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Triple,
+    Variable,
+    serialize,
+)
+
+from kg import graph, resources, shacl
+from kg.errors import InputError
+from kg.namespaces import BASE, PREFIXES, RDF_TYPE, RDFS_LABEL, curie
+from kg.shacl import INFO, SEVERITY_ORDER, VIOLATION, WARNING, ResultPath, ValidationResult
+
+ENGINES = ("native", "pyshacl")
+FORMATS = ("text", "json", "turtle")
+CHECKS_BASE = BASE + "checks/"
+"""Checks have no shape node; their findings name ``<CHECKS_BASE><file stem>`` as the shape."""
+
+Progress = Callable[[str], None]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+@dataclass(frozen=True)
+class Check:
+    """One ``queries/checks/<rule>-violation.rq`` query and its header."""
+
+    path: Path
+    name: str
+    summary: str
+    description: str
+    severity: NamedNode
+    query: str
+
+    @property
+    def iri(self) -> NamedNode:
+        return NamedNode(CHECKS_BASE + self.name)
+
+
+def _header(text: str) -> dict[str, str]:
+    """The ``#+ key: value`` lines at the top of a query; indented ``#+`` lines continue."""
+    fields: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if not line.startswith("#+"):
+            if line.strip() and not line.lstrip().startswith("#"):
+                break
+            continue
+        body = line[2:]
+        m = re.match(r"\s(\w+):\s?(.*)$", body)
+        if m and not body.startswith("  "):
+            key = m.group(1).lower()
+            fields[key] = m.group(2).strip()
+        elif key is not None:
+            fields[key] = (fields[key] + " " + body.strip()).strip()
+    return fields
+
+
+def _severity(value: str, where: Path) -> NamedNode:
+    name = value.strip().removeprefix("sh:").capitalize() or "Violation"
+    if name not in ("Violation", "Warning", "Info"):
+        raise InputError(f"{where}: #+ severity must be Violation, Warning or Info, not {value!r}")
+    return shacl.sh(name)
+
+
+def load_checks(folder: Path | None = None) -> list[Check]:
+    """The data-quality checks of a folder (``queries/checks/`` by default), sorted by name."""
+    folder = folder if folder is not None else resources.checks_dir()
+    if not folder.is_dir():
+        return []
+    checks = []
+    for path in sorted(folder.glob("*-violation.rq")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{path}: cannot read: {error}") from None
+        head = _header(text)
+        if not head.get("summary"):
+            raise InputError(f"{path}: the header has no '#+ summary:' line")
+        checks.append(
+            Check(
+                path=path,
+                name=path.stem,
+                summary=head["summary"],
+                description=head.get("description", ""),
+                severity=_severity(head.get("severity", "Violation"), path),
+                query=text,
+            )
+        )
+    return checks
+
+
+def run_checks(
+    store: Store, checks: Sequence[Check], progress: Progress | None = None
+) -> list[ValidationResult]:
+    """Run each check over the union graph; every row is a finding."""
+    out: list[ValidationResult] = []
+    component = shacl.sh("SPARQLConstraintComponent")
+    for i, check in enumerate(checks):
+        if progress is not None:
+            progress(f"check {i + 1}/{len(checks)}: {check.name}")
+        try:
+            solutions = store.query(
+                check.query, use_default_graph_as_union=True, prefixes=PREFIXES
+            )
+        except SyntaxError as error:
+            raise InputError(f"{check.path}: malformed query: {error}") from None
+        except (ValueError, OSError, RuntimeError) as error:
+            raise InputError(f"{check.path}: the query failed: {error}") from None
+        if not isinstance(solutions, QuerySolutions):
+            raise InputError(f"{check.path}: a check must be a SELECT query")
+        if Variable("focus") not in solutions.variables:
+            raise InputError(f"{check.path}: a check must select ?focus")
+        for row in solutions:
+            focus = row["focus"]
+            if focus is None:
+                raise InputError(f"{check.path}: a row has no ?focus")
+            path = row["path"]
+            message = row["message"]
+            out.append(
+                ValidationResult(
+                    focus=focus,
+                    path=ResultPath(path, str(path), curie(path.value))
+                    if isinstance(path, NamedNode)
+                    else None,
+                    value=row["value"],
+                    source_shape=check.iri,
+                    component=component,
+                    severity=check.severity,
+                    message=message.value if isinstance(message, Literal) else check.summary,
+                )
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A validation result with what a reader needs to act on it."""
+
+    result: ValidationResult
+    label: str  # the focus node's rdfs:label, else its CURIE
+    files: tuple[Path, ...]  # files holding triples about the focus node
+    check: str | None = None  # the check's name, for findings of queries/checks
+
+
+@dataclass
+class Report:
+    conforms: bool
+    findings: list[Finding]
+    engine: str
+    triples: int
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def results(self) -> list[ValidationResult]:
+        return [f.result for f in self.findings]
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity (Violation, Warning, Info, and any other severity IRI)."""
+        out = {"Violation": 0, "Warning": 0, "Info": 0}
+        for f in self.findings:
+            name = _severity_name(f.result.severity)
+            out[name] = out.get(name, 0) + 1
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.conforms else 1
+
+
+def _severity_name(severity: NamedNode) -> str:
+    if severity.value.startswith(shacl.SH):
+        return severity.value[len(shacl.SH) :]
+    return curie(severity.value)
+
+
+def _label(store: Store, term: Any) -> str:
+    """The rdfs:label (English first, then untagged, then any), else a CURIE; a blank node
+    without label is named by its type."""
+    if isinstance(term, Literal):
+        return _show(term)
+    labels = [
+        q.object
+        for q in store.quads_for_pattern(term, NamedNode(RDFS_LABEL), None, None)
+        if isinstance(q.object, Literal)
+    ]
+    if labels:
+        labels.sort(key=str)
+        for wanted in ("en", ""):
+            for lab in labels:
+                if (lab.language or "").split("-")[0] == wanted:
+                    return lab.value
+        return labels[0].value
+    if isinstance(term, BlankNode):
+        types = sorted(
+            curie(q.object.value)
+            for q in store.quads_for_pattern(term, NamedNode(RDF_TYPE), None, None)
+            if isinstance(q.object, NamedNode)
+        )
+        return f"[{types[0]}]" if types else "[blank node]"
+    return curie(term.value)
+
+
+def _files_of(dataset: graph.Dataset, result: ValidationResult) -> tuple[Path, ...]:
+    """The files to look at for a finding: those stating the offending triple (focus, path,
+    value) when the path is a predicate, else those stating the focus node's property, else
+    its triples as subject, else as object. Graphs kg computed (inferred) have no file."""
+    term = result.focus
+    if isinstance(term, Literal):
+        return ()
+    patterns: list[tuple[Any, Any, Any, None]] = []
+    if result.path is not None and isinstance(result.path.node, NamedNode):
+        if result.value is not None:
+            patterns.append((term, result.path.node, result.value, None))
+        patterns.append((term, result.path.node, None, None))
+    patterns += [(term, None, None, None), (None, None, term, None)]
+    for pattern in patterns:
+        graphs = {q.graph_name.value for q in dataset.store.quads_for_pattern(*pattern)}
+        found = {dataset.files[g] for g in graphs if g in dataset.files}
+        if found:
+            return tuple(sorted(found))
+    return ()
+
+
+def _sort_key(f: Finding) -> tuple:
+    r = f.result
+    return (
+        SEVERITY_ORDER.get(r.severity.value, 3),
+        str(f.files[0]) if f.files else "~",
+        f.label.casefold(),
+        str(r.focus),
+        r.path.sparql if r.path else "",
+        r.component.value,
+        str(r.value) if r.value is not None else "",
+        str(r.source_shape),
+        r.message,
+    )
+
+
+def _open_dataset(paths: Sequence[Path | str] | None, progress: Progress | None) -> graph.Dataset:
+    """The ontology and the data in one store."""
+    step = (lambda p: progress(f"loading {p.name}")) if progress is not None else None
+    return graph.load(list(paths) if paths else None, progress=step)
+
+
+def validate(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    engine: str = "native",
+    shapes: Path | None = None,
+    checks: Path | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Validate the data (the repository's ``data/`` when no paths are given) against the
+    shapes and the data-quality checks.
+
+    Args:
+        paths: data files or folders.
+        engine: ``native`` (SHACL as SPARQL on Oxigraph) or ``pyshacl`` (the reference).
+        shapes: the shapes file; ``ontology/shapes.ttl`` by default.
+        checks: the folder of ``*-violation.rq`` checks; ``queries/checks/`` by default.
+        progress: called with a short message at each step (for a terminal).
+
+    Raises:
+        RdfSyntaxError: a file does not parse (names file, line and column).
+        ShapesError: a shape is malformed or uses a feature the engine does not support.
+        InputError: a path is missing, a check query is malformed.
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+    shapes_path = shapes if shapes is not None else resources.shapes_file()
+    shapes_graph = shacl.ShapesGraph.load(shapes_path)
+    native = shacl.ShaclEngine(shapes_graph) if engine == "native" else None
+    check_list = load_checks(checks)
+    dataset = _open_dataset(paths, progress)
+    if native is not None:
+        results = native.validate(dataset.store, progress)
+    else:
+        if progress is not None:
+            progress("pyshacl: validating")
+        results = shacl.validate_with_pyshacl(dataset.store, shapes_path)
+    check_results = run_checks(dataset.store, check_list, progress)
+    names = {c.iri: c.name for c in check_list}
+    findings = [
+        Finding(
+            result=r,
+            label=_label(dataset.store, r.focus),
+            files=_files_of(dataset, r),
+            check=names.get(r.source_shape) if r.source_shape in names else None,
+        )
+        for r in [*results, *check_results]
+    ]
+    findings.sort(key=_sort_key)
+    return Report(
+        conforms=not any(f.result.severity == VIOLATION for f in findings),
+        findings=findings,
+        engine=engine,
+        triples=len(dataset.store),
+        files=sorted(set(dataset.files.values())),
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _show(term: Any) -> str:
+    """A term as a reader writes it in Turtle: CURIEs, datatypes shortened."""
+    if term is None:
+        return ""
+    if isinstance(term, NamedNode):
+        short = curie(term.value)
+        return short if short != term.value else f"<{term.value}>"
+    if isinstance(term, Literal):
+        text = json.dumps(term.value, ensure_ascii=False)
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype.value != shacl.XSD + "string":
+            return f"{text}^^{_show(term.datatype)}"
+        return text
+    return str(term)
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def render_text(report: Report) -> str:
+    """One block per finding, its first line ``file: Severity: entity: property: message``
+    (grep-able like a compiler's), then a summary line."""
+    lines: list[str] = []
+    for f in report.findings:
+        r = f.result
+        where = ", ".join(_display_path(p) for p in f.files) or "(no file)"
+        entity = f.label
+        name = _show(r.focus)
+        if name != entity:
+            entity += f" ({name})"
+        prop = f": {r.path.label}" if r.path else ""
+        lines.append(f"{where}: {_severity_name(r.severity)}: {entity}{prop}: {r.message}")
+        if r.value is not None:
+            lines.append(f"    value: {_show(r.value)}")
+        source = f"check {f.check}" if f.check else f"shape {shacl.shape_name(r.source_shape)}"
+        lines.append(f"    {source} ({curie(r.component.value)})")
+    counts = report.counts()
+    summary = ", ".join(
+        f"{n} {k.lower()}{'' if n == 1 or k == 'Info' else 's'}" for k, n in counts.items()
+    )
+    verdict = "conforms" if report.conforms else "does not conform"
+    lines.append(
+        f"{verdict}: {summary} ({report.triples} triples, {len(report.files)} files, "
+        f"{report.engine} engine)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _json_term(term: Any) -> dict[str, str] | None:
+    """A term as in the SPARQL 1.1 JSON results format."""
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != shacl.XSD + "string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _json_path(path: ResultPath | None) -> str | None:
+    """A predicate path as its IRI; a complex path in SPARQL property-path syntax."""
+    if path is None:
+        return None
+    if isinstance(path.node, NamedNode):
+        return path.node.value
+    return path.sparql
+
+
+def render_json(report: Report) -> str:
+    results = []
+    for f in report.findings:
+        r = f.result
+        results.append(
+            {
+                "severity": _severity_name(r.severity),
+                "focusNode": _json_term(r.focus),
+                "focusLabel": f.label,
+                "resultPath": _json_path(r.path),
+                "value": _json_term(r.value),
+                "message": r.message,
+                "sourceShape": r.source_shape.value
+                if isinstance(r.source_shape, NamedNode)
+                else str(r.source_shape),
+                "sourceConstraintComponent": r.component.value,
+                "check": f.check,
+                "files": [_display_path(p) for p in f.files],
+            }
+        )
+    doc = {
+        "conforms": report.conforms,
+        "engine": report.engine,
+        "triples": report.triples,
+        "counts": report.counts(),
+        "results": results,
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def report_triples(report: Report) -> list[Triple]:
+    """The report as a SHACL ``sh:ValidationReport`` graph (complex paths included).
+
+    Blank nodes of the report get stable ids so that the same report serialises the same way.
+    """
+    sh, rdf_type = shacl.sh, NamedNode(RDF_TYPE)
+    node = BlankNode("report")
+    out = [
+        Triple(node, rdf_type, sh("ValidationReport")),
+        Triple(
+            node,
+            sh("conforms"),
+            Literal(
+                "true" if report.conforms else "false", datatype=NamedNode(shacl.XSD + "boolean")
+            ),
+        ),
+    ]
+    seen_paths: set[Any] = set()
+    for i, f in enumerate(report.findings, 1):
+        r = f.result
+        res = BlankNode(f"result{i}")
+        out += [
+            Triple(node, sh("result"), res),
+            Triple(res, rdf_type, sh("ValidationResult")),
+            Triple(res, sh("focusNode"), r.focus),
+            Triple(res, sh("resultSeverity"), r.severity),
+            Triple(res, sh("sourceConstraintComponent"), r.component),
+            Triple(res, sh("sourceShape"), r.source_shape),
+            Triple(res, sh("resultMessage"), Literal(r.message)),
+        ]
+        if r.path is not None:
+            out.append(Triple(res, sh("resultPath"), r.path.node))
+            if r.path.node not in seen_paths:
+                seen_paths.add(r.path.node)
+                out += list(r.path.triples)
+        if r.value is not None:
+            out.append(Triple(res, sh("value"), r.value))
+        if r.source_constraint is not None:
+            out.append(Triple(res, sh("sourceConstraint"), r.source_constraint))
+    return out
+
+
+def render_turtle(report: Report) -> str:
+    data = serialize(report_triples(report), format=RdfFormat.TURTLE, prefixes=PREFIXES)
+    return data.decode("utf-8") if data else ""
+
+
+def render(report: Report, fmt: str = "text") -> str:
+    """The report in one of ``FORMATS``."""
+    renderers = {"text": render_text, "json": render_json, "turtle": render_turtle}
+    if fmt not in renderers:
+        raise InputError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    return renderers[fmt](report)
+
+
+__all__ = [
+    "ENGINES",
+    "FORMATS",
+    "INFO",
+    "VIOLATION",
+    "WARNING",
+    "Check",
+    "Finding",
+    "Report",
+    "load_checks",
+    "render",
+    "render_json",
+    "render_text",
+    "render_turtle",
+    "report_triples",
+    "run_checks",
+    "validate",
+]
