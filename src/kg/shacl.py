@@ -54,10 +54,10 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, parse
 
 from kg.errors import InputError, ShapesError
-from kg.namespaces import curie
+from kg.namespaces import PREFIXES, curie
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -234,8 +234,14 @@ class ValidationResult:
 class ShapesGraph:
     """The shapes graph held apart from the data: an index subject → predicate → objects."""
 
-    def __init__(self, triples: Iterable[Triple], source: str = "shapes") -> None:
+    def __init__(
+        self,
+        triples: Iterable[Triple],
+        source: str = "shapes",
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
         self.source = source
+        self.prefixes = {**PREFIXES, **(prefixes or {})}
         self._index: dict[Term, dict[str, list[Term]]] = {}
         self._by_predicate: dict[str, list[tuple[Term, Term]]] = {}
         for t in triples:
@@ -246,7 +252,7 @@ class ShapesGraph:
     def load(cls, path: Path | str) -> ShapesGraph:
         """Parse a shapes file with the project's one loader (same syntax checks and error
         messages as data files) into a store of its own."""
-        from kg.graph import Dataset, load_file
+        from kg.graph import FORMATS, Dataset, load_file
 
         path = Path(path)
         if not path.is_file():
@@ -254,7 +260,31 @@ class ShapesGraph:
         dataset = Dataset(Store())
         load_file(dataset, path)
         triples = [Triple(q.subject, q.predicate, q.object) for q in dataset.store]
-        return cls(triples, source=str(path))
+        prefixes: dict[str, str] = {}
+        if FORMATS.get(path.suffix.lower()) in (RdfFormat.TURTLE, RdfFormat.TRIG):
+            # Parsed once more (it is small) only to name shapes with the file's own prefixes.
+            parser = parse(path=str(path), format=FORMATS[path.suffix.lower()])
+            for _ in parser:
+                pass
+            prefixes = dict(parser.prefixes)
+        return cls(triples, source=str(path), prefixes=prefixes)
+
+    def name(self, node: Term, depth: int = 0) -> str:
+        """How errors name a shape: a CURIE with the shapes file's prefixes; a blank-node
+        property shape by its parent and path (``ex:S [sh:path ex:p]``), which a reader can
+        find in the file, unlike a blank node id."""
+        if isinstance(node, NamedNode):
+            return curie(node.value, self.prefixes)
+        path = self.value(node, SH + "path")
+        label = (
+            f"[sh:path {curie(path.value, self.prefixes)}]"
+            if isinstance(path, NamedNode)
+            else "[blank node]"
+        )
+        parents = self.subjects(SH + "property", node)
+        if parents and depth < 10:
+            return f"{self.name(parents[0], depth + 1)} {label}"
+        return label
 
     def predicates(self, s: Term) -> dict[str, list[Term]]:
         return self._index.get(s, {})
@@ -322,6 +352,7 @@ class Constraint:
 @dataclass
 class Shape:
     node: NamedNode | BlankNode
+    name: str  # for messages: CURIE with the shapes file's prefixes
     path: ResultPath | None
     severity: NamedNode
     deactivated: bool
@@ -329,10 +360,6 @@ class Shape:
     targets: list[tuple[str, Term]] = field(default_factory=list)
     constraints: list[Constraint] = field(default_factory=list)
     properties: list[Term] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return shape_name(self.node)
 
 
 def shape_name(node: Term) -> str:
@@ -385,7 +412,7 @@ class _ShapeParser:
             nodes += [o for _, o in sg.pairs(SH + p)]
         for p in ("or", "and", "xone"):
             for s, head in sg.pairs(SH + p):
-                nodes += sg.items(head, f"shape {shape_name(s)}: sh:{p}")
+                nodes += sg.items(head, f"shape {sg.name(s)}: sh:{p}")
         seen: dict[Term, None] = {}
         for n in nodes:
             if isinstance(n, Literal):
@@ -401,7 +428,7 @@ class _ShapeParser:
     def _one(self, node: Term, local: str) -> Term | None:
         values = self.sg.objects(node, SH + local)
         if len(values) > 1:
-            raise ShapesError(f"shape {shape_name(node)}: sh:{local} has more than one value")
+            raise ShapesError(f"shape {self.sg.name(node)}: sh:{local} has more than one value")
         return values[0] if values else None
 
     def _int(self, node: Term, local: str, value: Term) -> int:
@@ -413,7 +440,8 @@ class _ShapeParser:
             if n >= 0:
                 return n
         raise ShapesError(
-            f"shape {shape_name(node)}: sh:{local} must be a non-negative xsd:integer, not {value}"
+            f"shape {self.sg.name(node)}: sh:{local} must be a non-negative xsd:integer, "
+            f"not {value}"
         )
 
     def _bool(self, node: Term, local: str, value: Term | None) -> bool:
@@ -421,15 +449,15 @@ class _ShapeParser:
             return False
         if isinstance(value, Literal) and value.datatype.value == XSD + "boolean":
             return value.value in ("true", "1")
-        raise ShapesError(f"shape {shape_name(node)}: sh:{local} must be an xsd:boolean")
+        raise ShapesError(f"shape {self.sg.name(node)}: sh:{local} must be an xsd:boolean")
 
     def _iri(self, node: Term, local: str, value: Term) -> NamedNode:
         if isinstance(value, NamedNode):
             return value
-        raise ShapesError(f"shape {shape_name(node)}: sh:{local} must be an IRI, not {value}")
+        raise ShapesError(f"shape {self.sg.name(node)}: sh:{local} must be an IRI, not {value}")
 
     def _shape(self, node: Term) -> Shape:
-        sg, name = self.sg, shape_name(node)
+        sg, name = self.sg, self.sg.name(node)
         preds = sg.predicates(node)
         for p in preds:
             if not p.startswith(SH):
@@ -452,6 +480,7 @@ class _ShapeParser:
         severity = self._one(node, "severity") or VIOLATION
         shape = Shape(
             node=node,  # type: ignore[arg-type]
+            name=name,
             path=path,
             severity=self._iri(node, "severity", severity),
             deactivated=self._bool(node, "deactivated", self._one(node, "deactivated")),

@@ -132,9 +132,7 @@ def run_checks(
         if progress is not None:
             progress(f"check {i + 1}/{len(checks)}: {check.name}")
         try:
-            solutions = store.query(
-                check.query, use_default_graph_as_union=True, prefixes=PREFIXES
-            )
+            solutions = store.query(check.query, use_default_graph_as_union=True, prefixes=PREFIXES)
         except SyntaxError as error:
             raise InputError(f"{check.path}: malformed query: {error}") from None
         except (ValueError, OSError, RuntimeError) as error:

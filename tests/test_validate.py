@@ -1,0 +1,255 @@
+"""``kg validate`` and kg.validate: the report (text, JSON, Turtle), exit codes, checks, errors.
+
+The tests point kg.resources at a small stand-in project (tests/data/shacl/root: ontology,
+shapes, checks, data) so that they do not move while the real ontology and data change."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+from conftest import REPO, TEST_DATA
+
+from kg import resources
+from kg.cli import main
+from kg.errors import InputError, RdfSyntaxError, ShapesError
+from kg.validate import load_checks, render_text, validate
+
+ROOT = TEST_DATA / "shacl" / "root"
+CASES = TEST_DATA / "shacl" / "validate"
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+ID = "https://w3id.org/digital-policy-kg/id/"
+KG = "https://w3id.org/digital-policy-kg/ontology#"
+
+
+@pytest.fixture
+def project(monkeypatch) -> Path:
+    monkeypatch.setattr(resources, "root", lambda: ROOT)
+    return ROOT
+
+
+@pytest.fixture
+def own_project(tmp_path, monkeypatch) -> Path:
+    """A copy of the stand-in project that a test may change."""
+    root = tmp_path / "project"
+    shutil.copytree(ROOT, root)
+    monkeypatch.setattr(resources, "root", lambda: root)
+    return root
+
+
+def kg(*args: str):
+    return CliRunner().invoke(main, ["validate", *args])
+
+
+def test_the_stand_in_project_conforms(project):
+    result = kg()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("conforms: 0 violations, 0 warnings, 0 info (")
+    assert result.stderr == ""  # no progress output when stderr is not a terminal
+
+
+def test_violations_name_entity_property_message_and_file(project):
+    result = kg(str(CASES / "population-twice.ttl"))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    case = str((CASES / "population-twice.ttl").resolve().relative_to(Path.cwd().resolve()))
+    assert lines[:3] == [
+        f"{case}: Violation: Serbia (id:rs): kg:population: "
+        "A country's population is one xsd:integer.",
+        '    value: "about seven million"',
+        "    shape kg:CountryShape-population (sh:DatatypeConstraintComponent)",
+    ]
+    assert lines[3] == (
+        f"{case}: Violation: Serbia (id:rs): kg:population: "
+        "A country's population is one xsd:integer."
+    )
+    assert lines[-1].startswith("does not conform: 2 violations, 0 warnings, 0 info (")
+
+
+def test_findings_point_at_the_file_stating_the_offending_triple(project):
+    """Serbia is described in data/countries.ttl too, but the string population is only in
+    the case file: that is the file to fix."""
+    report = validate([ROOT / "data", CASES / "population-twice.ttl"])
+    datatype = [
+        f
+        for f in report.findings
+        if f.result.component.value.endswith("DatatypeConstraintComponent")
+    ]
+    assert [f.files for f in datatype] == [(CASES / "population-twice.ttl",)]
+    max_count = [f for f in report.findings if "MaxCount" in f.result.component.value]
+    assert max_count[0].files == (ROOT / "data" / "countries.ttl", CASES / "population-twice.ttl")
+
+
+def test_warnings_alone_conform(project):
+    result = kg(str(CASES / "agency-without-country.trig"))
+    assert result.exit_code == 0
+    assert "agency-without-country.trig: Warning: RNIDS (id:rnids): kg:country: " in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("conforms: 0 violations, 1 warning, 0 info")
+
+
+def test_checks_are_findings_with_their_header_severity_and_message(project):
+    report = validate([CASES / "checks-fail.ttl"])
+    assert not report.conforms
+    found = {
+        (f.check, f.result.severity.value.split("#")[1], f.result.message) for f in report.findings
+    }
+    assert found == {
+        ("population-positive-violation", "Violation", "A population is positive"),
+        (
+            "country-label-english-violation",
+            "Warning",
+            f"no English label for {ID}fr",
+        ),
+    }
+
+
+def test_load_checks_reads_the_header(project):
+    checks = {c.name: c for c in load_checks()}
+    english = checks["country-label-english-violation"]
+    assert english.summary == "Every country has an English label"
+    assert english.description == (
+        "A country without an rdfs:label in English cannot be named in reports written in English."
+    )
+    assert english.severity.value.endswith("#Warning")
+    assert checks["population-positive-violation"].severity.value.endswith("#Violation")
+
+
+def test_json_report(project):
+    result = kg("--format", "json", str(CASES / "population-twice.ttl"))
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["conforms"] is False
+    assert doc["counts"] == {"Violation": 2, "Warning": 0, "Info": 0}
+    first = doc["results"][0]
+    assert first["focusNode"] == {"type": "uri", "value": ID + "rs"}
+    assert first["focusLabel"] == "Serbia"
+    assert first["resultPath"] == KG + "population"
+    assert first["value"] == {"type": "literal", "value": "about seven million"}
+    assert first["sourceShape"] == KG + "CountryShape-population"
+    assert first["sourceConstraintComponent"] == str(SH.DatatypeConstraintComponent)
+    assert first["files"][0].endswith("population-twice.ttl")
+
+
+def test_turtle_report_is_a_shacl_validation_report(project):
+    result = kg("--format", "turtle", str(CASES / "population-twice.ttl"))
+    assert result.exit_code == 1
+    g = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    (report,) = g.subjects(rdflib.RDF.type, SH.ValidationReport)
+    assert g.value(report, SH.conforms) == rdflib.Literal(False)
+    results = list(g.objects(report, SH.result))
+    assert len(results) == 2
+    components = set()
+    for r in results:
+        assert g.value(r, rdflib.RDF.type) == SH.ValidationResult
+        assert g.value(r, SH.focusNode) == rdflib.URIRef(ID + "rs")
+        assert g.value(r, SH.resultPath) == rdflib.URIRef(KG + "population")
+        assert g.value(r, SH.resultSeverity) == SH.Violation
+        assert g.value(r, SH.sourceShape) == rdflib.URIRef(KG + "CountryShape-population")
+        assert str(g.value(r, SH.resultMessage)) == "A country's population is one xsd:integer."
+        components.add(g.value(r, SH.sourceConstraintComponent))
+    assert components == {SH.DatatypeConstraintComponent, SH.MaxCountConstraintComponent}
+
+
+def test_turtle_report_of_conforming_data(project):
+    result = kg("--format", "turtle")
+    assert result.exit_code == 0
+    g = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    (report,) = g.subjects(rdflib.RDF.type, SH.ValidationReport)
+    assert g.value(report, SH.conforms) == rdflib.Literal(True)
+    assert list(g.objects(report, SH.result)) == []
+
+
+def test_a_file_that_does_not_parse_exits_2_with_file_line_and_no_output(project):
+    broken = CASES / "broken.ttl"
+    result = kg(str(ROOT / "data"), str(broken))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"{broken}:6:1: syntax error:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_library_raises_the_syntax_error(project):
+    with pytest.raises(RdfSyntaxError) as error:
+        validate([CASES / "broken.ttl"])
+    assert (error.value.line, error.value.column) == (6, 1)
+
+
+def test_a_missing_path_exits_2(project):
+    result = kg(str(CASES / "no-such-file.ttl"))
+    assert result.exit_code == 2
+    assert "no-such-file.ttl: no such file or folder" in result.stderr
+
+
+def test_unsupported_shape_exits_2_naming_shape_and_feature(own_project):
+    shapes = own_project / "ontology" / "shapes.ttl"
+    shapes.write_text(
+        shapes.read_text(encoding="utf-8") + "\nkg:CountryShape sh:closed true .\n",
+        encoding="utf-8",
+    )
+    result = kg()
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "shape kg:CountryShape: sh:closed is not supported" in result.stderr
+    with pytest.raises(ShapesError):
+        validate()
+
+
+def test_the_pyshacl_engine_accepts_what_the_native_one_refuses(own_project):
+    shapes = own_project / "ontology" / "shapes.ttl"
+    shapes.write_text(
+        shapes.read_text(encoding="utf-8") + "\nkg:CountryShape sh:closed false .\n",
+        encoding="utf-8",
+    )
+    assert validate(engine="pyshacl").conforms
+
+
+def test_a_shapes_file_that_does_not_parse_exits_2(own_project):
+    shapes = own_project / "ontology" / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\nsh:a sh:b\n", encoding="utf-8")
+    result = kg()
+    assert result.exit_code == 2
+    assert f"{shapes}:3:" in result.stderr or f"{shapes}:2:" in result.stderr
+
+
+def test_a_malformed_check_exits_2_naming_the_file(own_project):
+    bad = own_project / "queries" / "checks" / "broken-violation.rq"
+    bad.write_text("#+ summary: broken\nSELECT ?focus WHERE { ?focus ?p }\n", encoding="utf-8")
+    result = kg()
+    assert result.exit_code == 2
+    assert f"{bad}: malformed query:" in result.stderr
+
+
+def test_a_check_without_focus_is_refused(own_project):
+    bad = own_project / "queries" / "checks" / "nofocus-violation.rq"
+    bad.write_text("#+ summary: no focus\nSELECT ?x WHERE { ?x ?p ?o }\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"must select \?focus"):
+        validate()
+
+
+def test_both_engines_give_the_same_report(project):
+    paths = [CASES / "population-twice.ttl", CASES / "agency-without-country.trig"]
+    native = validate(paths)
+    reference = validate(paths, engine="pyshacl")
+    assert [f.result.key() for f in native.findings] == [f.result.key() for f in reference.findings]
+    assert [f.files for f in native.findings] == [f.files for f in reference.findings]
+    assert native.conforms is reference.conforms is False
+
+
+def test_the_report_is_stable(project):
+    paths = [CASES / "population-twice.ttl", CASES / "checks-fail.ttl", ROOT / "data"]
+    assert render_text(validate(paths)) == render_text(validate(list(reversed(paths))))
+
+
+# --- the real project -----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not (REPO / "ontology" / "shapes.ttl").is_file(), reason="ontology/shapes.ttl not written yet"
+)
+def test_the_repository_data_conforms():
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
