@@ -1,0 +1,152 @@
+"""The JSON-LD context of our exports, generated from the ontology so that it never drifts.
+
+Every ``kg:`` class and property gets a short key (its local name): classes and properties
+compact to ``"Country"`` or ``"sharesBorderWith"`` instead of full IRIs. Object properties say
+``"@type": "@id"`` so that their values are plain IRI strings; datatype properties with a single
+XSD range say so (``"@type": "xsd:gYear"``) so that their values are plain strings too. Values
+of another datatype than the declared range still round-trip: the compactor then falls back to
+the CURIE key (``"kg:year"``) with an explicit ``@type``. Strings (``xsd:string``,
+``rdf:langString``, ``rdfs:Literal`` ranges) get no coercion, as JSON-LD would otherwise hide
+their language. The project's prefixes (``kg.namespaces.PREFIXES``) come first, so that every
+other IRI compacts to a CURIE.
+
+Regenerate ``ontology/context.jsonld`` after changing the ontology::
+
+    python -m kg.context > ontology/context.jsonld
+
+``tests/test_export.py`` fails while the file is out of date.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import NamedNode, Store, Variable
+
+from kg import graph, resources
+from kg.errors import KgError
+from kg.graph import ONTOLOGY_GRAPH
+from kg.namespaces import PREFIXES, curie
+
+KG = PREFIXES["kg"]
+OWL = PREFIXES["owl"]
+RDF = PREFIXES["rdf"]
+RDFS = PREFIXES["rdfs"]
+XSD = PREFIXES["xsd"]
+
+_CLASS_TYPES = {OWL + "Class", RDFS + "Class"}
+_OBJECT_TYPES = {
+    OWL + "ObjectProperty",
+    OWL + "SymmetricProperty",
+    OWL + "TransitiveProperty",
+    OWL + "InverseFunctionalProperty",
+}
+_DATATYPE_TYPES = {OWL + "DatatypeProperty"}
+_PROPERTY_TYPES = (
+    _OBJECT_TYPES
+    | _DATATYPE_TYPES
+    | {OWL + "AnnotationProperty", OWL + "FunctionalProperty", RDF + "Property"}
+)
+# Ranges that must stay plain strings in JSON-LD (a coercion would drop the language tag or
+# turn "x" into a typed value that no longer matches a plain string).
+_UNCOERCED = {XSD + "string", RDF + "langString", RDFS + "Literal", RDF + "PlainLiteral"}
+
+_TERMS = """
+SELECT ?term ?type ?range ?inverse ?g WHERE {
+  GRAPH ?g {
+    ?term a ?type .
+    OPTIONAL { ?term <http://www.w3.org/2000/01/rdf-schema#range> ?range }
+    OPTIONAL { ?term <http://www.w3.org/2002/07/owl#inverseOf> ?inverse }
+  }
+  FILTER(isIRI(?term))
+}
+"""
+
+
+def _is_datatype(iri: str) -> bool:
+    return iri.startswith(XSD) or iri in _UNCOERCED or iri == RDF + "HTML"
+
+
+def build_context(store: Store, graph_name: NamedNode = ONTOLOGY_GRAPH) -> dict[str, Any]:
+    """The JSON-LD context (the document ``{"@context": {...}}``) for the ontology held in
+    ``graph_name`` of ``store``: prefixes, then one short key per ``kg:`` class and property."""
+    types: dict[str, set[str]] = {}
+    ranges: dict[str, set[str]] = {}
+    has_inverse: set[str] = set()
+    for row in store.query(_TERMS, substitutions={Variable("g"): graph_name}):
+        term = row["term"].value
+        if not term.startswith(KG) or term == KG:
+            continue
+        types.setdefault(term, set()).add(row["type"].value)
+        if row["range"] is not None and isinstance(row["range"], NamedNode):
+            ranges.setdefault(term, set()).add(row["range"].value)
+        if row["inverse"] is not None:
+            has_inverse.add(term)
+    # a property named as another's inverse is an object property too
+    for row in store.query(
+        "SELECT ?p ?g WHERE { GRAPH ?g { ?q <http://www.w3.org/2002/07/owl#inverseOf> ?p } }",
+        substitutions={Variable("g"): graph_name},
+    ):
+        if isinstance(row["p"], NamedNode):
+            has_inverse.add(row["p"].value)
+
+    context: dict[str, Any] = dict(PREFIXES)
+    terms: dict[str, Any] = {}
+    for term in sorted(types):
+        key = term[len(KG) :]
+        if not key or key in PREFIXES or key.startswith("@") or ":" in key:
+            continue  # keeps its CURIE: a short key would shadow a prefix or a keyword
+        kinds = types[term]
+        short = curie(term)
+        if kinds & _CLASS_TYPES and not kinds & _PROPERTY_TYPES:
+            terms[key] = short
+            continue
+        if not kinds & _PROPERTY_TYPES:
+            continue  # an individual of the ontology, not a term
+        declared = ranges.get(term, set())
+        is_object = bool(kinds & _OBJECT_TYPES) or term in has_inverse
+        if not is_object and not kinds & _DATATYPE_TYPES and declared:
+            is_object = not any(_is_datatype(r) for r in declared)
+        if is_object:
+            terms[key] = {"@id": short, "@type": "@id"}
+        elif len(declared) == 1 and next(iter(declared)) not in _UNCOERCED:
+            (datatype,) = declared
+            if _is_datatype(datatype):
+                terms[key] = {"@id": short, "@type": curie(datatype)}
+            else:
+                terms[key] = short
+        else:
+            terms[key] = short
+    context.update(terms)
+    return {"@context": context}
+
+
+def render(context: dict[str, Any]) -> str:
+    """The context as the text of ``ontology/context.jsonld`` (stable: diffable in git)."""
+    return json.dumps(context, indent=2, ensure_ascii=False) + "\n"
+
+
+def context_of_file(path: Path | str) -> dict[str, Any]:
+    """Build the context of an ontology file (Turtle or any format the loader reads)."""
+    dataset = graph.load([path], ontology=False)
+    return build_context(dataset.store, graph.graph_name(Path(path)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m kg.context [ONTOLOGY]``: print the context of the ontology (ours by default)."""
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else resources.ontology_file()
+    try:
+        text = render(context_of_file(path))
+    except KgError as error:
+        print(f"kg.context: error: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,551 @@
+"""Exports of the graph in the RDF formats other tools read, stable and written atomically.
+
+**What is exported.** The data graphs: the facts with their passage graphs and provenance, the
+SKOS vocabulary, linksets and external-source graphs when present. The ontology graph (terms
+and axioms) is left out unless ``include_ontology`` (consumers reuse the ontology from its own
+IRI). The inferred graphs and their provenance graph are left out unless ``with_inferred``.
+
+**Why asserted-only by default.** An export is for reuse: loading into another store, diffing
+releases, citing. Inferred triples are a function of the data and the ontology that any OWL
+reasoner recomputes; frozen into an export they go stale when the ontology changes, double the
+size, and — in the triple formats, which merge all graphs — can no longer be told apart from
+what a document states. Ask for them (``--with-inferred``) when the consumer has no reasoner;
+TriG and N-Quads then keep them in their own graphs with their provenance.
+
+**Formats.** Quad formats (TriG, N-Quads) keep the named graphs; triple formats (Turtle,
+N-Triples, RDF/XML, JSON-LD) write the union of the selected graphs, without duplicates. The
+default is TriG because it is the one human-readable format that loses nothing: which passage
+states which fact is the graph a triple sits in.
+
+**Stable output.** Turtle, TriG, N-Triples and N-Quads are written by this module: the same
+input gives byte-identical output, whatever the load order. Blank nodes get canonical labels
+(RDFC-1.0, ``pyoxigraph.Dataset.canonicalize``); graphs, subjects, predicates (``rdf:type``
+first) and objects are sorted by their N-Triples form; only the prefixes used are declared, in
+the order of ``kg.namespaces.PREFIXES``. JSON-LD is compacted by rdflib with our context
+(``ontology/context.jsonld``, embedded in the output, so consumers need no network) and then
+sorted the same way. RDF/XML is written by Oxigraph from the sorted triples.
+
+**Atomic files.** Output goes to a temporary file in the target's folder, is fsynced and then
+renamed over the target: on any failure the previous file is unchanged and nothing is left
+behind. The data is loaded and checked before the temporary file is even created.
+
+rdflib is imported only for JSON-LD: the other formats answer at the speed of the engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pyoxigraph import (
+    BlankNode,
+    CanonicalizationAlgorithm,
+    Dataset,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    RdfFormat,
+    Store,
+    serialize,
+)
+
+from kg import inference, resources
+from kg.errors import InputError, OutputError
+from kg.graph import ONTOLOGY_GRAPH
+from kg.namespaces import PREFIXES, RDF_TYPE
+
+XSD = PREFIXES["xsd"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """An export format: its name on the command line, file extension and media type."""
+
+    name: str
+    extension: str
+    media_type: str
+    quads: bool  # keeps named graphs
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("trig", ".trig", "application/trig", True),
+        Format("nquads", ".nq", "application/n-quads", True),
+        Format("turtle", ".ttl", "text/turtle", False),
+        Format("ntriples", ".nt", "application/n-triples", False),
+        Format("jsonld", ".jsonld", "application/ld+json", False),
+        Format("rdfxml", ".rdf", "application/rdf+xml", False),
+    )
+}
+DEFAULT_FORMAT = "trig"
+_EXTENSIONS = {f.extension: f.name for f in FORMATS.values()} | {
+    ".json": "jsonld",
+    ".owl": "rdfxml",
+    ".xml": "rdfxml",
+    ".turtle": "turtle",
+}
+
+
+def format_for(path: Path | str | None, requested: str | None = None) -> Format:
+    """The format to write: the one asked for, else the one the file's extension names, else
+    the default (TriG)."""
+    if requested:
+        if requested not in FORMATS:
+            raise InputError(f"unknown export format {requested!r} (known: {', '.join(FORMATS)})")
+        return FORMATS[requested]
+    if path is not None:
+        name = _EXTENSIONS.get(Path(path).suffix.lower())
+        if name is None:
+            known = ", ".join(sorted(_EXTENSIONS))
+            raise InputError(
+                f"{path}: cannot tell the format from the extension (known: {known}); give --format"
+            )
+        return FORMATS[name]
+    return FORMATS[DEFAULT_FORMAT]
+
+
+# --------------------------------------------------------------------------------------------
+# What is exported
+
+Graph = NamedNode | BlankNode | DefaultGraph
+Term = NamedNode | BlankNode | Literal
+
+
+def select_graphs(
+    store: Store, *, with_inferred: bool = False, include_ontology: bool = False
+) -> list[Graph]:
+    """The graphs an export holds, sorted: the data graphs, plus the inferred graphs and the
+    ontology graphs when asked (see the module docstring)."""
+    chosen: list[Graph] = []
+    for g in store.named_graphs():
+        name = g.value if isinstance(g, NamedNode) else ""
+        if inference.is_inferred_graph(name):
+            if with_inferred:
+                chosen.append(g)
+        elif inference.is_ontology_graph(name):
+            if include_ontology:
+                chosen.append(g)
+        else:
+            chosen.append(g)
+    chosen.sort(key=str)
+    if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
+        chosen.insert(0, DefaultGraph())
+    return chosen
+
+
+def collect(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Quad]:
+    """The quads of the chosen graphs (into the default graph when ``union``, which merges
+    duplicates), blank nodes canonically labelled, sorted for writing."""
+    quads: Iterable[Quad] = (
+        q for g in graphs for q in store.quads_for_pattern(None, None, None, g)
+    )
+    if union:
+        quads = (Quad(q.subject, q.predicate, q.object) for q in quads)
+    dataset = Dataset(quads)
+    if any(
+        isinstance(q.subject, BlankNode)
+        or isinstance(q.object, BlankNode)
+        or isinstance(q.graph_name, BlankNode)
+        for q in dataset
+    ):
+        dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(dataset, key=_sort_key)
+
+
+_TYPE_KEY = ""  # rdf:type sorts before every other predicate
+
+
+def _sort_key(q: Quad) -> tuple[str, str, str, str]:
+    g = q.graph_name
+    p = q.predicate.value
+    return (
+        "" if isinstance(g, DefaultGraph) else str(g),
+        str(q.subject),
+        _TYPE_KEY if p == RDF_TYPE else str(q.predicate),
+        str(q.object),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Turtle and TriG, written here so that the output is stable
+
+_LOCAL = re.compile(r"^([A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+_SHORTHAND = {
+    XSD + "integer": _INTEGER.match,
+    XSD + "decimal": _DECIMAL.match,
+    XSD + "boolean": lambda v: v in ("true", "false"),
+}
+
+
+class _Namer:
+    """Renders terms in Turtle with the project's prefixes, remembering which were used."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.prefixes = prefixes
+        self.by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        self.used: set[str] = set()
+        self.cache: dict[str, str] = {}
+
+    def iri(self, iri: str) -> str:
+        rendered = self.cache.get(iri)
+        if rendered is None:
+            rendered = "<" + iri + ">"
+            for prefix, ns in self.by_length:
+                if iri.startswith(ns) and _LOCAL.match(iri[len(ns) :]):
+                    rendered = f"{prefix}:{iri[len(ns) :]}"
+                    self.used.add(prefix)
+                    break
+            self.cache[iri] = rendered
+        return rendered
+
+    def term(self, term: Term | DefaultGraph) -> str:
+        if isinstance(term, NamedNode):
+            return self.iri(term.value)
+        if isinstance(term, Literal):
+            if term.language is not None:
+                return str(term)  # "…"@lang (with --dir when there is a direction)
+            datatype = term.datatype.value
+            if datatype == XSD + "string":
+                return str(term)
+            check = _SHORTHAND.get(datatype)
+            if check is not None and check(term.value):
+                return term.value
+            return str(Literal(term.value)) + "^^" + self.iri(datatype)
+        return str(term)  # blank node: _:c14nN
+
+
+def _prefix_block(namer: _Namer) -> str:
+    lines = [f"@prefix {p}: <{ns}> ." for p, ns in namer.prefixes.items() if p in namer.used]
+    return "\n".join(lines) + "\n\n" if lines else ""
+
+
+def _statements(namer: _Namer, quads: Sequence[Quad], indent: str) -> Iterable[str]:
+    """One Turtle statement per subject (the quads sorted, all of one graph)."""
+    i, n = 0, len(quads)
+    while i < n:
+        subject = quads[i].subject
+        parts = [indent + namer.term(subject)]  # type: ignore[arg-type]
+        first_predicate = True
+        while i < n and quads[i].subject == subject:
+            predicate = quads[i].predicate
+            objects = []
+            while i < n and quads[i].subject == subject and quads[i].predicate == predicate:
+                objects.append(namer.term(quads[i].object))  # type: ignore[arg-type]
+                i += 1
+            verb = "a" if predicate.value == RDF_TYPE else namer.iri(predicate.value)
+            joined = (",\n" + indent + "        ").join(objects)
+            if first_predicate:
+                parts.append(f" {verb} {joined}")
+                first_predicate = False
+            else:
+                parts.append(f" ;\n{indent}    {verb} {joined}")
+        parts.append(" .\n")
+        yield "".join(parts)
+
+
+def _write_chunks(out: IO[bytes], chunks: Iterable[str]) -> None:
+    buffer: list[str] = []
+    size = 0
+    for chunk in chunks:
+        buffer.append(chunk)
+        size += len(chunk)
+        if size > 1 << 16:
+            out.write("".join(buffer).encode("utf-8"))
+            buffer, size = [], 0
+    if buffer:
+        out.write("".join(buffer).encode("utf-8"))
+
+
+def write_turtle(quads: Sequence[Quad], out: IO[bytes]) -> None:
+    """Stable Turtle of the (union, sorted) quads."""
+    namer = _Namer(PREFIXES)
+    body = list(_statements(namer, quads, ""))
+    _write_chunks(out, [_prefix_block(namer), "\n".join(body)])
+
+
+def write_trig(quads: Sequence[Quad], out: IO[bytes]) -> None:
+    """Stable TriG of the sorted quads, one block per graph."""
+    namer = _Namer(PREFIXES)
+    blocks: list[str] = []
+    i, n = 0, len(quads)
+    while i < n:
+        graph = quads[i].graph_name
+        j = i
+        while j < n and quads[j].graph_name == graph:
+            j += 1
+        head = "{" if isinstance(graph, DefaultGraph) else namer.term(graph) + " {"  # type: ignore[arg-type]
+        inner = "\n".join(_statements(namer, quads[i:j], "    "))
+        blocks.append(f"{head}\n{inner}}}\n")
+        i = j
+    _write_chunks(out, [_prefix_block(namer), "\n".join(blocks)])
+
+
+def write_ntriples(quads: Sequence[Quad], out: IO[bytes]) -> None:
+    """Canonical N-Triples, one sorted line per triple (the quads are already a union)."""
+    _write_chunks(out, (f"{q.subject} {q.predicate} {q.object} .\n" for q in quads))
+
+
+def write_nquads(quads: Sequence[Quad], out: IO[bytes]) -> None:
+    """N-Quads, one sorted line per quad; default-graph quads without a fourth term."""
+    _write_chunks(
+        out,
+        (
+            f"{q.subject} {q.predicate} {q.object} .\n"
+            if isinstance(q.graph_name, DefaultGraph)
+            else f"{q.subject} {q.predicate} {q.object} {q.graph_name} .\n"
+            for q in quads
+        ),
+    )
+
+
+def write_rdfxml(quads: Sequence[Quad], out: IO[bytes]) -> None:
+    """RDF/XML by Oxigraph, from the sorted union."""
+    namer = _Namer(PREFIXES)
+    for q in quads:
+        namer.term(q.predicate)
+    prefixes = {p: ns for p, ns in PREFIXES.items() if p in namer.used} | {"rdf": PREFIXES["rdf"]}
+    try:
+        data = serialize([q.triple for q in quads], None, RdfFormat.RDF_XML, prefixes=prefixes)
+    except (ValueError, SyntaxError) as error:
+        raise OutputError(f"cannot write RDF/XML: {error}") from None
+    out.write(data)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# JSON-LD, compacted with our context (rdflib, imported only here)
+
+
+def load_context(store: Store | None = None) -> dict[str, Any]:
+    """Our JSON-LD context document: ``ontology/context.jsonld`` (local, never fetched), or,
+    where that file does not exist, the same context built from the store's ontology graph."""
+    path = resources.context_file()
+    if path.is_file():
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InputError(f"{path}: not a JSON-LD context: {error}") from None
+        if not isinstance(document, dict) or not isinstance(document.get("@context"), dict):
+            raise InputError(f"{path}: not a JSON-LD context (no @context object)")
+        return document
+    from kg.context import build_context
+
+    if store is not None:
+        return build_context(store, ONTOLOGY_GRAPH)
+    return {"@context": dict(PREFIXES)}
+
+
+def _to_rdflib(term: Term) -> Any:
+    import rdflib
+
+    if isinstance(term, NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language is not None:
+        return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD + "string":
+        return rdflib.Literal(term.value)
+    # keep the lexical form exactly as it is in the data (no rdflib normalisation)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
+
+
+def _json_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _normalise(node: Any) -> Any:
+    """Sort the values of every property (not ``@list``: its order is data)."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "@list":
+                out[key] = [_normalise(v) for v in value]
+            elif isinstance(value, list):
+                out[key] = sorted((_normalise(v) for v in value), key=_json_key)
+            else:
+                out[key] = _normalise(value)
+        return out
+    return node
+
+
+def _ordered(node: dict[str, Any]) -> dict[str, Any]:
+    head = {k: node[k] for k in ("@id", "@type") if k in node}
+    return head | {k: node[k] for k in sorted(node) if k not in head}
+
+
+def write_jsonld(quads: Sequence[Quad], out: IO[bytes], context: dict[str, Any]) -> None:
+    """JSON-LD compacted with ``context`` (embedded), nodes sorted by ``@id``."""
+    import rdflib
+
+    graph = rdflib.Graph()
+    for q in quads:
+        graph.add((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))  # type: ignore[arg-type]
+    compacted = json.loads(graph.serialize(format="json-ld", context=context["@context"]))
+    if isinstance(compacted, list):  # an empty graph
+        nodes: list[Any] = compacted
+    elif "@graph" in compacted:
+        nodes = compacted["@graph"]
+    else:
+        nodes = [{k: v for k, v in compacted.items() if k != "@context"}] if compacted else []
+    nodes = [_ordered(_normalise(n)) for n in nodes if n]
+    nodes.sort(key=lambda n: (str(n.get("@id", "")), _json_key(n)))
+    document = {"@context": context["@context"], "@graph": nodes}
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    out.write(text.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
+# Putting it together
+
+_WRITERS: dict[str, Callable[[Sequence[Quad], IO[bytes]], None]] = {
+    "turtle": write_turtle,
+    "trig": write_trig,
+    "ntriples": write_ntriples,
+    "nquads": write_nquads,
+    "rdfxml": write_rdfxml,
+}
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    """What an export wrote."""
+
+    format: str
+    graphs: int
+    statements: int  # quads for quad formats, triples (after merging) for the others
+    with_inferred: bool
+    path: Path | None = None
+
+
+def serialize_store(
+    store: Store,
+    out: IO[bytes],
+    fmt: str = DEFAULT_FORMAT,
+    *,
+    with_inferred: bool = False,
+    include_ontology: bool = False,
+    context: dict[str, Any] | None = None,
+) -> ExportSummary:
+    """Write the selected graphs of ``store`` to the binary stream ``out`` in format ``fmt``."""
+    spec = format_for(None, fmt)
+    graphs = select_graphs(store, with_inferred=with_inferred, include_ontology=include_ontology)
+    quads = collect(store, graphs, union=not spec.quads)
+    if spec.name == "jsonld":
+        write_jsonld(quads, out, context if context is not None else load_context(store))
+    else:
+        _WRITERS[spec.name](quads, out)
+    return ExportSummary(spec.name, len(graphs), len(quads), with_inferred)
+
+
+def atomic_write(path: Path | str, produce: Callable[[IO[bytes]], Any]) -> Any:
+    """Call ``produce`` with a temporary file beside ``path``; fsync it and rename it over
+    ``path``. On any failure the old file is unchanged and the temporary file is removed.
+
+    Raises:
+        OutputError: the file cannot be written (missing folder, permissions, disk full).
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder")
+    if not folder.is_dir():
+        raise OutputError(f"{target}: no such folder: {folder}")
+    try:
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write: {error.strerror or error}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            result = produce(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, _mode_for(target))
+        os.replace(temporary, target)
+    except BaseException as error:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise OutputError(
+                f"{target}: cannot write: {error.strerror or error}; the file is unchanged"
+            ) from None
+        raise
+    _fsync_folder(folder)
+    return result
+
+
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0666 minus umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable (best effort: not every platform can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def export(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    fmt: str | None = None,
+    output: Path | str | None = None,
+    stream: IO[bytes] | None = None,
+    with_inferred: bool = False,
+    include_ontology: bool = False,
+) -> ExportSummary:
+    """Load the dataset (``kg.dataset.open_dataset``) and export it to ``output`` (atomically)
+    or to the binary ``stream`` (standard output for the CLI).
+
+    Args:
+        paths: files or folders to load; the repository's data when none.
+        fmt: a key of ``FORMATS``; by default the format the output's extension names, or TriG.
+        output: the file to write; ``stream`` is used when it is None.
+        stream: a binary stream, flushed at the end so a closed pipe shows up here.
+        with_inferred: add the inferred graphs and their provenance.
+        include_ontology: add the ontology graph.
+
+    Raises:
+        InputError, RdfSyntaxError: the data cannot be loaded (nothing is written).
+        OutputError: the output cannot be written (the old file, if any, is unchanged).
+    """
+    from kg.dataset import open_dataset
+
+    spec = format_for(output, fmt)
+    dataset = open_dataset(paths, inferred=with_inferred)
+    options = {"with_inferred": with_inferred, "include_ontology": include_ontology}
+    if output is not None:
+        summary = atomic_write(
+            output, lambda handle: serialize_store(dataset.store, handle, spec.name, **options)
+        )
+        return ExportSummary(
+            summary.format, summary.graphs, summary.statements, with_inferred, Path(output)
+        )
+    if stream is None:
+        raise OutputError("no output: give a file or a stream")
+    summary = serialize_store(dataset.store, stream, spec.name, **options)
+    stream.flush()
+    return summary
