@@ -14,7 +14,7 @@ import rdflib
 from click.testing import CliRunner
 from conftest import REPO, TEST_DATA
 
-from kg import resources
+from kg import graph, resources, shacl
 from kg.cli import main
 from kg.errors import InputError, RdfSyntaxError, ShapesError
 from kg.validate import load_checks, render_text, validate
@@ -89,6 +89,15 @@ def test_warnings_alone_conform(project):
     assert result.exit_code == 0
     assert "agency-without-country.trig: Warning: RNIDS (id:rnids): kg:country: " in result.stdout
     assert result.stdout.splitlines()[-1].startswith("conforms: 0 violations, 1 warning, 0 info")
+
+
+def test_validation_sees_the_inferred_graphs(project):
+    case = CASES / "agency-country-by-inverse.ttl"
+    assert validate([case]).findings == []
+    # Without the inferred graphs, the agency would have no country.
+    asserted = graph.load([case])
+    results = shacl.validate_store(asserted.store, shacl.ShapesGraph.load(resources.shapes_file()))
+    assert [(r.focus.value, r.path.label) for r in results] == [(ID + "ratel2", "kg:country")]
 
 
 def test_checks_are_findings_with_their_header_severity_and_message(project):

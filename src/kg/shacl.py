@@ -1214,19 +1214,31 @@ def compare_with_pyshacl(
     data_paths: Sequence[Path | str],
     *,
     ontology: Sequence[Path | str] | None = None,
+    inferred: bool = False,
 ) -> ShaclDiff:
     """Validate the same files with the native engine and with pyshacl and diff the results.
+
+    Both engines read the same store: the union of its named graphs, the ontology included.
 
     Args:
         shapes_path: the shapes file.
         data_paths: data files or folders.
         ontology: ontology files loaded with the data (so rdfs:subClassOf is visible to both
             engines); the project's ontology when None.
+        inferred: add the inferred graphs (``kg.dataset.open_dataset``), as ``kg validate``
+            does; the project's ontology only (its axioms drive the inference).
     """
     from kg import graph, resources
 
-    onto = [Path(p) for p in ontology] if ontology is not None else resources.ontology_files()
-    dataset = graph.load([*onto, *data_paths], ontology=False)
+    if inferred:
+        from kg.dataset import open_dataset
+
+        if ontology is not None:
+            raise ValueError("inferred=True works with the project's ontology only")
+        dataset = open_dataset(list(data_paths), inferred=True)
+    else:
+        onto = [Path(p) for p in ontology] if ontology is not None else resources.ontology_files()
+        dataset = graph.load([*onto, *data_paths], ontology=False)
     native = validate_store(dataset.store, ShapesGraph.load(shapes_path))
     reference = validate_with_pyshacl(dataset.store, shapes_path)
     return diff_results(native, reference)

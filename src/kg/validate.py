@@ -38,6 +38,7 @@ from pyoxigraph import (
 )
 
 from kg import graph, resources, shacl
+from kg.dataset import open_dataset
 from kg.errors import InputError
 from kg.namespaces import BASE, PREFIXES, RDF_TYPE, RDFS_LABEL, curie
 from kg.shacl import INFO, SEVERITY_ORDER, VIOLATION, WARNING, ResultPath, ValidationResult
@@ -271,9 +272,15 @@ def _sort_key(f: Finding) -> tuple:
 
 
 def _open_dataset(paths: Sequence[Path | str] | None, progress: Progress | None) -> graph.Dataset:
-    """The ontology and the data in one store."""
+    """The ontology, the data and the inferred graphs in one store, as every command sees
+    them: ``sh:class`` and ``sh:targetClass`` must see the types the ontology entails."""
     step = (lambda p: progress(f"loading {p.name}")) if progress is not None else None
-    return graph.load(list(paths) if paths else None, progress=step)
+    if progress is not None:
+        progress("loading")
+    dataset = open_dataset(list(paths) if paths else None, inferred=True, progress=step)
+    if progress is not None:
+        progress("inferred; validating")
+    return dataset
 
 
 def validate(
