@@ -1,0 +1,418 @@
+"""OWL-lite inference: each axiom kind on a small fixture, the fixpoint, the separation of
+inferred from asserted triples, provenance, and the guards (no meta-level, no external)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REPO, TEST_DATA
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
+
+from kg import graph, inference
+from kg.graph import ONTOLOGY_GRAPH
+from kg.namespaces import GRAPH, ID, INFERRED_GRAPH, KG, PREFIXES, RDF_TYPE
+
+FIXTURE = TEST_DATA / "inference"
+OWL = PREFIXES["owl"]
+PROV = PREFIXES["prov"]
+RDF = PREFIXES["rdf"]
+RDFS = PREFIXES["rdfs"]
+DCTERMS = PREFIXES["dcterms"]
+VOID = PREFIXES["void"]
+SCHEMA = PREFIXES["schema"]
+
+
+def K(local: str) -> NamedNode:
+    return NamedNode(KG + local)
+
+
+def E(local: str) -> NamedNode:
+    return NamedNode(ID + local)
+
+
+TYPE = NamedNode(RDF_TYPE)
+
+
+def load_fixture(ontology_text: str | None = None) -> Store:
+    """The fixture ontology in the ontology graph (or the given text), the fixture data."""
+    store = Store()
+    if ontology_text is None:
+        store.load(
+            path=str(FIXTURE / "ontology" / "kg.ttl"),
+            format=RdfFormat.TURTLE,
+            to_graph=ONTOLOGY_GRAPH,
+        )
+    else:
+        store.load(input=ontology_text, format=RdfFormat.TURTLE, to_graph=ONTOLOGY_GRAPH)
+    store.load(
+        path=str(FIXTURE / "ontology" / "vocab.ttl"),
+        format=RdfFormat.TURTLE,
+        to_graph=NamedNode(GRAPH + "ontology/vocab"),
+    )
+    graph.load([FIXTURE / "data"], ontology=False, store=store)
+    return store
+
+
+@pytest.fixture()
+def store() -> Store:
+    s = load_fixture()
+    inference.materialise(s)
+    return s
+
+
+def graph_of(rule: str, *terms: str) -> NamedNode:
+    return NamedNode(f"{INFERRED_GRAPH}/{rule}/" + "/".join(terms))
+
+
+def graphs_holding(store: Store, s: NamedNode, p: NamedNode, o: object) -> set[str]:
+    return {q.graph_name.value for q in store.quads_for_pattern(s, p, o, None)}  # type: ignore[arg-type]
+
+
+def union_select(store: Store, query: str) -> set[str]:
+    rows = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+    return {row[0].value for row in rows}
+
+
+def asserted_quads(store: Store) -> set[Quad]:
+    return {
+        q
+        for q in store.quads_for_pattern(None, None, None, None)
+        if not inference.is_inferred_graph(getattr(q.graph_name, "value", ""))
+    }
+
+
+# --- each axiom kind ------------------------------------------------------------------------
+
+
+def test_symmetric_border_is_inferred_into_the_symmetric_graph(store: Store) -> None:
+    # FI and LT say they border Russia (through the land-border subproperty); Russia says
+    # nothing. The symmetric axiom gives Russia both borders, in the symmetric graph only.
+    # (It also turns round the asserted "SE borders FI".)
+    symmetric = graph_of("symmetric", "kg:sharesBorderWith")
+    assert graphs_holding(store, E("RU"), K("sharesBorderWith"), E("FI")) == {symmetric.value}
+    assert graphs_holding(store, E("RU"), K("sharesBorderWith"), E("LT")) == {symmetric.value}
+    assert {
+        (q.subject.value, q.predicate.value, q.object.value)
+        for q in store.quads_for_pattern(None, None, None, symmetric)
+    } == {
+        (ID + "RU", KG + "sharesBorderWith", ID + "FI"),
+        (ID + "RU", KG + "sharesBorderWith", ID + "LT"),
+        (ID + "FI", KG + "sharesBorderWith", ID + "SE"),
+    }
+
+
+def test_which_countries_border_russia_sees_asserted_and_inferred(store: Store) -> None:
+    bordering = union_select(
+        store, 'SELECT ?c WHERE { ?c kg:sharesBorderWith ?ru . ?ru rdfs:label "Russia"@en }'
+    )
+    assert bordering == {ID + "FI", ID + "LT"}
+    of_russia = union_select(store, "SELECT ?c WHERE { id:RU kg:sharesBorderWith ?c }")
+    assert of_russia == {ID + "FI", ID + "LT"}
+
+
+def test_symmetric_provenance_names_the_axiom(store: Store) -> None:
+    g = graph_of("symmetric", "kg:sharesBorderWith")
+    prov = inference.PROVENANCE_GRAPH
+    assert inference.PROVENANCE_GRAPH.value == INFERRED_GRAPH + "/provenance"
+
+    def objects(s: NamedNode, p: str) -> set[str]:
+        return {q.object.value for q in store.quads_for_pattern(s, NamedNode(p), None, prov)}
+
+    assert objects(g, PROV + "wasDerivedFrom") == {KG + "sharesBorderWith"}
+    assert objects(g, DCTERMS + "conformsTo") == {OWL + "SymmetricProperty"}
+    assert objects(g, PROV + "hadPrimarySource") == {ONTOLOGY_GRAPH.value}
+    assert objects(g, VOID + "triples") == {"3"}
+    assert objects(g, RDF_TYPE) == {PROV + "Entity"}
+    statement = NamedNode(g.value + "#axiom")
+    assert objects(g, DCTERMS + "source") == {statement.value}
+    assert objects(statement, RDF + "subject") == {KG + "sharesBorderWith"}
+    assert objects(statement, RDF + "predicate") == {RDF_TYPE}
+    assert objects(statement, RDF + "object") == {OWL + "SymmetricProperty"}
+    (comment,) = objects(g, RDFS + "comment")
+    assert "kg:sharesBorderWith a owl:SymmetricProperty" in comment
+
+
+def test_subproperty_of_a_symmetric_property_reaches_the_fixpoint(store: Store) -> None:
+    sub = graph_of("subproperty", "kg:sharesLandBorderWith", "kg:sharesBorderWith")
+    sym = graph_of("symmetric", "kg:sharesBorderWith")
+    # step 1: the subproperty lifts FI's land border to a border
+    assert graphs_holding(store, E("FI"), K("sharesBorderWith"), E("RU")) == {sub.value}
+    # step 2: the symmetric axiom turns it round
+    assert graphs_holding(store, E("RU"), K("sharesBorderWith"), E("FI")) == {sym.value}
+    # the land border itself is not symmetric: never turned round
+    assert graphs_holding(store, E("RU"), K("sharesLandBorderWith"), E("FI")) == set()
+
+
+def test_subclass_chain_types_propagate_up_each_step_credited_to_its_axiom(store: Store) -> None:
+    assert graphs_holding(store, E("FI"), TYPE, K("Country")) == {
+        graph_of("subclass", "kg:EuMemberState", "kg:Country").value
+    }
+    assert graphs_holding(store, E("FI"), TYPE, K("Place")) == {
+        graph_of("subclass", "kg:Country", "kg:Place").value
+    }
+    assert graphs_holding(store, E("FI"), TYPE, NamedNode(SCHEMA + "Place")) == {
+        graph_of("subclass", "kg:Place", "schema:Place").value
+    }
+    # a city goes up its own branch, not into Country
+    assert graphs_holding(store, E("helsinki"), TYPE, K("Place")) == {
+        graph_of("subclass", "kg:City", "kg:Place").value
+    }
+    assert graphs_holding(store, E("helsinki"), TYPE, K("Country")) == set()
+    places = union_select(store, "SELECT ?x WHERE { ?x a kg:Place }")
+    assert places == {ID + "FI", ID + "LT", ID + "XL", ID + "helsinki"}
+
+
+def test_inverse_works_in_both_directions(store: Store) -> None:
+    inverse = graph_of("inverse", "kg:capital", "kg:capitalOf").value
+    # capitalOf asserted → capital inferred
+    assert graphs_holding(store, E("FI"), K("capital"), E("helsinki")) == {inverse}
+    # capital asserted → capitalOf inferred
+    assert graphs_holding(store, E("stockholm"), K("capitalOf"), E("SE")) == {inverse}
+    # both asserted → nothing added
+    assert graphs_holding(store, E("LT"), K("capital"), E("vilnius")) == {
+        "https://w3id.org/digital-policy-kg/passage/fi-2"
+    }
+
+
+def test_transitive_closure_over_a_subproperty(store: Store) -> None:
+    located = union_select(store, "SELECT ?place WHERE { id:agency kg:locatedIn ?place }")
+    assert located == {ID + "helsinki", ID + "uusimaa", ID + "FI"}
+    transitive = graph_of("transitive", "kg:locatedIn").value
+    assert graphs_holding(store, E("helsinki"), K("locatedIn"), E("FI")) == {transitive}
+    assert graphs_holding(store, E("agency"), K("locatedIn"), E("FI")) == {transitive}
+    assert graphs_holding(store, E("agency"), K("locatedIn"), E("helsinki")) == {
+        graph_of("subproperty", "kg:seatIn", "kg:locatedIn").value
+    }
+
+
+def test_equivalences_stay_within_the_terms_our_data_uses(store: Store) -> None:
+    # kg:sharesBorderWith ≡ wdt:P47 and kg:Country ≡ wd:Q6256: our data uses neither
+    # Wikidata term, so nothing is copied into Wikidata's vocabulary.
+    assert list(store.quads_for_pattern(None, NamedNode(PREFIXES["wdt"] + "P47"), None, None))
+    wikidata_borders = {
+        q.graph_name.value
+        for q in store.quads_for_pattern(None, NamedNode(PREFIXES["wdt"] + "P47"), None, None)
+    }
+    assert wikidata_borders == {GRAPH + "external/test"}  # only the external graph's own
+    assert not list(store.quads_for_pattern(None, TYPE, NamedNode(PREFIXES["wd"] + "Q6256"), None))
+    # ex:Land is used by the data: its member becomes a kg:Country, and ex:name a kg:name
+    assert graphs_holding(store, E("XL"), TYPE, K("Country")) == {
+        graph_of(
+            "equivalent-class",
+            "kg:Country",
+            inference._term_slug(NamedNode("http://example.org/other#Land")),
+        ).value
+    }
+    assert graphs_holding(store, E("XL"), K("name"), Literal("Xland")) != set()
+
+
+# --- separation and guards --------------------------------------------------------------------
+
+
+def test_nothing_inferred_is_written_to_asserted_graphs() -> None:
+    s = load_fixture()
+    before = asserted_quads(s)
+    report = inference.materialise(s)
+    assert report.total > 0
+    assert asserted_quads(s) == before
+
+
+def test_already_asserted_triples_are_never_inferred(store: Store) -> None:
+    # SE sharesBorderWith FI is asserted; FI's land border with SE makes it derivable again
+    assert graphs_holding(store, E("SE"), K("sharesBorderWith"), E("FI")) == {
+        "https://w3id.org/digital-policy-kg/passage/fi-1"
+    }
+    premises = {
+        (q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, None)
+        if inference.is_premise_graph(getattr(q.graph_name, "value", ""))
+    }
+    inferred = [
+        q
+        for g in inference.inferred_graphs(store)
+        if g != inference.PROVENANCE_GRAPH
+        for q in store.quads_for_pattern(None, None, None, g)
+    ]
+    assert inferred
+    assert not [q for q in inferred if (q.subject, q.predicate, q.object) in premises]
+    # and each inferred triple sits in exactly one inferred graph
+    triples = [(q.subject, q.predicate, q.object) for q in inferred]
+    assert len(triples) == len(set(triples))
+
+
+def test_ontology_graph_is_not_a_premise(store: Store) -> None:
+    # kg.ttl holds "kg:Place kg:sharesBorderWith kg:Country", a meta-level trap
+    assert graphs_holding(store, K("Country"), K("sharesBorderWith"), K("Place")) == set()
+    # and no inferred triple is about an ontology term
+    for g in inference.inferred_graphs(store):
+        if g == inference.PROVENANCE_GRAPH:
+            continue
+        for q in store.quads_for_pattern(None, None, None, g):
+            assert not q.subject.value.startswith(KG), q
+
+
+def test_external_graphs_are_not_premises(store: Store) -> None:
+    # graph:external/test says NO sharesBorderWith SE: no inference from it
+    assert graphs_holding(store, E("SE"), K("sharesBorderWith"), E("NO")) == set()
+    assert not [
+        q
+        for q in store.quads_for_pattern(None, None, None, None)
+        if q.graph_name.value.startswith(GRAPH + "external/")
+        and q.graph_name.value != GRAPH + "external/test"
+    ]
+
+
+def test_axioms_come_from_the_ontology_graph() -> None:
+    text = (FIXTURE / "ontology" / "kg.ttl").read_text(encoding="utf-8")
+    without = text.replace("owl:ObjectProperty, owl:SymmetricProperty ;", "owl:ObjectProperty ;")
+    assert without != text
+    s = load_fixture(without)
+    report = inference.materialise(s)
+    assert report.by_rule().get("symmetric", 0) == 0
+    assert graphs_holding(s, E("RU"), K("sharesBorderWith"), E("FI")) == set()
+    # the other axioms still apply
+    assert graphs_holding(s, E("FI"), K("sharesBorderWith"), E("RU")) != set()
+
+
+def test_report_counts_per_axiom(store: Store) -> None:
+    s = load_fixture()
+    report = inference.materialise(s)
+    assert report.count("symmetric", KG + "sharesBorderWith") == 3
+    assert report.count("inverse", KG + "capital", KG + "capitalOf") == 2
+    assert report.count("subclass", KG + "EuMemberState", KG + "Country") == 1
+    assert report.count("transitive", KG + "locatedIn") == 3
+    assert (
+        report.count("equivalent-property", KG + "sharesBorderWith", PREFIXES["wdt"] + "P47") == 0
+    )
+    assert report.rounds >= 2  # the fixpoint needed more than one step
+    inferred = sum(
+        1
+        for g in inference.inferred_graphs(s)
+        if g != inference.PROVENANCE_GRAPH
+        for _ in s.quads_for_pattern(None, None, None, g)
+    )
+    assert report.total == inferred
+    # every non-empty axiom graph is described, and the count matches
+    for axiom, n in report.counts.items():
+        described = list(
+            s.quads_for_pattern(
+                axiom.graph, NamedNode(VOID + "triples"), None, inference.PROVENANCE_GRAPH
+            )
+        )
+        assert [q.object.value for q in described] == ([str(n)] if n else [])
+
+
+def test_materialise_is_idempotent_and_removable() -> None:
+    s = load_fixture()
+    original = set(s.quads_for_pattern(None, None, None, None))
+    inference.materialise(s)
+    first = set(s.quads_for_pattern(None, None, None, None))
+    inference.materialise(s)
+    assert set(s.quads_for_pattern(None, None, None, None)) == first
+    removed = inference.remove_inferred(s)
+    assert removed == len(
+        [
+            g
+            for g in {q.graph_name for q in first}
+            if inference.is_inferred_graph(getattr(g, "value", ""))
+        ]
+    )
+    assert set(s.quads_for_pattern(None, None, None, None)) == original
+
+
+def test_literal_objects_are_never_turned_round() -> None:
+    s = Store()
+    s.load(
+        input=f"<{KG}p> a <{OWL}SymmetricProperty> ; <{OWL}inverseOf> <{KG}q> .",
+        format=RdfFormat.TURTLE,
+        to_graph=ONTOLOGY_GRAPH,
+    )
+    s.add(Quad(E("a"), K("p"), Literal("text"), NamedNode("http://example.org/g")))
+    s.add(Quad(E("a"), K("p"), E("b"), NamedNode("http://example.org/g")))
+    report = inference.materialise(s)
+    assert report.total == 3  # b p a, b q a, a q b … and nothing from the literal
+    assert not list(s.quads_for_pattern(None, K("q"), Literal("text"), None))
+    assert set(
+        (q.subject.value, q.predicate.value, q.object.value)
+        for g in inference.inferred_graphs(s)
+        if g != inference.PROVENANCE_GRAPH
+        for q in s.quads_for_pattern(None, None, None, g)
+    ) == {
+        (ID + "b", KG + "p", ID + "a"),
+        (ID + "b", KG + "q", ID + "a"),
+        (ID + "a", KG + "q", ID + "b"),
+    }
+
+
+def test_graph_names_are_readable_and_fall_back_to_a_hash() -> None:
+    assert inference.Axiom("subclass", KG + "Country", KG + "Place").graph.value == (
+        INFERRED_GRAPH + "/subclass/kg:Country/kg:Place"
+    )
+    odd = inference.Axiom("symmetric", "http://example.org/no-prefix#p").graph.value
+    assert odd.startswith(INFERRED_GRAPH + "/symmetric/iri-")
+    assert odd == inference.Axiom("symmetric", "http://example.org/no-prefix#p").graph.value
+    assert odd != inference.Axiom("symmetric", "http://example.org/no-prefix#q").graph.value
+
+
+def test_scales_to_many_triples_in_seconds() -> None:
+    """A budget, not a benchmark: 200k asserted triples shaped like ours (typed entities,
+    borders, a located-in tree) must be inferred well within the time of a test."""
+    s = Store()
+    s.load(
+        path=str(FIXTURE / "ontology" / "kg.ttl"), format=RdfFormat.TURTLE, to_graph=ONTOLOGY_GRAPH
+    )
+    lines = []
+    n = 25_000
+    for i in range(n):
+        g = f"<{PREFIXES['psg']}p{i // 10}>"
+        e = f"<{ID}e{i}>"
+        lines.append(f"{e} <{RDF_TYPE}> <{KG}{'EuMemberState' if i % 3 else 'City'}> {g} .")
+        lines.append(f'{e} <{RDFS}label> "e{i}"@en {g} .')
+        for k in (1, 7, 13):
+            lines.append(f"{e} <{KG}sharesLandBorderWith> <{ID}e{(i * k + 1) % n}> {g} .")
+        lines.append(f"{e} <{KG}locatedIn> <{ID}e{i // 8}> {g} .")
+        lines.append(f"{e} <{KG}capitalOf> <{ID}e{(i + 5) % n}> {g} .")
+        lines.append(f'{e} <{KG}name> "n{i}" {g} .')
+    s.load(input="\n".join(lines), format=RdfFormat.N_QUADS)
+    assert len(s) >= 200_000
+    started = time.perf_counter()
+    report = inference.materialise(s)
+    elapsed = time.perf_counter() - started
+    assert report.total > 200_000
+    assert elapsed < 20, f"inference took {elapsed:.1f}s"
+
+
+@pytest.mark.skipif(
+    not (REPO / "ontology" / "kg.ttl").is_file() or not (REPO / "data").is_dir(),
+    reason="the repository's ontology and data are not there yet",
+)
+def test_repository_data_answers_which_countries_border_russia() -> None:
+    from kg.dataset import open_dataset
+
+    dataset = open_dataset()
+    store = dataset.store
+    query = """SELECT DISTINCT ?label WHERE {
+      ?russia rdfs:label "Russia"@en . ?c kg:sharesBorderWith ?russia . ?c rdfs:label ?label
+      FILTER(lang(?label) = "en") }"""
+    labels = union_select(store, query)
+    assert {"Finland", "Lithuania"} <= labels
+    asserted = store.query(
+        'ASK { GRAPH ?g { ?russia kg:sharesBorderWith ?c } ?russia rdfs:label "Russia"@en '
+        "FILTER(!STRSTARTS(STR(?g), STR(graph:inferred))) }",
+        use_default_graph_as_union=True,
+        prefixes=PREFIXES,
+    )
+    assert not bool(asserted)  # Russia has no profile: its borders are all inferred
+
+
+def test_is_premise_graph_classification() -> None:
+    assert inference.is_premise_graph(PREFIXES["psg"] + "fi-1")
+    assert inference.is_premise_graph(GRAPH + "ontology/vocab")
+    assert inference.is_premise_graph(Path("/tmp/x.ttl").resolve().as_uri())
+    assert not inference.is_premise_graph(ONTOLOGY_GRAPH.value)
+    assert not inference.is_premise_graph(GRAPH + "ontology/shapes")
+    assert not inference.is_premise_graph(GRAPH + "external/wikidata")
+    assert not inference.is_premise_graph(INFERRED_GRAPH + "/symmetric/kg:x")
+    assert not inference.is_premise_graph(INFERRED_GRAPH + "/provenance")
