@@ -217,6 +217,20 @@ def test_sparql_message_is_filled_from_the_row():
     assert "starts in 2021, after it ends (2020)" in messages
 
 
+def test_named_graph_constraints_run_natively_and_are_left_out_of_the_diff():
+    assert rows(run("graph-shapes.ttl", "graph-data.trig")) == {
+        ("id:fr", "", "id:fr", "SPARQL", "Violation")
+    }
+    diff = compare_with_pyshacl(
+        SHACL / "graph-shapes.ttl", [SHACL / "graph-data.trig"], ontology=[ONTOLOGY]
+    )
+    assert diff.same and diff.common == 0
+    assert diff.not_compared == ["ex:SourcedShape"]
+    dataset = graph.load([ONTOLOGY, SHACL / "graph-data.trig"], ontology=False)
+    with pytest.raises(ShapesError, match="uses GRAPH"):
+        validate_with_pyshacl(dataset.store, SHACL / "graph-shapes.ttl")
+
+
 class CountingStore:
     """Stands in for a store and counts the queries the engine sends."""
 
