@@ -103,3 +103,100 @@ def validate(paths: tuple[Path, ...], fmt: str, engine: str) -> None:
         progress("")
     click.echo(validation.render(report, fmt), nl=False)
     sys.exit(report.exit_code)
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, json for programs.",
+)
+def queries(fmt: str) -> None:
+    """List the canned queries (queries/*.rq): name, summary, parameters."""
+    from kg import query as catalogue
+
+    catalogue.catalogue_to(click.get_binary_stream("stdout"), fmt)
+
+
+_RESULT_FORMATS = [
+    "table",
+    "csv",
+    "tsv",
+    "json",
+    "xml",
+    "turtle",
+    "ntriples",
+    "nquads",
+    "jsonld",
+    "rdfxml",
+    "trig",
+]
+
+
+@main.command("query")
+@click.argument("name")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value (repeatable). Entities take an IRI, a CURIE or a label.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_RESULT_FORMATS),
+    default=None,
+    help="table (default), csv, tsv, json (SPARQL results JSON), xml; "
+    "turtle etc. for CONSTRUCT queries.",
+)
+def query_command(name: str, params: tuple[str, ...], fmt: str | None) -> None:
+    """Run the canned query NAME (see `kg queries`) on the dataset."""
+    from kg import query as catalogue
+
+    catalogue.run_to(click.get_binary_stream("stdout"), name, params, fmt)
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read the query from FILE ('-' for stdin).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_RESULT_FORMATS),
+    default=None,
+    help="SELECT/ASK: table (default), csv, tsv, json, xml. "
+    "CONSTRUCT/DESCRIBE: turtle (default), ntriples, nquads, jsonld, rdfxml, trig.",
+)
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE clauses query other endpoints over the network.",
+)
+def sparql(query: str | None, file: str | None, fmt: str | None, allow_service: bool) -> None:
+    """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the dataset.
+
+    QUERY is the query text, or '-' to read it from stdin. Updates, LOAD, SERVICE (unless
+    --allow-service) and FROM on anything but a graph of the dataset are refused (exit 2);
+    a malformed query gives its line and column (exit 2).
+    """
+    from kg import sparql as adhoc
+
+    adhoc.run_to(
+        click.get_binary_stream("stdout"),
+        query,
+        file,
+        fmt=fmt,
+        allow_service=allow_service,
+        stdin=click.get_binary_stream("stdin"),
+    )

@@ -1,0 +1,257 @@
+"""Writing query results in the formats other tools read, and as a table for people.
+
+Standard formats come from the engine's own serialisers, so they follow the specifications:
+SPARQL 1.1 Query Results JSON and XML, SPARQL 1.1 CSV (CRLF line ends, bare IRIs) and TSV
+(``<IRI>``, N-Triples-style literals); graphs from CONSTRUCT / DESCRIBE as Turtle, N-Triples,
+N-Quads, JSON-LD, RDF/XML or TriG. Columns keep the query's projection order.
+
+Results are lazy: the engine evaluates while they are written, so errors of the evaluation
+(a SERVICE endpoint that does not answer) surface here and become typed errors. Rich is
+imported only for the table, so machine formats do not pay for it.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Triple,
+)
+from pyoxigraph import (
+    serialize as rdf_serialize,
+)
+
+from kg.errors import EndpointError, InputError, KgError
+from kg.namespaces import PREFIXES, curie
+
+SOLUTION_FORMATS: dict[str, QueryResultsFormat | None] = {
+    "table": None,
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+    "json": QueryResultsFormat.JSON,
+    "xml": QueryResultsFormat.XML,
+}
+GRAPH_FORMATS: dict[str, RdfFormat | None] = {
+    "turtle": RdfFormat.TURTLE,
+    "ntriples": RdfFormat.N_TRIPLES,
+    "nquads": RdfFormat.N_QUADS,
+    "jsonld": RdfFormat.JSON_LD,
+    "rdfxml": RdfFormat.RDF_XML,
+    "trig": RdfFormat.TRIG,
+    "table": None,
+}
+FORMATS: tuple[str, ...] = tuple(dict.fromkeys([*SOLUTION_FORMATS, *GRAPH_FORMATS]))
+
+# Media types, for a web layer that negotiates content.
+MEDIA_TYPES: dict[str, str] = {
+    "table": "text/plain; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nquads": "application/n-quads",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+    "trig": "application/trig",
+}
+
+
+@dataclass
+class QueryResult:
+    """The answer of the engine to one query, not yet read (it is read once, when written).
+
+    ``raw`` is the engine's object: solutions (SELECT), a boolean (ASK) or triples
+    (CONSTRUCT / DESCRIBE).
+    """
+
+    form: str
+    raw: QuerySolutions | QueryBoolean | QueryTriples
+    uses_service: bool = False
+
+    @property
+    def kind(self) -> str:
+        """``solutions``, ``boolean`` or ``graph``."""
+        if isinstance(self.raw, QuerySolutions):
+            return "solutions"
+        if isinstance(self.raw, QueryBoolean):
+            return "boolean"
+        return "graph"
+
+    @property
+    def variables(self) -> list[str]:
+        """Column names in projection order (SELECT only)."""
+        if isinstance(self.raw, QuerySolutions):
+            return [v.value for v in self.raw.variables]
+        return []
+
+
+def check_format(form: str, fmt: str | None) -> str:
+    """The format to write a query of this form in: ``fmt``, or the default (a table for
+    SELECT / ASK, Turtle for graphs). Raises InputError when the format does not fit."""
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    allowed = GRAPH_FORMATS if graph else SOLUTION_FORMATS
+    if fmt is None:
+        return "turtle" if graph else "table"
+    if fmt not in allowed:
+        kind = "graph results (CONSTRUCT, DESCRIBE)" if graph else f"{form} results"
+        raise InputError(f"format {fmt!r} does not fit {kind}; use one of: {', '.join(allowed)}")
+    return fmt
+
+
+def compact(term: Any, prefixes: Mapping[str, str] | None = None) -> str:
+    """A term as a person reads it: a CURIE for an IRI with a known prefix (else the IRI),
+    the plain value of a literal, ``_:x`` for a blank node, empty for unbound."""
+    if term is None:
+        return ""
+    if isinstance(term, NamedNode):
+        return curie(term.value, dict(prefixes) if prefixes else None)
+    if isinstance(term, Literal):
+        return term.value
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Triple):
+        parts = (term.subject, term.predicate, term.object)
+        return "<< " + " ".join(compact(t, prefixes) for t in parts) + " >>"
+    return str(term)
+
+
+def _evaluation_error(result: QueryResult, error: Exception) -> KgError:
+    if isinstance(error, OSError) and result.uses_service:
+        return EndpointError(f"SERVICE call failed: {error}")
+    return KgError(f"query evaluation failed: {error}")
+
+
+def _rows(result: QueryResult) -> Iterator[list[Any]]:
+    try:
+        if isinstance(result.raw, QuerySolutions):
+            names = result.raw.variables
+            for solution in result.raw:
+                yield [solution[v] for v in names]
+        else:
+            for triple in result.raw:
+                yield [triple.subject, triple.predicate, triple.object]
+    except (OSError, RuntimeError) as error:
+        raise _evaluation_error(result, error) from None
+
+
+def _table(result: QueryResult, width: int | None, prefixes: Mapping[str, str] | None) -> bytes:
+    if isinstance(result.raw, QueryBoolean):
+        return b"true\n" if bool(result.raw) else b"false\n"
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    columns = result.variables if result.kind == "solutions" else ["subject", "predicate", "object"]
+    rows = list(_rows(result))
+    if result.kind == "graph":
+        rows.sort(key=lambda r: [compact(t, prefixes) for t in r])
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        caption=f"{len(rows)} row{'s' if len(rows) != 1 else ''}",
+        caption_justify="left",
+    )
+    for column in columns:
+        table.add_column(Text(column))
+    for row in rows:
+        table.add_row(*[Text(compact(t, prefixes)) for t in row])
+    buffer = io.StringIO()
+    if width is None:
+        width = shutil.get_terminal_size((120, 24)).columns
+    Console(file=buffer, width=width, color_system=None, highlight=False).print(table)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _graph(result: QueryResult, fmt: str, prefixes: Mapping[str, str] | None) -> bytes:
+    """Triples in a stable order, with only the prefixes they use."""
+    try:
+        triples = sorted(result.raw, key=str)  # type: ignore[arg-type]
+    except (OSError, RuntimeError) as error:
+        raise _evaluation_error(result, error) from None
+    namespaces = dict(prefixes or PREFIXES)
+    iris: set[str] = set()
+    for t in triples:
+        for term in (t.subject, t.predicate, t.object):
+            if isinstance(term, NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, Literal):
+                iris.add(term.datatype.value)
+    used = {p: ns for p, ns in namespaces.items() if any(i.startswith(ns) for i in iris)}
+    try:
+        return rdf_serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=used)
+    except (ValueError, OSError) as error:
+        raise KgError(f"cannot write these results as {fmt}: {error}") from None
+
+
+def serialize(
+    result: QueryResult,
+    fmt: str,
+    *,
+    width: int | None = None,
+    prefixes: Mapping[str, str] | None = None,
+) -> bytes:
+    """The whole result in one format, as bytes (nothing is written anywhere).
+
+    Args:
+        result: what :func:`kg.sparql.execute` returned (it is consumed).
+        fmt: one of :data:`FORMATS` that fits the result (see :func:`check_format`).
+        width: table width in characters (default: the terminal's, else 120).
+        prefixes: for CURIEs in tables and prefixes in Turtle/TriG/RDF-XML (default: kg's).
+    """
+    fmt = check_format(result.form, fmt)
+    if fmt == "table":
+        return _table(result, width, prefixes)
+    if result.kind == "graph":
+        return _graph(result, fmt, prefixes)
+    try:
+        data = result.raw.serialize(format=SOLUTION_FORMATS[fmt])
+    except (OSError, RuntimeError) as error:
+        raise _evaluation_error(result, error) from None
+    if fmt in ("json", "xml"):
+        data += b"\n"  # insignificant whitespace in both; friendlier on a terminal
+    return data
+
+
+def write(
+    result: QueryResult,
+    fmt: str,
+    out: IO[bytes],
+    *,
+    width: int | None = None,
+    prefixes: Mapping[str, str] | None = None,
+) -> None:
+    """Stream the result to a binary file object, for large answers (a web response).
+
+    CSV, TSV, JSON and XML are written by the engine as it evaluates; tables and graphs are
+    built first (graphs are sorted). An evaluation error can therefore leave part of the
+    output written: use :func:`serialize` where that matters.
+    """
+    fmt = check_format(result.form, fmt)
+    if fmt == "table" or result.kind == "graph":
+        out.write(serialize(result, fmt, width=width, prefixes=prefixes))
+        return
+    try:
+        result.raw.serialize(output=out, format=SOLUTION_FORMATS[fmt])
+    except RuntimeError as error:
+        raise _evaluation_error(result, error) from None
+    except OSError as error:
+        if isinstance(error, BrokenPipeError):
+            raise
+        raise _evaluation_error(result, error) from None
+    if fmt in ("json", "xml"):
+        out.write(b"\n")

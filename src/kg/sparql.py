@@ -1,0 +1,627 @@
+"""Ad-hoc SPARQL: check a query, refuse what kg does not allow, run it on the store.
+
+Used by ``kg sparql``, by the canned-query catalogue (:mod:`kg.query`) and by anything else that
+takes a query from outside (a web endpoint, a remote client): :func:`prepare` validates and
+classifies a query text and raises typed errors, :func:`execute` runs a prepared query.
+
+Why the checks are done on tokens (:mod:`kg.sparql_lexer`) and not on the raw text: a query
+may mention ``SERVICE`` or ``FROM`` in a string, an IRI, a comment, a variable or a prefixed name
+without meaning it. What is refused, and why:
+
+* SPARQL Update (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR`` …): kg only reads the graph.
+* ``SERVICE`` unless explicitly allowed: it makes the engine call another endpoint over the
+  network. The engine reads keywords without requiring a word boundary (``SERVICE:x`` is
+  ``SERVICE :x`` to it), so any word or prefix that contains ``SERVICE`` counts.
+* ``FROM`` / ``FROM NAMED`` on an IRI that is not a graph of the dataset: naming one of our
+  graphs selects it (allowed); anything else would read like "fetch this file or URL", which kg
+  never does.
+
+Syntax errors carry a line and column. The engine reports the furthest point its parser
+reached, which can lie after the real mistake (at the end of the text, for an unbalanced
+bracket); the tokenizer knows some mistakes exactly (an unterminated string, a stray character,
+an unknown prefix, an unbalanced bracket) and its position is used when it comes first.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+from urllib.parse import urljoin
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    Store,
+    Triple,
+    Variable,
+)
+
+from kg.errors import EndpointError, InputError, KgError, QueryRefused, QuerySyntaxError
+from kg.namespaces import BASE, PREFIXES
+from kg.results import QueryResult
+from kg.sparql_lexer import (
+    CLOSERS,
+    IRI,
+    OPENERS,
+    PNAME,
+    PUNCT,
+    STRING,
+    VAR,
+    WORD,
+    Lexed,
+    Token,
+    lex,
+)
+
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = (
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "CREATE",
+    "DROP",
+    "COPY",
+    "MOVE",
+    "ADD",
+    "WITH",
+)
+
+Term = NamedNode | BlankNode | Literal | Triple
+
+_ENGINE_POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
+_CHAR_CLASS = re.compile(r"\[(?:'(?:[^'\\]|\\.)*'|[^'\]])*\]")
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class DatasetClause:
+    """``FROM <iri>`` (named=False) or ``FROM NAMED <iri>`` (named=True), with its position."""
+
+    iri: str
+    named: bool
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the tokens say about a query, before the engine sees it."""
+
+    lexed: Lexed
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or None when not recognised
+    update: str | None  # the update keyword the text starts with, if any
+    prefixes: dict[str, str]  # declared in the query's prologue
+    base: str | None  # BASE of the prologue
+    service: tuple[Token, ...]  # tokens the engine may read as SERVICE
+    dataset: tuple[DatasetClause, ...]
+    projection: tuple[str, ...] | None  # SELECT variables in order; None for * and other forms
+    variables: frozenset[str]  # every variable name mentioned
+    bound_tested: frozenset[str]  # variables used as BOUND(?v)
+    ambiguous_from: Token | None = None
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query that passed :func:`prepare`: its text (unchanged) and what kind of query it is."""
+
+    text: str
+    form: str
+    uses_service: bool = False
+    dataset: tuple[DatasetClause, ...] = ()
+    projection: tuple[str, ...] | None = None
+    analysis: Analysis | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def returns_graph(self) -> bool:
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+
+# --- analysis ------------------------------------------------------------------------------
+
+
+def _unescape_iri(text: str) -> str:
+    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def _iri_of(token: Token, prefixes: Mapping[str, str], base: str | None) -> str | None:
+    """The absolute IRI an IRI or prefixed-name token stands for (None: unknown prefix)."""
+    if token.kind == IRI:
+        return urljoin(base or BASE, _unescape_iri(token.text[1:-1]))
+    if token.kind == PNAME:
+        prefix, _, local = token.text.partition(":")
+        namespace = prefixes.get(prefix, PREFIXES.get(prefix))
+        if namespace is None:
+            return None
+        return namespace + re.sub(r"\\(.)", r"\1", local)
+    return None
+
+
+def _prologue(tokens: list[Token]) -> tuple[int, dict[str, str], str | None]:
+    """Skip BASE / PREFIX / VERSION declarations: index of the first other token, prefixes, base."""
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    i = 0
+    while i < len(tokens) and tokens[i].kind == WORD:
+        word = tokens[i].upper
+        if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == IRI:
+            base = urljoin(base or BASE, _unescape_iri(tokens[i + 1].text[1:-1]))
+            i += 2
+        elif (
+            word == "PREFIX"
+            and i + 2 < len(tokens)
+            and tokens[i + 1].kind == PNAME
+            and tokens[i + 1].text.endswith(":")
+            and tokens[i + 2].kind == IRI
+        ):
+            namespace = urljoin(base or BASE, _unescape_iri(tokens[i + 2].text[1:-1]))
+            prefixes[tokens[i + 1].text[:-1]] = namespace
+            i += 3
+        elif word == "VERSION" and i + 1 < len(tokens) and tokens[i + 1].kind == STRING:
+            i += 2
+        else:
+            break
+    return i, prefixes, base
+
+
+def _service_tokens(lexed: Lexed) -> tuple[Token, ...]:
+    hits = []
+    for token in lexed.all_tokens():
+        if (token.kind == WORD and "SERVICE" in token.upper) or (
+            token.kind == PNAME and "SERVICE" in token.prefix().upper()
+        ):
+            hits.append(token)
+    return tuple(sorted(hits, key=lambda t: t.start))
+
+
+def _dataset_clauses(
+    lexed: Lexed, start: int, prefixes: Mapping[str, str], base: str | None
+) -> tuple[tuple[DatasetClause, ...], Token | None]:
+    """FROM / FROM NAMED clauses (outside any group), and a token that the engine may read as
+    FROM although it is not written as the keyword (``FROM:g``, ``FROMNAMED``)."""
+    tokens = lexed.tokens
+    clauses: list[DatasetClause] = []
+    depth = 0
+    i = start
+    while i < len(tokens):
+        token = tokens[i]
+        if token.kind == PUNCT and token.text == "{":
+            depth += 1
+        elif token.kind == PUNCT and token.text == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and token.kind == WORD and token.upper == "FROM":
+            named = (
+                i + 1 < len(tokens)
+                and tokens[i + 1].kind == WORD
+                and tokens[i + 1].upper == "NAMED"
+            )
+            j = i + 2 if named else i + 1
+            if j < len(tokens) and tokens[j].kind in (IRI, PNAME):
+                iri = _iri_of(tokens[j], prefixes, base)
+                if iri is not None:
+                    line, column = lexed.position(tokens[j].start)
+                    clauses.append(DatasetClause(iri, named, line, column))
+                i = j
+        elif depth == 0 and (
+            (token.kind == WORD and token.upper.startswith("FROM"))
+            or (token.kind == PNAME and token.prefix().upper() in ("FROM", "NAMED", "FROMNAMED"))
+        ):
+            return tuple(clauses), token
+        i += 1
+    return tuple(clauses), None
+
+
+def _projection(tokens: list[Token], select_index: int) -> tuple[str, ...] | None:
+    names: list[str] = []
+    depth = 0
+    i = select_index + 1
+    while i < len(tokens):
+        token = tokens[i]
+        if token.kind == PUNCT and token.text == "(":
+            depth += 1
+        elif token.kind == PUNCT and token.text == ")":
+            depth -= 1
+        elif depth == 0 and token.kind == PUNCT and token.text in ("*", "{"):
+            return None if token.text == "*" else tuple(names)
+        elif depth == 0 and token.kind == WORD and token.upper in ("WHERE", "FROM"):
+            break
+        elif depth == 0 and token.kind == VAR:
+            names.append(token.text[1:])
+        elif (
+            token.kind == WORD
+            and token.upper == "AS"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].kind == VAR
+            and depth == 1
+        ):
+            names.append(tokens[i + 1].text[1:])
+            i += 1
+        i += 1
+    return tuple(names)
+
+
+def analyse(text: str) -> Analysis:
+    """Tokenize a query and read what kg needs from it, without the engine."""
+    lexed = lex(text)
+    tokens = lexed.tokens
+    start, prefixes, base = _prologue(tokens)
+    form = update = None
+    if start < len(tokens) and tokens[start].kind == WORD:
+        word = tokens[start].upper
+        form = next((f for f in FORMS if word.startswith(f)), None)
+        if form is None:
+            update = next((u for u in UPDATE_KEYWORDS if word.startswith(u)), None)
+    dataset, ambiguous = _dataset_clauses(lexed, start, prefixes, base)
+    projection = _projection(tokens, start) if form == "SELECT" else None
+    variables = frozenset(t.text[1:] for t in tokens if t.kind == VAR)
+    bound = frozenset(
+        tokens[i + 2].text[1:]
+        for i in range(len(tokens) - 3)
+        if tokens[i].kind == WORD
+        and tokens[i].upper == "BOUND"
+        and tokens[i + 1].text == "("
+        and tokens[i + 2].kind == VAR
+    )
+    return Analysis(
+        lexed=lexed,
+        form=form,
+        update=update,
+        prefixes=prefixes,
+        base=base,
+        service=_service_tokens(lexed),
+        dataset=dataset,
+        projection=projection,
+        variables=variables,
+        bound_tested=bound,
+        ambiguous_from=ambiguous,
+    )
+
+
+# --- syntax errors -------------------------------------------------------------------------
+
+
+def _lexical_diagnosis(analysis: Analysis) -> tuple[int, str] | None:
+    """The first mistake the tokens show for sure: a malformed token, an undeclared prefix,
+    a bracket that does not match. (offset, message) or None."""
+    lexed = analysis.lexed
+    found: list[tuple[int, str]] = []
+    for token in lexed.tokens:
+        if token.kind == "ERROR":
+            found.append((token.start, token.message))
+            break
+    declared = set(analysis.prefixes) | set(PREFIXES)
+    tokens = lexed.tokens
+    for i, token in enumerate(tokens):
+        if token.kind == WORD and token.upper in ("PREFIX", "BASE"):
+            problem = _declaration_problem(tokens, i)
+            if problem is not None:
+                found.append(problem)
+                break
+        if token.kind != PNAME:
+            continue
+        if i > 0 and tokens[i - 1].kind == WORD and tokens[i - 1].upper == "PREFIX":
+            continue
+        prefix = token.prefix()
+        if prefix not in declared:
+            found.append(
+                (token.start, f"unknown prefix '{prefix}:' (declare it: PREFIX {prefix}: <…>)")
+            )
+            break
+    stack: list[Token] = []
+    for token in tokens:
+        if token.kind != PUNCT:
+            continue
+        if token.text in OPENERS:
+            stack.append(token)
+        elif token.text in CLOSERS:
+            if not stack:
+                found.append((token.start, f"unexpected '{token.text}': nothing is open"))
+                break
+            opener = stack.pop()
+            if OPENERS[opener.text] != token.text:
+                line, column = lexed.position(opener.start)
+                found.append(
+                    (
+                        token.start,
+                        f"unexpected '{token.text}': the '{opener.text}' at line {line}, "
+                        f"column {column} is still open",
+                    )
+                )
+                break
+    else:
+        if stack:
+            line, column = lexed.position(stack[-1].start)
+            found.append(
+                (
+                    len(lexed.text),
+                    f"the '{stack[-1].text}' at line {line}, column {column} is never closed",
+                )
+            )
+    return min(found) if found else None
+
+
+def _declaration_problem(tokens: list[Token], i: int) -> tuple[int, str] | None:
+    """A PREFIX or BASE declaration at ``tokens[i]`` that is not well formed."""
+    rest = tokens[i + 1 : i + 3]
+    if tokens[i].upper == "BASE":
+        if rest and rest[0].kind == IRI:
+            return None
+        return (rest[0].start if rest else tokens[i].end), "BASE must be followed by an <IRI>"
+    name = rest[0] if rest else None
+    if (
+        name is None
+        or name.kind != PNAME
+        or not name.text.endswith(":")
+        or name.text.count(":") != 1
+    ):
+        where = name.start if name is not None else tokens[i].end
+        return where, "PREFIX must be followed by a prefix name ending in ':' (like ex:)"
+    if len(rest) < 2 or rest[1].kind != IRI:
+        where = rest[1].start if len(rest) > 1 else name.end
+        return where, f"PREFIX {name.text} must be followed by an <IRI>"
+    return None
+
+
+def _clean_engine_message(detail: str) -> str:
+    """Make the engine's "expected one of …" readable: drop character classes, keep keywords
+    and punctuation, and put its own explanations (e.g. "Prefix not found") first."""
+    detail = " ".join(detail.split())
+    match = re.match(r"expected (?:one of )?(.*)", detail)
+    if not match:
+        return detail
+    items = [i.strip() for i in _CHAR_CLASS.sub("", match.group(1)).split(", ")]
+    items = [i for i in items if i and i != "[_]"]
+    explanations = [i for i in items if " " in i and not i.startswith('"')]
+    if explanations:
+        return "; ".join(explanations)
+    if not items:
+        return "unexpected text here"
+    shown = items[:12]
+    more = ", …" if len(items) > len(shown) else ""
+    return ("expected " if len(items) == 1 else "expected one of ") + ", ".join(shown) + more
+
+
+def syntax_error(analysis: Analysis, error: SyntaxError) -> QuerySyntaxError:
+    """A QuerySyntaxError with the best position kg can give for the engine's SyntaxError."""
+    message = str(error.args[0]) if error.args else str(error)
+    match = _ENGINE_POSITION.match(message)
+    lexed = analysis.lexed
+    ours = _lexical_diagnosis(analysis)
+    if match:
+        line, column = int(match.group(1)), int(match.group(2))
+        engine_offset = lexed.offset(line, column)
+        if ours is not None and ours[0] <= engine_offset:
+            line, column = lexed.position(ours[0])
+            return QuerySyntaxError(ours[1], line, column)
+        return QuerySyntaxError(_clean_engine_message(match.group(3)), line, column)
+    if ours is not None:
+        line, column = lexed.position(ours[0])
+        return QuerySyntaxError(ours[1], line, column)
+    return QuerySyntaxError(_clean_engine_message(message))
+
+
+# --- prepare / execute ---------------------------------------------------------------------
+
+_empty_store: Store | None = None
+
+
+def _parse_check(text: str) -> Any:
+    """Let the engine parse the query against an empty store: nothing is read, and the little
+    evaluation the engine starts at once (ASK, the first row of a SELECT) runs on no data.
+    Never used for a query with SERVICE, whose evaluation would call out."""
+    global _empty_store
+    if _empty_store is None:
+        _empty_store = Store()
+    return _empty_store.query(
+        text, prefixes=PREFIXES, base_iri=BASE, use_default_graph_as_union=True
+    )
+
+
+def _refused_at(analysis: Analysis, token: Token, message: str) -> QueryRefused:
+    line, column = analysis.lexed.position(token.start)
+    return QueryRefused(f"line {line}, column {column}: {message}")
+
+
+def check_dataset(prepared: PreparedQuery, is_graph: Callable[[str], bool]) -> None:
+    """Refuse FROM / FROM NAMED clauses that do not name a graph of the dataset."""
+    for clause in prepared.dataset:
+        if not is_graph(clause.iri):
+            keyword = "FROM NAMED" if clause.named else "FROM"
+            raise QueryRefused(
+                f"line {clause.line}, column {clause.column}: {keyword} <{clause.iri}> is refused: "
+                "it names no graph of the dataset, and kg never reads files or URLs named in a "
+                "query (FROM may only select one of the dataset's graphs)"
+            )
+
+
+def prepare(
+    text: str,
+    *,
+    allow_service: bool = False,
+    known_graphs: Collection[str] | Callable[[], Collection[str]] | None = None,
+) -> PreparedQuery:
+    """Validate and classify a query; the text itself is never changed.
+
+    Args:
+        text: the query.
+        allow_service: let ``SERVICE`` through (the engine will then call other endpoints).
+        known_graphs: the graph IRIs FROM may name, or a function returning them (called only
+            when the query has a FROM clause). None defers that check to :func:`execute`,
+            which always makes it against the store it runs on.
+
+    Raises:
+        QueryRefused: an update, SERVICE (unless allowed), or FROM on a graph we do not have.
+        QuerySyntaxError: the query does not parse (with line and column).
+    """
+    if not text.strip():
+        raise QuerySyntaxError("the query is empty")
+    analysis = analyse(text)
+    if analysis.update is not None:
+        token = analysis.lexed.tokens[_prologue(analysis.lexed.tokens)[0]]
+        if analysis.update == "LOAD":
+            raise _refused_at(
+                analysis, token, "LOAD is refused: kg never fetches data named in a query"
+            )
+        raise _refused_at(
+            analysis,
+            token,
+            f"SPARQL Update ({analysis.update}) is refused: kg only reads the graph "
+            "(edit the files under data/ instead)",
+        )
+    if analysis.service and not allow_service:
+        raise _refused_at(
+            analysis,
+            analysis.service[0],
+            f"SERVICE is refused ({analysis.service[0].text!r}): it would query another endpoint "
+            "over the network; allow it explicitly (kg sparql --allow-service)",
+        )
+    if not analysis.lexed.complete and not allow_service:
+        raise QueryRefused("the query is too intricate to check for SERVICE; simplify it")
+    if analysis.ambiguous_from is not None:
+        raise _refused_at(
+            analysis,
+            analysis.ambiguous_from,
+            f"{analysis.ambiguous_from.text!r} reads as FROM to the engine; write "
+            "FROM <graph> or FROM NAMED <graph>, with spaces",
+        )
+    form = analysis.form
+    if analysis.service:
+        # The engine starts evaluating when it parses (an ASK at once, a SELECT up to its first
+        # row), and that would call the endpoint now: the syntax is checked when it runs.
+        result = None
+    else:
+        try:
+            result = _parse_check(text)
+        except SyntaxError as error:
+            raise syntax_error(analysis, error) from None
+        except (RuntimeError, ValueError) as error:
+            raise QueryRefused(f"the engine cannot run this query: {error}") from None
+        except OSError as error:  # pragma: no cover - an empty store does not read anything
+            raise KgError(f"query check failed: {error}") from None
+    if isinstance(result, QuerySolutions):
+        form = "SELECT"
+    elif isinstance(result, QueryBoolean):
+        form = "ASK"
+    elif result is not None and form not in ("CONSTRUCT", "DESCRIBE"):
+        form = "CONSTRUCT"
+    if form is None:
+        raise QuerySyntaxError("expected SELECT, ASK, CONSTRUCT or DESCRIBE", 1, 1)
+    prepared = PreparedQuery(
+        text=text,
+        form=form,
+        uses_service=bool(analysis.service),
+        dataset=analysis.dataset,
+        projection=analysis.projection,
+        analysis=analysis,
+    )
+    if known_graphs is not None and prepared.dataset:
+        graphs = known_graphs() if callable(known_graphs) else known_graphs
+        check_dataset(prepared, lambda iri: iri in graphs)
+    return prepared
+
+
+def execute(
+    store: Store,
+    prepared: PreparedQuery,
+    *,
+    substitutions: Mapping[str, Term] | None = None,
+) -> QueryResult:
+    """Run a prepared query on a store, with the union of its graphs as the default graph
+    (unless the query's own FROM clauses say otherwise).
+
+    ``substitutions`` binds variables to RDF terms inside the engine (SEP-0007): values never
+    become query text.
+
+    Raises:
+        QueryRefused: a FROM clause names no graph of this store.
+        QuerySyntaxError: the query does not parse (only for queries prepare could not check).
+        EndpointError / KgError: the engine failed (e.g. a SERVICE endpoint did not answer).
+    """
+    check_dataset(prepared, lambda iri: store.contains_named_graph(NamedNode(iri)))
+    options: dict[str, Any] = {
+        "prefixes": PREFIXES,
+        "base_iri": BASE,
+        "use_default_graph_as_union": not prepared.dataset,
+    }
+    if substitutions:
+        options["substitutions"] = {Variable(name): term for name, term in substitutions.items()}
+    try:
+        raw = store.query(prepared.text, **options)
+    except SyntaxError as error:
+        raise syntax_error(prepared.analysis or analyse(prepared.text), error) from None
+    except RuntimeError as error:
+        raise KgError(f"the engine cannot run this query: {error}") from None
+    except OSError as error:
+        if prepared.uses_service:
+            raise EndpointError(f"SERVICE call failed: {error}") from None
+        raise KgError(f"query evaluation failed: {error}") from None
+    return QueryResult(prepared.form, raw, uses_service=prepared.uses_service)
+
+
+# --- the `kg sparql` command ---------------------------------------------------------------
+
+
+def open_store() -> Store:
+    """The store ``kg query`` and ``kg sparql`` run on: the repository's dataset.
+
+    The one place that decides where queries get their data, so that a persistent store or
+    an inference step can be put in here without touching the commands.
+    """
+    from kg import graph
+
+    return graph.load().store
+
+
+def read_query(query: str | None, file: str | None, stdin: IO[bytes] | None = None) -> str:
+    """The query text from the command line: an argument, a file, or ``-`` for stdin."""
+    if query is not None and file is not None:
+        raise InputError("give the query either as an argument or with -f FILE, not both")
+    if query is None and file is None:
+        raise InputError("no query: give it as an argument, with -f FILE, or '-' for stdin")
+    if query is not None and query != "-":
+        return query
+    source = file if file is not None else "-"
+    try:
+        if source == "-":
+            data = (stdin if stdin is not None else sys.stdin.buffer).read()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        raise InputError(f"{source}: cannot read: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{source}: not UTF-8 text (byte {error.start})") from None
+
+
+def run_to(
+    out: IO[bytes],
+    query: str | None = None,
+    file: str | None = None,
+    *,
+    fmt: str | None = None,
+    allow_service: bool = False,
+    stdin: IO[bytes] | None = None,
+    width: int | None = None,
+) -> None:
+    """``kg sparql``: read, check, run and write the results to ``out``.
+
+    The query is checked before the dataset is loaded, and the whole output is produced before
+    anything is written, so an error never leaves partial output.
+    """
+    from kg import results
+
+    text = read_query(query, file, stdin)
+    prepared = prepare(text, allow_service=allow_service)
+    fmt = results.check_format(prepared.form, fmt)
+    store = open_store()
+    data = results.serialize(execute(store, prepared), fmt, width=width)
+    out.write(data)
+    out.flush()
