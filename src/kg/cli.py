@@ -98,9 +98,11 @@ def validate(paths: tuple[Path, ...], fmt: str, engine: str) -> None:
     from kg import validate as validation
 
     progress = _terminal_progress()
-    report = validation.validate(list(paths) or None, engine=engine, progress=progress)
-    if progress is not None:
-        progress("")
+    try:
+        report = validation.validate(list(paths) or None, engine=engine, progress=progress)
+    finally:
+        if progress is not None:
+            progress("")  # clear the progress line, before the report or an error message
     click.echo(validation.render(report, fmt), nl=False)
     sys.exit(report.exit_code)
 
