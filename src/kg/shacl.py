@@ -584,7 +584,6 @@ class _ShapeParser:
                 "message",
                 "prefixes",
                 "deactivated",
-                "severity",
                 "name",
                 "description",
             ):
