@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import NamedNode, Store, Variable
+from pyoxigraph import Literal, NamedNode, Store, Variable
 
 from kg import graph, resources
 from kg.errors import KgError
@@ -122,6 +123,127 @@ def build_context(store: Store, graph_name: NamedNode = ONTOLOGY_GRAPH) -> dict[
             terms[key] = short
     context.update(terms)
     return {"@context": context}
+
+
+# --------------------------------------------------------------------------------------------
+# Compaction: RDF terms → compacted JSON-LD with a given context
+
+
+class Compactor:
+    """Compacts triples into JSON-LD node objects with a context, choosing for each value the
+    term whose definition fits it (an ``@id`` coercion for IRIs, a datatype coercion for that
+    datatype, a plain term otherwise) and falling back to the CURIE key with an explicit value
+    object. The output expands back to exactly the same triples.
+
+    Why not rdflib's JSON-LD serializer: rdflib 7.6, given a context where a property is
+    coerced to ``@id``, drops every triple of a blank node that is the value of that property
+    (it nests the node, then writes only its id); our memberships are such nodes.
+    """
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self.prefixes: dict[str, str] = {}
+        for key, value in context.items():
+            if (
+                isinstance(value, str)
+                and ":" not in key
+                and not key.startswith("@")
+                and value.endswith(("/", "#"))
+                and "://" in value
+            ):
+                self.prefixes[key] = value
+        self.by_length = sorted(self.prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        # IRI → [(key, coercion)] for the keys usable as properties; IRI → key for classes
+        self.properties: dict[str, list[tuple[str, str | None]]] = {}
+        self.classes: dict[str, str] = {}
+        for key, value in context.items():
+            if key in self.prefixes or key.startswith("@") or ":" in key:
+                continue
+            if isinstance(value, str):
+                iri, coercion = self.expand(value), None
+            elif isinstance(value, dict) and set(value) <= {"@id", "@type"} and "@id" in value:
+                iri = self.expand(value["@id"])
+                coercion = value.get("@type")
+                if coercion is not None and coercion != "@id":
+                    coercion = self.expand(coercion)
+            else:
+                continue  # containers, @vocab coercion, reverse terms: not used for writing
+            if iri is None:
+                continue
+            self.properties.setdefault(iri, []).append((key, coercion))
+            if coercion is None:
+                best = self.classes.get(iri)
+                if best is None or (len(key), key) < (len(best), best):
+                    self.classes[iri] = key
+        for keys in self.properties.values():
+            keys.sort(key=lambda kc: (len(kc[0]), kc[0]))
+
+    def expand(self, value: str) -> str | None:
+        prefix, sep, rest = value.partition(":")
+        if sep and prefix in self.prefixes and not rest.startswith("//"):
+            return self.prefixes[prefix] + rest
+        return value if "://" in value or value.startswith("urn:") else None
+
+    def iri(self, iri: str) -> str:
+        """An IRI in ``@id`` position: a CURIE when a prefix fits, else the IRI itself."""
+        for prefix, ns in self.by_length:
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+    def node_id(self, term: Any) -> str:
+        return self.iri(term.value) if isinstance(term, NamedNode) else str(term)
+
+    def _key_and_value(self, predicate: str, obj: Any) -> tuple[str, Any]:
+        terms = self.properties.get(predicate, ())
+        if isinstance(obj, Literal):
+            language = obj.language
+            datatype = obj.datatype.value if language is None else None
+            if datatype is not None and datatype != XSD + "string":
+                for key, coercion in terms:
+                    if coercion == datatype:
+                        return key, obj.value
+                value: Any = {"@type": self.iri(datatype), "@value": obj.value}
+            elif language is not None:
+                value = {"@language": language, "@value": obj.value}
+            else:
+                value = obj.value
+            for key, coercion in terms:
+                if coercion is None:
+                    return key, value
+            return self.iri(predicate), value
+        reference = self.node_id(obj)
+        for key, coercion in terms:
+            if coercion == "@id":
+                return key, reference
+        for key, coercion in terms:
+            if coercion is None:
+                return key, {"@id": reference}
+        return self.iri(predicate), {"@id": reference}
+
+    def nodes(self, triples: Iterable[tuple[Any, Any, Any]]) -> list[dict[str, Any]]:
+        """Node objects, one per subject, sorted by ``@id``; values sorted; keys ``@id``,
+        ``@type``, then alphabetical — the same triples always give the same JSON."""
+        grouped: dict[str, dict[str, list[Any]]] = {}
+        for s, p, o in triples:
+            node = grouped.setdefault(self.node_id(s), {})
+            if p.value == RDF + "type" and isinstance(o, NamedNode):
+                node.setdefault("@type", []).append(self.classes.get(o.value) or self.iri(o.value))
+                continue
+            key, value = self._key_and_value(p.value, o)
+            node.setdefault(key, []).append(value)
+        out: list[dict[str, Any]] = []
+        for node_id in sorted(grouped):
+            properties = grouped[node_id]
+            node: dict[str, Any] = {"@id": node_id}
+            for key in sorted(properties, key=lambda k: (k != "@type", k)):
+                values = sorted(properties[key], key=_json_sort_key)
+                node[key] = values[0] if len(values) == 1 else values
+            out.append(node)
+        return out
+
+
+def _json_sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def render(context: dict[str, Any]) -> str:

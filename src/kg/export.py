@@ -22,14 +22,15 @@ input gives byte-identical output, whatever the load order. Blank nodes get cano
 (RDFC-1.0, ``pyoxigraph.Dataset.canonicalize``); graphs, subjects, predicates (``rdf:type``
 first) and objects are sorted by their N-Triples form; only the prefixes used are declared, in
 the order of ``kg.namespaces.PREFIXES``. JSON-LD is compacted by rdflib with our context
-(``ontology/context.jsonld``, embedded in the output, so consumers need no network) and then
-sorted the same way. RDF/XML is written by Oxigraph from the sorted triples.
+(``ontology/context.jsonld``, embedded in the output, so consumers need no network) by
+``kg.context.Compactor`` (rdflib's serializer loses blank nodes, see there), nodes and values
+sorted. RDF/XML is written by Oxigraph from the sorted triples.
 
 **Atomic files.** Output goes to a temporary file in the target's folder, is fsynced and then
 renamed over the target: on any failure the previous file is unchanged and nothing is left
 behind. The data is loaded and checked before the temporary file is even created.
 
-rdflib is imported only for JSON-LD: the other formats answer at the speed of the engine.
+No format needs rdflib: exports run at the speed of the engine.
 """
 
 from __future__ import annotations
@@ -309,11 +310,20 @@ def write_nquads(quads: Sequence[Quad], out: IO[bytes]) -> None:
     )
 
 
+# RDF/XML writes a predicate as an XML element: its IRI must end in an XML name (NCName).
+_XML_NAME_END = re.compile(r"[^\W\d][\w.\-]*$")
+
+
 def write_rdfxml(quads: Sequence[Quad], out: IO[bytes]) -> None:
     """RDF/XML by Oxigraph, from the sorted union."""
     namer = _Namer(PREFIXES)
-    for q in quads:
-        namer.term(q.predicate)
+    for predicate in sorted({q.predicate.value for q in quads}):
+        if not _XML_NAME_END.search(predicate):
+            raise OutputError(
+                f"cannot write RDF/XML: the predicate <{predicate}> does not end in an XML "
+                "name; use another format"
+            )
+        namer.iri(predicate)
     prefixes = {p: ns for p, ns in PREFIXES.items() if p in namer.used} | {"rdf": PREFIXES["rdf"]}
     try:
         data = serialize([q.triple for q in quads], None, RdfFormat.RDF_XML, prefixes=prefixes)
@@ -323,7 +333,7 @@ def write_rdfxml(quads: Sequence[Quad], out: IO[bytes]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# JSON-LD, compacted with our context (rdflib, imported only here)
+# JSON-LD, compacted with our context
 
 
 def load_context(store: Store | None = None) -> dict[str, Any]:
@@ -345,64 +355,15 @@ def load_context(store: Store | None = None) -> dict[str, Any]:
     return {"@context": dict(PREFIXES)}
 
 
-def _to_rdflib(term: Term) -> Any:
-    import rdflib
-
-    if isinstance(term, NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language is not None:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == XSD + "string":
-        return rdflib.Literal(term.value)
-    # keep the lexical form exactly as it is in the data (no rdflib normalisation)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value), normalize=False)
-
-
-def _json_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
-
-def _normalise(node: Any) -> Any:
-    """Sort the values of every property (not ``@list``: its order is data)."""
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == "@list":
-                out[key] = [_normalise(v) for v in value]
-            elif isinstance(value, list):
-                out[key] = sorted((_normalise(v) for v in value), key=_json_key)
-            else:
-                out[key] = _normalise(value)
-        return out
-    return node
-
-
-def _ordered(node: dict[str, Any]) -> dict[str, Any]:
-    head = {k: node[k] for k in ("@id", "@type") if k in node}
-    return head | {k: node[k] for k in sorted(node) if k not in head}
-
-
 def write_jsonld(quads: Sequence[Quad], out: IO[bytes], context: dict[str, Any]) -> None:
-    """JSON-LD compacted with ``context`` (embedded), nodes sorted by ``@id``."""
-    import rdflib
+    """JSON-LD compacted with ``context``, embedded: ``{"@context": …, "@graph": [nodes]}``,
+    nodes sorted by ``@id`` (``kg.context.Compactor``)."""
+    from kg.context import Compactor
 
-    graph = rdflib.Graph()
-    for q in quads:
-        graph.add((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))  # type: ignore[arg-type]
-    compacted = json.loads(graph.serialize(format="json-ld", context=context["@context"]))
-    if isinstance(compacted, list):  # an empty graph
-        nodes: list[Any] = compacted
-    elif "@graph" in compacted:
-        nodes = compacted["@graph"]
-    else:
-        nodes = [{k: v for k, v in compacted.items() if k != "@context"}] if compacted else []
-    nodes = [_ordered(_normalise(n)) for n in nodes if n]
-    nodes.sort(key=lambda n: (str(n.get("@id", "")), _json_key(n)))
+    compactor = Compactor(context["@context"])
+    nodes = compactor.nodes((q.subject, q.predicate, q.object) for q in quads)
     document = {"@context": context["@context"], "@graph": nodes}
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    out.write(text.encode("utf-8"))
+    _write_chunks(out, [json.dumps(document, indent=2, ensure_ascii=False), "\n"])
 
 
 # --------------------------------------------------------------------------------------------
