@@ -202,3 +202,61 @@ def sparql(query: str | None, file: str | None, fmt: str | None, allow_service: 
         allow_service=allow_service,
         stdin=click.get_binary_stream("stdin"),
     )
+
+
+# Kept here so that `kg --help` does not import the exporter; tests/test_export.py checks
+# that it matches kg.export.FORMATS.
+_EXPORT_FORMATS = ["trig", "nquads", "turtle", "ntriples", "jsonld", "rdfxml"]
+
+
+@main.command("export")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_EXPORT_FORMATS),
+    default=None,
+    help="Output format; by default the one the -o file's extension names, else trig. "
+    "trig and nquads keep the named graphs; the others write their union.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE (atomically: the old file stays intact on failure); default stdout.",
+)
+@click.option(
+    "--with-inferred/--asserted-only",
+    default=False,
+    show_default=True,
+    help="Add the inferred graphs and their provenance (default: asserted triples only).",
+)
+@click.option(
+    "--include-ontology",
+    is_flag=True,
+    help="Add the ontology graph (terms and axioms) to the data.",
+)
+def export_command(
+    paths: tuple[Path, ...],
+    fmt: str | None,
+    output: Path | None,
+    with_inferred: bool,
+    include_ontology: bool,
+) -> None:
+    """Export the graph: the data (the given files and folders, the repository's data/ when
+    none are given) with passage graphs, provenance, vocabulary and linksets.
+
+    Output is stable (same input, same bytes, for turtle, trig, ntriples, nquads) and parses
+    back to the same dataset. JSON-LD is compacted with ontology/context.jsonld, embedded.
+    """
+    from kg import export
+
+    export.export(
+        list(paths) or None,
+        fmt=fmt,
+        output=output,
+        stream=click.get_binary_stream("stdout"),
+        with_inferred=with_inferred,
+        include_ontology=include_ontology,
+    )
