@@ -190,7 +190,8 @@ def engine() -> pyoxigraph.Store:
 
 
 def _service_variants() -> list[str]:
-    """Valid queries that hide a SERVICE call behind the tricks a lexer can get wrong."""
+    """Queries that may hide a SERVICE call behind the tricks a lexer can get wrong (a fixed
+    sample of all the combinations; the engine tells which of them are valid and call out)."""
     before = [
         "",
         ".",
@@ -202,13 +203,29 @@ def _service_variants() -> list[str]:
         "FILTER(?one<2&&true)",
         "BIND(?one<2 AS ?lt)",
         "FILTER(?one<2)#'\n",
+        "FILTER(COALESCE(true<2,true))",
+        "FILTER(COALESCE(false<?one,true))",
+        # Triples ending right before the keyword.
+        "?s ?p :o.",
+        "?s ?p :o.SERVICE",
+        "?s ?p :o;:p :o.",
+        "?s ?p 1.",
+        "?s ?p 1.0.",
+        "?s ?p true.",
+        "?s ?p 'x'.",
+        "?s ?p 'x'@en.",
+        "?s ?p _:b.",
+        "?s ?p (1).",
+        "?s ?p [].",
+        "{}",
     ]
     keyword = ["SERVICE", "service", "SeRvIcE"]
-    gap = ["", " ", "\n", "\t", " #x\n"]
+    gap = ["", " ", "\n", "\t", " #x\n", "#>\n", "#'\n"]
     target = ["<http://127.0.0.1:1/>", ":x"]
     after = ["", "#>\n", "#'\n", '#"""\n', "#'''\n"]
     queries = []
-    for parts in itertools.product(before, keyword, gap, target, gap, after):
+    combinations = list(itertools.product(before, keyword, gap, target, gap, after))
+    for parts in random.Random(7).sample(combinations, 15000):
         b, k, g1, t, g2, a = parts
         body = f"{b}{k}{g1}{t}{g2}{{?s ?p ?o}}{a}"
         queries.append(
@@ -341,7 +358,7 @@ def test_from_inside_a_string_is_not_a_dataset_clause(store: pyoxigraph.Store) -
         ("SELECT * WHERE { ?s ?p ?o ", 1, 27, "is never closed"),
         ("PREFIX 1: <http://ex/>\nASK {}", 1, 8, "PREFIX must be followed by a prefix name"),
         # Positions the engine gives (the furthest point its parser reached).
-        ("SELECT ?x WHERE { ?x ?y }", 1, 26, "expected one of"),
+        ("SELECT ?x WHERE { ?x ?y }", 1, 26, "the parser could continue here with"),
         ("SELECT * WHERE { ?s ?p ?o } LIMT 5", 1, 35, "HAVING"),
         ("SELECT (1 AS ?X) (1 AS ?X) {}", 1, 30, "Duplicated variable name in SELECT"),
     ],
@@ -360,7 +377,7 @@ def test_engine_message_is_made_readable() -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         sparql.prepare("SELECT * WHERE { ?s ?p ?o FILTER(?o = ) }")
     detail = caught.value.detail
-    assert detail.startswith("expected one of ")
+    assert detail.startswith("syntax error; the parser could continue here with ")
     assert "[" not in detail and "\n" not in detail
 
 
@@ -567,7 +584,7 @@ class _Endpoint(BaseHTTPRequestHandler):
 def endpoint():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Endpoint)
     _Endpoint.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
     server.shutdown()

@@ -370,7 +370,9 @@ def _declaration_problem(tokens: list[Token], i: int) -> tuple[int, str] | None:
 
 def _clean_engine_message(detail: str) -> str:
     """Make the engine's "expected one of …" readable: drop character classes, keep keywords
-    and punctuation, and put its own explanations (e.g. "Prefix not found") first."""
+    and punctuation, and prefer its own explanations (e.g. "Duplicated variable name").
+    The list is what the parser could have read at the furthest point it reached, not always
+    what the author missed, so it is worded as such."""
     detail = " ".join(detail.split())
     match = re.match(r"expected (?:one of )?(.*)", detail)
     if not match:
@@ -384,7 +386,7 @@ def _clean_engine_message(detail: str) -> str:
         return "unexpected text here"
     shown = items[:12]
     more = ", …" if len(items) > len(shown) else ""
-    return ("expected " if len(items) == 1 else "expected one of ") + ", ".join(shown) + more
+    return "syntax error; the parser could continue here with " + ", ".join(shown) + more
 
 
 def syntax_error(analysis: Analysis, error: SyntaxError) -> QuerySyntaxError:

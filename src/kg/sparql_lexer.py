@@ -204,7 +204,13 @@ def _next_stack(stack: tuple[str, ...], token: Token) -> tuple[str, ...]:
 
 
 def _ends_value(token: Token) -> bool:
-    return token.kind in _VALUE_KINDS or (token.kind == PUNCT and token.text in ")]")
+    """Whether a '<' right after this token may be a less-than. Bare words count (``true``,
+    ``false``, and whatever the engine may read as a value without a word boundary)."""
+    return (
+        token.kind in _VALUE_KINDS
+        or token.kind == WORD
+        or (token.kind == PUNCT and token.text in ")]")
+    )
 
 
 def _rereadable(token: Token, stack: tuple[str, ...], after_value: bool) -> bool:
