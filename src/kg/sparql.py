@@ -575,9 +575,9 @@ def open_store() -> Store:
     The one place that decides where queries get their data, so that a persistent store or
     an inference step can be put in here without touching the commands.
     """
-    from kg import graph
+    from kg.dataset import open_dataset
 
-    return graph.load().store
+    return open_dataset().store
 
 
 def read_query(query: str | None, file: str | None, stdin: IO[bytes] | None = None) -> str:
