@@ -76,3 +76,16 @@ class OutputError(KgError):
 class ShapesError(KgError):
     """The SHACL shapes graph is malformed or uses a feature the validation engine does not
     support. Names the shape and the feature, so that nothing is silently left unchecked."""
+
+
+class LinkError(KgError):
+    """Our data and the external files disagree about who an entity is (its ``id:`` code says
+    one country, its label another; two sources give different codes), so no link from it can be
+    trusted. Lists every such mismatch; nothing is written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"{len(self.problems)} identity mismatch(es) between the data and the external "
+            "files; nothing was written:\n" + "\n".join(f"  {p}" for p in self.problems)
+        )

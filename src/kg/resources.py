@@ -43,6 +43,17 @@ def shapes_file() -> Path:
     return ontology_dir() / "shapes.ttl"
 
 
+def external_shapes_file() -> Path:
+    """Shapes for what ``kg link`` writes (linksets, external-source graphs)."""
+    return ontology_dir() / "shapes-external.ttl"
+
+
+def shapes_files() -> list[Path]:
+    """Every shapes file ``kg validate`` applies: the documents' shapes, then the shapes of
+    the external data (each only when present)."""
+    return [p for p in (shapes_file(), external_shapes_file()) if p.is_file()]
+
+
 def context_file() -> Path:
     return ontology_dir() / "context.jsonld"
 
