@@ -78,7 +78,6 @@ and every row crosses into Python anyway. Time grows with the number of triples 
 from __future__ import annotations
 
 import gc
-import hashlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -141,6 +140,8 @@ def _term_slug(term: NamedNode) -> str:
     short = curie(term.value)
     if short != term.value:
         return short
+    import hashlib  # here, not at the top: importing it costs ~10 ms of every kg command
+
     return "iri-" + hashlib.sha256(term.value.encode("utf-8")).hexdigest()[:16]
 
 

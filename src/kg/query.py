@@ -25,8 +25,6 @@ restricts labels to instances of that class or its subclasses.
 
 from __future__ import annotations
 
-import calendar
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -161,6 +159,8 @@ def _check_literal(type_: str, value: str) -> str | None:
     if type_ == "xsd:date":
         year = int(m.group("y"))
         leap_year = 2000 + year % 400  # same leap-year pattern, within datetime's range
+        import calendar  # only dates need it; importing it costs ~6 ms of every query
+
         if int(m.group("d")) > calendar.monthrange(leap_year, int(m.group("m")))[1]:
             return example
     return None
@@ -383,6 +383,8 @@ def find_query(name: str, folder: Path | str | None = None) -> CannedQuery:
     if name in names:
         folder = Path(folder) if folder is not None else resources.queries_dir()
         return load_query(folder / f"{name}.rq")
+    import difflib
+
     close = difflib.get_close_matches(name, names, n=5, cutoff=0.4)
     hint = f"; did you mean: {', '.join(close)}?" if close else "; `kg queries` lists them"
     raise UnknownQuery(f"no canned query named {name!r}{hint}")
@@ -490,6 +492,8 @@ def resolve_entity(store: Store, param: Param, value: str) -> NamedNode:
         for n in names:
             by_label.setdefault(_norm(n), iri)
     close = [k for k in by_label if wanted and wanted in k]
+    import difflib
+
     close += [
         k
         for k in difflib.get_close_matches(wanted, list(by_label), n=10, cutoff=0.6)

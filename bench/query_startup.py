@@ -1,0 +1,110 @@
+"""How fast does `kg query` answer a question, from a cold process?
+
+Times three whole processes answering "which countries participate in EuroDIG?" on the
+repository's data, median of several runs, all in the same run so that the machine's load
+is the same for each:
+
+  kg       the command: `kg query list-participants-by-forum -p forum=EuroDIG --format csv`
+           (loads ontology and data, infers, resolves the label, runs the canned query)
+  raw      a minimal hand-written pyoxigraph script: load the same files into named graphs,
+           run the same SPARQL text with the same value bound by the engine (the floor)
+  rdflib   the same with rdflib's in-memory Dataset and initBindings (the peer)
+
+Target (issue 3): kg <= 2x raw, and kg < rdflib.
+
+    python bench/query_startup.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+QUERY = REPO / "queries" / "list-participants-by-forum.rq"
+FILES = [
+    REPO / "ontology" / "kg.ttl",
+    REPO / "ontology" / "vocab.ttl",
+    *sorted((REPO / "data").glob("*.trig")),
+]
+FORUM = "https://w3id.org/digital-policy-kg/id/eurodig"
+
+RAW = textwrap.dedent(
+    f"""
+    import pyoxigraph as ox
+    store = ox.Store()
+    for path in {[str(p) for p in FILES]!r}:
+        fmt = ox.RdfFormat.TRIG if path.endswith(".trig") else ox.RdfFormat.TURTLE
+        store.load(path=path, format=fmt, to_graph=ox.NamedNode("file://" + path))
+    text = open({str(QUERY)!r}, encoding="utf-8").read()
+    rows = store.query(text, use_default_graph_as_union=True,
+                       substitutions={{ox.Variable("forum"): ox.NamedNode({FORUM!r})}})
+    print(rows.serialize(format=ox.QueryResultsFormat.CSV).decode())
+    """
+)
+
+RDFLIB = textwrap.dedent(
+    f"""
+    import rdflib
+    ds = rdflib.Dataset(default_union=True)
+    for path in {[str(p) for p in FILES]!r}:
+        if path.endswith(".trig"):
+            ds.parse(path, format="trig")
+        else:
+            ds.graph(rdflib.URIRef("file://" + path)).parse(path, format="turtle")
+    text = open({str(QUERY)!r}, encoding="utf-8").read()
+    rows = ds.query(text, initBindings={{"forum": rdflib.URIRef({FORUM!r})}})
+    print(rows.serialize(format="csv").decode())
+    """
+)
+
+COMMANDS = {
+    "kg": ["kg", "query", "list-participants-by-forum", "-p", "forum=EuroDIG", "--format", "csv"],
+    "raw": [sys.executable, "-c", RAW],
+    "rdflib": [sys.executable, "-c", RDFLIB],
+}
+
+
+def time_once(command: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
+    return time.perf_counter() - start, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    # As installed from a wheel: byte-compiled. (PYTHONDONTWRITEBYTECODE, set on these
+    # machines, would otherwise make every run compile kg's modules from source.)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "kg")], check=True)
+    answers, times = {}, {name: [] for name in COMMANDS}
+    for command in COMMANDS.values():
+        time_once(command)  # warm the file cache, not the process
+    for _ in range(args.runs):
+        for name, command in COMMANDS.items():  # interleaved, so load drifts hit all alike
+            elapsed, out = time_once(command)
+            times[name].append(elapsed)
+            answers[name] = out
+    for name, out in answers.items():
+        found = {"Poland", "Serbia"} <= set(out.replace(",", "\n").split())
+        assert found, f"{name} did not answer Poland and Serbia:\n{out}"
+    median = {name: statistics.median(t) for name, t in times.items()}
+    print(f"cold process, median of {args.runs} runs (s); question: who takes part in EuroDIG?")
+    print(f"{'':8} {'median':>8} {'min':>8} {'max':>8} {'vs raw':>8}")
+    for name, t in times.items():
+        ratio = median[name] / median["raw"]
+        print(f"{name:8} {median[name]:8.3f} {min(t):8.3f} {max(t):8.3f} {ratio:7.2f}x")
+    print(
+        f"kg / raw = {median['kg'] / median['raw']:.2f} (target <= 2), "
+        f"kg / rdflib = {median['kg'] / median['rdflib']:.2f} (target < 1)"
+    )
+
+
+if __name__ == "__main__":
+    main()
