@@ -416,3 +416,29 @@ def test_is_premise_graph_classification() -> None:
     assert not inference.is_premise_graph(GRAPH + "external/wikidata")
     assert not inference.is_premise_graph(INFERRED_GRAPH + "/symmetric/kg:x")
     assert not inference.is_premise_graph(INFERRED_GRAPH + "/provenance")
+
+
+def test_a_triple_an_external_graph_states_is_not_stored_twice() -> None:
+    """Regression: a border inferred from the documents that an external source also states
+    sat in both graphs, so the union default graph (a bag in pyoxigraph 0.5) showed it twice.
+    The external graph is still no premise: nothing is inferred from its own facts."""
+    s = load_fixture()
+    external = NamedNode(GRAPH + "external/test")
+    s.add(Quad(E("RU"), K("sharesBorderWith"), E("FI"), external))
+    s.add(Quad(E("FI"), TYPE, K("Place"), external))
+    inference.materialise(s)
+    assert graphs_holding(s, E("RU"), K("sharesBorderWith"), E("FI")) == {external.value}
+    assert graphs_holding(s, E("FI"), TYPE, K("Place")) == {external.value}
+    # not stored twice, but still entailed: the chain goes on from it
+    assert graphs_holding(s, E("FI"), TYPE, NamedNode(SCHEMA + "Place")) == {
+        graph_of("subclass", "kg:Place", "schema:Place").value
+    }
+    assert graphs_holding(s, E("FI"), K("sharesBorderWith"), E("RU")) != set()
+    rows = list(
+        s.query(
+            "SELECT ?c WHERE { id:RU kg:sharesBorderWith ?c }",
+            use_default_graph_as_union=True,
+            prefixes=PREFIXES,
+        )
+    )
+    assert sorted(r[0].value for r in rows) == [ID + "FI", ID + "LT"]  # once each

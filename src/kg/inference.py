@@ -37,8 +37,11 @@ the other ``graph:ontology/…`` graphs (shapes) — no RDFS meta-level reasonin
 themselves —, the external linked-data graphs (``graph:external/…``: facts marked as coming
 from elsewhere must not turn into facts that look like ours), and our own provenance graph.
 The SKOS vocabulary graph (``graph:ontology/vocab``) holds instances (concepts), so it counts
-as facts. The inferred graphs themselves are premises for the next round. A triple that is
-already asserted in a premise graph is never added again.
+as facts. The inferred graphs themselves are premises for the next round. A triple already
+stored in any graph — a premise, an external graph, the ontology — is never added again:
+pyoxigraph's union default graph is a bag, so a triple in two graphs would show twice in every
+query. (A document-derived triple that an external source also states therefore stays only in
+the external graph.)
 
 **Where inferred triples go.** One named graph per axiom, under ``kg.namespaces.INFERRED_GRAPH``::
 
@@ -335,20 +338,20 @@ def _fixpoint(store: Store, premises: set, rules: _Rules) -> tuple[Derived, int]
     every triple is looked at once per rule that reads it. The facts the axioms mention are read
     once from the store's indexes (premise graphs only); the rest never leaves the store.
     """
+    # premises, and what other graphs (external, ontology) already state: never premises,
+    # but never stored a second time either
     pairs: dict[NamedNode, set[Pair]] = {}
+    stated: dict[NamedNode, set[Pair]] = {}
     for p in rules.predicates():
-        pairs[p] = {
-            (q.subject, q.object)  # type: ignore[misc]
-            for q in store.quads_for_pattern(None, p, None, None)
-            if q.graph_name in premises
-        }
+        pairs[p], stated[p] = set(), set()
+        for q in store.quads_for_pattern(None, p, None, None):
+            (pairs[p] if q.graph_name in premises else stated[p]).add((q.subject, q.object))  # type: ignore[arg-type]
     members: dict[NamedNode, set[Subject]] = {}
+    members_stated: dict[NamedNode, set[Subject]] = {}
     for c in rules.class_terms():
-        members[c] = {
-            q.subject  # type: ignore[misc]
-            for q in store.quads_for_pattern(None, _TYPE, c, None)
-            if q.graph_name in premises
-        }
+        members[c], members_stated[c] = set(), set()
+        for q in store.quads_for_pattern(None, _TYPE, c, None):
+            (members[c] if q.graph_name in premises else members_stated[c]).add(q.subject)  # type: ignore[arg-type]
     # successor / predecessor indexes of the transitive properties, for the joins
     succ: dict[NamedNode, dict[object, set[object]]] = {}
     pred: dict[NamedNode, dict[object, set[object]]] = {}
@@ -364,13 +367,15 @@ def _fixpoint(store: Store, premises: set, rules: _Rules) -> tuple[Derived, int]
         q: NamedNode, candidates: Iterable[Pair], axiom: Axiom, into: dict[NamedNode, set[Pair]]
     ) -> None:
         """Record the candidates that are new triples of ``q``, credited to ``axiom``."""
-        known = pairs[q]
+        known, elsewhere = pairs[q], stated[q]
         fresh = {pair for pair in candidates if pair not in known}
         if not fresh:
             return
         known |= fresh
-        into.setdefault(q, set()).update(fresh)
-        out.setdefault(axiom, []).extend((a, q, b) for a, b in fresh)
+        into.setdefault(q, set()).update(fresh)  # entailed: it feeds the next round …
+        out.setdefault(axiom, []).extend(  # … but is stored only where no graph has it
+            (a, q, b) for a, b in fresh if (a, b) not in elsewhere
+        )
         if q in succ:
             for a, b in fresh:
                 succ[q].setdefault(a, set()).add(b)
@@ -404,7 +409,9 @@ def _fixpoint(store: Store, premises: set, rules: _Rules) -> tuple[Derived, int]
                 if fresh:
                     known |= fresh
                     next_c.setdefault(b, set()).update(fresh)
-                    out.setdefault(axiom, []).extend((x, _TYPE, b) for x in fresh)
+                    out.setdefault(axiom, []).extend(
+                        (x, _TYPE, b) for x in fresh - members_stated[b]
+                    )
         delta_p, delta_c = next_p, next_c
     return out, rounds
 
