@@ -301,9 +301,10 @@ def test_void_counts_the_triples_of_each_linkset_and_graph():
             assert counts[GRAPH + "links/" + path.stem] == len(_quads(path))
     for path in (DATA / "external").glob("*.trig"):
         assert counts[EXTERNAL_GRAPH + path.stem] == len(_quads(path))
+    described = void + [q for p in (DATA / "external").glob("*.trig") for q in _quads(p)]
     licences = {
         q.subject.value: q.object.value
-        for q in void
+        for q in described
         if q.predicate.value == "http://purl.org/dc/terms/license"
     }
     assert licences[EXTERNAL_GRAPH + "geonames"] == "https://creativecommons.org/licenses/by/4.0/"
