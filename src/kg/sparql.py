@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urljoin
@@ -533,12 +533,21 @@ def execute(
     prepared: PreparedQuery,
     *,
     substitutions: Mapping[str, Term] | None = None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    union_default_graph: bool = True,
 ) -> QueryResult:
     """Run a prepared query on a store, with the union of its graphs as the default graph
     (unless the query's own FROM clauses say otherwise).
 
     ``substitutions`` binds variables to RDF terms inside the engine (SEP-0007): values never
     become query text.
+
+    ``default_graphs`` / ``named_graphs`` are a dataset given outside the query (the SPARQL
+    Protocol's ``default-graph-uri`` / ``named-graph-uri``): when either is given, the dataset
+    is exactly those graphs and replaces the query's FROM clauses; a graph the store lacks is
+    empty (nothing is ever fetched). ``union_default_graph=False`` reads the store's own default
+    graph instead of the union, for stores whose data is loaded there (conformance suites).
 
     Raises:
         QueryRefused: a FROM clause names no graph of this store.
@@ -549,8 +558,12 @@ def execute(
     options: dict[str, Any] = {
         "prefixes": PREFIXES,
         "base_iri": BASE,
-        "use_default_graph_as_union": not prepared.dataset,
+        "use_default_graph_as_union": union_default_graph and not prepared.dataset,
     }
+    if default_graphs is not None or named_graphs is not None:
+        options["use_default_graph_as_union"] = False
+        options["default_graph"] = [NamedNode(iri) for iri in default_graphs or ()]
+        options["named_graphs"] = [NamedNode(iri) for iri in named_graphs or ()]
     if substitutions:
         options["substitutions"] = {Variable(name): term for name, term in substitutions.items()}
     try:
