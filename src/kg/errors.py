@@ -50,6 +50,11 @@ class QueryRefused(KgError):
     FROM on a file or URL)."""
 
 
+class UpdateRefused(QueryRefused):
+    """The text is a SPARQL Update (INSERT, DELETE, CLEAR …): kg only reads the graph. Apart
+    from QueryRefused so that an endpoint can answer 403 (forbidden) rather than 400."""
+
+
 class ParameterError(KgError):
     """A query parameter is missing, unknown, or names no entity / more than one entity."""
 

@@ -42,7 +42,14 @@ from pyoxigraph import (
     Variable,
 )
 
-from kg.errors import EndpointError, InputError, KgError, QueryRefused, QuerySyntaxError
+from kg.errors import (
+    EndpointError,
+    InputError,
+    KgError,
+    QueryRefused,
+    QuerySyntaxError,
+    UpdateRefused,
+)
 from kg.namespaces import BASE, PREFIXES
 from kg.results import QueryResult
 from kg.sparql_lexer import (
@@ -470,12 +477,13 @@ def prepare(
             raise _refused_at(
                 analysis, token, "LOAD is refused: kg never fetches data named in a query"
             )
-        raise _refused_at(
+        refused = _refused_at(
             analysis,
             token,
             f"SPARQL Update ({analysis.update}) is refused: kg only reads the graph "
             "(edit the files under data/ instead)",
         )
+        raise UpdateRefused(str(refused))
     if analysis.service and not allow_service:
         raise _refused_at(
             analysis,
