@@ -507,3 +507,30 @@ def test_link_output_csv_of_queries_is_not_mixed_up():
 def test_slugs_for_minted_cities():
     assert link_build.slug("Brasília") == "brasilia"
     assert link_build.slug("Andorra la Vella") == "andorra-la-vella"
+
+
+def test_external_shapes_give_the_same_results_with_pyshacl(dataset):
+    reference = shacl.validate_with_pyshacl(dataset.store, resources.external_shapes_file())
+    assert {(r.focus.value, r.severity.value) for r in reference} == {
+        (ID + "AD", "http://www.w3.org/ns/shacl#Warning"),
+        (ID + "MC", "http://www.w3.org/ns/shacl#Warning"),
+    }
+
+
+def test_check_query_finds_two_entities_linked_to_one_item():
+    from pyoxigraph import Quad
+
+    from kg import validate
+
+    store = graph.load().store
+    check = [c for c in validate.load_checks() if c.name == "shared-external-link-violation"]
+    assert validate.run_checks(store, check) == []
+    store.add(
+        Quad(
+            NamedNode(ID + "AT"),
+            NamedNode(OWL_SAME),
+            NamedNode("http://www.wikidata.org/entity/Q36"),
+            NamedNode(GRAPH + "links/test"),
+        )
+    )
+    assert {r.focus.value for r in validate.run_checks(store, check)} == {ID + "AT", ID + "PL"}
