@@ -181,17 +181,21 @@ def _op_graph(m: Matches) -> _Graph:
     source = m.external.sources["op-countries"]
     g = _Graph(EXTERNAL_GRAPH + "op-countries")
     _fact_graph_header(g, "op-countries", source, m.external.op.version)
+    # Territories matched to the table (French Guiana, the Azores …) have codes too.
+    coded = [(c.iri, c.op) for c in m.countries if c.op is not None]
+    coded += [(p.entity.iri, p.op) for p in m.places]
+    for iri, concept in sorted(coded, key=lambda t: t[0]):
+        for prop, value in (
+            ("isoAlpha2", concept.alpha2),
+            ("isoAlpha3", concept.alpha3),
+            ("isoNumeric", concept.numeric),
+            ("euAuthorityCode", concept.code),
+        ):
+            if value:
+                g.add(iri, KG + prop, _s(value))
     for c in m.countries:
         if c.op is None:
             continue
-        for prop, value in (
-            ("isoAlpha2", c.op.alpha2),
-            ("isoAlpha3", c.op.alpha3),
-            ("isoNumeric", c.op.numeric),
-            ("euAuthorityCode", c.op.code),
-        ):
-            if value:
-                g.add(c.iri, KG + prop, _s(value))
         for lang in native_languages(c):
             label = c.op.pref_labels.get(lang)
             if label:

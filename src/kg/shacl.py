@@ -231,6 +231,13 @@ class ValidationResult:
 # --------------------------------------------------------------------------- shapes graph
 
 
+def shapes_paths(path: Path | str | Sequence[Path | str]) -> list[Path]:
+    """One shapes file or several, as a list of paths."""
+    if isinstance(path, str | Path):
+        return [Path(path)]
+    return [Path(p) for p in path]
+
+
 class ShapesGraph:
     """The shapes graph held apart from the data: an index subject → predicate → objects."""
 
@@ -249,25 +256,27 @@ class ShapesGraph:
             self._by_predicate.setdefault(t.predicate.value, []).append((t.subject, t.object))
 
     @classmethod
-    def load(cls, path: Path | str) -> ShapesGraph:
-        """Parse a shapes file with the project's one loader (same syntax checks and error
-        messages as data files) into a store of its own."""
+    def load(cls, path: Path | str | Sequence[Path | str]) -> ShapesGraph:
+        """Parse one shapes file, or several that together are the shapes graph (our shapes
+        and those of the external sources), with the project's one loader (same syntax checks
+        and error messages as data files) into a store of their own."""
         from kg.graph import FORMATS, Dataset, load_file
 
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: shapes file not found")
+        paths = shapes_paths(path)
         dataset = Dataset(Store())
-        load_file(dataset, path)
-        triples = [Triple(q.subject, q.predicate, q.object) for q in dataset.store]
         prefixes: dict[str, str] = {}
-        if FORMATS.get(path.suffix.lower()) in (RdfFormat.TURTLE, RdfFormat.TRIG):
-            # Parsed once more (it is small) only to name shapes with the file's own prefixes.
-            parser = parse(path=str(path), format=FORMATS[path.suffix.lower()])
-            for _ in parser:
-                pass
-            prefixes = dict(parser.prefixes)
-        return cls(triples, source=str(path), prefixes=prefixes)
+        for one in paths:
+            if not one.is_file():
+                raise InputError(f"{one}: shapes file not found")
+            load_file(dataset, one)
+            if FORMATS.get(one.suffix.lower()) in (RdfFormat.TURTLE, RdfFormat.TRIG):
+                # Parsed once more (it is small) only to name shapes with the file's prefixes.
+                parser = parse(path=str(one), format=FORMATS[one.suffix.lower()])
+                for _ in parser:
+                    pass
+                prefixes.update(parser.prefixes)
+        triples = [Triple(q.subject, q.predicate, q.object) for q in dataset.store]
+        return cls(triples, source=", ".join(map(str, paths)), prefixes=prefixes)
 
     def name(self, node: Term, depth: int = 0) -> str:
         """How errors name a shape: a CURIE with the shapes file's prefixes; a blank-node
@@ -1156,7 +1165,10 @@ def uses_named_graphs(select: str) -> bool:
 
 
 def validate_with_pyshacl(
-    store: Store, shapes_path: Path | str, *, skip_named_graph_queries: bool = False
+    store: Store,
+    shapes_path: Path | str | Sequence[Path | str],
+    *,
+    skip_named_graph_queries: bool = False,
 ) -> list[ValidationResult]:
     """The reference: pyshacl (no inference, SHACL-SPARQL on) over the same union graph.
 
@@ -1169,10 +1181,11 @@ def validate_with_pyshacl(
     import rdflib.collection
 
     shapes_graph = rdflib.Graph()
-    try:
-        shapes_graph.parse(str(shapes_path), format="turtle")
-    except Exception as error:  # rdflib raises many unrelated types for bad input
-        raise InputError(f"{shapes_path}: {error}") from None
+    for one in shapes_paths(shapes_path):
+        try:
+            shapes_graph.parse(str(one), format="turtle")
+        except Exception as error:  # rdflib raises many unrelated types for bad input
+            raise InputError(f"{one}: {error}") from None
     SHN = rdflib.Namespace(SH)
     for shape, constraint in list(shapes_graph.subject_objects(SHN.sparql)):
         if any(uses_named_graphs(str(q)) for q in shapes_graph.objects(constraint, SHN.select)):
@@ -1276,7 +1289,7 @@ def diff_results(
 
 
 def compare_with_pyshacl(
-    shapes_path: Path | str,
+    shapes_path: Path | str | Sequence[Path | str],
     data_paths: Sequence[Path | str],
     *,
     ontology: Sequence[Path | str] | None = None,

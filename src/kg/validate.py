@@ -287,7 +287,7 @@ def validate(
     paths: Sequence[Path | str] | None = None,
     *,
     engine: str = "native",
-    shapes: Path | None = None,
+    shapes: Path | Sequence[Path] | None = None,
     checks: Path | None = None,
     progress: Progress | None = None,
 ) -> Report:
@@ -297,7 +297,8 @@ def validate(
     Args:
         paths: data files or folders.
         engine: ``native`` (SHACL as SPARQL on Oxigraph) or ``pyshacl`` (the reference).
-        shapes: the shapes file; ``ontology/shapes.ttl`` by default.
+        shapes: the shapes file(s); by default ``ontology/shapes.ttl`` and the shapes of the
+            external sources (``ontology/shapes-external.ttl``).
         checks: the folder of ``*-violation.rq`` checks; ``queries/checks/`` by default.
         progress: called with a short message at each step (for a terminal).
 
@@ -308,7 +309,7 @@ def validate(
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
-    shapes_path = shapes if shapes is not None else resources.shapes_file()
+    shapes_path = shapes if shapes is not None else resources.shapes_files()
     shapes_graph = shacl.ShapesGraph.load(shapes_path)
     native = shacl.ShaclEngine(shapes_graph) if engine == "native" else None
     check_list = load_checks(checks)
