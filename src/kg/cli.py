@@ -138,6 +138,32 @@ _RESULT_FORMATS = [
 ]
 
 
+def _source_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--data, --endpoint and --timeout: where `kg query` and `kg sparql` read the graph."""
+    func = click.option(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="With --endpoint: how long to wait for the server (default 30).",
+    )(func)
+    func = click.option(
+        "--endpoint",
+        metavar="URL",
+        default=None,
+        help="Query this SPARQL 1.1 endpoint instead of the local data (see `kg publish`).",
+    )(func)
+    func = click.option(
+        "-d",
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Data file or folder (repeatable); default: the repository's data/.",
+    )(func)
+    return func
+
+
 @main.command("query")
 @click.argument("name")
 @click.option(
@@ -156,11 +182,28 @@ _RESULT_FORMATS = [
     help="table (default), csv, tsv, json (SPARQL results JSON), xml; "
     "turtle etc. for CONSTRUCT queries.",
 )
-def query_command(name: str, params: tuple[str, ...], fmt: str | None) -> None:
-    """Run the canned query NAME (see `kg queries`) on the dataset."""
+@_source_options
+def query_command(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    data: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float | None,
+) -> None:
+    """Run the canned query NAME (see `kg queries`) on the dataset, or on a SPARQL endpoint
+    with --endpoint (entity labels are then resolved on the endpoint)."""
     from kg import query as catalogue
 
-    catalogue.run_to(click.get_binary_stream("stdout"), name, params, fmt)
+    catalogue.run_to(
+        click.get_binary_stream("stdout"),
+        name,
+        params,
+        fmt,
+        data=list(data) or None,
+        endpoint=endpoint,
+        timeout=timeout,
+    )
 
 
 @main.command()
@@ -185,7 +228,16 @@ def query_command(name: str, params: tuple[str, ...], fmt: str | None) -> None:
     is_flag=True,
     help="Let SERVICE clauses query other endpoints over the network.",
 )
-def sparql(query: str | None, file: str | None, fmt: str | None, allow_service: bool) -> None:
+@_source_options
+def sparql(
+    query: str | None,
+    file: str | None,
+    fmt: str | None,
+    allow_service: bool,
+    data: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float | None,
+) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the dataset.
 
     QUERY is the query text, or '-' to read it from stdin. Updates, LOAD, SERVICE (unless
@@ -201,6 +253,9 @@ def sparql(query: str | None, file: str | None, fmt: str | None, allow_service: 
         fmt=fmt,
         allow_service=allow_service,
         stdin=click.get_binary_stream("stdin"),
+        data=list(data) or None,
+        endpoint=endpoint,
+        timeout=timeout,
     )
 
 
@@ -305,3 +360,75 @@ def link_command(external: Path | None, check: bool, fmt: str, fail_on_disagreem
     )
     click.echo(text, nl=False)
     sys.exit(status)
+
+
+@main.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Rebuild even when the store is up to date.")
+def build_command(paths: tuple[Path, ...], force: bool) -> None:
+    """Build the persistent store for the data (the given files and folders, the repository's
+    data/ when none): loaded and inferred once, so that `kg query` and `kg sparql` on the same
+    data answer without parsing. Rebuilt whenever an input file changes. The store lives in
+    $KG_CACHE_DIR (default: .kg-cache/ in a checkout, else ~/.cache/kg)."""
+    from kg import progress, store
+
+    with progress.bar() as shown:
+        result = store.build(list(paths) or None, force=force, progress=progress.messages(shown))
+    click.echo(store.render_build(result), nl=False)
+
+
+@main.command("publish")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--endpoint", required=True, metavar="URL", help="The server's SPARQL query URL.")
+@click.option(
+    "--update",
+    "update_url",
+    metavar="URL",
+    default=None,
+    help="SPARQL Update URL (default: the query URL ending in /update instead of /query).",
+)
+@click.option(
+    "--graph-store",
+    metavar="URL",
+    default=None,
+    help="Graph Store Protocol URL (default: the query URL ending in /store instead of /query).",
+)
+@click.option(
+    "--default-graph",
+    type=click.Choice(["union", "none"]),
+    default="union",
+    show_default=True,
+    help="union: also write the union of the graphs into the server's default graph, so kg's "
+    "queries answer the same; none: for a server that already queries the union.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="How long to wait for each request (default 30; the swap may take 10x).",
+)
+def publish_command(
+    paths: tuple[Path, ...],
+    endpoint: str,
+    update_url: str | None,
+    graph_store: str | None,
+    default_graph: str,
+    timeout: float | None,
+) -> None:
+    """Validate the data and publish it to a SPARQL server, named graphs kept, through the
+    Graph Store Protocol; the new graphs replace the previous ones in one update, so a failed
+    publish leaves the server as it was. Exit status: 0, 1 the data does not conform, 2 error."""
+    from kg import progress, remote
+
+    with progress.bar() as shown:
+        report = remote.publish_command(
+            list(paths) or None,
+            endpoint=endpoint,
+            update=update_url,
+            graph_store=graph_store,
+            default_graph=default_graph,
+            timeout=timeout,
+            progress=shown,
+        )
+    click.echo(report, nl=False)

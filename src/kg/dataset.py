@@ -21,6 +21,7 @@ def open_dataset(
     ontology: bool = True,
     progress: Callable[[Path], None] | None = None,
     report: Callable[[inference.InferenceReport], None] | None = None,
+    cache: bool = False,
 ) -> Dataset:
     """Load the ontology and the given files or folders (the repository's ``data/`` when none
     are given) with ``kg.graph.load``, then materialise the OWL-lite inferences.
@@ -31,11 +32,21 @@ def open_dataset(
         ontology: load the ontology too. Without it there are no axioms, so nothing is inferred.
         progress: called with each file once it is loaded.
         report: called with the inference report (triples per axiom), when inference ran.
+        cache: read from the persistent store (``kg.store``) when one is built and up to date
+            for these inputs, building it first for large inputs (``KG_CACHE`` says when). The
+            store is opened read-only: only for commands that never write to the dataset.
+            Small inputs stay in memory (faster than a store for them, and nothing is written).
 
     Raises:
         RdfSyntaxError: a file does not parse (the message names file, line and column).
         InputError: a path is missing or has an unknown extension.
     """
+    if cache:
+        from kg import store
+
+        persistent = store.open_cached(paths, inferred=inferred and ontology, ontology=ontology)
+        if persistent is not None:
+            return persistent
     dataset = graph.load(paths, ontology=ontology, progress=progress)
     if inferred and ontology:
         result = inference.materialise(dataset.store)

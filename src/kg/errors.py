@@ -94,3 +94,9 @@ class LinkError(KgError):
             f"{len(self.problems)} identity mismatch(es) between the data and the external "
             "files; nothing was written:\n" + "\n".join(f"  {p}" for p in self.problems)
         )
+
+
+class DoesNotConform(KgError):
+    """The data does not conform to the shapes, so kg refuses to publish it (exit 1)."""
+
+    exit_code = 1

@@ -193,6 +193,17 @@ def load_file(dataset: Dataset, path: Path) -> None:
             dataset.files.setdefault(name, path)
 
 
+def input_files(paths: Sequence[Path | str] | None = None, *, ontology: bool = True) -> list[Path]:
+    """The files ``load`` reads, in the order it reads them: the ontology's (unless told not
+    to), then the given files and folders' RDF files (the repository's ``data/`` when none).
+    The persistent store (``kg.store``) keys its cache on this list."""
+    files = discover(paths if paths else [resources.data_dir()])
+    if ontology:
+        own = [p.resolve() for p in resources.ontology_files()]
+        files = resources.ontology_files() + [p for p in files if p.resolve() not in own]
+    return files
+
+
 def load(
     paths: Sequence[Path | str] | None = None,
     *,
@@ -207,10 +218,7 @@ def load(
         RdfSyntaxError: a file does not parse (the message names file, line and column).
         InputError: a path is missing or has an unknown extension.
     """
-    files = discover(paths if paths else [resources.data_dir()])
-    if ontology:
-        own = [p.resolve() for p in resources.ontology_files()]
-        files = resources.ontology_files() + [p for p in files if p.resolve() not in own]
+    files = input_files(paths, ontology=ontology)
     dataset = Dataset(store if store is not None else Store())
     for path in files:
         load_file(dataset, path)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -594,6 +594,9 @@ def run_to(
     fmt: str | None = None,
     *,
     width: int | None = None,
+    data: Sequence[Path | str] | None = None,
+    endpoint: str | None = None,
+    timeout: float | None = None,
 ) -> None:
     """``kg query``: run a canned query on the dataset and write its results to ``out``.
     Everything is checked before the dataset is loaded where possible, and the output is
@@ -604,9 +607,10 @@ def run_to(
     values = parse_assignments(assignments)
     assert query.prepared is not None
     fmt = results.check_format(query.prepared.form, fmt)
-    store = sparql.open_store()
-    data = results.serialize(run_canned(store, query, values), fmt, width=width)
-    out.write(data)
+    source = {"endpoint": endpoint, "timeout": timeout} if endpoint else {}
+    store = sparql.open_store(data, **source) if data or endpoint else sparql.open_store()
+    output = results.serialize(run_canned(store, query, values), fmt, width=width)
+    out.write(output)
     out.flush()
 
 

@@ -28,6 +28,7 @@ import re
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urljoin
 
@@ -590,15 +591,25 @@ def execute(
 # --- the `kg sparql` command ---------------------------------------------------------------
 
 
-def open_store() -> Store:
-    """The store ``kg query`` and ``kg sparql`` run on: the repository's dataset.
+def open_store(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    endpoint: str | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """The store ``kg query`` and ``kg sparql`` run on: the dataset (the given files and
+    folders, the repository's data when none), from the persistent store when one is built
+    (``kg.store``), or a remote SPARQL endpoint (``kg.remote.RemoteStore``) when one is given.
 
-    The one place that decides where queries get their data, so that a persistent store or
-    an inference step can be put in here without touching the commands.
+    The one place that decides where queries get their data, so that the commands do not.
     """
+    if endpoint is not None:
+        from kg import remote
+
+        return remote.RemoteStore(remote.endpoint_for(endpoint, timeout=timeout))
     from kg.dataset import open_dataset
 
-    return open_dataset().store
+    return open_dataset(paths, cache=True).store
 
 
 def read_query(query: str | None, file: str | None, stdin: IO[bytes] | None = None) -> str:
@@ -633,6 +644,9 @@ def run_to(
     allow_service: bool = False,
     stdin: IO[bytes] | None = None,
     width: int | None = None,
+    data: Sequence[Path | str] | None = None,
+    endpoint: str | None = None,
+    timeout: float | None = None,
 ) -> None:
     """``kg sparql``: read, check, run and write the results to ``out``.
 
@@ -644,7 +658,8 @@ def run_to(
     text = read_query(query, file, stdin)
     prepared = prepare(text, allow_service=allow_service)
     fmt = results.check_format(prepared.form, fmt)
-    store = open_store()
-    data = results.serialize(execute(store, prepared), fmt, width=width)
-    out.write(data)
+    source = {"endpoint": endpoint, "timeout": timeout} if endpoint else {}
+    store = open_store(data, **source) if data or endpoint else open_store()
+    output = results.serialize(execute(store, prepared), fmt, width=width)
+    out.write(output)
     out.flush()
