@@ -75,3 +75,55 @@ def oxigraph_server(tmp_path_factory):
             process.kill()
             process.wait()
         log.close()
+
+
+# --- kg's own server (`kg serve`), on a free loopback port -------------------------------------
+
+
+@pytest.fixture
+def serve_store():
+    """A function that starts kg's server on a store (``kg.server.Server`` options as keyword
+    arguments) on a free loopback port and returns it; every server it started is stopped,
+    with its worker processes, when the test ends."""
+    from kg.server import Server
+
+    started = []
+
+    def start(store, **options):
+        server = Server(store, host="127.0.0.1", port=0, **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def repo_server():
+    """kg's server on the repository's dataset (``open_dataset``: data, inferred and external
+    graphs), shared by the tests of a session; stopped at its end."""
+    from kg.dataset import open_dataset
+    from kg.server import Server
+
+    server = Server(open_dataset().store, host="127.0.0.1", port=0).start()
+    yield server
+    server.close()
+
+
+def http_request(url, method="GET", body=None, headers=None, timeout=60):
+    """One HTTP request with exactly the given method, headers and body (http.client adds
+    nothing but Host and Content-Length): (status, headers as a lower-case dict, body)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request(method, target or "/", body=body, headers=headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+    finally:
+        connection.close()

@@ -1,0 +1,207 @@
+"""``kg serve``: a read-only SPARQL 1.1 endpoint and Linked Data pages over the dataset.
+
+The server is a thin layer over the library (:mod:`kg.sparql`, :mod:`kg.query`,
+:mod:`kg.results`, :mod:`kg.export`): it adds HTTP (:mod:`.httpd`), the SPARQL Protocol
+(:mod:`.protocol`), content negotiation (:mod:`.conneg`), Linked Data descriptions (:mod:`.ld`),
+pages (:mod:`.pages`) and bounds on each request's work (:mod:`.limits`, :mod:`.workers`).
+
+:class:`Server` puts them together for a store: it writes a snapshot of the store that the
+worker processes load, starts the workers and the HTTP server. :func:`run` is the command.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from pyoxigraph import RdfFormat, Store
+
+from kg.errors import InputError, KgError
+from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
+from kg.server.workers import StoreSpec, WorkerPool
+
+DEFAULT_PORT = 8000
+
+
+def default_workers() -> int:
+    """One worker per core plus one, at least three: a runaway query holds one worker until its
+    deadline, the others keep answering."""
+    return max(3, (os.cpu_count() or 2) + 1)
+
+
+class Server:
+    """The HTTP server, its app and its worker pool, for one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        limits: Limits | None = None,
+        cors: str | None = None,
+        workers: int | None = None,
+        union_default_graph: bool = True,
+        queries_dir: str | Path | None = None,
+        access_log: bool = False,
+        database: str | Path | None = None,
+    ) -> None:
+        """``database``: the folder of a persistent store holding the same data as ``store``
+        (``kg.store``); workers then open it read-only instead of loading a snapshot."""
+        from kg import query as catalogue
+        from kg.server.app import App
+        from kg.server.httpd import KgHTTPServer
+
+        self.limits = limits or Limits()
+        self._folder = tempfile.mkdtemp(prefix="kg-serve-")
+        try:
+            snapshot = None
+            if database is None:
+                snapshot = os.path.join(self._folder, "dataset.nq")
+                store.dump(snapshot, RdfFormat.N_QUADS)
+            graphs = sorted(g.value for g in store.named_graphs() if hasattr(g, "value"))
+            spec = StoreSpec(
+                snapshot=snapshot,
+                database=str(database) if database is not None else None,
+                union_default_graph=union_default_graph,
+                queries_dir=str(queries_dir) if queries_dir is not None else None,
+                row_limit=self.limits.row_limit,
+            )
+            self.pool = WorkerPool(spec, workers or default_workers(), timeout=self.limits.timeout)
+            self.pool.start()
+        except BaseException:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
+        try:
+            self.app = App(
+                self.pool,
+                self.limits,
+                catalogue.load_catalogue(queries_dir),
+                graphs,
+                len(store),
+                union_default_graph,
+                cors,
+            )
+            server_class = KgHTTPServer
+            if ":" in host:
+                server_class = type(
+                    "KgHTTPServer6", (KgHTTPServer,), {"address_family": socket.AF_INET6}
+                )
+            try:
+                self.httpd = server_class((host, port), self.app, access_log=access_log)
+            except OSError as error:
+                raise InputError(
+                    f"cannot listen on {host}:{port}: {error.strerror or error}"
+                ) from None
+        except BaseException:
+            self.pool.close()
+            shutil.rmtree(self._folder, ignore_errors=True)
+            raise
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = self.httpd.server_address[0]
+        if ":" in str(host):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.2)
+
+    def start(self) -> Server:
+        """Serve in a background thread (tests, benchmarks)."""
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True, name="kg-serve")
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving, stop the workers, remove the snapshot."""
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.httpd.server_close()
+        self.pool.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run(
+    paths: Sequence[Path | str] = (),
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    timeout: float = DEFAULT_TIMEOUT,
+    cors: str | None = None,
+    row_limit: int = DEFAULT_ROW_LIMIT,
+    workers: int | None = None,
+    access_log: bool = False,
+    announce: Callable[[str], None] | None = None,
+) -> None:
+    """``kg serve``: load the dataset (``kg.dataset.open_dataset``: the given files, else the
+    repository's data, with the inferred graphs; the persistent store when one is built) and
+    serve it until interrupted.
+
+    Raises:
+        InputError, RdfSyntaxError: the data cannot be loaded, or the port cannot be used.
+    """
+    from kg import store as persistent
+    from kg.dataset import open_dataset
+
+    try:
+        limits = Limits(timeout=timeout, row_limit=row_limit)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    if workers is not None and workers < 2:
+        raise InputError("--workers must be at least 2 (one stays free for pages)")
+    dataset = open_dataset(list(paths) or None, cache=True)
+    location = getattr(dataset, "location", None)  # a persistent store: workers share it
+    server = Server(
+        dataset.store,
+        database=Path(location) / persistent.DB if location is not None else None,
+        host=host,
+        port=port,
+        limits=limits,
+        cors=cors,
+        workers=workers,
+        access_log=access_log,
+    )
+    del dataset
+    say = announce or (lambda text: print(text, file=sys.stderr, flush=True))
+    say(
+        f"kg serve: {server.url}/ ({len(server.app.graphs)} graphs, "
+        f"{server.app.statements} statements; SPARQL at {server.url}/sparql; "
+        f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
+        f"row limit {limits.row_limit}). Ctrl-C stops."
+    )
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)  # `kill` stops as cleanly as Ctrl-C
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()
+
+
+__all__ = ["DEFAULT_PORT", "KgError", "Server", "run"]

@@ -1,0 +1,396 @@
+"""Routing: which part of the server answers a request. Every answer is computed whole before
+it is sent (its length is known), so a failure can never leave a half-written body.
+
+=====================================  =========================================================
+``/``                                  home page: the dataset, counts per class, sources,
+                                       licences, downloads
+``/sparql``                            SPARQL 1.1 Protocol (:mod:`kg.server.protocol`)
+``/editor``                            a plain query editor with results as a table
+``/queries``                           the canned queries (``?format=json``: the catalogue)
+``/queries/<name>``                    a canned query as a form, and its results as a table
+``/queries/<name>.<ext>``              its results as csv, tsv, json, xml (ttl, jsonld … for
+                                       CONSTRUCT)
+``/downloads/kg.<ext>``                the dataset as ``kg export`` writes it
+``/static/<file>``                     the stylesheet and script shipped in the package
+anything else                          Linked Data: ``/id/PL`` is ``<BASE id/PL>`` (HTML, or RDF
+                                       by Accept or ``?format=``), 404 when the graph does not
+                                       mention it
+=====================================  =========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources as package_resources
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from kg import export
+from kg.query import CannedQuery
+from kg.server import conneg, ld, pages
+from kg.server.limits import Limits
+from kg.server.messages import Request, Response
+from kg.server.problems import Problem, Refusal, problem_for, refuse
+from kg.server.protocol import Endpoint
+from kg.server.views import iris_for_path
+from kg.server.workers import WorkerPool
+
+STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
+_STATIC_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_QUERY_PATH = re.compile(r"/queries/([a-z0-9]+(?:-[a-z0-9]+)*)(?:\.([a-z]+))?")
+_DOWNLOAD_PATH = re.compile(r"/downloads/kg\.([a-z]+)")
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
+SECURITY_HEADERS = (
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+)
+EXPORT_EXTENSIONS = {spec.extension.lstrip("."): name for name, spec in export.FORMATS.items()}
+
+
+@dataclass
+class App:
+    """The server's answers, given a pool of workers holding the dataset."""
+
+    pool: WorkerPool
+    limits: Limits
+    catalogue: dict[str, CannedQuery]
+    graphs: Sequence[str] = ()
+    statements: int = 0
+    union_default_graph: bool = True
+    cors: str | None = None
+    endpoint: Endpoint = field(init=False)
+    _cache: dict[str, Any] = field(default_factory=dict, init=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.endpoint = Endpoint(
+            self.pool, self.limits.timeout, self.graphs, self.union_default_graph
+        )
+
+    # --- entry point ---------------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """The complete response to a request; never raises."""
+        if not request.arrived:
+            request = Request(
+                request.method,
+                request.path,
+                request.query_string,
+                request.headers,
+                request.body,
+                time.monotonic(),
+            )
+        try:
+            response = self._route(request)
+        except Refusal as refusal:
+            response = self._problem(request, refusal.problem)
+        except Exception as error:  # a bug: a plain 500, details only in the server's log
+            import traceback
+
+            traceback.print_exc()
+            response = self._problem(request, problem_for(error))
+        if request.method == "HEAD":
+            response.headers.append(("Content-Length", str(len(response.body))))
+            response.body = b""
+        if self.cors:
+            response.headers.append(("Access-Control-Allow-Origin", self.cors))
+            if self.cors != "*":
+                response.headers.append(("Vary", "Origin"))
+        return response
+
+    def _route(self, request: Request) -> Response:
+        path = request.path
+        if request.method == "OPTIONS":
+            return self._options(request)
+        if path == "/sparql" or path == "/sparql/":
+            if (
+                request.method in ("GET", "HEAD")
+                and not request.query_string
+                and conneg.negotiate(request.header("accept"), ("turtle", "html")) == "html"
+            ):  # a browser opening the endpoint gets the editor; clients get the description
+                return self._page(request, pages.editor(self._context(request)))
+            return self.endpoint.answer(request, self._base(request))
+        self._only_get(request)
+        if path == "/":
+            return self._page(request, pages.home(self._context(request), self._overview(request)))
+        if path == "/editor":
+            return self._editor(request)
+        if path == "/queries" or path == "/queries/":
+            return self._catalogue(request)
+        match = _QUERY_PATH.fullmatch(path)
+        if match:
+            return self._canned(request, match.group(1), match.group(2))
+        match = _DOWNLOAD_PATH.fullmatch(path)
+        if match:
+            return self._download(request, match.group(1))
+        if path.startswith("/static/"):
+            return self._static(path[len("/static/") :])
+        if path == "/favicon.ico":
+            return self._static("favicon.svg")
+        return self._linked_data(request)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _only_get(self, request: Request) -> None:
+        if request.method not in ("GET", "HEAD"):
+            raise refuse(
+                405,
+                "method not allowed",
+                f"{request.method} is not allowed here; use GET",
+                headers=(("Allow", "GET, HEAD, OPTIONS"),),
+            )
+
+    def _options(self, request: Request) -> Response:
+        allow = (
+            "GET, HEAD, POST, OPTIONS"
+            if request.path.startswith("/sparql")
+            else "GET, HEAD, OPTIONS"
+        )
+        headers = [("Allow", allow)]
+        if self.cors:
+            headers += [
+                ("Access-Control-Allow-Methods", allow),
+                ("Access-Control-Allow-Headers", "Accept, Content-Type"),
+                ("Access-Control-Max-Age", "600"),
+            ]
+        return Response(204, b"", None, headers)
+
+    def _base(self, request: Request) -> str:
+        host = request.header("host") or ""
+        if not _HOST.fullmatch(host):
+            host = "localhost"
+        return f"http://{host}"
+
+    def _deadline(self, request: Request) -> float:
+        return (request.arrived or time.monotonic()) + self.limits.timeout
+
+    def _run(self, request: Request, task: str, *args: Any) -> Any:
+        return self.pool.run(task, *args, deadline=self._deadline(request))
+
+    def _context(self, request: Request) -> pages.Context:
+        return pages.Context(
+            base=self._base(request),
+            queries=tuple(self.catalogue.values()),
+            timeout=self.limits.timeout,
+            row_limit=self.limits.row_limit,
+        )
+
+    def _page(self, request: Request, html: str, status: int = 200) -> Response:
+        return Response(
+            status, html.encode("utf-8"), conneg.media_type("html"), list(SECURITY_HEADERS)
+        )
+
+    def _problem(self, request: Request, problem: Problem) -> Response:
+        """A Problem as HTML for browsers, as text for everyone else."""
+        headers = list(problem.headers)
+        wants = conneg.negotiate(request.header("accept"), ("text", "html"))
+        if wants == "html" and not request.path.startswith("/sparql"):
+            html = pages.problem(self._context(request), problem)
+            return Response(
+                problem.status,
+                html.encode("utf-8"),
+                conneg.media_type("html"),
+                headers + list(SECURITY_HEADERS),
+            )
+        return Response(problem.status, problem.text().encode("utf-8"), headers=headers)
+
+    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """Answers that depend only on the dataset, which does not change while serving."""
+        with self._cache_lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._cache_lock:
+            self._cache[key] = value
+        return value
+
+    def _overview(self, request: Request) -> Any:
+        return self._cached("overview", lambda: self._run(request, "overview"))
+
+    # --- pages -----------------------------------------------------------------------------
+
+    def _editor(self, request: Request) -> Response:
+        text = request.first("query")
+        context = self._context(request)
+        if not text:
+            return self._page(request, pages.editor(context))
+        try:
+            prepared = self.endpoint.prepare(text)
+            table = self._run(request, "sparql_table", text, None, None)
+        except Refusal as refusal:
+            return self._page(
+                request,
+                pages.editor(context, text, problem=refusal.problem),
+                refusal.problem.status,
+            )
+        except Exception as error:
+            problem = problem_for(error)
+            return self._page(request, pages.editor(context, text, problem=problem), problem.status)
+        offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
+        downloads = [
+            (
+                name.upper() if len(name) <= 4 else name,
+                "/sparql?" + urlencode({"query": text, "format": name}),
+            )
+            for name in offers
+        ]
+        return self._page(request, pages.editor(context, text, table=table, downloads=downloads))
+
+    def _catalogue(self, request: Request) -> Response:
+        fmt = conneg.choose(request.first("format"), request.header("accept"), ("html", "json"))
+        if fmt == "json":
+            body = json.dumps(
+                [q.as_dict() for q in self.catalogue.values()], indent=2, ensure_ascii=False
+            )
+            return Response(
+                200, (body + "\n").encode("utf-8"), "application/json", [("Vary", "Accept")]
+            )
+        if fmt is None:
+            raise refuse(
+                406, "not acceptable", "the catalogue is available as text/html or application/json"
+            )
+        return self._page(request, pages.catalogue(self._context(request)))
+
+    def _canned(self, request: Request, name: str, extension: str | None) -> Response:
+        query = self.catalogue.get(name)
+        if query is None:
+            raise refuse(
+                404, "no such query", f"there is no canned query named {name!r}; see /queries"
+            )
+        assert query.prepared is not None
+        params = {}
+        declared = {p.name for p in query.params}
+        for key, value in request.params():
+            if key in declared and value.strip():
+                params[key] = value
+        offers = conneg.GRAPH_OFFERS if query.prepared.returns_graph else conneg.RESULT_OFFERS
+        if extension is not None:
+            fmt = conneg.from_parameter(extension, offers)
+            if fmt is None:
+                raise refuse(
+                    404,
+                    "no such format",
+                    f"{name} gives {', '.join(conneg.EXTENSIONS[o] for o in offers)}",
+                )
+            body = self._run(request, "canned", name, params, fmt)
+            filename = f"{name}.{conneg.EXTENSIONS[fmt]}"
+            return Response(
+                200,
+                body,
+                conneg.media_type(fmt),
+                [("Content-Disposition", f'attachment; filename="{filename}"')],
+            )
+        context = self._context(request)
+        values = {p.name: request.first(p.name) for p in query.params}
+        try:
+            table = self._run(request, "canned_table", name, params)
+        except Refusal as refusal:
+            return self._page(
+                request,
+                pages.canned(context, query, values, problem=refusal.problem),
+                refusal.problem.status,
+            )
+        suffix = "?" + urlencode(params) if params else ""
+        downloads = [
+            (conneg.EXTENSIONS[o].upper(), f"/queries/{name}.{conneg.EXTENSIONS[o]}{suffix}")
+            for o in offers
+        ]
+        return self._page(
+            request, pages.canned(context, query, values, table=table, downloads=downloads)
+        )
+
+    def _download(self, request: Request, extension: str) -> Response:
+        fmt = EXPORT_EXTENSIONS.get(extension)
+        if fmt is None:
+            raise refuse(
+                404,
+                "no such download",
+                "downloads: " + ", ".join(f"kg.{e}" for e in EXPORT_EXTENSIONS),
+            )
+        body = self._cached(f"export:{fmt}", lambda: self._run(request, "export", fmt))
+        return Response(
+            200,
+            body,
+            export.FORMATS[fmt].media_type,
+            [("Content-Disposition", f'attachment; filename="kg.{extension}"')],
+        )
+
+    def _static(self, name: str) -> Response:
+        if not _STATIC_NAME.fullmatch(name) or ".." in name:
+            raise refuse(404, "not found", "no such file")
+        suffix = name[name.rfind(".") :]
+        try:
+            data = (package_resources.files("kg.server") / "static" / name).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, OSError):
+            raise refuse(404, "not found", "no such file") from None
+        return Response(
+            200,
+            data,
+            STATIC_TYPES.get(suffix, "application/octet-stream"),
+            [("Cache-Control", "public, max-age=3600")],
+        )
+
+    def _linked_data(self, request: Request) -> Response:
+        offers = ("html", *ld.RDF_FORMATS)
+        fmt = conneg.choose(request.first("format"), request.header("accept"), offers)
+        if fmt is None:
+            raise refuse(
+                406,
+                "not acceptable",
+                "available: " + ", ".join(conneg.media_type(o).split(";")[0] for o in offers),
+            )
+        for iri in iris_for_path(request.path):
+            if fmt == "html":
+                description = self._run(request, "describe", iri)
+                if description is not None:
+                    return self._entity(request, iri, description)
+            else:
+                body = self._run(request, "describe_rdf", iri, fmt)
+                if body is not None:
+                    return Response(
+                        200, body, conneg.media_type(fmt), self._alternates(request, iri)
+                    )
+        raise refuse(
+            404, "not found", f"the graph says nothing about <{iris_for_path(request.path)[0]}>"
+        )
+
+    def _alternates(self, request: Request, iri: str) -> list[tuple[str, str]]:
+        path = request.path
+        links = []
+        for o in ld.RDF_FORMATS:
+            media = conneg.media_type(o).split(";")[0]
+            links.append(f'<{path}?format={conneg.EXTENSIONS[o]}>; rel="alternate"; type="{media}"')
+        return [("Vary", "Accept"), ("Link", ", ".join(links))]
+
+    def _entity(self, request: Request, iri: str, description: ld.Description) -> Response:
+        alternates = [
+            (
+                conneg.EXTENSIONS[o].upper() if o != "jsonld" else "JSON-LD",
+                f"{request.path}?format={conneg.EXTENSIONS[o]}",
+            )
+            for o in ld.RDF_FORMATS
+        ]
+        html = pages.entity(self._context(request), description, alternates)
+        response = self._page(request, html)
+        response.headers += self._alternates(request, iri)
+        return response
+
+
+def editor_link(text: str) -> str:
+    """A link to the query editor with a query filled in."""
+    return "/editor?" + urlencode({"query": text}, quote_via=quote)

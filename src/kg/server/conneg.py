@@ -1,0 +1,150 @@
+"""Content negotiation: which of the formats a resource offers a client gets.
+
+The client says what it wants with ``Accept`` (RFC 9110 §12.5.1: media ranges with ``q``
+weights, ``type/*`` and ``*/*`` wildcards, the most specific range deciding an offer's weight),
+or explicitly with a ``format`` parameter (a name such as ``csv`` or ``ttl``, or a media type),
+which wins — that is what links and download buttons use. The server lists its offers in order
+of preference; ties go to the earlier one. ``None`` means nothing acceptable: a 406.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# name -> (media type sent, other media types that select it)
+MEDIA: dict[str, tuple[str, tuple[str, ...]]] = {
+    "html": ("text/html; charset=utf-8", ("text/html", "application/xhtml+xml")),
+    "text": ("text/plain; charset=utf-8", ("text/plain",)),
+    "json": ("application/sparql-results+json", ("application/sparql-results+json",)),
+    "xml": ("application/sparql-results+xml", ("application/sparql-results+xml",)),
+    "csv": ("text/csv; charset=utf-8", ("text/csv",)),
+    "tsv": ("text/tab-separated-values; charset=utf-8", ("text/tab-separated-values",)),
+    "turtle": ("text/turtle; charset=utf-8", ("text/turtle", "application/x-turtle")),
+    "jsonld": ("application/ld+json", ("application/ld+json",)),
+    "ntriples": ("application/n-triples", ("application/n-triples",)),
+    "rdfxml": ("application/rdf+xml", ("application/rdf+xml",)),
+    "trig": ("application/trig", ("application/trig",)),
+    "nquads": ("application/n-quads", ("application/n-quads",)),
+}
+# Generic types a client may send, and the format each stands for in a given kind of answer.
+GENERIC = {
+    "application/json": ("json", "jsonld"),
+    "application/xml": ("xml", "rdfxml"),
+    "text/xml": ("xml", "rdfxml"),
+}
+# Names accepted in ?format= besides the names above (file extensions people type).
+ALIASES = {
+    "ttl": "turtle",
+    "nt": "ntriples",
+    "nq": "nquads",
+    "rdf": "rdfxml",
+    "owl": "rdfxml",
+    "srj": "json",
+    "srx": "xml",
+    "json-ld": "jsonld",
+    "htm": "html",
+}
+EXTENSIONS = {
+    "json": "json",
+    "xml": "xml",
+    "csv": "csv",
+    "tsv": "tsv",
+    "turtle": "ttl",
+    "jsonld": "jsonld",
+    "ntriples": "nt",
+    "rdfxml": "rdf",
+    "trig": "trig",
+    "nquads": "nq",
+}
+
+RESULT_OFFERS = ("json", "xml", "csv", "tsv")
+GRAPH_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads")
+
+
+def media_type(name: str) -> str:
+    """The Content-Type sent for a format name."""
+    return MEDIA[name][0]
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+
+    def specificity(self, media: str) -> int | None:
+        """How precisely this range matches a media type: 2 exact, 1 ``type/*``, 0 ``*/*``,
+        None not at all."""
+        kind, _, sub = media.partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != kind:
+            return None
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == sub else None
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The media ranges of an Accept header; a malformed entry is skipped, a malformed ``q``
+    counts as 1, an empty header accepts anything."""
+    ranges: list[MediaRange] = []
+    for part in (header or "").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        kind, _, sub = fields[0].lower().partition("/")
+        if not kind or not sub:
+            continue
+        q = 1.0
+        for parameter in fields[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 1.0
+        ranges.append(MediaRange(kind, sub, q))
+    return ranges or [MediaRange("*", "*", 1.0)]
+
+
+def _weight(ranges: Sequence[MediaRange], name: str, generic: Sequence[str]) -> float:
+    best: tuple[int, float] | None = None
+    for media in (*MEDIA[name][1], *generic):
+        for r in ranges:
+            s = r.specificity(media)
+            if s is not None and (best is None or s > best[0]):
+                best = (s, r.q)
+    return best[1] if best is not None else 0.0
+
+
+def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offered format name the Accept header prefers, or None if it accepts none."""
+    ranges = parse_accept(accept)
+    graph = any(o in GRAPH_OFFERS for o in offers) and not any(o in RESULT_OFFERS for o in offers)
+    best: tuple[float, int] | None = None
+    chosen = None
+    for index, name in enumerate(offers):
+        generic = [g for g, names in GENERIC.items() if names[1 if graph else 0] == name]
+        q = _weight(ranges, name, generic)
+        if q > 0 and (best is None or (q, -index) > best):
+            best, chosen = (q, -index), name
+    return chosen
+
+
+def from_parameter(value: str, offers: Sequence[str]) -> str | None:
+    """The format a ``format`` parameter names among the offers (a name, an extension or a
+    media type), or None when it names none of them."""
+    wanted = value.strip().lower()
+    wanted = ALIASES.get(wanted, wanted)
+    if wanted in offers:
+        return wanted
+    if "/" in wanted:
+        return negotiate(wanted, offers)
+    return None
+
+
+def choose(format_param: str | None, accept: str | None, offers: Sequence[str]) -> str | None:
+    """``format`` when given (it must name an offer), else what Accept prefers."""
+    if format_param:
+        return from_parameter(format_param, offers)
+    return negotiate(accept, offers)

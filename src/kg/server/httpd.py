@@ -1,0 +1,130 @@
+"""HTTP on the standard library: ``http.server.ThreadingHTTPServer``, one thread per connection,
+HTTP/1.1 with keep-alive.
+
+Why the standard library and not an async framework: the server's own work per request is
+small (parse, route, render) and the expensive part runs in worker processes; a thread that
+waits on a worker's pipe releases the GIL. The measured throughput against Oxigraph's own
+server is in ``bench/serve_load.py``. No dependency to install, audit or keep up with.
+
+This module only moves bytes: it turns an HTTP request into a :class:`kg.server.messages.Request`
+(body read in full, chunked bodies decoded, size limited), asks the app, and writes the
+response with its Content-Length.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from kg import __version__
+from kg.server.app import App
+from kg.server.messages import Request, Response
+
+REASONS_EXTRA = {422: "Unprocessable Content"}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Reads a request, lets the app answer it, writes the answer."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = f"kg/{__version__}"
+    sys_version = ""
+    timeout = 60  # seconds a client may stay silent on an open connection
+    server: KgHTTPServer
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self, limit: int) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            parts: list[bytes] = []
+            size = 0
+            while True:
+                line = self.rfile.readline(1024)
+                try:
+                    length = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise ValueError("bad chunk") from None
+                if length == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(parts)
+                size += length
+                if size > limit:
+                    raise _TooLarge
+                parts.append(self.rfile.read(length))
+                self.rfile.readline(1024)
+        length_header = self.headers.get("Content-Length")
+        if not length_header:
+            return b""
+        length = int(length_header)
+        if length < 0:
+            raise ValueError("negative length")
+        if length > limit:
+            raise _TooLarge
+        return self.rfile.read(length)
+
+    def _dispatch(self) -> None:
+        arrived = time.monotonic()
+        app = self.server.app
+        path, _, query = self.path.partition("?")
+        if "#" in query:
+            query = query.split("#", 1)[0]
+        try:
+            body = self._read_body(app.limits.max_body)
+        except _TooLarge:
+            self.close_connection = True
+            self._send(
+                Response(
+                    413,
+                    f"request body larger than {app.limits.max_body} bytes\n".encode(),
+                )
+            )
+            return
+        except ValueError:
+            self.close_connection = True
+            self._send(Response(400, b"bad request: unreadable body length\n"))
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        request = Request(self.command, path or "/", query, headers, body, arrived)
+        self._send(app.handle(request), head=self.command == "HEAD")
+
+    def _send(self, response: Response, head: bool = False) -> None:
+        self.send_response(response.status, REASONS_EXTRA.get(response.status))
+        if response.content_type:
+            self.send_header("Content-Type", response.content_type)
+        length_sent = False
+        for name, value in response.headers:
+            if name.lower() == "content-length":
+                length_sent = True
+            self.send_header(name, value)
+        if not length_sent:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if not head and response.body:
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.access_log:
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+class KgHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server that carries the app."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], app: App, *, access_log: bool = False) -> None:
+        self.app = app
+        self.access_log = access_log
+        super().__init__(address, Handler)

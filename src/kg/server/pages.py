@@ -1,0 +1,147 @@
+"""HTML pages for people, rendered on the server from the templates shipped in this package.
+
+Jinja2 with autoescaping on for every template: every value that comes from the data, a query
+or a request is escaped where it is written, so no label, literal, IRI or parameter can become
+markup (``tests/test_server_pages.py`` feeds hostile values through every page). Links are
+only made from IRIs of our namespace (a path of this server) or http(s) IRIs
+(:func:`kg.server.views.href_for`); a ``javascript:`` IRI stays text. The pages need no script
+and no asset from elsewhere: one stylesheet and one small script (keyboard shortcut in the
+query editor) under ``/static/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from kg import __version__, export
+from kg.namespaces import BASE, KG, PREFIXES, curie
+from kg.query import CannedQuery
+from kg.server.ld import Description
+from kg.server.overview import Overview
+from kg.server.problems import Problem
+from kg.server.views import Table
+
+DEFAULT_QUERY = """SELECT ?country ?label WHERE {
+  ?country a kg:Country ;
+      rdfs:label ?label .
+  FILTER(LANG(?label) = "en")
+}
+ORDER BY ?label"""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page needs to know about the server."""
+
+    base: str
+    queries: Sequence[CannedQuery]
+    timeout: float
+    row_limit: int
+
+
+def _anchor(iri: str) -> str:
+    """The id of an ontology term's entry on the ontology page (its local name)."""
+    return iri[len(KG) :] if iri.startswith(KG) else quote(iri, safe="")
+
+
+def _editor_link(text: str) -> str:
+    return "/editor?" + urlencode({"query": text})
+
+
+def _instances_query(class_iri: str) -> str:
+    return (
+        "SELECT ?thing ?label WHERE {\n"
+        f"  ?thing a <{class_iri}> .\n"
+        '  OPTIONAL { ?thing rdfs:label ?label FILTER(LANG(?label) = "en") }\n'
+        "}\nORDER BY ?label ?thing"
+    )
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("kg.server", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        version=__version__,
+        base_iri=BASE,
+        prefixes=PREFIXES,
+        curie=curie,
+        anchor=_anchor,
+        editor_link=_editor_link,
+        instances_query=_instances_query,
+        export_formats=export.FORMATS,
+    )
+    return env
+
+
+def _render(template: str, context: Context, **values: Any) -> str:
+    return environment().get_template(template).render(ctx=context, **values)
+
+
+def home(context: Context, overview: Overview) -> str:
+    return _render("home.html", context, overview=overview)
+
+
+def catalogue(context: Context) -> str:
+    return _render("catalogue.html", context)
+
+
+def canned(
+    context: Context,
+    query: CannedQuery,
+    values: dict[str, str | None],
+    *,
+    table: Table | None = None,
+    downloads: Sequence[tuple[str, str]] = (),
+    problem: Problem | None = None,
+) -> str:
+    return _render(
+        "canned.html",
+        context,
+        query=query,
+        values=values,
+        table=table,
+        downloads=downloads,
+        problem=problem,
+    )
+
+
+def editor(
+    context: Context,
+    text: str | None = None,
+    *,
+    table: Table | None = None,
+    downloads: Sequence[tuple[str, str]] = (),
+    problem: Problem | None = None,
+) -> str:
+    return _render(
+        "editor.html",
+        context,
+        text=text if text is not None else DEFAULT_QUERY,
+        ran=text is not None,
+        table=table,
+        downloads=downloads,
+        problem=problem,
+        prefixes_text="".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()),
+    )
+
+
+def entity(
+    context: Context, description: Description, alternates: Sequence[tuple[str, str]]
+) -> str:
+    return _render("entity.html", context, d=description, alternates=alternates)
+
+
+def problem(context: Context, problem: Problem) -> str:
+    return _render("problem.html", context, problem=problem)

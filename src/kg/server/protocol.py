@@ -1,0 +1,306 @@
+"""The SPARQL 1.1 Protocol at ``/sparql`` (https://www.w3.org/TR/sparql11-protocol/), read-only.
+
+The query operation by GET (``?query=``), by POST of a form (``application/x-www-form-urlencoded``)
+and by POST of the query itself (``application/sparql-query``, UTF-8), with
+``default-graph-uri`` / ``named-graph-uri``. The answer is negotiated: SELECT and ASK as SPARQL
+Results JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle, JSON-LD, N-Triples, RDF/XML
+(TriG and N-Quads too); a ``format`` parameter overrides ``Accept``; 406 when nothing fits.
+
+What is refused, and with which status:
+
+* any update (``update=`` or ``application/sparql-update``, or an update sent as a query) — 403,
+  never parsed into an operation, never executed;
+* a malformed query — 400 with the message, line and column (``kg.sparql.prepare``);
+* SERVICE, LOAD, and FROM on a graph the dataset does not have — 400 (nothing is fetched);
+* protocol mistakes — two queries, a POST without or with another media type (415),
+  a charset other than UTF-8 (415), another method (405).
+
+A graph named by ``default-graph-uri`` / ``named-graph-uri`` that the dataset lacks is an empty
+graph: the protocol's dataset selects among our graphs and never causes a fetch (the W3C tests
+name graphs nobody loaded and expect an answer). A GET without a query returns the SPARQL 1.1
+Service Description (or, for a browser, the query editor).
+
+The query is checked here, in the server process (cached by text), so mistakes are answered at
+once; it runs in a worker (:mod:`kg.server.workers`) within the time limit and the row limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from threading import Lock
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+
+from kg import sparql
+from kg.namespaces import PREFIXES
+from kg.server import conneg
+from kg.server.ld import serialize_quads
+from kg.server.messages import Request, Response, parse_params
+from kg.server.problems import Refusal, problem_for, refuse
+from kg.server.workers import WorkerPool
+
+FORM = "application/x-www-form-urlencoded"
+DIRECT_QUERY = "application/sparql-query"
+DIRECT_UPDATE = "application/sparql-update"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+RESULT_FORMAT_IRIS = {
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "turtle": "Turtle",
+    "jsonld": "JSON-LD",
+    "ntriples": "N-Triples",
+    "rdfxml": "RDF_XML",
+    "trig": "TriG",
+    "nquads": "N-Quads",
+}
+SD_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query operation as the protocol request states it."""
+
+    query: str
+    default_graphs: tuple[str, ...] | None = None  # None: not given (the query decides)
+    named_graphs: tuple[str, ...] | None = None
+    format: str | None = None
+
+
+def _media(request: Request) -> tuple[str | None, dict[str, str]]:
+    """The request's media type (lower case, no parameters) and its parameters."""
+    value = request.header("content-type")
+    if value is None or not value.strip():
+        return None, {}
+    kind, *rest = value.split(";")
+    params = {}
+    for item in rest:
+        name, _, val = item.partition("=")
+        params[name.strip().lower()] = val.strip().strip('"')
+    return kind.strip().lower(), params
+
+
+def _check_charset(params: dict[str, str]) -> None:
+    charset = params.get("charset")
+    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
+        raise refuse(
+            415,
+            "unsupported media type",
+            f"the body must be UTF-8 (charset={charset} was sent)",
+        )
+
+
+def _graph_iris(values: list[str], name: str) -> tuple[str, ...]:
+    iris = []
+    for value in values:
+        try:
+            iris.append(NamedNode(value).value)
+        except ValueError:
+            raise refuse(400, "bad request", f"{name}={value!r} is not an absolute IRI") from None
+    return tuple(iris)
+
+
+def read_operation(request: Request) -> Operation | None:
+    """The query operation of a request to /sparql; None when it carries none (a GET of the
+    service description).
+
+    Raises:
+        Refusal: 403 for updates; 400, 405, 415 for requests the protocol does not allow.
+    """
+    method = request.method
+    if method not in ("GET", "HEAD", "POST"):
+        raise refuse(
+            405,
+            "method not allowed",
+            f"{method} is not a SPARQL Protocol method here; use GET or POST",
+            headers=(("Allow", "GET, HEAD, POST, OPTIONS"),),
+        )
+    params = request.params()
+    body_query: str | None = None
+    if method == "POST":
+        media, media_params = _media(request)
+        if media == DIRECT_UPDATE:
+            raise refuse(403, "read-only endpoint", "SPARQL Update is not offered: kg only reads")
+        if media is None:
+            raise refuse(
+                400,
+                "bad request",
+                f"a POST needs a Content-Type: {FORM} or {DIRECT_QUERY}",
+            )
+        if media == FORM:
+            _check_charset(media_params)
+            try:
+                text = request.body.decode("ascii")
+            except UnicodeDecodeError:
+                raise refuse(400, "bad request", "a form body must be percent-encoded") from None
+            params = params + parse_params(text, "the form")
+        elif media == DIRECT_QUERY:
+            _check_charset(media_params)
+            try:
+                body_query = request.body.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise refuse(
+                    400, "bad request", f"the query is not UTF-8 (byte {error.start})"
+                ) from None
+        else:
+            raise refuse(
+                415,
+                "unsupported media type",
+                f"{media} is not a SPARQL Protocol request; send {FORM} or {DIRECT_QUERY}",
+            )
+    names = [name for name, _ in params]
+    if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
+        raise refuse(403, "read-only endpoint", "SPARQL Update is not offered: kg only reads")
+    queries = [value for name, value in params if name == "query"]
+    if body_query is not None:
+        queries.append(body_query)
+    if len(queries) > 1:
+        raise refuse(400, "bad request", "a request carries one query; this one has several")
+    formats = [value for name, value in params if name == "format"]
+    if len(formats) > 1:
+        raise refuse(400, "bad request", "give the format parameter once")
+    defaults = [v for n, v in params if n == "default-graph-uri"]
+    named = [v for n, v in params if n == "named-graph-uri"]
+    dataset_given = bool(defaults or named)
+    if not queries:
+        if method == "POST":
+            raise refuse(400, "bad request", "the POST carries no query")
+        if dataset_given:
+            raise refuse(400, "bad request", "graphs are named but no query is given")
+        return None
+    return Operation(
+        query=queries[0],
+        default_graphs=_graph_iris(defaults, "default-graph-uri") if dataset_given else None,
+        named_graphs=_graph_iris(named, "named-graph-uri") if dataset_given else None,
+        format=formats[0] if formats else None,
+    )
+
+
+@dataclass
+class Endpoint:
+    """The SPARQL endpoint: checks queries (cached by text) and runs them on the pool."""
+
+    pool: WorkerPool
+    timeout: float
+    graphs: Sequence[str] = ()
+    union_default_graph: bool = True
+    _cache: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
+    _lock: Lock = field(default_factory=Lock)
+
+    def prepare(self, text: str) -> sparql.PreparedQuery:
+        """kg.sparql.prepare, remembered for the last texts (clients repeat their queries)."""
+        with self._lock:
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
+        prepared = sparql.prepare(text)
+        with self._lock:
+            self._cache[text] = prepared
+            if len(self._cache) > 512:
+                self._cache.popitem(last=False)
+        return prepared
+
+    def deadline(self, request: Request) -> float:
+        return (request.arrived or time.monotonic()) + self.timeout
+
+    def answer(self, request: Request, base: str) -> Response:
+        """The response to a request at /sparql (errors included, as Problems)."""
+        try:
+            operation = read_operation(request)
+            if operation is None:
+                return self.service_description(request, base)
+            try:
+                prepared = self.prepare(operation.query)
+            except Exception as error:  # typed errors of kg.sparql → 400 / 403
+                raise Refusal(problem_for(error)) from None
+            offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
+            fmt = conneg.choose(operation.format, request.header("accept"), offers)
+            if fmt is None:
+                asked = operation.format or request.header("accept")
+                raise refuse(
+                    406,
+                    "not acceptable",
+                    f"a {prepared.form} result cannot be given as {asked!r}; available: "
+                    + ", ".join(conneg.media_type(o).split(";")[0] for o in offers),
+                )
+            body = self.pool.run(
+                "sparql",
+                operation.query,
+                fmt,
+                operation.default_graphs,
+                operation.named_graphs,
+                deadline=self.deadline(request),
+                adhoc=True,
+            )
+            return Response(200, body, conneg.media_type(fmt), [("Vary", "Accept")])
+        except Refusal as refusal:
+            problem = refusal.problem
+            return Response(
+                problem.status, problem.text().encode("utf-8"), headers=list(problem.headers)
+            )
+
+    def service_description(self, request: Request, base: str) -> Response:
+        """The SPARQL 1.1 Service Description of this endpoint, in an RDF format."""
+        fmt = conneg.choose(request.first("format"), request.header("accept"), SD_OFFERS)
+        if fmt is None:
+            raise refuse(
+                406,
+                "not acceptable",
+                "the service description is available as "
+                + ", ".join(conneg.media_type(o).split(";")[0] for o in SD_OFFERS),
+            )
+        body = serialize_quads(self.description_quads(base + "/sparql"), fmt)
+        return Response(200, body, conneg.media_type(fmt), [("Vary", "Accept")])
+
+    def description_quads(self, endpoint: str) -> list[Quad]:
+        service = NamedNode(endpoint)
+        rdf_type = NamedNode(PREFIXES["rdf"] + "type")
+        quads = [
+            Quad(service, rdf_type, NamedNode(SD + "Service")),
+            Quad(service, NamedNode(SD + "endpoint"), service),
+            Quad(service, NamedNode(SD + "supportedLanguage"), NamedNode(SD + "SPARQL11Query")),
+            Quad(
+                service,
+                NamedNode(PREFIXES["rdfs"] + "comment"),
+                Literal(
+                    "Read-only SPARQL 1.1 endpoint of kg: updates are refused (403); SERVICE, "
+                    f"LOAD and FROM on other graphs are refused (400); queries stop after "
+                    f"{self.timeout:g} s (503).",
+                    language="en",
+                ),
+            ),
+        ]
+        for name in (*conneg.RESULT_OFFERS, *conneg.GRAPH_OFFERS):
+            quads.append(
+                Quad(
+                    service,
+                    NamedNode(SD + "resultFormat"),
+                    NamedNode(FORMATS_NS + RESULT_FORMAT_IRIS[name]),
+                )
+            )
+        if self.union_default_graph:
+            quads.append(
+                Quad(service, NamedNode(SD + "feature"), NamedNode(SD + "UnionDefaultGraph"))
+            )
+        dataset = BlankNode("dataset")
+        default = BlankNode("default")
+        quads += [
+            Quad(service, NamedNode(SD + "defaultDataset"), dataset),
+            Quad(dataset, rdf_type, NamedNode(SD + "Dataset")),
+            Quad(dataset, NamedNode(SD + "defaultGraph"), default),
+            Quad(default, rdf_type, NamedNode(SD + "Graph")),
+        ]
+        for i, graph in enumerate(sorted(self.graphs)):
+            named = BlankNode(f"g{i}")
+            quads += [
+                Quad(dataset, NamedNode(SD + "namedGraph"), named),
+                Quad(named, rdf_type, NamedNode(SD + "NamedGraph")),
+                Quad(named, NamedNode(SD + "name"), NamedNode(graph)),
+            ]
+        return quads

@@ -1,0 +1,203 @@
+"""The work a worker process does for a request, on its own copy of the store.
+
+Every task is a call into the library — :mod:`kg.sparql` to check and run a query,
+:mod:`kg.query` for canned queries, :mod:`kg.results` for the result formats,
+:mod:`kg.export` for downloads, :mod:`kg.server.ld` and :mod:`kg.server.overview` for the pages
+— with the row limit applied, and returns the complete answer (bytes, or plain data a page
+renders). Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
+
+from kg import export, results, sparql
+from kg import query as catalogue_module
+from kg.errors import UnknownQuery
+from kg.query import CannedQuery
+from kg.server import ld, overview
+from kg.server.limits import RowLimitExceeded, bounded
+from kg.server.views import Table, cell
+from kg.server.workers import StoreSpec
+
+_PREPARED_CACHE = 256
+
+
+@dataclass
+class WorkerState:
+    """What a worker keeps between tasks: the store, the catalogue and a few caches."""
+
+    store: Store
+    spec: StoreSpec
+    catalogue: dict[str, CannedQuery]
+    labels: ld.Labels
+    documents: ld.Documents
+    _prepared: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
+
+    @classmethod
+    def load(cls, spec: StoreSpec) -> WorkerState:
+        if spec.database is not None:
+            store = Store.read_only(spec.database)
+        else:
+            store = Store()
+            if spec.snapshot is not None:
+                store.load(path=spec.snapshot, format=RdfFormat.N_QUADS)
+        queries = catalogue_module.load_catalogue(spec.queries_dir)
+        return cls(store, spec, queries, ld.Labels(store), ld.Documents())
+
+    def prepare(self, text: str) -> sparql.PreparedQuery:
+        """kg.sparql.prepare, remembered for the texts seen last (clients repeat queries)."""
+        prepared = self._prepared.get(text)
+        if prepared is None:
+            prepared = sparql.prepare(text)
+            self._prepared[text] = prepared
+            if len(self._prepared) > _PREPARED_CACHE:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(text)
+        return prepared
+
+    def canned(self, name: str) -> CannedQuery:
+        query = self.catalogue.get(name)
+        if query is None:
+            raise UnknownQuery(f"no canned query named {name!r}")
+        return query
+
+
+def _run(
+    state: WorkerState,
+    text: str,
+    default_graphs: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+) -> results.QueryResult:
+    return sparql.execute(
+        state.store,
+        state.prepare(text),
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        union_default_graph=state.spec.union_default_graph,
+    )
+
+
+def table(result: results.QueryResult, row_limit: int, label_of: Callable[[str], Any]) -> Table:
+    """A result as a Table of cells, refusing it past the row limit (never cut short)."""
+    raw = result.raw
+    if isinstance(raw, QueryBoolean):
+        return Table(result.form, boolean=bool(raw))
+    rows = []
+    try:
+        if isinstance(raw, QuerySolutions):
+            variables = raw.variables
+            columns = tuple(v.value for v in variables)
+            for count, solution in enumerate(raw, start=1):
+                if count > row_limit:
+                    raise RowLimitExceeded(row_limit)
+                rows.append(
+                    tuple(
+                        None if solution[v] is None else cell(solution[v], label_of)
+                        for v in variables
+                    )
+                )
+        else:
+            columns = ("subject", "predicate", "object")
+            triples = []
+            for count, triple in enumerate(raw, start=1):
+                if count > row_limit:
+                    raise RowLimitExceeded(row_limit, "triples")
+                triples.append(triple)
+            triples.sort(key=str)
+            rows = [
+                tuple(cell(t, label_of) for t in (x.subject, x.predicate, x.object))
+                for x in triples
+            ]
+    except (OSError, RuntimeError) as error:
+        from kg.errors import KgError
+
+        raise KgError(f"query evaluation failed: {error}") from None
+    return Table(result.form, columns, tuple(rows))
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+def ping(state: WorkerState) -> int:
+    """Statements in the store: a liveness check with an answer that can be tested."""
+    return len(state.store)
+
+
+def run_sparql(
+    state: WorkerState,
+    text: str,
+    fmt: str,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+) -> bytes:
+    """An ad-hoc query's complete answer in a result format of kg.results."""
+    result = bounded(_run(state, text, default_graphs, named_graphs), state.spec.row_limit)
+    return results.serialize(result, fmt)
+
+
+def sparql_table(
+    state: WorkerState,
+    text: str,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+) -> Table:
+    """An ad-hoc query's answer as a table for the query editor page."""
+    result = _run(state, text, default_graphs, named_graphs)
+    return table(result, state.spec.row_limit, state.labels)
+
+
+def run_canned(state: WorkerState, name: str, params: dict[str, str], fmt: str) -> bytes:
+    """A canned query's complete answer (parameters as a person typed them)."""
+    query = state.canned(name)
+    result = catalogue_module.run_canned(state.store, query, params)
+    return results.serialize(bounded(result, state.spec.row_limit), fmt)
+
+
+def canned_table(state: WorkerState, name: str, params: dict[str, str]) -> Table:
+    """A canned query's answer as a table for its page."""
+    query = state.canned(name)
+    result = catalogue_module.run_canned(state.store, query, params)
+    return table(result, state.spec.row_limit, state.labels)
+
+
+def describe(state: WorkerState, iri: str) -> ld.Description | None:
+    """What a page shows about an IRI, or None when the graph does not mention it."""
+    return ld.describe(state.store, iri, state.labels, state.documents)
+
+
+def describe_rdf(state: WorkerState, iri: str, fmt: str) -> bytes | None:
+    """The RDF description of an IRI in one of :data:`kg.server.ld.RDF_FORMATS`."""
+    return ld.describe_rdf(state.store, iri, fmt, row_limit=state.spec.row_limit)
+
+
+def dataset_overview(state: WorkerState) -> overview.Overview:
+    """What the home page shows: classes, counts, sources and licences."""
+    return overview.overview(state.store, state.labels, state.documents)
+
+
+def export_dataset(state: WorkerState, fmt: str) -> bytes:
+    """The whole dataset as ``kg export`` writes it (asserted graphs) in format ``fmt``."""
+    out = io.BytesIO()
+    export.serialize_store(state.store, out, fmt)
+    return out.getvalue()
+
+
+TASKS: dict[str, Callable[..., Any]] = {
+    "ping": ping,
+    "sparql": run_sparql,
+    "sparql_table": sparql_table,
+    "canned": run_canned,
+    "canned_table": canned_table,
+    "describe": describe,
+    "describe_rdf": describe_rdf,
+    "overview": dataset_overview,
+    "export": export_dataset,
+}
