@@ -176,7 +176,7 @@ class Generator:
         n_orgs = max(2, len(self.codes) // 16)
         self.forums = [f"id:synthetic-forum-{i + 1}" for i in range(n_forums)]
         self.orgs = [f"id:synthetic-organisation-{i + 1}" for i in range(n_orgs)]
-        self.params: dict[str, dict[str, str]] = {}
+        self.borders: dict[str, set[str]] = {}
 
     # -- text and passages ------------------------------------------------------------------
 
@@ -186,7 +186,12 @@ class Generator:
         body = (body * (PASSAGE_LENGTH // len(body) + 1))[: PASSAGE_LENGTH - 1] + "\n"
         self.text_parts.append(body)
         self.offset += len(body)
-        p = Passage(f"psg:{code.lower()}-{slug}", f"src:profile-{code.lower()}", start, start + len(body) - 1)
+        p = Passage(
+            f"psg:{code.lower()}-{slug}",
+            f"src:profile-{code.lower()}",
+            start,
+            start + len(body) - 1,
+        )
         self.passages[code].append(p)
         return p
 
@@ -206,6 +211,8 @@ class Generator:
         for step in sorted(rng.sample(range(1, 12), 3)):
             j = i + step
             if j < len(self.codes):
+                self.borders.setdefault(code, set()).add(self.codes[j])
+                self.borders.setdefault(self.codes[j], set()).add(code)
                 prop = "kg:sharesLandBorderWith" if step % 4 else "kg:sharesMaritimeBorderWith"
                 p.add(c, prop, f"id:{self.codes[j]}")
         self._close(p)
@@ -396,10 +403,20 @@ class Generator:
             (out / f"country-{code}.trig").write_text("\n".join(body), encoding="utf-8")
         total = self.triples + 5 + 6 * len(self.codes)
         busiest = self.codes[0]
+        # a country with neighbours on both sides: one stated by itself, one by the other
+        bordered = next(
+            (
+                c
+                for c in self.codes
+                if any(n < c for n in self.borders.get(c, ()))
+                and any(n > c for n in self.borders.get(c, ()))
+            ),
+            self.codes[-1],
+        )
         params = {
             "list-initiatives-by-country": {"country": f"id:{busiest}"},
             "list-members-by-organisation": {"organisation": self.orgs[0]},
-            "list-neighbours-by-country": {"country": f"id:{self.codes[min(5, len(self.codes) - 1)]}"},
+            "list-neighbours-by-country": {"country": f"id:{bordered}"},
             "list-objectives-by-strategy": {"strategy": f"id:{busiest.lower()}-strategy-1"},
             "list-participants-by-forum": {"forum": self.forums[0]},
             "list-response-teams-by-country": {"country": f"id:{busiest}"},

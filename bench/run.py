@@ -1,0 +1,563 @@
+"""Benchmark: kg against raw pyoxigraph (the floor) and rdflib + pyshacl (the peer), at several
+scales of synthetic data (``bench/gen.py``), in one run, medians of several runs.
+
+Usage::
+
+    python bench/run.py [--scales 10k,100k,1M] [--repeat 3] [--peer-repeat 1] [--no-peer]
+                        [--out bench/out] [--json FILE]
+
+Every measurement is a whole process started by this script (``python bench/run.py --worker
+…`` for the baselines, the ``kg`` command for kg), timed by wall clock from start to exit, with
+its peak resident memory taken from the kernel's accounting of that child (``os.wait4``). Where
+a number is about work inside a process (a query on a loaded store), the process reports its own
+timing too. What each row measures:
+
+* **load**: parse the same files (the ontology's two files and the scale's TriG files) into
+  named graphs (Turtle → one graph per file, TriG keeps its graphs). kg: ``graph.load``; raw: a
+  hand-written loop of ``Store.load``; rdflib: ``Dataset.parse``. Process wall time (includes
+  interpreter start-up and imports) and peak memory.
+* **load + inference**: kg's ``open_dataset`` (what every kg command does). No baseline does
+  inference; compared with the raw load of the same files *plus* kg's inferred triples as
+  N-Quads (so the raw store holds the same triples).
+* **build**: ``kg build`` (load, inference, write the RocksDB store) vs raw: ``Store(path)``
+  and ``bulk_load`` of the same files plus the inferred N-Quads.
+* **query <name> (warm)**: one process per engine loads the data (raw and rdflib: the files
+  plus kg's inferred N-Quads, so all three hold the same triples), then runs each canned query
+  with the same parameter values (raw: the same SPARQL text with ``substitutions``; rdflib:
+  ``initBindings``; kg: ``query.run_canned``, which also resolves the parameter), writing
+  SPARQL CSV; median over the repeats, in ms. ``same`` says whether kg's CSV equals raw's
+  byte for byte.
+* **query <name> (cold)**: a whole process per query. kg: ``kg query NAME -d DIR -p …
+  --format csv`` on the built persistent store; raw: open the raw RocksDB store read-only, run
+  the query, write CSV.
+* **validate**: ``kg validate DIR`` (SHACL as SPARQL on Oxigraph, with load and inference) vs
+  rdflib + pyshacl: parse the files and kg's inferred N-Quads, ``pyshacl.validate`` with the
+  same shapes (no pyshacl inference: the entailments are given). Raw pyoxigraph has no SHACL.
+* **export turtle / jsonld**: ``kg export DIR --format … -o FILE`` (stable sorted Turtle; JSON-LD
+  compacted with the context) vs raw: load, write the union of the data graphs with pyoxigraph's
+  serializer (unsorted Turtle; expanded JSON-LD) vs rdflib: load, ``serialize``.
+
+Ratios are kg/raw and kg/rdflib (below 1: kg is faster). Nothing here is a pass/fail test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+ONTOLOGY = [REPO / "ontology" / "kg.ttl", REPO / "ontology" / "vocab.ttl"]
+ONTOLOGY_GRAPHS = [
+    "https://w3id.org/digital-policy-kg/graph/ontology",
+    "https://w3id.org/digital-policy-kg/graph/ontology/vocab",
+]
+SHAPES = [REPO / "ontology" / "shapes.ttl", REPO / "ontology" / "shapes-external.ttl"]
+QUERIES = REPO / "queries"
+PREFIXES = {
+    "id": "https://w3id.org/digital-policy-kg/id/",
+    "voc": "https://w3id.org/digital-policy-kg/vocab/",
+    "kg": "https://w3id.org/digital-policy-kg/ontology#",
+}
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+# --------------------------------------------------------------------------------------------
+# Workers: each runs in its own process and prints one JSON object.
+
+
+def _data_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.trig"))
+
+
+def _term(value: str):
+    from pyoxigraph import Literal, NamedNode
+
+    if value.isdigit() and len(value) == 4:
+        return Literal(value, datatype=NamedNode(XSD + "gYear"))
+    prefix, _, local = value.partition(":")
+    return NamedNode(PREFIXES[prefix] + local)
+
+
+def _raw_load(store, folder: Path, inferred: bool) -> None:
+    from pyoxigraph import NamedNode, RdfFormat
+
+    for path, graph in zip(ONTOLOGY, ONTOLOGY_GRAPHS, strict=True):
+        store.load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode(graph))
+    for path in _data_files(folder):
+        store.load(path=str(path), format=RdfFormat.TRIG)
+    if inferred:
+        store.load(path=str(folder / "inferred.nq"), format=RdfFormat.N_QUADS)
+
+
+def _queries(folder: Path) -> list[tuple[str, str, dict[str, str]]]:
+    params = json.loads((folder / "params.json").read_text())
+    out = []
+    for path in sorted(QUERIES.glob("*.rq")):
+        out.append((path.stem, path.read_text(encoding="utf-8"), params.get(path.stem, {})))
+    return out
+
+
+def worker_raw_load(folder: Path, inferred: bool = False) -> dict:
+    from pyoxigraph import Store
+
+    t = time.perf_counter()
+    store = Store()
+    _raw_load(store, folder, inferred)
+    return {"seconds": time.perf_counter() - t, "quads": len(store)}
+
+
+def worker_raw_build(folder: Path, target: Path) -> dict:
+    from pyoxigraph import NamedNode, RdfFormat, Store
+
+    t = time.perf_counter()
+    shutil.rmtree(target, ignore_errors=True)
+    store = Store(str(target))
+    for path, graph in zip(ONTOLOGY, ONTOLOGY_GRAPHS, strict=True):
+        store.bulk_load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode(graph))
+    for path in _data_files(folder):
+        store.bulk_load(path=str(path), format=RdfFormat.TRIG)
+    store.bulk_load(path=str(folder / "inferred.nq"), format=RdfFormat.N_QUADS)
+    store.flush()
+    store.optimize()
+    return {"seconds": time.perf_counter() - t, "quads": len(store)}
+
+
+def _median_runs(run, repeat: int) -> tuple[float, bytes]:
+    times, out = [], b""
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = run()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def worker_raw_queries(folder: Path, repeat: int) -> dict:
+    import hashlib
+
+    from pyoxigraph import QueryResultsFormat, Store, Variable
+
+    store = Store()
+    _raw_load(store, folder, inferred=True)
+    out = {}
+    for name, text, params in _queries(folder):
+        subs = {Variable(k): _term(v) for k, v in params.items()}
+
+        def run(text: str = text, subs: dict = subs) -> bytes:
+            result = store.query(text, use_default_graph_as_union=True, substitutions=subs)
+            return result.serialize(format=QueryResultsFormat.CSV)
+
+        seconds, data = _median_runs(run, repeat)
+        out[name] = {"seconds": seconds, "sha256": hashlib.sha256(data).hexdigest()}
+    return out
+
+
+def worker_kg_queries(folder: Path, repeat: int) -> dict:
+    import hashlib
+
+    from kg import query, results
+    from kg.dataset import open_dataset
+
+    store = open_dataset([folder]).store
+    out = {}
+    for name, _, params in _queries(folder):
+        canned = query.find_query(name)
+
+        def run(canned: query.CannedQuery = canned, params: dict = params) -> bytes:
+            return results.serialize(query.run_canned(store, canned, params), "csv")
+
+        seconds, data = _median_runs(run, repeat)
+        out[name] = {"seconds": seconds, "sha256": hashlib.sha256(data).hexdigest()}
+    return out
+
+
+def _rdflib_dataset(folder: Path, inferred: bool):
+    from rdflib import Dataset, URIRef
+
+    ds = Dataset(default_union=True)
+    for path, graph in zip(ONTOLOGY, ONTOLOGY_GRAPHS, strict=True):
+        ds.graph(URIRef(graph)).parse(str(path), format="turtle")
+    for path in _data_files(folder):
+        ds.parse(str(path), format="trig")
+    if inferred:
+        ds.parse(str(folder / "inferred.nq"), format="nquads")
+    return ds
+
+
+def worker_rdflib_load(folder: Path) -> dict:
+    t = time.perf_counter()
+    ds = _rdflib_dataset(folder, inferred=False)
+    return {"seconds": time.perf_counter() - t, "quads": len(ds)}
+
+
+def worker_rdflib_queries(folder: Path, repeat: int, limit: float) -> dict:
+    import signal
+
+    from rdflib import Literal, URIRef, Variable
+
+    ds = _rdflib_dataset(folder, inferred=True)
+    out = {}
+
+    def alarm(*_: object) -> None:
+        raise TimeoutError
+
+    signal.signal(signal.SIGALRM, alarm)
+    for name, text, params in _queries(folder):
+        bindings = {}
+        for k, v in params.items():
+            term = _term(v)
+            bindings[Variable(k)] = (
+                Literal(term.value, datatype=URIRef(term.datatype.value))
+                if hasattr(term, "datatype")
+                else URIRef(term.value)
+            )
+
+        def run(text: str = text, bindings: dict = bindings) -> bytes:
+            return ds.query(text, initBindings=bindings).serialize(format="csv")
+
+        signal.alarm(int(limit))
+        try:
+            seconds, _ = _median_runs(run, repeat)
+            out[name] = {"seconds": seconds}
+        except TimeoutError:
+            out[name] = {"seconds": None, "timeout": limit}
+        except Exception as error:
+            out[name] = {"seconds": None, "error": str(error)[:200]}
+        finally:
+            signal.alarm(0)
+    return out
+
+
+def worker_raw_cold(store_dir: Path, folder: Path, name: str) -> dict:
+    from pyoxigraph import QueryResultsFormat, Store, Variable
+
+    params = json.loads((folder / "params.json").read_text()).get(name, {})
+    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    store = Store.read_only(str(store_dir))
+    subs = {Variable(k): _term(v) for k, v in params.items()}
+    result = store.query(text, use_default_graph_as_union=True, substitutions=subs)
+    sys.stdout.buffer.write(result.serialize(format=QueryResultsFormat.CSV))
+    return {}
+
+
+def worker_pyshacl(folder: Path) -> dict:
+    import pyshacl
+    from rdflib import Graph
+
+    t = time.perf_counter()
+    ds = _rdflib_dataset(folder, inferred=True)
+    loaded = time.perf_counter()
+    shapes = Graph()
+    for path in SHAPES:
+        if path.is_file():
+            shapes.parse(str(path), format="turtle")
+    conforms, _, _ = pyshacl.validate(ds, shacl_graph=shapes, inference="none")
+    return {
+        "seconds": time.perf_counter() - t,
+        "load": loaded - t,
+        "validate": time.perf_counter() - loaded,
+        "conforms": bool(conforms),
+    }
+
+
+def worker_raw_export(folder: Path, fmt: str, target: Path) -> dict:
+    from pyoxigraph import RdfFormat, Store, Triple, serialize
+
+    store = Store()
+    _raw_load(store, folder, inferred=False)
+    skip = set(ONTOLOGY_GRAPHS)
+    triples = (
+        Triple(q.subject, q.predicate, q.object)
+        for q in store
+        if getattr(q.graph_name, "value", None) not in skip
+    )
+    rdf_format = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD}[fmt]
+    with target.open("wb") as out:
+        serialize(triples, out, format=rdf_format)
+    return {}
+
+
+def worker_rdflib_export(folder: Path, fmt: str, target: Path) -> dict:
+    from rdflib import Graph
+
+    ds = _rdflib_dataset(folder, inferred=False)
+    union = Graph()
+    for ctx in ds.graphs():
+        if str(ctx.identifier) not in ONTOLOGY_GRAPHS:
+            for t in ctx:
+                union.add(t)
+    if fmt == "jsonld":
+        context = json.loads((REPO / "ontology" / "context.jsonld").read_text())
+        union.serialize(str(target), format="json-ld", context=context)
+    else:
+        union.serialize(str(target), format="turtle")
+    return {}
+
+
+WORKERS = {
+    "raw-load": lambda a: worker_raw_load(Path(a[0]), inferred=len(a) > 1),
+    "raw-build": lambda a: worker_raw_build(Path(a[0]), Path(a[1])),
+    "raw-queries": lambda a: worker_raw_queries(Path(a[0]), int(a[1])),
+    "kg-queries": lambda a: worker_kg_queries(Path(a[0]), int(a[1])),
+    "rdflib-load": lambda a: worker_rdflib_load(Path(a[0])),
+    "rdflib-queries": lambda a: worker_rdflib_queries(Path(a[0]), int(a[1]), float(a[2])),
+    "raw-cold": lambda a: worker_raw_cold(Path(a[0]), Path(a[1]), a[2]),
+    "pyshacl": lambda a: worker_pyshacl(Path(a[0])),
+    "raw-export": lambda a: worker_raw_export(Path(a[0]), a[1], Path(a[2])),
+    "rdflib-export": lambda a: worker_rdflib_export(Path(a[0]), a[1], Path(a[2])),
+    "kg-load": lambda a: _kg_load(Path(a[0]), inferred=len(a) > 1),
+}
+
+
+def _kg_load(folder: Path, inferred: bool) -> dict:
+    t = time.perf_counter()
+    if inferred:
+        from kg.dataset import open_dataset
+
+        store = open_dataset([folder]).store
+    else:
+        from kg import graph
+
+        store = graph.load([folder]).store
+    return {"seconds": time.perf_counter() - t, "quads": len(store)}
+
+
+# --------------------------------------------------------------------------------------------
+# The harness
+
+
+def measure_rss(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Like ``measure``, with the child's own peak RSS from ``os.wait4``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    # Read the pipes fully, then reap with wait4 to get this child's rusage.
+    out = proc.stdout.read() if proc.stdout else b""
+    err = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stdout": out}
+
+
+def worker_cmd(name: str, *args: object) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--worker", name, *map(str, args)]
+
+
+def kg_cmd(*args: object) -> list[str]:
+    kg = shutil.which("kg")
+    base = [kg] if kg else [sys.executable, "-m", "kg.cli"]
+    return [*base, *map(str, args)]
+
+
+def median_of(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> dict:
+    runs = [measure_rss(cmd, env) for _ in range(repeat)]
+    inner = []
+    for r in runs:
+        try:
+            inner.append(json.loads(r["stdout"] or b"{}"))
+        except ValueError:
+            inner.append({})
+    return {
+        "wall": statistics.median(r["wall"] for r in runs),
+        "rss_mb": max(r["rss_mb"] for r in runs),
+        "inner": inner[-1],
+        "rc": runs[-1]["rc"],
+        "stdout": runs[-1]["stdout"],
+    }
+
+
+def prepare(scale: str, out: Path) -> Path:
+    sys.path.insert(0, str(HERE))
+    import gen
+
+    folder = out / scale
+    manifest = folder / "manifest.json"
+    if not manifest.is_file() or json.loads(manifest.read_text()).get("seed") != 1:
+        gen.generate(scale, folder, seed=1)
+    inferred = folder / "inferred.nq"
+    if not inferred.is_file():
+        from pyoxigraph import RdfFormat
+
+        from kg import inference
+        from kg.dataset import open_dataset
+
+        store = open_dataset([folder]).store
+        with inferred.open("wb") as handle:
+            for g in inference.inferred_graphs(store):
+                store.dump(handle, format=RdfFormat.N_QUADS, from_graph=g)
+    return folder
+
+
+def run_scale(scale: str, args: argparse.Namespace) -> dict:
+    out = Path(args.out)
+    folder = prepare(scale, out)
+    n = args.repeat
+    peer_n = args.peer_repeat
+    work = out / "work" / scale
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cache = {"KG_CACHE_DIR": str(work / "cache"), "KG_CACHE": "auto", "KG_NO_PROGRESS": "1"}
+    res: dict = {"scale": scale, "manifest": json.loads((folder / "manifest.json").read_text())}
+    log = lambda m: print(f"[{scale}] {m}", file=sys.stderr, flush=True)  # noqa: E731
+
+    log("load")
+    res["load"] = {
+        "raw": median_of(worker_cmd("raw-load", folder), n),
+        "kg": median_of(worker_cmd("kg-load", folder), n),
+    }
+    res["load+inference"] = {
+        "raw": median_of(worker_cmd("raw-load", folder, "inferred"), n),
+        "kg": median_of(worker_cmd("kg-load", folder, "inferred"), n),
+    }
+    if not args.no_peer:
+        res["load"]["rdflib"] = median_of(worker_cmd("rdflib-load", folder), peer_n)
+
+    log("build")
+    res["build"] = {
+        "raw": median_of(worker_cmd("raw-build", folder, work / "raw-store"), 1),
+        "kg": median_of(kg_cmd("build", folder, "--force"), 1, cache),
+    }
+
+    log("queries (warm)")
+    warm = {
+        "raw": json.loads(measure_rss(worker_cmd("raw-queries", folder, n))["stdout"]),
+        "kg": json.loads(measure_rss(worker_cmd("kg-queries", folder, n))["stdout"]),
+    }
+    if not args.no_peer:
+        warm["rdflib"] = json.loads(
+            measure_rss(worker_cmd("rdflib-queries", folder, peer_n, args.peer_timeout))["stdout"]
+        )
+    res["queries_warm"] = warm
+
+    log("queries (cold)")
+    params = json.loads((folder / "params.json").read_text())
+    cold: dict = {}
+    for path in sorted(QUERIES.glob("*.rq")):
+        name = path.stem
+        ps = [a for k, v in params.get(name, {}).items() for a in ("-p", f"{k}={v}")]
+        kg_run = median_of(kg_cmd("query", name, "-d", folder, *ps, "--format", "csv"), n, cache)
+        raw_run = median_of(worker_cmd("raw-cold", work / "raw-store", folder, name), n)
+        cold[name] = {"kg": kg_run, "raw": raw_run, "same": kg_run["stdout"] == raw_run["stdout"]}
+    res["queries_cold"] = cold
+
+    log("validate")
+    res["validate"] = {"kg": median_of(kg_cmd("validate", folder), n, {"KG_CACHE": "off"})}
+    if not args.no_peer:
+        res["validate"]["rdflib"] = median_of(worker_cmd("pyshacl", folder), peer_n)
+
+    for fmt in ("turtle", "jsonld"):
+        log(f"export {fmt}")
+        ext = ".ttl" if fmt == "turtle" else ".jsonld"
+        row = {
+            "kg": median_of(kg_cmd("export", folder, "--format", fmt, "-o", work / f"kg{ext}"), n),
+            "raw": median_of(worker_cmd("raw-export", folder, fmt, work / f"raw{ext}"), n),
+        }
+        if not args.no_peer:
+            row["rdflib"] = median_of(
+                worker_cmd("rdflib-export", folder, fmt, work / f"rdflib{ext}"), peer_n
+            )
+        res[f"export {fmt}"] = row
+    for entry in _walk(res):
+        entry.pop("stdout", None)
+    return res
+
+
+def _walk(node: object):
+    if isinstance(node, dict):
+        if "wall" in node:
+            yield node
+        for v in node.values():
+            yield from _walk(v)
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "-"
+    return f"{a / b:.2f}"
+
+
+def _s(x: float | None) -> str:
+    return "-" if x is None else (f"{x:.2f}" if x >= 0.1 else f"{x:.3f}")
+
+
+def table(res: dict) -> str:
+    m = res["manifest"]
+    lines = [
+        f"## {res['scale']}: {m['triples']} asserted triples, {m['graphs']} graphs, "
+        f"{m['countries']} countries",
+        "",
+        "| measure | kg | raw pyoxigraph | rdflib (+pyshacl) | kg/raw | kg/rdflib |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+
+    def row(label: str, cell: dict, key: str = "wall", unit: str = "s") -> None:
+        kg, raw, peer = (cell.get(e, {}).get(key) for e in ("kg", "raw", "rdflib"))
+        lines.append(
+            f"| {label} ({unit}) | {_s(kg)} | {_s(raw)} | {_s(peer)} | "
+            f"{_ratio(kg, raw)} | {_ratio(kg, peer)} |"
+        )
+
+    row("load, process", res["load"])
+    row("load, peak memory", res["load"], "rss_mb", "MB")
+    row("load + inference, process", res["load+inference"])
+    row("load + inference, peak memory", res["load+inference"], "rss_mb", "MB")
+    row("build persistent store", res["build"])
+    warm = res["queries_warm"]
+    for name in warm["kg"]:
+        cell = {
+            e: {"wall": (warm[e].get(name, {}).get("seconds") or 0) * 1000 or None} for e in warm
+        }
+        same = warm["kg"][name]["sha256"] == warm["raw"][name]["sha256"]
+        row(f"query {name}, warm{'' if same else ' (answers differ!)'}", cell, unit="ms")
+    for name, cell in res["queries_cold"].items():
+        row(f"query {name}, cold{'' if cell['same'] else ' (answers differ!)'}", cell)
+    row("validate", res["validate"])
+    row("validate, peak memory", res["validate"], "rss_mb", "MB")
+    for fmt in ("turtle", "jsonld"):
+        row(f"export {fmt}", res[f"export {fmt}"])
+        row(f"export {fmt}, peak memory", res[f"export {fmt}"], "rss_mb", "MB")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--worker"]:
+        result = WORKERS[argv[1]](argv[2:])
+        if result:
+            sys.stdout.write(json.dumps(result))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="10k,100k,1M")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--peer-repeat", type=int, default=1)
+    parser.add_argument("--peer-timeout", type=float, default=300)
+    parser.add_argument("--no-peer", action="store_true", help="skip rdflib / pyshacl")
+    parser.add_argument("--out", default=str(HERE / "out"))
+    parser.add_argument("--json", default=None, help="also write the raw results here")
+    args = parser.parse_args(argv)
+    results = []
+    for scale in args.scales.split(","):
+        res = run_scale(scale.strip(), args)
+        results.append(res)
+        print(table(res), flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
