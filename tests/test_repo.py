@@ -231,3 +231,20 @@ def test_no_sentence_of_the_sources_is_copied_into_the_project():
         if hits:
             copied.append((name, hits))
     assert not copied, f"files repeating 12-word runs of the sources: {copied}"
+
+
+def test_every_class_the_data_uses_has_a_shape(dataset):
+    """ontology/shapes.ttl has a node shape targeting each class the data asserts."""
+    from kg.shacl import ShapesGraph
+
+    shapes = ShapesGraph.load(resources.shapes_file())
+    targeted = {o.value for _, o in shapes.pairs("http://www.w3.org/ns/shacl#targetClass")}
+    store = dataset.store
+    used = set()
+    for name, path in dataset.files.items():
+        if path.parent != resources.data_dir():
+            continue
+        for q in store.quads_for_pattern(None, NamedNode(RDF + "type"), None, NamedNode(name)):
+            used.add(q.object.value)
+    assert len(used) > 50
+    assert not used - targeted, f"classes with no shape: {sorted(used - targeted)}"
