@@ -326,7 +326,7 @@ def _try_open(location: Path | None) -> PersistentDataset | None:
         return None
     try:
         return _open(location, manifest)
-    except OSError:
+    except (OSError, RuntimeError, ValueError):  # RocksDB reports corruption as RuntimeError
         return None
 
 

@@ -1,0 +1,320 @@
+"""The persistent store: built once, used while the inputs are unchanged, rebuilt when any
+input changes, never used when broken (truncated, corrupted, half-written, killed build)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+from pyoxigraph import CanonicalizationAlgorithm, Dataset
+
+from kg import progress, query, resources, store
+from kg.cli import main
+from kg.dataset import open_dataset
+
+KG = [sys.executable, "-c", "from kg.cli import main; main()"]
+
+
+def _gen():
+    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_gen", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("store-src") / "data"
+    _gen().generate("3k", out, seed=2)
+    return out
+
+
+@pytest.fixture
+def data(source, tmp_path) -> Path:
+    """A private copy of the data (tests change it)."""
+    target = tmp_path / "data"
+    shutil.copytree(source, target)
+    return target
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("KG_CACHE_DIR", str(root))
+    monkeypatch.delenv("KG_CACHE", raising=False)
+    return root
+
+
+def _quads(dataset) -> set[str]:
+    """The dataset's quads with canonical blank-node labels (each load labels them afresh)."""
+    canonical = Dataset(dataset.store)
+    canonical.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
+    return {str(q) for q in canonical}
+
+
+def _rows(dataset, name="list-strategies-by-country", params=None) -> list[str]:
+    result = query.run_canned(dataset.store, name, params or {"country": "id:AA"})
+    return sorted(str(row) for row in result.raw)
+
+
+def test_a_built_store_holds_what_open_dataset_computes(data, cache):
+    result = store.build([data])
+    assert result.built and result.location.parent.parent == cache
+    opened = store.open_persistent([data], build=False)
+    assert isinstance(opened, store.PersistentDataset)
+    memory = open_dataset([data])
+    assert _quads(opened) == _quads(memory)
+    assert dict(opened.files) == {g: p.resolve() for g, p in memory.files.items()}
+    assert _rows(opened) == _rows(memory) and _rows(memory)
+
+
+def test_an_unchanged_input_reuses_the_store(data, cache):
+    first = store.build([data])
+    again = store.build([data])
+    assert not again.built and again.location == first.location
+    # a touch changes the stat, not the content: hashed again, still up to date
+    os.utime(data / "country-AB.trig")
+    assert store.check(store.Request.of([data])).usable
+
+
+@pytest.mark.parametrize("change", ["edit", "same-size-same-mtime", "add", "remove"])
+def test_any_change_to_a_data_file_is_detected(data, cache, change):
+    store.build([data])
+    target = data / "country-AB.trig"
+    if change == "edit":
+        target.write_text(target.read_text() + "\n# edited\n")
+    elif change == "same-size-same-mtime":
+        stat = target.stat()
+        text = target.read_text()
+        target.write_text(text.replace("Synthland AB", "Synthland XB", 1))
+        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert target.stat().st_size == stat.st_size
+    elif change == "add":
+        shutil.copy(target, data / "country-ZZ.trig")
+    else:
+        target.unlink()
+    status = store.check(store.Request.of([data]))
+    assert not status.usable, status
+    rebuilt = store.build([data])
+    assert rebuilt.built
+    assert _quads(store.open_persistent([data], build=False)) == _quads(open_dataset([data]))
+
+
+def test_a_change_to_the_ontology_is_detected(data, cache, tmp_path, monkeypatch):
+    ontology = tmp_path / "ontology"
+    ontology.mkdir()
+    copies = [Path(shutil.copy(p, ontology)) for p in resources.ontology_files()]
+    monkeypatch.setattr(resources, "ontology_files", lambda: list(copies))
+    store.build([data])
+    assert store.check(store.Request.of([data])).usable
+    with copies[1].open("a", encoding="utf-8") as handle:
+        handle.write("\n# a comment is a change too\n")
+    assert not store.check(store.Request.of([data])).usable
+
+
+def test_a_truncated_database_file_is_rebuilt_not_used(data, cache):
+    first = store.build([data])
+    sst = sorted((first.location / "db").glob("*.sst"), key=lambda p: p.stat().st_size)[-1]
+    with sst.open("r+b") as handle:
+        handle.truncate(sst.stat().st_size // 2)
+    status = store.check(store.Request.of([data]))
+    assert not status.usable and "database files differ" in status.reason
+    assert store.open_persistent([data], build=False) is None
+    opened = store.open_persistent([data])
+    assert _quads(opened) == _quads(open_dataset([data]))
+
+
+def test_a_database_that_rocksdb_refuses_is_rebuilt_not_used(data, cache):
+    first = store.build([data])
+    current = first.location / "db" / "CURRENT"
+    current.write_bytes(b"X" * current.stat().st_size)  # same size: only RocksDB can tell
+    assert store.check(store.Request.of([data])).usable
+    assert store.open_persistent([data], build=False) is None
+    opened = store.open_persistent([data])
+    assert _quads(opened) == _quads(open_dataset([data]))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "missing", "other-inputs"])
+def test_a_broken_manifest_is_rebuilt_not_used(data, cache, damage):
+    first = store.build([data])
+    manifest = first.location / store.MANIFEST
+    if damage == "garbage":
+        manifest.write_text("{ not json")
+    elif damage == "missing":
+        manifest.unlink()
+    else:
+        manifest.write_text(manifest.read_text().replace("country-AB.trig", "country-XX.trig"))
+    assert not store.check(store.Request.of([data])).usable
+    assert store.open_persistent([data], build=False) is None
+    assert store.build([data]).built
+
+
+def test_a_killed_build_leaves_nothing_that_is_used(data, cache):
+    code = (
+        "import sys; from kg import store; import kg.store as s\n"
+        "original = s._build_into\n"
+        "def slow(*a, **k):\n"
+        "    print('building', flush=True); import time; time.sleep(60)\n"
+        "s._build_into = slow\n"
+        f"store.build([{str(data)!r}])\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, env={**os.environ}
+    )
+    assert child.stdout.readline().strip() == b"building"
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    slot = store.slot_dir(store.Request.of([data]))
+    assert any(p.name.startswith(".build-") for p in slot.iterdir())
+    assert not store.check(store.Request.of([data])).usable
+    assert store.open_persistent([data], build=False) is None
+    opened = store.open_persistent([data])
+    assert _quads(opened) == _quads(open_dataset([data]))
+    assert not any(p.name.startswith(".build-") for p in slot.iterdir())
+
+
+def test_a_build_killed_during_writing_leaves_nothing_that_is_used(data, cache):
+    """Killed at a random point of the real work (load, inference, RocksDB, manifest)."""
+    slot = store.slot_dir(store.Request.of([data]))
+    code = f"from kg import store; store.build([{str(data)!r}])"
+    for delay in (0.3, 0.6, 0.9):
+        child = subprocess.Popen([sys.executable, "-c", code])
+        time.sleep(delay)
+        child.kill()
+        child.wait()
+        status = store.check(store.Request.of([data]))
+        if status.usable:  # it finished before the kill: then it must be complete
+            assert _quads(store.open_persistent([data], build=False)) == _quads(
+                open_dataset([data])
+            )
+            break
+    assert _quads(store.open_persistent([data])) == _quads(open_dataset([data]))
+    assert not any(p.name.startswith(".build-") for p in slot.iterdir())
+
+
+def test_several_processes_read_the_store_at_once(data, cache):
+    store.build([data])
+    held = store.open_persistent([data], build=False)  # this process keeps it open
+    command = [
+        *KG,
+        "query",
+        "list-strategies-by-country",
+        "-d",
+        str(data),
+        "-p",
+        "country=id:AA",
+        "--format",
+        "csv",
+    ]
+    env = {**os.environ, "KG_CACHE": "always"}
+    children = [
+        subprocess.run(command, capture_output=True, env=env, timeout=120) for _ in range(2)
+    ]
+    for child in children:
+        assert child.returncode == 0, child.stderr
+        assert child.stdout.count(b"\n") == len(_rows(held)) + 1
+    assert len(list(cache.rglob("store-*"))) == 1  # used, not rebuilt
+
+
+def test_query_commands_build_the_store_for_large_inputs_only(data, cache, monkeypatch):
+    runner = CliRunner()
+    args = ["query", "list-strategies-by-country", "-d", str(data), "-p", "country=id:AA"]
+    result = runner.invoke(main, [*args, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert not cache.exists() or not list(cache.rglob("store-*"))  # small: stays in memory
+    monkeypatch.setenv("KG_CACHE_AUTO_BYTES", "1")
+    again = runner.invoke(main, [*args, "--format", "csv"])
+    assert again.exit_code == 0 and again.output == result.output
+    assert len(list(cache.rglob("store-*"))) == 1
+    monkeypatch.setenv("KG_CACHE", "off")
+    assert store.open_cached([data]) is None
+
+
+def test_the_in_memory_path_writes_nothing(data, cache):
+    open_dataset([data])
+    open_dataset([data], cache=True)  # small input, no store built: in memory
+    assert not cache.exists()
+
+
+def test_kg_build_cli(data, cache):
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", str(data)])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("built ") and str(cache) in first.output
+    second = runner.invoke(main, ["build", str(data)])
+    assert second.output.startswith("up to date: ")
+    forced = runner.invoke(main, ["build", str(data), "--force"])
+    assert forced.output.startswith("built ")
+
+
+def test_an_unwritable_cache_folder_is_a_clear_error(data, tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("KG_CACHE_DIR", str(blocker / "cache"))
+    result = CliRunner().invoke(main, ["build", str(data)])
+    assert result.exit_code == 2
+    assert "cannot create the store folder" in result.output and "KG_CACHE_DIR" in result.output
+    # the query commands fall back to memory instead
+    monkeypatch.setenv("KG_CACHE", "always")
+    assert store.open_cached([data]) is None
+
+
+def test_cache_root_defaults(monkeypatch, tmp_path):
+    monkeypatch.delenv("KG_CACHE_DIR", raising=False)
+    assert store.cache_root() == REPO / ".kg-cache"
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    assert store.cache_root() == tmp_path
+
+
+def test_progress_is_quiet_in_pipes_and_ci(monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("KG_NO_PROGRESS", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert progress.enabled(Tty())
+    assert not progress.enabled(io.StringIO())  # a pipe or a file
+    monkeypatch.setenv("CI", "true")
+    assert not progress.enabled(Tty())
+    with progress.bar(io.StringIO()) as shown:
+        assert shown is None
+
+
+def test_progress_bar_draws_on_a_terminal_and_leaves_nothing(monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("KG_NO_PROGRESS", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    stream = Tty()
+    with progress.bar(stream) as shown:
+        assert shown is not None
+        shown("uploading graphs", 3, 10)
+    assert "uploading graphs" in stream.getvalue() or stream.getvalue() == ""
+
+
+def test_kg_build_prints_no_progress_in_a_pipe(data, cache):
+    child = subprocess.run(
+        [*KG, "build", str(data)],
+        capture_output=True,
+        env={**os.environ, "CI": ""},
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stderr == b""
+    assert child.stdout.startswith(b"built ")
