@@ -1,0 +1,242 @@
+"""Bounded work: a query past the time limit is stopped (its worker process killed) and answered
+503, never a 200 with a cut-off body; the server keeps answering meanwhile; a result past the
+row limit is refused, never cut.
+
+The first tests pin down the engine behaviour the design rests on (kg.server.workers): pyoxigraph
+releases the GIL while it evaluates and pulls SELECT solutions lazily, but a query that needs
+every solution before its first (aggregates, ORDER BY, ASK) blocks inside ``Store.query`` with
+no way to interrupt it — hence worker processes, not threads.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from urllib.parse import quote
+
+import pytest
+from conftest import http_request
+from pyoxigraph import Literal, NamedNode, Quad, Store
+
+from kg.dataset import open_dataset
+from kg.server.limits import Limits
+
+TIMEOUT = 2.0
+# Three-way products of the repository's ~6k statements: 2.5e11 combinations, never finish.
+BLOCKING = {
+    "count": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+    "order-by": (
+        "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+        'FILTER(STR(?c) = CONCAT(STR(?f), STR(?i), "x")) } ORDER BY ?a'
+    ),
+    "ask": 'ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(STR(?c) = CONCAT(STR(?f), STR(?i), "x")) }',
+    "group-by": "SELECT ?a (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } GROUP BY ?a",
+}
+# Streams: its first rows come within milliseconds, a few hundred a second, for hours.
+TRICKLE = (
+    "SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(STR(?a) = STR(?d) && "
+    "STR(?d) = STR(?g) && STR(?c) = STR(?f) && STR(?f) = STR(?i)) }"
+)
+SMALL_ASK = "ASK { ?s a kg:Country }"
+
+
+def _url(server, query: str, **extra: str) -> str:
+    params = "".join(f"&{k}={quote(v)}" for k, v in extra.items())
+    return f"{server.url}/sparql?query={quote(query)}{params}"
+
+
+def _store(n: int) -> Store:
+    store = Store()
+    store.extend(
+        Quad(NamedNode(f"http://example.org/s{i}"), NamedNode("http://example.org/p"), Literal(i))
+        for i in range(n)
+    )
+    return store
+
+
+# --- the engine, as measured -------------------------------------------------------------------
+
+
+def test_engine_releases_the_gil_while_it_evaluates():
+    store = _store(1500)  # a 2.25M-row product
+    counter = [0]
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            counter[0] += 1
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    try:
+        time.sleep(0.05)
+        before = counter[0]
+        started = time.perf_counter()
+        store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }")
+        elapsed = time.perf_counter() - started
+        during = counter[0] - before
+    finally:
+        stop.set()
+        thread.join()
+    assert elapsed > 0.05
+    assert during > 10_000  # the Python thread kept running while the engine worked
+
+
+def test_engine_pulls_select_solutions_lazily():
+    store = _store(2000)  # 8e9 rows: only lazy evaluation can give the first at once
+    started = time.perf_counter()
+    solutions = store.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
+    next(iter(solutions))
+    assert time.perf_counter() - started < 1.0
+
+
+def test_engine_evaluates_an_aggregate_inside_the_query_call():
+    """The whole count is computed before ``query`` returns: nothing can interrupt it between
+    solutions, so a thread running it cannot be stopped."""
+    store = _store(1500)
+    started = time.perf_counter()
+    result = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }")
+    in_call = time.perf_counter() - started
+    started = time.perf_counter()
+    rows = list(result)
+    after = time.perf_counter() - started
+    assert rows[0]["n"] == Literal(1500 * 1500)
+    assert in_call > 20 * after
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server():
+    from kg.server import Server
+
+    srv = Server(
+        open_dataset().store,
+        port=0,
+        limits=Limits(timeout=TIMEOUT, row_limit=1000),
+        workers=3,
+    ).start()
+    yield srv
+    srv.close()
+
+
+def _wait_for_workers(server, count: int) -> list[int]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pids = server.pool.pids()
+        if len(pids) == count:
+            return pids
+        time.sleep(0.05)
+    raise AssertionError(f"the pool did not get back to {count} workers")
+
+
+@pytest.mark.parametrize("kind", sorted(BLOCKING))
+def test_a_blocking_query_is_stopped_and_answered_503(server, kind):
+    before = _wait_for_workers(server, 3)
+    killed = server.pool.killed
+    started = time.monotonic()
+    status, _, body = http_request(_url(server, BLOCKING[kind]))
+    elapsed = time.monotonic() - started
+    assert status == 503
+    assert body.startswith(b"query timeout: ")
+    assert b"time limit" in body
+    assert TIMEOUT - 0.1 < elapsed < TIMEOUT + 1.5
+    assert server.pool.killed == killed + 1
+    after = _wait_for_workers(server, 3)
+    gone = set(before) - set(after)
+    assert len(gone) == 1  # the worker that ran it was replaced …
+    with pytest.raises(ProcessLookupError):  # … and no longer exists: the work stopped
+        os.kill(gone.pop(), 0)
+
+
+def test_a_query_whose_rows_trickle_in_gets_503_not_part_of_its_rows(serve_store):
+    server = serve_store(
+        open_dataset().store, limits=Limits(timeout=TIMEOUT, row_limit=1_000_000), workers=2
+    )
+    status, headers, body = http_request(_url(server, TRICKLE))
+    assert status == 503
+    assert b"bindings" not in body and b"<sparql" not in body
+    assert headers["content-type"].startswith("text/plain")
+
+
+def test_small_queries_answer_while_a_cartesian_query_runs(server):
+    _wait_for_workers(server, 3)
+    heavy: dict[str, int] = {}
+
+    def run_heavy() -> None:
+        heavy["status"] = http_request(_url(server, BLOCKING["count"]))[0]
+
+    thread = threading.Thread(target=run_heavy)
+    thread.start()
+    time.sleep(0.3)  # the cartesian query is running
+    latencies = []
+    for _ in range(20):
+        started = time.monotonic()
+        status, _, body = http_request(_url(server, SMALL_ASK))
+        latencies.append(time.monotonic() - started)
+        assert status == 200
+        assert b'"boolean":true' in body
+    busy_during = thread.is_alive()
+    thread.join()
+    latencies.sort()
+    p95 = latencies[18]
+    print(
+        f"20 ASKs during a cartesian query: p50 {latencies[10] * 1000:.1f} ms, "
+        f"p95 {p95 * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms"
+    )
+    assert busy_during  # they were all answered while it still ran
+    assert heavy["status"] == 503
+    assert p95 < 0.25
+
+
+def test_pages_answer_while_every_adhoc_slot_is_busy(server):
+    """Ad-hoc SPARQL never takes the last worker: with two runaway queries in flight, a page
+    and a canned query still answer at once."""
+    _wait_for_workers(server, 3)
+    threads = [
+        threading.Thread(target=http_request, args=(_url(server, BLOCKING["ask"]),))
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    status, _, body = http_request(server.url + "/id/PL", headers={"Accept": "text/turtle"})
+    assert status == 200 and b"Poland" in body
+    status, _, body = http_request(
+        server.url + "/queries/list-participants-by-forum.csv?forum=EuroDIG"
+    )
+    assert status == 200 and b"Poland" in body
+    assert time.monotonic() - started < 1.0
+    for t in threads:
+        t.join()
+
+
+def test_results_past_the_row_limit_are_refused_never_cut(server):
+    _wait_for_workers(server, 3)
+    status, _, body = http_request(
+        _url(server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1000"),
+        headers={"Accept": "text/csv"},
+    )
+    assert status == 200
+    assert len(body.splitlines()) == 1001
+    status, _, body = http_request(_url(server, "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1001"))
+    assert status == 400
+    assert body.startswith(b"result too large: the result has more than 1000 rows")
+    assert b"LIMIT 1000 OFFSET 1000" in body
+    status, _, body = http_request(_url(server, "CONSTRUCT WHERE { ?s ?p ?o }"))
+    assert status == 400 and b"more than 1000 triples" in body
+    status, _, body = http_request(
+        server.url + "/editor?query=" + quote("SELECT * WHERE { ?s ?p ?o }"),
+        headers={"Accept": "text/html"},
+    )
+    assert status == 400 and b"more than 1000 rows" in body and b"<table" not in body
+
+
+def test_limits_are_checked():
+    with pytest.raises(ValueError):
+        Limits(timeout=0)
+    with pytest.raises(ValueError):
+        Limits(row_limit=0)
