@@ -16,8 +16,11 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from kg.namespaces import BASE, PREFIXES, curie
 
-XSD_STRING = PREFIXES["xsd"] + "string"
-RDF_LANG_STRING = PREFIXES["rdf"] + "langString"
+# Literals whose kind the value shows (a number, a word): no datatype note. English is the
+# pages' language: no language note for it. The full form is in the cell's value (a tooltip).
+PLAIN_DATATYPES = frozenset(
+    PREFIXES["xsd"] + t for t in ("string", "integer", "decimal", "boolean")
+) | {PREFIXES["rdf"] + "langString"}
 # Characters kept as they are in a path; '#' too, so that ontology#Country jumps to its anchor.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~#"
 _LINKABLE_SCHEMES = ("http://", "https://")
@@ -57,8 +60,8 @@ def href_for(iri: str) -> str | None:
 @dataclass(frozen=True)
 class Cell:
     """One term, as shown: ``text`` (a label, a CURIE or a literal's value), the ``value``
-    (full IRI, lexical form or blank node id), a link, and a note (the CURIE when the text is a
-    label; a literal's language or datatype)."""
+    (full IRI, a literal in N-Triples form, or a blank node id), a link, and a note (the CURIE
+    when the text is a label; a literal's language or datatype when the text does not say it)."""
 
     kind: str  # iri, literal, bnode, triple
     text: str
@@ -78,15 +81,15 @@ def cell(term: NamedNode | BlankNode | Literal | Triple, label_of: LabelOf | Non
         external = href is not None and not href.startswith("/")
         if label:
             return Cell("iri", label, iri, href, short, external)
-        return Cell("iri", short, iri, href, None if short == iri else iri, external)
+        return Cell("iri", short, iri, href, None, external)
     if isinstance(term, Literal):
         if term.language:
-            note = f"@{term.language}"
-        elif term.datatype.value in (XSD_STRING, RDF_LANG_STRING):
+            note = None if term.language == "en" else f"@{term.language}"
+        elif term.datatype.value in PLAIN_DATATYPES:
             note = None
         else:
             note = curie(term.datatype.value)
-        return Cell("literal", term.value, term.value, None, note)
+        return Cell("literal", term.value, str(term), None, note)
     if isinstance(term, BlankNode):
         return Cell("bnode", f"_:{term.value}", term.value)
     parts = (term.subject, term.predicate, term.object)
