@@ -191,6 +191,7 @@ def run(
         f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
         f"row limit {limits.row_limit}). Ctrl-C stops."
     )
+
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 

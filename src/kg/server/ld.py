@@ -384,12 +384,23 @@ def _grouped(
 
 
 def _nested(
-    store: Store, node: BlankNode, book: _SourceBook, labels: Labels
+    store: Store,
+    node: BlankNode | NamedNode,
+    book: _SourceBook,
+    labels: Labels,
+    exclude: NamedNode | None = None,
 ) -> tuple[Statement, ...]:
+    """A value's own statements, shown inline: for blank nodes, and for the unlabelled nodes of
+    n-ary relations (a participation, a membership) that link here — so that Poland's page
+    shows the forum its participation is in, not only the participation."""
     quads = []
-    for i, quad in enumerate(store.quads_for_pattern(node, None, None, None)):
-        if i >= NESTED_LIMIT:
+    for quad in store.quads_for_pattern(node, None, None, None):
+        if len(quads) >= NESTED_LIMIT:
             break
+        if exclude is not None and quad.object == exclude:
+            continue
+        if quad.predicate == RDF_TYPE and isinstance(node, NamedNode):
+            continue
         quads.append(quad)
     grouped = _grouped(quads, book, labels, incoming=False)
     return _sort_statements(Statement(p, v, tuple(sorted(n))) for p, v, n, _ in grouped.values())
@@ -448,7 +459,16 @@ def describe(store: Store, iri: str, labels: Labels, documents: Documents) -> De
             incoming_quads.append(quad)
     grouped = _grouped(incoming_quads, book, labels, incoming=True)
     incoming = _sort_statements(
-        Statement(p, v, tuple(sorted(n))) for p, v, n, _ in grouped.values()
+        Statement(
+            p,
+            v,
+            tuple(sorted(n)),
+            _nested(store, subject, book, labels, exclude=node)
+            if isinstance(subject, BlankNode)
+            or (isinstance(subject, NamedNode) and labels(subject.value) is None)
+            else (),
+        )
+        for p, v, n, subject in grouped.values()
     )
     contents: list[Triple3] = []
     contents_total = 0
