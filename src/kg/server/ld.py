@@ -277,14 +277,10 @@ class _SourceBook:
         title = title_term.value if isinstance(title_term, Literal) else curie(graph)
         if inference.is_inferred_graph(graph):
             comment = self._first(graph, RDFS + "comment")
-            return Source(
-                number,
-                graph,
-                "inferred",
-                "inferred by kg",
-                href,
-                comment=comment.value if isinstance(comment, Literal) else None,
-            )
+            text = comment.value if isinstance(comment, Literal) else None
+            if text and "axiom:" in text:  # "inferred from the axiom: A rdfs:subClassOf B"
+                text = text.split("axiom:", 1)[1].strip()
+            return Source(number, graph, "inferred", "inferred by kg", href, comment=text)
         if graph == ONTOLOGY_GRAPH.value or graph.startswith(ONTOLOGY_GRAPH.value + "/"):
             kind = "ontology"
         elif graph.startswith(EXTERNAL_GRAPH):
