@@ -39,6 +39,7 @@ class WorkerState:
     labels: ld.Labels
     documents: ld.Documents
     _prepared: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
+    _terms: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
 
     @classmethod
     def load(cls, spec: StoreSpec) -> WorkerState:
@@ -68,6 +69,22 @@ class WorkerState:
         if query is None:
             raise UnknownQuery(f"no canned query named {name!r}")
         return query
+
+    def run_canned(self, name: str, params: dict[str, str]) -> results.QueryResult:
+        """kg.query.run_canned, with the parameters' terms remembered: resolving a label scans
+        every label of the graph, and the graph does not change while it is served."""
+        query = self.canned(name)
+        key = (name, tuple(sorted(params.items())))
+        terms = self._terms.get(key)
+        if terms is None:
+            terms = catalogue_module.bind_params(self.store, query, params)
+            self._terms[key] = terms
+            if len(self._terms) > _PREPARED_CACHE:
+                self._terms.popitem(last=False)
+        else:
+            self._terms.move_to_end(key)
+        prepared = query.prepared or self.prepare(query.text)
+        return sparql.execute(self.store, prepared, substitutions=terms)
 
 
 def _run(
@@ -156,15 +173,13 @@ def sparql_table(
 
 def run_canned(state: WorkerState, name: str, params: dict[str, str], fmt: str) -> bytes:
     """A canned query's complete answer (parameters as a person typed them)."""
-    query = state.canned(name)
-    result = catalogue_module.run_canned(state.store, query, params)
+    result = state.run_canned(name, params)
     return results.serialize(bounded(result, state.spec.row_limit), fmt)
 
 
 def canned_table(state: WorkerState, name: str, params: dict[str, str]) -> Table:
     """A canned query's answer as a table for its page."""
-    query = state.canned(name)
-    result = catalogue_module.run_canned(state.store, query, params)
+    result = state.run_canned(name, params)
     return table(result, state.spec.row_limit, state.labels)
 
 
