@@ -73,6 +73,12 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 # Workers: each runs in its own process and prints one JSON object.
 
 
+def _inferred(folder: Path) -> Path:
+    """kg's inferred triples for a scale, beside (never inside) its data folder: kg loads every
+    RDF file of the folder."""
+    return folder.parent / f"{folder.name}-inferred.nq"
+
+
 def _data_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.trig"))
 
@@ -94,7 +100,7 @@ def _raw_load(store, folder: Path, inferred: bool) -> None:
     for path in _data_files(folder):
         store.load(path=str(path), format=RdfFormat.TRIG)
     if inferred:
-        store.load(path=str(folder / "inferred.nq"), format=RdfFormat.N_QUADS)
+        store.load(path=str(_inferred(folder)), format=RdfFormat.N_QUADS)
 
 
 def _queries(folder: Path) -> list[tuple[str, str, dict[str, str]]]:
@@ -124,7 +130,7 @@ def worker_raw_build(folder: Path, target: Path) -> dict:
         store.bulk_load(path=str(path), format=RdfFormat.TURTLE, to_graph=NamedNode(graph))
     for path in _data_files(folder):
         store.bulk_load(path=str(path), format=RdfFormat.TRIG)
-    store.bulk_load(path=str(folder / "inferred.nq"), format=RdfFormat.N_QUADS)
+    store.bulk_load(path=str(_inferred(folder)), format=RdfFormat.N_QUADS)
     store.flush()
     store.optimize()
     return {"seconds": time.perf_counter() - t, "quads": len(store)}
@@ -187,7 +193,7 @@ def _rdflib_dataset(folder: Path, inferred: bool):
     for path in _data_files(folder):
         ds.parse(str(path), format="trig")
     if inferred:
-        ds.parse(str(folder / "inferred.nq"), format="nquads")
+        ds.parse(str(_inferred(folder)), format="nquads")
     return ds
 
 
@@ -388,7 +394,7 @@ def prepare(scale: str, out: Path) -> Path:
     manifest = folder / "manifest.json"
     if not manifest.is_file() or json.loads(manifest.read_text()).get("seed") != 1:
         gen.generate(scale, folder, seed=1)
-    inferred = folder / "inferred.nq"
+    inferred = _inferred(folder)
     if not inferred.is_file():
         from pyoxigraph import RdfFormat
 

@@ -237,6 +237,7 @@ class Status:
     usable: bool
     reason: str
     location: Path | None = None
+    manifest: dict[str, Any] | None = field(default=None, repr=False)
 
 
 def _read_manifest(location: Path) -> dict[str, Any] | None:
@@ -292,7 +293,7 @@ def check(request: Request, root: Path | None = None) -> Status:
         return Status(False, f"{location}: database missing", location)
     if files != manifest.get("db"):
         return Status(False, f"{location}: database files differ from the manifest", location)
-    return Status(True, "up to date", location)
+    return Status(True, "up to date", location, manifest)
 
 
 # Reader locks, held for the life of the process (commands keep only ``dataset.store``).
@@ -317,11 +318,14 @@ def _open(location: Path, manifest: dict[str, Any]) -> PersistentDataset:
     return PersistentDataset(store, files, location=location, manifest=manifest, _lock=lock)
 
 
-def _try_open(location: Path | None) -> PersistentDataset | None:
+def _try_open(
+    location: Path | None, manifest: dict[str, Any] | None = None
+) -> PersistentDataset | None:
     """Open a store that ``check`` passed; None when RocksDB refuses it (broken)."""
     if location is None:
         return None
-    manifest = _read_manifest(location)
+    if manifest is None:
+        manifest = _read_manifest(location)
     if manifest is None:
         return None
     try:
@@ -349,7 +353,7 @@ def open_persistent(
     request = Request.of(paths, inferred=inferred, ontology=ontology)
     status = check(request, root)
     if status.usable:
-        opened = _try_open(status.location)
+        opened = _try_open(status.location, status.manifest)
         if opened is not None:
             return opened
     if not build:
