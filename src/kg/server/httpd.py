@@ -13,8 +13,10 @@ response with its Content-Length.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -27,6 +29,19 @@ REASONS_EXTRA = {422: "Unprocessable Content"}
 
 class _TooLarge(Exception):
     pass
+
+
+_NEWLINES = re.compile(r"[\r\n]+")  # a header value never ends the header block
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header, formatted once a second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -101,19 +116,29 @@ class Handler(BaseHTTPRequestHandler):
         self._send(app.handle(request), head=self.command == "HEAD")
 
     def _send(self, response: Response, head: bool = False) -> None:
-        self.send_response(response.status, REASONS_EXTRA.get(response.status))
+        """Status line, headers and body in one write (one packet for a small answer)."""
+        self.log_request(response.status, len(response.body))
+        reason = REASONS_EXTRA.get(response.status) or self.responses.get(response.status, ("",))[0]
+        lines = [
+            f"{self.protocol_version} {response.status} {reason}",
+            f"Server: {self.server_version}",
+            f"Date: {_http_date()}",
+        ]
         if response.content_type:
-            self.send_header("Content-Type", response.content_type)
+            lines.append(f"Content-Type: {response.content_type}")
         length_sent = False
         for name, value in response.headers:
             if name.lower() == "content-length":
                 length_sent = True
-            self.send_header(name, value)
+            if name.lower() == "connection" and value.lower() == "close":
+                self.close_connection = True
+            lines.append(f"{name}: {_NEWLINES.sub(' ', value)}")
         if not length_sent:
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if not head and response.body:
-            self.wfile.write(response.body)
+            lines.append(f"Content-Length: {len(response.body)}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        head_bytes = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "strict")
+        self.wfile.write(head_bytes if head or not response.body else head_bytes + response.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.access_log:

@@ -1,0 +1,240 @@
+"""Throughput of ``kg serve`` against Oxigraph's own server (``oxigraph serve``, the ``oxigraph``
+package) on the same data, in the same run. Not a test: it prints a table.
+
+Both servers hold the repository's dataset (``kg.dataset.open_dataset``: asserted, inferred and
+external graphs; Oxigraph loads the same N-Quads and queries the union of the graphs, as kg
+does), both run as separate processes on loopback, and both get the same requests from the
+same clients: CLIENTS processes, each with one keep-alive connection, sending REQUESTS queries
+one after the other. Workloads:
+
+* ``forum``: the canned query list-participants-by-forum (forum EuroDIG bound with VALUES,
+  since Oxigraph has no parameters), POSTed as application/sparql-query, JSON results;
+* ``ask``: a one-pattern ASK;
+* ``countries``: countries and their English labels, CSV.
+
+For kg, ``forum`` is also measured through its canned-query route (``/queries/….json``), which
+resolves the label "EuroDIG" itself.
+
+    python bench/serve_load.py [--clients 4] [--requests 500] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from pyoxigraph import RdfFormat
+
+from kg import query as catalogue
+from kg.dataset import open_dataset
+from kg.namespaces import ID, PREFIXES
+
+PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def workloads() -> dict[str, tuple[str, str]]:
+    """name -> (query text, Accept)."""
+    forum = catalogue.find_query("list-participants-by-forum").text
+    forum = forum.replace("WHERE {", f"WHERE {{\n  VALUES ?forum {{ <{ID}eurodig> }}", 1)
+    return {
+        "forum": (forum, "application/sparql-results+json"),
+        "ask": (PROLOGUE + "ASK { id:PL a kg:Country }", "application/sparql-results+json"),
+        "countries": (
+            PROLOGUE
+            + 'SELECT ?c ?l WHERE { ?c a kg:Country ; rdfs:label ?l FILTER(LANG(?l) = "en") }'
+            " ORDER BY ?l",
+            "text/csv",
+        ),
+    }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}: {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    raise SystemExit(f"server not ready: {url}")
+
+
+def client(args: tuple[str, int, str, str, str | None, str, int]) -> tuple[int, int, list[float]]:
+    """One client process: REQUESTS requests on one connection; (ok, errors, latencies)."""
+    host, port, method, path, body, accept, count = args
+    connection = http.client.HTTPConnection(host, port, timeout=60)
+    headers = {"Accept": accept}
+    if body is not None:
+        headers["Content-Type"] = "application/sparql-query"
+    payload = body.encode() if body is not None else None
+    ok = errors = 0
+    latencies = []
+    for _ in range(count):
+        started = time.perf_counter()
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status == 200 and data:
+            ok += 1
+        else:
+            errors += 1
+    connection.close()
+    return ok, errors, latencies
+
+
+def measure(pool, port, method, path, body, accept, clients, requests):
+    """(requests per second, errors, p50 and p95 latency in seconds) of one round."""
+    job = ("127.0.0.1", port, method, path, body, accept)
+    pool.map(client, [(*job, 20)] * clients)  # warm up
+    started = time.perf_counter()
+    outcomes = pool.map(client, [(*job, requests)] * clients)
+    elapsed = time.perf_counter() - started
+    ok = sum(o[0] for o in outcomes)
+    errors = sum(o[1] for o in outcomes)
+    latencies = sorted(x for o in outcomes for x in o[2])
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    return ok / elapsed, errors, latencies[len(latencies) // 2], p95
+
+
+def median_of(rounds: list[tuple]) -> tuple:
+    """The round with the median throughput; errors summed over all rounds."""
+    ordered = sorted(rounds, key=lambda r: r[0])
+    middle = ordered[len(ordered) // 2]
+    return (middle[0], sum(r[1] for r in rounds), middle[2], middle[3])
+
+
+def ms(result: tuple) -> str:
+    return f"{result[2] * 1000:.1f}/{result[3] * 1000:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=500, help="per client and workload")
+    parser.add_argument("--workers", type=int, default=None, help="kg serve --workers")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per workload (median)")
+    options = parser.parse_args()
+    oxigraph = shutil.which("oxigraph")
+    kg = shutil.which("kg")
+    if oxigraph is None or kg is None:
+        raise SystemExit("needs the `oxigraph` and `kg` commands (pip install -e '.[test]')")
+    folder = Path(tempfile.mkdtemp(prefix="kg-bench-"))
+    processes: list[subprocess.Popen] = []
+    try:
+        dataset = open_dataset()
+        snapshot = folder / "dataset.nq"
+        dataset.store.dump(str(snapshot), RdfFormat.N_QUADS)
+        quads = len(dataset.store)
+        del dataset
+        subprocess.run(
+            [oxigraph, "load", "--location", str(folder / "oxigraph"), "--file", str(snapshot)],
+            check=True,
+            capture_output=True,
+        )
+        ox_port, kg_port = free_port(), free_port()
+        processes.append(
+            subprocess.Popen(
+                [
+                    oxigraph,
+                    "serve",
+                    "--location",
+                    str(folder / "oxigraph"),
+                    "--bind",
+                    f"127.0.0.1:{ox_port}",
+                    "--union-default-graph",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        command = [kg, "serve", "--port", str(kg_port)]
+        if options.workers:
+            command += ["--workers", str(options.workers)]
+        processes.append(
+            subprocess.Popen(
+                command, stderr=subprocess.PIPE, text=True, env=dict(os.environ, KG_CACHE="off")
+            )
+        )
+        announce = processes[-1].stderr.readline()
+        workers = re.search(r"(\d+) workers", announce)
+        wait_ready(f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", processes[0])
+        wait_ready(f"http://127.0.0.1:{kg_port}/sparql?query=ASK%7B%7D", processes[1])
+
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
+            f"{platform.release()}; Python {platform.python_version()}"
+        )
+        print(
+            f"data: {quads} quads; {options.clients} client processes x {options.requests} "
+            f"requests each (keep-alive), median of {options.rounds} alternating rounds; "
+            f"kg serve with {workers.group(1) if workers else '?'} "
+            "workers; oxigraph serve --union-default-graph (RocksDB)"
+        )
+        print()
+        header = (
+            f"{'workload':<22}{'oxigraph req/s':>15}{'kg req/s':>10}{'ratio':>7}"
+            f"{'ox p50/p95 ms':>16}{'kg p50/p95 ms':>16}{'errors':>8}"
+        )
+        print(header)
+        print("-" * len(header))
+        ctx = multiprocessing.get_context("spawn")
+        n, r = options.clients, options.requests
+        with ctx.Pool(n) as pool:
+            for name, (text, accept) in workloads().items():
+                ox_rounds, kg_rounds = [], []
+                for _ in range(options.rounds):  # alternating, so drift hits both alike
+                    ox_rounds.append(measure(pool, ox_port, "POST", "/query", text, accept, n, r))
+                    kg_rounds.append(measure(pool, kg_port, "POST", "/sparql", text, accept, n, r))
+                ox, ours = median_of(ox_rounds), median_of(kg_rounds)
+                print(
+                    f"{name:<22}{ox[0]:>15.0f}{ours[0]:>10.0f}{ours[0] / ox[0]:>7.2f}"
+                    f"{ms(ox):>16}{ms(ours):>16}{ox[1] + ours[1]:>8}"
+                )
+            canned = "/queries/list-participants-by-forum.json?forum=EuroDIG"
+            ours = median_of(
+                [
+                    measure(pool, kg_port, "GET", canned, None, "*/*", n, r)
+                    for _ in range(options.rounds)
+                ]
+            )
+            print(
+                f"{'forum (kg canned route)':<22}{'':>15}{ours[0]:>10.0f}{'':>7}{'':>16}"
+                f"{ms(ours):>16}{ours[1]:>8}"
+            )
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT if process is processes[-1] else signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
