@@ -467,16 +467,22 @@ def test_the_cli_serves_and_checks_its_options():
     assert result.exit_code == 0 and "--cors" in result.output and "--row-limit" in result.output
 
 
-def test_kg_serve_runs_until_interrupted(tmp_path):
+@pytest.mark.parametrize("cache", ["off", "always"])
+def test_kg_serve_runs_until_interrupted(tmp_path, cache):
     """The command itself: it prints where it listens, answers, and stops on SIGINT with exit
-    status 0, its workers and its snapshot gone."""
+    status 0, its workers and its temporary files gone. With a persistent store (kg.store) the
+    workers open it read-only instead of loading a snapshot."""
     import os
     import re
     import signal
     import subprocess
     import sys
 
-    env = dict(os.environ, TMPDIR=str(tmp_path), KG_CACHE="off")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = dict(
+        os.environ, TMPDIR=str(temporary), KG_CACHE=cache, KG_CACHE_DIR=str(tmp_path / "cache")
+    )
     process = subprocess.Popen(
         [
             sys.executable,
@@ -498,11 +504,12 @@ def test_kg_serve_runs_until_interrupted(tmp_path):
         assert match, line
         status, _, body = http_request(match.group(1) + "/id/PL", headers={"Accept": "text/turtle"})
         assert status == 200 and b"Poland" in body
-        assert any(tmp_path.iterdir())  # the snapshot the workers load
+        snapshots = list(temporary.glob("kg-serve-*/dataset.nq"))
+        assert len(snapshots) == (1 if cache == "off" else 0)
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
-    assert not any(tmp_path.iterdir())
+    assert not list(temporary.glob("kg-serve-*"))
 
 
 def test_a_description_parses_back_as_a_dataset(repo_server):
