@@ -606,6 +606,9 @@ def open_store(
     if endpoint is not None:
         from kg import remote
 
+        if paths:
+            raise InputError("give either data files (-d) or --endpoint, not both")
+
         return remote.RemoteStore(remote.endpoint_for(endpoint, timeout=timeout))
     from kg.dataset import open_dataset
 
