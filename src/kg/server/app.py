@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources as package_resources
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from kg import export
 from kg.query import CannedQuery
@@ -389,8 +389,3 @@ class App:
         response = self._page(request, html)
         response.headers += self._alternates(request, iri)
         return response
-
-
-def editor_link(text: str) -> str:
-    """A link to the query editor with a query filled in."""
-    return "/editor?" + urlencode({"query": text}, quote_via=quote)

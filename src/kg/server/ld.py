@@ -38,7 +38,7 @@ from pyoxigraph import (
 
 from kg import export, inference, resources
 from kg.graph import ONTOLOGY_GRAPH
-from kg.namespaces import BASE, EXTERNAL_GRAPH, GRAPH, KG, ONTOLOGY_IRI, PREFIXES, curie
+from kg.namespaces import EXTERNAL_GRAPH, GRAPH, KG, ONTOLOGY_IRI, PREFIXES, curie
 from kg.server.limits import RowLimitExceeded
 from kg.server.views import Cell, cell, href_for
 
@@ -628,18 +628,3 @@ def describe_rdf(store: Store, iri: str, fmt: str, *, row_limit: int) -> bytes |
     if quads is None:
         return None
     return serialize_quads(quads, fmt)
-
-
-def is_ours(iri: str) -> bool:
-    return iri.startswith(BASE)
-
-
-# Quads of an RDF format, for the formats' parsers in tests and the server's Link header.
-PARSE_FORMATS = {
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "trig": RdfFormat.TRIG,
-    "nquads": RdfFormat.N_QUADS,
-    "rdfxml": RdfFormat.RDF_XML,
-    "jsonld": RdfFormat.JSON_LD,
-}
