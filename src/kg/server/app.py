@@ -244,7 +244,7 @@ class App:
         offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
         downloads = [
             (
-                name.upper() if len(name) <= 4 else name,
+                conneg.EXTENSIONS[name].upper(),
                 "/sparql?" + urlencode({"query": text, "format": name}),
             )
             for name in offers
