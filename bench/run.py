@@ -49,6 +49,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,6 +62,7 @@ ONTOLOGY_GRAPHS = [
 ]
 SHAPES = [REPO / "ontology" / "shapes.ttl", REPO / "ontology" / "shapes-external.ttl"]
 QUERIES = REPO / "queries"
+TIME = shutil.which("time", path="/usr/bin:/bin")  # GNU time, for each process's peak memory
 PREFIXES = {
     "id": "https://w3id.org/digital-policy-kg/id/",
     "voc": "https://w3id.org/digital-policy-kg/vocab/",
@@ -340,23 +342,21 @@ def _kg_load(folder: Path, inferred: bool) -> dict:
 
 
 def measure_rss(cmd: list[str], env: dict[str, str] | None = None) -> dict:
-    """Like ``measure``, with the child's own peak RSS from ``os.wait4``."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-    )
-    # Read the pipes fully, then reap with wait4 to get this child's rusage.
-    out = proc.stdout.read() if proc.stdout else b""
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stdout": out}
+    """Run one process: wall seconds, peak RSS (MB, from ``/usr/bin/time -f %M``) and its
+    stdout. Not ``os.wait4`` on our own child: Linux counts the harness's memory at fork time
+    into a child's ``ru_maxrss``, so every child would weigh at least what the harness does."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        timed = [TIME, "-f", "%M", "-o", rss.name, *cmd] if TIME else cmd
+        start = time.perf_counter()
+        proc = subprocess.run(timed, capture_output=True, env={**os.environ, **(env or {})})
+        wall = time.perf_counter() - start
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(
+                f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}"
+            )
+        text = rss.read().strip().splitlines()
+    kb = float(text[-1]) if text and text[-1].strip().isdigit() else float("nan")
+    return {"wall": wall, "rss_mb": kb / 1024, "rc": proc.returncode, "stdout": proc.stdout}
 
 
 def worker_cmd(name: str, *args: object) -> list[str]:
