@@ -589,3 +589,22 @@ def test_remote_results_parse_like_local_ones():
     assert [r["a"] for r in parse_query_results(body, format=QueryResultsFormat.JSON)] == [
         Literal("1")
     ]
+
+
+def test_a_server_that_does_not_speak_http_is_an_error_not_a_traceback():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def answer():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"SSH-2.0-OpenSSH\r\n\r\n")
+        conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/query"
+    result = CliRunner().invoke(main, ["sparql", "ASK {}", "--endpoint", url, "--timeout", "5"])
+    listener.close()
+    assert result.exit_code == 2
+    assert "not a valid HTTP answer" in result.output and "Traceback" not in result.output

@@ -239,6 +239,11 @@ class _Http:
             except OSError as error:
                 self._drop(url)
                 raise EndpointError(f"{_short(url)}: cannot reach the server: {error}") from None
+            except http.client.HTTPException as error:  # not HTTP, or cut short
+                self._drop(url)
+                raise EndpointError(
+                    f"{_short(url)}: not a valid HTTP answer ({type(error).__name__}: {error})"
+                ) from None
             if response.status >= 400:
                 message = _message(data) or "(empty body)"
                 raise EndpointError(
