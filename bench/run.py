@@ -280,7 +280,9 @@ def worker_pyshacl(folder: Path) -> dict:
     for path in SHAPES:
         if path.is_file():
             shapes.parse(str(path), format="turtle")
-    conforms, _, _ = pyshacl.validate(union, shacl_graph=shapes, inference="none")
+    conforms, _, _ = pyshacl.validate(
+        union, shacl_graph=shapes, inference="none", allow_warnings=True
+    )  # kg conforms with warnings, so must the peer
     return {
         "seconds": time.perf_counter() - t,
         "load": loaded - t,
