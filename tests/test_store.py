@@ -145,7 +145,7 @@ def test_a_database_that_rocksdb_refuses_is_rebuilt_not_used(data, cache):
     assert _quads(opened) == _quads(open_dataset([data]))
 
 
-@pytest.mark.parametrize("damage", ["garbage", "missing", "other-inputs"])
+@pytest.mark.parametrize("damage", ["garbage", "missing", "other-inputs", "files-map"])
 def test_a_broken_manifest_is_rebuilt_not_used(data, cache, damage):
     first = store.build([data])
     manifest = first.location / store.MANIFEST
@@ -153,6 +153,9 @@ def test_a_broken_manifest_is_rebuilt_not_used(data, cache, damage):
         manifest.write_text("{ not json")
     elif damage == "missing":
         manifest.unlink()
+    elif damage == "files-map":
+        files = first.location / store.FILES
+        files.write_text(files.read_text()[:-10])
     else:
         manifest.write_text(manifest.read_text().replace("country-AB.trig", "country-XX.trig"))
     assert not store.check(store.Request.of([data])).usable

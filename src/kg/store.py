@@ -60,6 +60,7 @@ from kg.graph import Dataset
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+FILES = "files.json"  # graph → file map, read only when asked
 CURRENT = "current"
 DB = "db"
 # A file modified less than this before it was hashed is re-hashed on every check (see above).
@@ -293,6 +294,13 @@ def check(request: Request, root: Path | None = None) -> Status:
         return Status(False, f"{location}: database missing", location)
     if files != manifest.get("db"):
         return Status(False, f"{location}: database files differ from the manifest", location)
+    listed = manifest.get("files")
+    try:
+        size = (location / FILES).stat().st_size
+    except OSError:
+        size = -1
+    if not isinstance(listed, dict) or listed.get("size") != size:
+        return Status(False, f"{location}: {FILES} missing or not the one built", location)
     return Status(True, "up to date", location, manifest)
 
 
@@ -314,25 +322,38 @@ def _open(location: Path, manifest: dict[str, Any]) -> PersistentDataset:
         lock.close()
         raise
     _HELD[location] = lock
-    files = _Files(manifest.get("files", {}))
+    files = _Files(location / FILES)
     return PersistentDataset(store, files, location=location, manifest=manifest, _lock=lock)  # type: ignore[arg-type]
 
 
 class _Files(Mapping[str, Path]):
-    """The graph → file map of a store, made into paths only when read: 31k Path objects
-    cost a quarter of a cold `kg query` at 1M triples, and queries never read them."""
+    """The graph → file map of a store, read from ``files.json`` only when consulted: at 5M
+    triples it has 150k entries, and queries never read it (the manifest holds its size and
+    hash, checked when it is read)."""
 
-    def __init__(self, raw: Mapping[str, str]) -> None:
-        self._raw = raw
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._raw: dict[str, str] | None = None
+
+    def _load(self) -> dict[str, str]:
+        if self._raw is None:
+            try:
+                data = json.loads(self._path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise StoreError(
+                    f"{self._path}: unreadable ({error}); run kg build --force"
+                ) from None
+            self._raw = data if isinstance(data, dict) else {}
+        return self._raw
 
     def __getitem__(self, graph: str) -> Path:
-        return Path(self._raw[graph])
+        return Path(self._load()[graph])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
+        return iter(self._load())
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._load())
 
 
 def _try_open(
@@ -548,7 +569,10 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     )
     if progress is not None:
         progress("writing the store")
-    files = {g: str(p) for g, p in sorted(dataset.files.items())}
+    files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
+    _write_atomic(tmp / FILES, files_text)
+    files_size = (tmp / FILES).stat().st_size
+    files_sha = hashlib.sha256(files_text.encode("utf-8")).hexdigest()
     graphs = sum(1 for _ in dataset.store.named_graphs())
     db = tmp / DB
     disk = Store(str(db))
@@ -569,7 +593,7 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
         "inputs": inputs,
         "quads": quads,
         "graphs": graphs,
-        "files": files,
+        "files": {"name": FILES, "size": files_size, "sha256": files_sha},
         "db": _db_files(db),
     }
     _write_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
