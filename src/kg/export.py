@@ -44,6 +44,8 @@ import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -151,30 +153,69 @@ Row = tuple[bytes, bytes, bytes, bytes]
 
 _TYPE_TOKEN = f"<{RDF_TYPE}>".encode()
 
+# Rows are sorted as Oxigraph writes them, one N-Triples line each ("s p o ."), per graph.
+# Sorting the lines sorts by subject, predicate and object: tokens are separated by a space,
+# which sorts before every byte a subject or predicate token can hold (N-Triples escapes
+# control characters), and no subject or predicate token is a proper prefix of another that a
+# space could not tell apart. rdf:type is first replaced by \x01 (never raw in N-Triples) so
+# that it sorts first among a subject's predicates, and put back when the line is read. All of
+# it happens in C (split, replace, sort) on whole dumps: no Python work per statement.
+_TYPE_MARK = b"\x01"
+_TYPE_SPACED = b" " + _TYPE_TOKEN + b" "
+_TYPE_MARK_SPACED = b" " + _TYPE_MARK + b" "
 
-def collect(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Row]:
-    """The statements of the chosen graphs (merged into one graph when ``union``, without
-    duplicates), blank nodes canonically labelled, sorted: by graph, subject, predicate
-    (``rdf:type`` first) and object, each compared in its N-Triples form."""
-    rows: list[Row] = []
+Block = tuple[bytes, list[bytes]]  # a graph's token (b"" for the default graph) and its lines
+
+
+def _line(row: Row) -> bytes:
+    return b" ".join(row[1:]).replace(_TYPE_SPACED, _TYPE_MARK_SPACED) + b" ."
+
+
+def _rows(blocks: Iterable[Block]) -> Iterator[Row]:
+    """The statements of sorted blocks as (graph, subject, predicate, object) rows, made one
+    at a time as they are written."""
+    for graph, lines in blocks:
+        for line in lines:
+            subject, predicate, obj = line[:-2].split(b" ", 2)
+            if predicate == _TYPE_MARK:
+                predicate = _TYPE_TOKEN
+            if _TYPE_MARK in obj:
+                obj = obj.replace(_TYPE_MARK, _TYPE_TOKEN)
+            yield graph, subject, predicate, obj
+
+
+def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Block]:
+    """The statements of the chosen graphs as sorted blocks of lines (see ``_rows``): one block
+    for the union of the graphs, without duplicates, when ``union``; else one block per graph,
+    the default graph first, then by name. Blank nodes are canonically labelled (RDFC-1.0)."""
+    blocks: dict[bytes, list[bytes]] = {}
     blank: list[Row] = []
     for g in graphs:
         token = b"" if union or isinstance(g, DefaultGraph) else str(g).encode()
-        whole_graph_blank = token.startswith(b"_:")
         data = store.dump(None, RdfFormat.N_TRIPLES, from_graph=g)
-        for line in data.splitlines():
-            subject, predicate, obj = line[:-2].split(b" ", 2)  # a line ends with " ."
-            row = (token, subject, predicate, obj)
-            if whole_graph_blank or subject[:2] == b"_:" or obj[:2] == b"_:":
-                blank.append(row)
-            else:
-                rows.append(row)
-    if blank:
-        rows.extend(_canonical(blank))
-    if union:
-        rows = list(set(rows))
-    rows.sort(key=_sort_key)
-    return rows
+        lines = blocks.setdefault(token, [])
+        if token.startswith(b"_:") or b"_:" in data:
+            for line in data.splitlines():  # rare: only graphs that mention a blank node
+                subject, predicate, obj = line[:-2].split(b" ", 2)
+                if token.startswith(b"_:") or subject[:2] == b"_:" or obj[:2] == b"_:":
+                    blank.append((token, subject, predicate, obj))
+                else:
+                    lines.append(_line((token, subject, predicate, obj)))
+        else:
+            lines.extend(data.replace(_TYPE_SPACED, _TYPE_MARK_SPACED).splitlines())
+    for row in _canonical(blank) if blank else []:
+        blocks.setdefault(row[0], []).append(_line(row))
+    for token, lines in blocks.items():
+        lines.sort()
+        if union:  # a triple stated in several graphs is written once
+            blocks[token] = [line for line, _ in groupby(lines)]
+    return [(token, blocks[token]) for token in sorted(blocks) if blocks[token]]
+
+
+def collect(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Row]:
+    """The statements of the chosen graphs as sorted (graph, subject, predicate, object) rows
+    of N-Triples tokens (``collect_blocks``, read out)."""
+    return list(_rows(collect_blocks(store, graphs, union=union)))
 
 
 def _canonical(rows: list[Row]) -> list[Row]:
@@ -192,10 +233,6 @@ def _canonical(rows: list[Row]) -> list[Row]:
         )
         for q in dataset
     ]
-
-
-def _sort_key(row: Row) -> Row:
-    return (row[0], row[1], b"" if row[2] == _TYPE_TOKEN else row[2], row[3])
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,10 +255,21 @@ class _Namer:
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.prefixes = prefixes
         self.by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        # A local name has no '/' or '#', so the one namespace that can shorten an IRI ends
+        # at its last '/' or '#': a dictionary lookup, when every namespace ends so.
+        self.by_namespace = {ns: p for p, ns in prefixes.items()}
+        self.fast = all(ns.endswith(("/", "#")) for ns in prefixes.values())
         self.used: set[str] = set()
         self.cache: dict[bytes, str] = {}
 
     def iri(self, iri: str) -> str:
+        if self.fast:
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            prefix = self.by_namespace.get(iri[:cut])
+            if prefix is not None and _LOCAL.match(iri[cut:]):
+                self.used.add(prefix)
+                return f"{prefix}:{iri[cut:]}"
+            return "<" + iri + ">"
         for prefix, ns in self.by_length:
             if iri.startswith(ns) and _LOCAL.match(iri[len(ns) :]):
                 self.used.add(prefix)
@@ -257,19 +305,13 @@ def _prefix_block(namer: _Namer) -> str:
     return "\n".join(lines) + "\n\n" if lines else ""
 
 
-def _statements(namer: _Namer, rows: Sequence[Row], indent: str) -> Iterator[str]:
+def _statements(namer: _Namer, rows: Iterable[Row], indent: str) -> Iterator[str]:
     """One Turtle statement per subject, from sorted rows all of one graph."""
-    i, n = 0, len(rows)
-    while i < n:
-        subject = rows[i][1]
+    for subject, same_subject in groupby(rows, key=itemgetter(1)):
         parts = [indent + namer.token(subject)]
         first = True
-        while i < n and rows[i][1] == subject:
-            predicate = rows[i][2]
-            objects = []
-            while i < n and rows[i][1] == subject and rows[i][2] == predicate:
-                objects.append(namer.token(rows[i][3]))
-                i += 1
+        for predicate, same_predicate in groupby(same_subject, key=itemgetter(2)):
+            objects = [namer.token(row[3]) for row in same_predicate]
             verb = "a" if predicate == _TYPE_TOKEN else namer.token(predicate)
             joined = (",\n" + indent + "        ").join(objects)
             if first:
@@ -279,6 +321,13 @@ def _statements(namer: _Namer, rows: Sequence[Row], indent: str) -> Iterator[str
                 parts.append(f" ;\n{indent}    {verb} {joined}")
         parts.append(" .\n")
         yield "".join(parts)
+
+
+def _separated(chunks: Iterable[str], separator: str) -> Iterator[str]:
+    """The chunks with a separator between them, as ``separator.join`` would, without
+    building the joined string."""
+    for i, chunk in enumerate(chunks):
+        yield chunk if i == 0 else separator + chunk
 
 
 def _write_chunks(out: IO[bytes], chunks: Iterable[str | bytes]) -> None:
@@ -296,41 +345,36 @@ def _write_chunks(out: IO[bytes], chunks: Iterable[str | bytes]) -> None:
         out.write(b"".join(buffer))
 
 
-def write_turtle(rows: Sequence[Row], out: IO[bytes]) -> None:
+def write_turtle(rows: Iterable[Row], out: IO[bytes]) -> None:
     """Stable Turtle of the sorted union rows."""
     namer = _Namer(PREFIXES)
-    body = "\n".join(_statements(namer, rows, ""))
-    _write_chunks(out, [_prefix_block(namer), body])
+    # Rendered before writing: the prefix block lists the prefixes the body uses.
+    body = list(_statements(namer, rows, ""))
+    _write_chunks(out, [_prefix_block(namer), *_separated(body, "\n")])
 
 
-def write_trig(rows: Sequence[Row], out: IO[bytes]) -> None:
+def write_trig(rows: Iterable[Row], out: IO[bytes]) -> None:
     """Stable TriG of the sorted rows, one block per graph (the default graph first)."""
     namer = _Namer(PREFIXES)
     blocks: list[str] = []
-    i, n = 0, len(rows)
-    while i < n:
-        graph = rows[i][0]
-        j = i
-        while j < n and rows[j][0] == graph:
-            j += 1
+    for graph, same_graph in groupby(rows, key=itemgetter(0)):
         head = namer.token(graph) + " {" if graph else "{"
-        inner = "\n".join(_statements(namer, rows[i:j], "    "))
+        inner = "\n".join(_statements(namer, same_graph, "    "))
         blocks.append(f"{head}\n{inner}}}\n")
-        i = j
-    _write_chunks(out, [_prefix_block(namer), "\n".join(blocks)])
+    _write_chunks(out, [_prefix_block(namer), *_separated(blocks, "\n")])
 
 
-def write_ntriples(rows: Sequence[Row], out: IO[bytes]) -> None:
+def write_ntriples(rows: Iterable[Row], out: IO[bytes]) -> None:
     """N-Triples as Oxigraph writes each triple, one sorted line per triple."""
     _write_chunks(out, (b" ".join(r[1:]) + b" .\n" for r in rows))
 
 
-def write_nquads(rows: Sequence[Row], out: IO[bytes]) -> None:
+def write_nquads(rows: Iterable[Row], out: IO[bytes]) -> None:
     """N-Quads, one sorted line per quad; default-graph quads without a fourth term."""
     _write_chunks(out, (b" ".join(r[1:]) + (b" " + r[0] if r[0] else b"") + b" .\n" for r in rows))
 
 
-def _triples(rows: Sequence[Row]) -> list[Triple]:
+def _triples(rows: Iterable[Row]) -> list[Triple]:
     """The rows as Oxigraph triples, in the same order."""
     text = b"".join(b" ".join(r[1:]) + b" .\n" for r in rows)
     return [q.triple for q in parse(text, RdfFormat.N_TRIPLES)]
@@ -340,7 +384,7 @@ def _triples(rows: Sequence[Row]) -> list[Triple]:
 _XML_NAME_END = re.compile(r"[^\W\d][\w.\-]*$")
 
 
-def write_rdfxml(rows: Sequence[Row], out: IO[bytes]) -> None:
+def write_rdfxml(rows: Iterable[Row], out: IO[bytes]) -> None:
     """RDF/XML by Oxigraph, from the sorted union."""
     triples = _triples(rows)
     namer = _Namer(PREFIXES)
@@ -382,7 +426,7 @@ def load_context(store: Store | None = None) -> dict[str, Any]:
     return {"@context": dict(PREFIXES)}
 
 
-def write_jsonld(rows: Sequence[Row], out: IO[bytes], context: dict[str, Any]) -> None:
+def write_jsonld(rows: Iterable[Row], out: IO[bytes], context: dict[str, Any]) -> None:
     """JSON-LD compacted with ``context``, embedded: ``{"@context": …, "@graph": [nodes]}``,
     nodes sorted by ``@id`` (``kg.context.Compactor``)."""
     from kg.context import Compactor
@@ -396,7 +440,7 @@ def write_jsonld(rows: Sequence[Row], out: IO[bytes], context: dict[str, Any]) -
 # --------------------------------------------------------------------------------------------
 # Putting it together
 
-_WRITERS: dict[str, Callable[[Sequence[Row], IO[bytes]], None]] = {
+_WRITERS: dict[str, Callable[[Iterable[Row], IO[bytes]], None]] = {
     "turtle": write_turtle,
     "trig": write_trig,
     "ntriples": write_ntriples,
@@ -442,12 +486,13 @@ def serialize_store(
     spec = format_for(None, fmt)
     graphs = select_graphs(store, with_inferred=with_inferred, include_ontology=include_ontology)
     with _no_cycle_collection():
-        rows = collect(store, graphs, union=not spec.quads)
+        blocks = collect_blocks(store, graphs, union=not spec.quads)
+        rows = _rows(blocks)  # made as they are written: one row tuple alive at a time
         if spec.name == "jsonld":
             write_jsonld(rows, out, context if context is not None else load_context(store))
         else:
             _WRITERS[spec.name](rows, out)
-    return ExportSummary(spec.name, len(graphs), len(rows), with_inferred)
+    return ExportSummary(spec.name, len(graphs), sum(len(b[1]) for b in blocks), with_inferred)
 
 
 def atomic_write(path: Path | str, produce: Callable[[IO[bytes]], Any]) -> Any:
