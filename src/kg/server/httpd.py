@@ -90,6 +90,25 @@ class Handler(BaseHTTPRequestHandler):
             raise _TooLarge
         return self.rfile.read(length)
 
+    def _drain(self, cap: int = 32 << 20, seconds: float = 2.0) -> None:
+        """Read and drop what is left of a refused body before closing (a "lingering close"):
+        a client still sending would otherwise get a broken pipe instead of our 413."""
+        try:
+            remaining = min(int(self.headers.get("Content-Length") or 0), cap)
+        except ValueError:
+            return
+        self.wfile.flush()
+        deadline = time.monotonic() + seconds
+        try:
+            self.connection.settimeout(seconds)
+            while remaining > 0 and time.monotonic() < deadline:
+                data = self.rfile.read1(min(remaining, 1 << 16))
+                if not data:
+                    break
+                remaining -= len(data)
+        except OSError:
+            pass
+
     def _dispatch(self) -> None:
         arrived = time.monotonic()
         app = self.server.app
@@ -106,6 +125,7 @@ class Handler(BaseHTTPRequestHandler):
                     f"request body larger than {app.limits.max_body} bytes\n".encode(),
                 )
             )
+            self._drain()
             return
         except ValueError:
             self.close_connection = True
