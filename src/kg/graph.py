@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
@@ -138,16 +139,23 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
-def graph_name(path: Path) -> NamedNode:
+def _own_folders() -> tuple[tuple[Path, str], ...]:
+    """The project's data and ontology folders, resolved (once per location)."""
+    return _resolved(resources.data_dir(), resources.ontology_dir())
+
+
+@cache
+def _resolved(data: Path, ontology: Path) -> tuple[tuple[Path, str], ...]:
+    return ((data.resolve(), ""), (ontology.resolve(), "ontology/"))
+
+
+def graph_name(path: Path, resolved: Path | None = None) -> NamedNode:
     """The graph a file's triples go to: a stable IRI for the project's own files (so that
     the graph names do not depend on where the checkout lives), a file: IRI otherwise."""
-    resolved = path.resolve()
-    for folder, prefix in (
-        (resources.data_dir(), ""),
-        (resources.ontology_dir(), "ontology/"),
-    ):
+    resolved = resolved if resolved is not None else path.resolve()
+    for folder, prefix in _own_folders():
         try:
-            rel = resolved.relative_to(folder.resolve())
+            rel = resolved.relative_to(folder)
         except ValueError:
             continue
         stem = rel.with_suffix("").as_posix()
@@ -170,12 +178,11 @@ def load_file(dataset: Dataset, path: Path) -> None:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"{path}: unknown RDF file extension")
-    target = graph_name(path)
+    resolved = path.resolve()
+    target = graph_name(path, resolved)
     is_dataset_file = fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS)
     try:
-        dataset.store.load(
-            path=str(path), format=fmt, base_iri=path.resolve().as_uri(), to_graph=target
-        )
+        dataset.store.load(path=str(path), format=fmt, base_iri=resolved.as_uri(), to_graph=target)
     except SyntaxError as error:
         raise _syntax_error(path, error) from None
     except OSError as error:

@@ -464,6 +464,9 @@ def materialise(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> Inf
         new, rounds = _fixpoint(store, premises, rules)
         counts = {ax: len(new.get(ax, ())) for ax in axioms}
         report = InferenceReport(counts=counts, rounds=rounds)
+        if sum(len(v) for v in new.values()) < 100_000:
+            # small: one transaction for everything (bulk_extend has a fixed cost per call)
+            store.extend([Quad(s, p, o, ax.graph) for ax in axioms for s, p, o in new.pop(ax, ())])
         for ax in axioms:
             if new.get(ax):
                 graph = ax.graph

@@ -7,6 +7,8 @@ dereference it and a reader can tell an entity from a passage or a graph at a gl
 
 from __future__ import annotations
 
+import re
+
 BASE = "https://w3id.org/digital-policy-kg/"
 
 KG = BASE + "ontology#"  # classes and properties of our ontology
@@ -57,8 +59,37 @@ def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in (prefixes or PREFIXES).items())
 
 
+def _by_namespace(prefixes: dict[str, str]) -> dict[str, str] | None:
+    """Namespace → prefix (the first one, as in the loop below), when every namespace ends
+    in '/' or '#'; None when one does not."""
+    if not all(ns.endswith(("/", "#")) for ns in prefixes.values()):
+        return None
+    found: dict[str, str] = {}
+    for p, ns in prefixes.items():
+        found.setdefault(ns, p)
+    return found
+
+
+_NAMESPACES = _by_namespace(PREFIXES)
+
+
+_LOCAL = re.compile(r"[\w.\-]+")  # \w: what str.isalnum() accepts, and '_'
+
+
+def _is_local(local: str) -> bool:
+    return _LOCAL.fullmatch(local) is not None
+
+
 def curie(iri: str, prefixes: dict[str, str] | None = None) -> str:
     """Shorten an IRI with the longest matching prefix; return it unchanged if none fits."""
+    if (prefixes is None or prefixes is PREFIXES) and _NAMESPACES is not None:
+        # A local name holds no '/' or '#', so the only namespace that can fit ends at the
+        # IRI's last '/' or '#': one dictionary lookup instead of a loop over the prefixes.
+        cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+        prefix = _NAMESPACES.get(iri[:cut])
+        if prefix is not None and _is_local(iri[cut:]):
+            return f"{prefix}:{iri[cut:]}"
+        return iri
     best = ""
     best_ns = ""
     for p, ns in (prefixes or PREFIXES).items():

@@ -40,10 +40,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
-import hashlib
 import json
 import os
-import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -80,6 +78,20 @@ class StoreError(KgError):
 # --- where --------------------------------------------------------------------------------
 
 
+def _hasher() -> Any:
+    """hashlib.sha256, imported when first needed: importing hashlib (OpenSSL) costs a few
+    milliseconds that a query on small data, which never touches a store, should not pay."""
+    import hashlib
+
+    return hashlib.sha256
+
+
+def _token() -> str:
+    import secrets
+
+    return secrets.token_hex(4)
+
+
 def cache_root() -> Path:
     """The folder holding the stores (see the module docstring)."""
     env = os.environ.get("KG_CACHE_DIR")
@@ -93,7 +105,7 @@ def cache_root() -> Path:
 
 
 def _code_hash() -> str:
-    h = hashlib.sha256()
+    h = _hasher()()
     here = Path(__file__).resolve().parent
     for name in _CODE_MODULES:
         h.update(name.encode())
@@ -123,7 +135,7 @@ class Request:
 
     def slot(self) -> str:
         text = json.dumps([[str(p) for p in self.files], self.options])
-        return hashlib.sha256(text.encode()).hexdigest()[:24]
+        return _hasher()(text.encode()).hexdigest()[:24]
 
     def total_bytes(self) -> int:
         total = 0
@@ -141,7 +153,7 @@ def slot_dir(request: Request, root: Path | None = None) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
+    h = _hasher()()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             h.update(chunk)
@@ -198,7 +210,7 @@ def _content_id(request: Request, inputs: list[dict[str, Any]], code: str) -> st
             [(e["path"], e["sha256"]) for e in inputs],
         ]
     )
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return _hasher()(text.encode()).hexdigest()[:24]
 
 
 def _db_files(db: Path) -> dict[str, int]:
@@ -474,7 +486,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{_token()}")
     with tmp.open("w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
@@ -512,7 +524,7 @@ def _cleanup(slot: Path, keep: Path | None) -> None:
 
 def _discard(location: Path) -> None:
     """Move a store out of the way (a rename, so no reader can open half of it), then delete."""
-    trash = location.with_name(f".trash-{os.getpid()}-{secrets.token_hex(4)}")
+    trash = location.with_name(f".trash-{os.getpid()}-{_token()}")
     try:
         os.rename(location, trash)
     except OSError:
@@ -540,7 +552,7 @@ def _build(request: Request, root: Path | None, *, progress: Progress | None, re
                 opened.close()
                 return opened.location
         _cleanup(slot, keep=_current(slot))
-        tmp = slot / f".build-{os.getpid()}-{secrets.token_hex(4)}"
+        tmp = slot / f".build-{os.getpid()}-{_token()}"
         tmp.mkdir()
         try:
             location = _build_into(request, slot, tmp, progress)
@@ -572,7 +584,7 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
     _write_atomic(tmp / FILES, files_text)
     files_size = (tmp / FILES).stat().st_size
-    files_sha = hashlib.sha256(files_text.encode("utf-8")).hexdigest()
+    files_sha = _hasher()(files_text.encode("utf-8")).hexdigest()
     graphs = sum(1 for _ in dataset.store.named_graphs())
     db = tmp / DB
     disk = Store(str(db))
@@ -640,6 +652,8 @@ def open_cached(
         return None
     request = Request.of(paths, inferred=inferred, ontology=ontology)
     build_now = current == "always" or request.total_bytes() >= auto_build_bytes()
+    if not build_now and not cache_root().is_dir():
+        return None  # no store can exist, and none is to be built: stay in memory
     try:
         return open_persistent(
             paths, inferred=inferred, ontology=ontology, build=build_now, progress=progress
