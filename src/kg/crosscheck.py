@@ -460,9 +460,9 @@ def report_quads(report: CheckReport) -> list:
 
 
 def render_turtle(report: CheckReport) -> str:
-    from kg import turtle_writer
+    from kg import export
 
-    return turtle_writer.turtle(report_quads(report)).decode("utf-8")
+    return export.serialize_quads(report_quads(report), "turtle").decode("utf-8")
 
 
 def render_table(report: CheckReport, width: int = 120) -> str:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import io
 import json
 import os
 import re
@@ -55,6 +56,7 @@ from pyoxigraph import (
     Dataset,
     DefaultGraph,
     NamedNode,
+    Quad,
     RdfFormat,
     Store,
     Triple,
@@ -493,6 +495,23 @@ def serialize_store(
         else:
             _WRITERS[spec.name](rows, out)
     return ExportSummary(spec.name, len(graphs), sum(len(b[1]) for b in blocks), with_inferred)
+
+
+def serialize_quads(quads: Iterable[Quad], fmt: str) -> bytes:
+    """Some quads in a stable format of ``FORMATS`` (not JSON-LD): the one way kg writes RDF
+    it builds itself — the files ``kg link`` generates, the descriptions ``kg serve`` gives —
+    so that they read like exports: sorted, our prefixes, the same bytes for the same quads."""
+    spec = format_for(None, fmt)
+    if spec.name not in _WRITERS:
+        raise ValueError(f"serialize_quads does not write {spec.name}")
+    scratch = Store()
+    scratch.extend(quads)
+    graphs: list[Graph] = sorted(scratch.named_graphs(), key=str)
+    if any(True for _ in scratch.quads_for_pattern(None, None, None, DefaultGraph())):
+        graphs.insert(0, DefaultGraph())
+    out = io.BytesIO()
+    _WRITERS[spec.name](_rows(collect_blocks(scratch, graphs, union=not spec.quads)), out)
+    return out.getvalue()
 
 
 def atomic_write(path: Path | str, produce: Callable[[IO[bytes]], Any]) -> Any:

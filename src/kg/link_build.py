@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
-from kg import turtle_writer
+from kg import export
 from kg.errors import OutputError
 from kg.external import gsq as gsq_reader
 from kg.external.sources import Source
@@ -384,11 +384,11 @@ def _header(lines: Iterable[str]) -> str:
 
 
 def _turtle(g: _Graph, header: str) -> bytes:
-    return turtle_writer.turtle(g.quads, header)
+    return header.encode("utf-8") + export.serialize_quads(g.quads, "turtle")
 
 
 def _trig(g: _Graph, header: str) -> bytes:
-    return turtle_writer.trig(g.quads, header)
+    return header.encode("utf-8") + export.serialize_quads(g.quads, "trig")
 
 
 def _document_triples(m: Matches) -> int:

@@ -19,7 +19,6 @@ graph's self-description, and the server points to the TriG version in a ``Link`
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -595,28 +594,18 @@ def _jsonld(rows: list[export.Row], context: dict) -> bytes:
 
 
 def serialize_quads(quads: list[Quad], fmt: str) -> bytes:
-    """Quads in one of RDF_FORMATS: stable, with our prefixes (kg.export's writers)."""
+    """Quads in one of RDF_FORMATS: stable, with our prefixes (``kg.export``'s writers);
+    JSON-LD keeps the named graphs (JSON-LD 1.1 datasets)."""
     if fmt not in RDF_FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
+    if fmt != "jsonld":
+        return export.serialize_quads(quads, fmt)
     scratch = Store()
     scratch.extend(quads)
     graphs = sorted(scratch.named_graphs(), key=str)
     if any(True for _ in scratch.quads_for_pattern(None, None, None, DefaultGraph())):
         graphs.insert(0, DefaultGraph())
-    union = fmt not in GRAPH_KEEPING
-    rows = export.collect(scratch, graphs, union=union)
-    out = io.BytesIO()
-    if fmt == "jsonld":
-        return _jsonld(rows, export.load_context())
-    writer = {
-        "turtle": export.write_turtle,
-        "ntriples": export.write_ntriples,
-        "trig": export.write_trig,
-        "nquads": export.write_nquads,
-        "rdfxml": export.write_rdfxml,
-    }[fmt]
-    writer(rows, out)
-    return out.getvalue()
+    return _jsonld(export.collect(scratch, graphs, union=False), export.load_context())
 
 
 def describe_rdf(store: Store, iri: str, fmt: str, *, row_limit: int) -> bytes | None:
