@@ -67,7 +67,7 @@ from pyoxigraph import (
 from kg import inference, resources
 from kg.errors import InputError, OutputError
 from kg.graph import ONTOLOGY_GRAPH
-from kg.namespaces import PREFIXES, RDF_TYPE
+from kg.namespaces import PREFIXES, RDF_TYPE, split
 
 XSD = PREFIXES["xsd"]
 
@@ -250,33 +250,25 @@ _SHORTHAND = {
 }
 
 
+def _is_turtle_local(local: str) -> bool:
+    return _LOCAL.match(local) is not None
+
+
 class _Namer:
     """Renders N-Triples tokens as Turtle with the project's prefixes, remembering which
     prefixes were used."""
 
     def __init__(self, prefixes: dict[str, str]) -> None:
         self.prefixes = prefixes
-        self.by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
-        # A local name has no '/' or '#', so the one namespace that can shorten an IRI ends
-        # at its last '/' or '#': a dictionary lookup, when every namespace ends so.
-        self.by_namespace = {ns: p for p, ns in prefixes.items()}
-        self.fast = all(ns.endswith(("/", "#")) for ns in prefixes.values())
         self.used: set[str] = set()
         self.cache: dict[bytes, str] = {}
 
     def iri(self, iri: str) -> str:
-        if self.fast:
-            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
-            prefix = self.by_namespace.get(iri[:cut])
-            if prefix is not None and _LOCAL.match(iri[cut:]):
-                self.used.add(prefix)
-                return f"{prefix}:{iri[cut:]}"
+        found = split(iri, _is_turtle_local, self.prefixes)
+        if found is None:
             return "<" + iri + ">"
-        for prefix, ns in self.by_length:
-            if iri.startswith(ns) and _LOCAL.match(iri[len(ns) :]):
-                self.used.add(prefix)
-                return f"{prefix}:{iri[len(ns) :]}"
-        return "<" + iri + ">"
+        self.used.add(found[0])
+        return f"{found[0]}:{found[1]}"
 
     def token(self, token: bytes) -> str:
         rendered = self.cache.get(token)

@@ -8,6 +8,7 @@ dereference it and a reader can tell an entity from a passage or a graph at a gl
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 BASE = "https://w3id.org/digital-policy-kg/"
 
@@ -80,24 +81,33 @@ def _is_local(local: str) -> bool:
     return _LOCAL.fullmatch(local) is not None
 
 
-def curie(iri: str, prefixes: dict[str, str] | None = None) -> str:
-    """Shorten an IRI with the longest matching prefix; return it unchanged if none fits."""
+def split(
+    iri: str, is_local: Callable[[str], bool], prefixes: dict[str, str] | None = None
+) -> tuple[str, str] | None:
+    """The prefix and local name that shorten an IRI: the longest namespace of ``prefixes``
+    (ours by default) whose remainder ``is_local`` accepts, or None.
+
+    ``is_local`` must refuse '/' and '#' (CURIE and Turtle local names both do): then the only
+    namespace that can fit ends at the IRI's last '/' or '#', and for our prefixes one
+    dictionary lookup replaces the loop over them."""
     if (prefixes is None or prefixes is PREFIXES) and _NAMESPACES is not None:
-        # A local name holds no '/' or '#', so the only namespace that can fit ends at the
-        # IRI's last '/' or '#': one dictionary lookup instead of a loop over the prefixes.
         cut = max(iri.rfind("/"), iri.rfind("#")) + 1
         prefix = _NAMESPACES.get(iri[:cut])
-        if prefix is not None and _is_local(iri[cut:]):
-            return f"{prefix}:{iri[cut:]}"
-        return iri
-    best = ""
+        if prefix is not None and is_local(iri[cut:]):
+            return prefix, iri[cut:]
+        return None
+    best: tuple[str, str] | None = None
     best_ns = ""
     for p, ns in (prefixes or PREFIXES).items():
-        if iri.startswith(ns) and len(ns) > len(best_ns):
-            local = iri[len(ns) :]
-            if local and all(c.isalnum() or c in "-_." for c in local):
-                best, best_ns = p, ns
-    return f"{best}:{iri[len(best_ns) :]}" if best_ns else iri
+        if iri.startswith(ns) and len(ns) > len(best_ns) and is_local(iri[len(ns) :]):
+            best, best_ns = (p, iri[len(ns) :]), ns
+    return best
+
+
+def curie(iri: str, prefixes: dict[str, str] | None = None) -> str:
+    """Shorten an IRI with the longest matching prefix; return it unchanged if none fits."""
+    found = split(iri, _is_local, prefixes)
+    return f"{found[0]}:{found[1]}" if found else iri
 
 
 def expand(term: str, prefixes: dict[str, str] | None = None) -> str | None:
