@@ -8,13 +8,13 @@ Union (founded 1993-11-01); :attr:`EumsMember.founding` says which rows those ar
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.external import csv_rows
 
 REQUIRED = (
     "member_state",
@@ -53,34 +53,23 @@ def read(path: Path) -> dict[str, EumsMember]:
     """Rows by ISO alpha-2 code. Raises InputError (file, line, field) on a missing column, a
     malformed code or date."""
     members: dict[str, EumsMember] = {}
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}")
-            for row in reader:
-                line = reader.line_num
-                alpha2 = row["iso_alpha_2_code"].strip()
-                if not _ALPHA2.fullmatch(alpha2):
-                    raise InputError(f"{path}:{line}: field iso_alpha_2_code {alpha2!r}")
-                accession = _date(path, line, "accession_date", row["accession_date"].strip())
-                if accession is None:
-                    raise InputError(f"{path}:{line}: field accession_date is empty")
-                members[alpha2] = EumsMember(
-                    line=line,
-                    name=row["member_state"].strip(),
-                    alpha2=alpha2,
-                    alpha3=row["iso_alpha_3_code"].strip(),
-                    languages=tuple(n.strip() for n in row["languages"].split(",") if n.strip()),
-                    accession=accession,
-                    exit=_date(path, line, "exit_date", row["exit_date"].strip()),
-                    founding=row["wave_1"].strip() == "1",
-                )
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise InputError(f"{path}: not a UTF-8 CSV file: {error}") from None
+    for line, row in csv_rows(path, REQUIRED):
+        alpha2 = row["iso_alpha_2_code"].strip()
+        if not _ALPHA2.fullmatch(alpha2):
+            raise InputError(f"{path}:{line}: field iso_alpha_2_code {alpha2!r}")
+        accession = _date(path, line, "accession_date", row["accession_date"].strip())
+        if accession is None:
+            raise InputError(f"{path}:{line}: field accession_date is empty")
+        members[alpha2] = EumsMember(
+            line=line,
+            name=row["member_state"].strip(),
+            alpha2=alpha2,
+            alpha3=row["iso_alpha_3_code"].strip(),
+            languages=tuple(n.strip() for n in row["languages"].split(",") if n.strip()),
+            accession=accession,
+            exit=_date(path, line, "exit_date", row["exit_date"].strip()),
+            founding=row["wave_1"].strip() == "1",
+        )
     if not members:
         raise InputError(f"{path}: no member-state rows")
     return members

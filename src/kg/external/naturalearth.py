@@ -8,12 +8,12 @@ Why ``ISO_A3_EH`` and then ``ADM0_A3``: Natural Earth gives ``ISO_A2 = -99`` (an
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.external import csv_rows
 
 NONE = "-99"
 QID = re.compile(r"Q[1-9][0-9]*")
@@ -32,37 +32,26 @@ class NeCountry:
 def read(path: Path) -> list[NeCountry]:
     """Read the rows. Raises InputError (file, line, field) on a missing column or a QID that
     is not of the form Q123."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}")
-            rows = []
-            for row in reader:
-                line = reader.line_num
-                qid = (row["WIKIDATAID"] or "").strip()
-                if not QID.fullmatch(qid):
-                    raise InputError(f"{path}:{line}: field WIKIDATAID {qid!r} is not a QID")
-                alpha3 = row["ISO_A3_EH"].strip()
-                if alpha3 == NONE:
-                    alpha3 = row["ADM0_A3"].strip()
-                alpha2 = row["ISO_A2"].strip()
-                names = {
-                    (row.get(c) or "").strip()
-                    for c in ("NAME_EN", "NAME", "NAME_LONG", "ADMIN", "FORMAL_EN")
-                }
-                rows.append(
-                    NeCountry(
-                        line=line,
-                        alpha3=alpha3,
-                        alpha2=None if alpha2 == NONE else alpha2,
-                        qid=qid,
-                        names=frozenset(n for n in names if n),
-                    )
-                )
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise InputError(f"{path}: not a UTF-8 CSV file: {error}") from None
+    rows = []
+    for line, row in csv_rows(path, REQUIRED):
+        qid = (row["WIKIDATAID"] or "").strip()
+        if not QID.fullmatch(qid):
+            raise InputError(f"{path}:{line}: field WIKIDATAID {qid!r} is not a QID")
+        alpha3 = row["ISO_A3_EH"].strip()
+        if alpha3 == NONE:
+            alpha3 = row["ADM0_A3"].strip()
+        alpha2 = row["ISO_A2"].strip()
+        names = {
+            (row.get(c) or "").strip()
+            for c in ("NAME_EN", "NAME", "NAME_LONG", "ADMIN", "FORMAL_EN")
+        }
+        rows.append(
+            NeCountry(
+                line=line,
+                alpha3=alpha3,
+                alpha2=None if alpha2 == NONE else alpha2,
+                qid=qid,
+                names=frozenset(n for n in names if n),
+            )
+        )
     return rows
