@@ -178,8 +178,9 @@ def worker_raw_queries(folder: Path, repeat: int) -> dict:
 
 def worker_kg_queries(folder: Path, repeat: int) -> dict:
 
-    from kg import query, results
-    from kg.dataset import open_dataset
+    from kg.load import open_dataset
+    from kg.sparql import catalogue as query
+    from kg.sparql import results
 
     store = open_dataset([folder]).store
     out = {}
@@ -343,11 +344,11 @@ WORKERS = {
 def _kg_load(folder: Path, inferred: bool) -> dict:
     t = time.perf_counter()
     if inferred:
-        from kg.dataset import open_dataset
+        from kg.load import open_dataset
 
         store = open_dataset([folder]).store
     else:
-        from kg import graph
+        from kg.load import files as graph
 
         store = graph.load([folder]).store
     return {"seconds": time.perf_counter() - t, "quads": len(store)}
@@ -414,8 +415,7 @@ def prepare(scale: str, out: Path) -> Path:
     if not inferred.is_file():
         from pyoxigraph import RdfFormat
 
-        from kg import inference
-        from kg.dataset import open_dataset
+        from kg.load import inference, open_dataset
 
         store = open_dataset([folder]).store
         with inferred.open("wb") as handle:

@@ -1,7 +1,7 @@
 """Throughput of ``kg serve`` against Oxigraph's own server (``oxigraph serve``, the ``oxigraph``
 package) on the same data, in the same run. Not a test: it prints a table.
 
-Both servers hold the repository's dataset (``kg.dataset.open_dataset``: asserted, inferred and
+Both servers hold the repository's dataset (``kg.load.open_dataset``: asserted, inferred and
 external graphs; Oxigraph loads the same N-Quads and queries the union of the graphs, as kg
 does), both run as separate processes on loopback, and both get the same requests from the
 same clients: CLIENTS processes, each with one keep-alive connection, sending REQUESTS queries
@@ -38,9 +38,9 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat
 
-from kg import query as catalogue
-from kg.dataset import open_dataset
+from kg.load import open_dataset
 from kg.namespaces import ID, PREFIXES
+from kg.sparql import catalogue
 
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 

@@ -103,7 +103,7 @@ def serve_store():
 def repo_server():
     """kg's server on the repository's dataset (``open_dataset``: data, inferred and external
     graphs), shared by the tests of a session; stopped at its end."""
-    from kg.dataset import open_dataset
+    from kg.load import open_dataset
     from kg.server import Server
 
     server = Server(open_dataset().store, host="127.0.0.1", port=0).start()

@@ -15,10 +15,11 @@ from click.testing import CliRunner
 from conftest import REPO
 from pyoxigraph import NamedNode, RdfFormat, Store
 
-from kg import graph, query
 from kg.cli import main
-from kg.dataset import open_dataset
+from kg.load import files as graph
+from kg.load import open_dataset
 from kg.namespaces import ID, KG
+from kg.sparql import catalogue as query
 
 
 def _gen():

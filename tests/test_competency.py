@@ -12,7 +12,7 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Variable
 
 from kg import resources
-from kg.dataset import open_dataset
+from kg.load import open_dataset
 from kg.namespaces import ID, PASSAGE, VOC
 
 XSD = "http://www.w3.org/2001/XMLSchema#"

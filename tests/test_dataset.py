@@ -8,9 +8,9 @@ import pytest
 from conftest import TEST_DATA
 from pyoxigraph import NamedNode
 
-from kg import inference, resources
-from kg.dataset import open_dataset
-from kg.graph import ONTOLOGY_GRAPH
+from kg import resources
+from kg.load import inference, open_dataset
+from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import ID, KG
 
 FIXTURE = TEST_DATA / "inference"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from conftest import REPO
 
-from kg import clidoc, resources
+from kg import resources
+from kg.cli import doc as clidoc
 from kg.cli import main
 
 
@@ -16,7 +17,7 @@ def readme() -> str:
 def test_the_cli_reference_matches_the_commands_help():
     text = readme()
     assert clidoc.START in text, "the README has no generated CLI reference"
-    assert clidoc.update(text) == text, "run: python -m kg.clidoc --write README.md"
+    assert clidoc.update(text) == text, "run: python -m kg.cli.doc --write README.md"
 
 
 def test_every_command_has_help_and_a_readme_section():

@@ -30,11 +30,12 @@ from pyoxigraph import (
 )
 from rdflib.compare import isomorphic
 
-from kg import cli, export, resources
-from kg.context import build_context, context_of_file, render
-from kg.dataset import open_dataset
+from kg import cli, formats, resources
 from kg.errors import InputError, OutputError
-from kg.graph import ONTOLOGY_GRAPH, discover
+from kg.export import writers as export
+from kg.export.context import build_context, context_of_file, render
+from kg.load import open_dataset
+from kg.load.files import ONTOLOGY_GRAPH, discover
 from kg.namespaces import GRAPH, ID, INFERRED_GRAPH, KG, PREFIXES, expand
 
 FIXTURE = TEST_DATA / "export"
@@ -347,7 +348,7 @@ def test_ontology_context_file_is_up_to_date() -> None:
     )
     expected = build_context(store)
     path = resources.context_file()
-    hint = "regenerate it: python -m kg.context > ontology/context.jsonld"
+    hint = "regenerate it: python -m kg.export.context > ontology/context.jsonld"
     assert path.is_file(), f"{path} is missing; {hint}"
     assert json.loads(path.read_text(encoding="utf-8")) == expected, (
         f"{path} is out of date; {hint}"
@@ -356,13 +357,14 @@ def test_ontology_context_file_is_up_to_date() -> None:
 
 def test_context_module_prints_the_context() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "kg.context", str(FIXTURE / "ontology" / "kg.ttl")],
+        [sys.executable, "-m", "kg.export.context", str(FIXTURE / "ontology" / "kg.ttl")],
         capture_output=True,
         check=True,
     )
     assert json.loads(done.stdout) == context_of_file(FIXTURE / "ontology" / "kg.ttl")
     bad = subprocess.run(
-        [sys.executable, "-m", "kg.context", str(FIXTURE / "missing.ttl")], capture_output=True
+        [sys.executable, "-m", "kg.export.context", str(FIXTURE / "missing.ttl")],
+        capture_output=True,
     )
     assert bad.returncode == 2 and b"Traceback" not in bad.stderr and b"missing.ttl" in bad.stderr
 
@@ -476,7 +478,7 @@ def test_format_for() -> None:
 
 
 def test_cli_format_choices_match_the_exporter() -> None:
-    assert list(export.FORMATS) == cli._EXPORT_FORMATS
+    assert list(export.FORMATS) == formats.choices("export")
 
 
 # --- pipes and start-up cost -----------------------------------------------------------------

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from conftest import TEST_DATA
 
 from kg.cli import main
-from kg.validate import validate
+from kg.validation.report import validate
 
 SHAPES = "https://w3id.org/digital-policy-kg/shapes#"
 CHECKS = "https://w3id.org/digital-policy-kg/checks/"

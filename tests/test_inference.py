@@ -10,8 +10,9 @@ import pytest
 from conftest import REPO, TEST_DATA
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
 
-from kg import graph, inference
-from kg.graph import ONTOLOGY_GRAPH
+from kg.load import files as graph
+from kg.load import inference
+from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import GRAPH, ID, INFERRED_GRAPH, KG, PREFIXES, RDF_TYPE
 
 FIXTURE = TEST_DATA / "inference"
@@ -389,7 +390,7 @@ def test_scales_to_many_triples_in_seconds() -> None:
     reason="the repository's ontology and data are not there yet",
 )
 def test_repository_data_answers_which_countries_border_russia() -> None:
-    from kg.dataset import open_dataset
+    from kg.load import open_dataset
 
     dataset = open_dataset()
     store = dataset.store

@@ -18,11 +18,19 @@ from click.testing import CliRunner
 from conftest import EXTERNAL, REPO
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
-from kg import crosscheck, graph, link, link_build, query, resources, shacl, sparql
+from kg import resources
 from kg.cli import main
 from kg.errors import InputError, LinkError
-from kg.external import eums, geonames, naturalearth, op
+from kg.linking import build as link_build
+from kg.linking import crosscheck
+from kg.linking import model as link
+from kg.linking import run as link_run
+from kg.linking.sources import eums, geonames, naturalearth, op
+from kg.load import files as graph
+from kg.load import open_dataset
 from kg.namespaces import EXTERNAL_GRAPH, GRAPH, ID, KG, PASSAGE
+from kg.sparql import catalogue as query
+from kg.validation import shacl
 
 pytestmark = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="shared/external not available")
 
@@ -122,7 +130,7 @@ def test_territories_are_linked_only_where_one_entry_matches(matches):
 
 
 def test_entities_no_file_covers_are_listed_as_unlinked_without_identifiers(matches):
-    result = link.LinkReport(matches, [], [], {})
+    result = link_run.LinkReport(matches, [], [], {})
     unlinked = result.unlinked()
     assert "Internet Governance Forum" in unlinked["kg:Forum"]
     assert "EuroDIG" in unlinked["kg:Forum"]
@@ -174,10 +182,10 @@ def test_native_labels_are_in_the_countries_own_languages(dataset):
 
 def test_link_is_byte_identical_on_rerun_and_the_committed_files_are_fresh(tmp_path):
     folder = _copy_documents(tmp_path)
-    first = link.link(EXTERNAL, folder)
+    first = link_run.link(EXTERNAL, folder)
     assert sorted(p.relative_to(folder).as_posix() for p in first.written) == GENERATED
     before = {rel: (folder / rel).read_bytes() for rel in GENERATED}
-    second = link.link(EXTERNAL, folder)
+    second = link_run.link(EXTERNAL, folder)
     assert second.written == [] and len(second.unchanged) == len(GENERATED)
     assert {rel: (folder / rel).read_bytes() for rel in GENERATED} == before
     for rel in GENERATED:  # the repository's files are what kg link makes (rerun kg link)
@@ -194,7 +202,7 @@ def test_identity_mismatch_is_an_error_and_nothing_is_written(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(LinkError) as caught:
-        link.link(EXTERNAL, folder)
+        link_run.link(EXTERNAL, folder)
     assert "id/AT ('Germany')" in str(caught.value)
     assert "the label is the name of DE" in str(caught.value)
     assert not (folder / "links").exists() and not (folder / "external").exists()
@@ -353,7 +361,7 @@ def test_external_shapes_find_a_malformed_code():
 
 
 def _answer(name: str, **params: str) -> list[dict[str, str]]:
-    result = query.run_canned(sparql.open_store(), name, params)
+    result = query.run_canned(open_dataset(cache=True).store, name, params)
     names = result.variables
     return [
         {n: s[n].value for n in names if s[n] is not None}
@@ -479,8 +487,8 @@ def test_check_finds_a_disagreement_and_fails_only_when_asked(tmp_path):
     turku = result.find("capital", "FI")
     assert (turku.status, turku.document, turku.external) == ("disagree", "Turku", "Helsinki")
     assert result.disagreements() == [turku]
-    text, status = link.command(EXTERNAL, check=True, fail_on_disagreement=False)
-    assert status == 0 and "disagree: 0" in text
+    result = CliRunner().invoke(main, ["link", "--check", "--external", str(EXTERNAL)])
+    assert result.exit_code == 0 and "disagree: 0" in result.output
 
 
 def test_check_cli_formats_and_exit_status():
@@ -529,7 +537,7 @@ def test_external_shapes_give_the_same_results_with_pyshacl(dataset):
 def test_check_query_finds_two_entities_linked_to_one_item():
     from pyoxigraph import Quad
 
-    from kg import validate
+    from kg.validation import report as validate
 
     store = graph.load().store
     check = [c for c in validate.load_checks() if c.name == "shared-external-link-violation"]

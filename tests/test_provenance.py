@@ -15,7 +15,7 @@ from conftest import SEEDS
 from provenance_check import ProvenanceIndex, check_passage
 from pyoxigraph import NamedNode
 
-from kg import graph
+from kg.load import files as graph
 from kg.namespaces import KG, PASSAGE, SOURCE
 
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not available")

@@ -1,5 +1,5 @@
-"""The canned-query catalogue (kg.query, `kg queries`, `kg query`): the header grammar and its
-errors, parameter types, entity resolution by IRI, CURIE or label, and the hostile-parameter
+"""The canned-query catalogue (kg.sparql.catalogue, `kg queries`, `kg query`): the header grammar
+and its errors, parameter types, entity resolution by IRI, CURIE or label, and the hostile-parameter
 test — no value a user types can change the query the engine runs."""
 
 from __future__ import annotations
@@ -16,8 +16,12 @@ from click.testing import CliRunner
 from conftest import REPO, TEST_DATA
 from pyoxigraph import Literal, NamedNode
 
-from kg import cli, graph, query, resources, sparql
+from kg import cli, resources
+from kg.cli import base
 from kg.errors import InputError, ParameterError, QuerySyntaxError, UnknownQuery
+from kg.load import files as graph
+from kg.sparql import catalogue as query
+from kg.sparql import prepare as sparql
 
 FIXTURE = TEST_DATA / "query-fixture.trig"
 QUERIES = TEST_DATA / "queries"
@@ -39,7 +43,7 @@ def catalogue() -> dict[str, query.CannedQuery]:
 def fixture_repo(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands read the fixture queries and run on the fixture dataset."""
     monkeypatch.setattr(resources, "queries_dir", lambda: QUERIES)
-    monkeypatch.setattr(sparql, "open_store", lambda: graph.load([FIXTURE], ontology=False).store)
+    monkeypatch.setattr(base, "open_store", lambda *_: graph.load([FIXTURE], ontology=False).store)
 
 
 def run(args: list[str]):
@@ -601,9 +605,11 @@ def test_kg_query_does_not_import_what_it_does_not_use() -> None:
         import sys
         from pathlib import Path
         from click.testing import CliRunner
-        from kg import cli, graph, resources, sparql
+        from kg import cli, resources
+        from kg.load import files as graph
+        from kg.cli import base
         resources.queries_dir = lambda: Path({str(QUERIES)!r})
-        sparql.open_store = lambda: graph.load([Path({str(FIXTURE)!r})], ontology=False).store
+        base.open_store = lambda *_: graph.load([Path({str(FIXTURE)!r})], ontology=False).store
         result = CliRunner().invoke(cli.main, ["query", "list-graphs", "--format", "csv"])
         assert result.exit_code == 0, result.output
         print(sorted(m for m in ("rdflib", "pyshacl", "rich") if m in sys.modules))

@@ -35,11 +35,13 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from kg import query, remote, results
+from kg import publish as publishing
 from kg.cli import main
-from kg.dataset import open_dataset
 from kg.errors import DoesNotConform, EndpointError, InputError
-from kg.sparql_lexer import STRING, lex
+from kg.load import open_dataset
+from kg.sparql import catalogue as query
+from kg.sparql import remote, results
+from kg.sparql.lexer import STRING, lex
 
 OXIGRAPH = shutil.which("oxigraph")
 pytestmark = pytest.mark.skipif(OXIGRAPH is None, reason="oxigraph server not installed")
@@ -159,7 +161,7 @@ def _canonical(quads) -> set[str]:
 def _server_quads(srv: Server) -> set[str]:
     rows = remote.RemoteStore(_endpoint(srv)).query(
         "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-        f"FILTER(?g != <{remote.PUBLICATION_GRAPH}>) }}"
+        f"FILTER(?g != <{publishing.PUBLICATION_GRAPH}>) }}"
     )
     return _canonical(Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)
 
@@ -188,18 +190,18 @@ def test_the_server_default_graph_is_not_the_union(own_server):
 
 
 def test_published_dataset_equals_the_local_one(server, data):
-    report = remote.publish([data], endpoint=_endpoint(server))
+    report = publishing.publish([data], endpoint=_endpoint(server))
     local = open_dataset([data]).store
     assert report.graphs == sum(1 for _ in local.named_graphs())
     assert _server_quads(server) == _canonical(local)
     # the default graph holds the union of the named graphs (a set)
     union = _canonical(Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in local)
     assert _server_default(server) == union
-    assert not any(g.startswith(remote.STAGING_PREFIX) for g in _graphs(server))
+    assert not any(g.startswith(publishing.STAGING_PREFIX) for g in _graphs(server))
 
 
 def test_canned_queries_answer_the_same_remotely(server, data):
-    remote.publish([data], endpoint=_endpoint(server))
+    publishing.publish([data], endpoint=_endpoint(server))
     local = open_dataset([data]).store
     far = remote.RemoteStore(_endpoint(server))
     params = json.loads((data / "params.json").read_text())
@@ -221,7 +223,7 @@ def test_canned_queries_answer_the_same_remotely(server, data):
 
 
 def test_kg_query_endpoint_resolves_labels_on_the_server(server, data):
-    remote.publish([data], endpoint=_endpoint(server))
+    publishing.publish([data], endpoint=_endpoint(server))
     runner = CliRunner()
     args = ["query", "list-strategies-by-country", "-p", "country=Synthland AB", "--format", "csv"]
     there = runner.invoke(main, [*args, "--endpoint", server.url])
@@ -233,7 +235,7 @@ def test_kg_query_endpoint_resolves_labels_on_the_server(server, data):
 
 
 def test_kg_sparql_endpoint(server, data):
-    remote.publish([data], endpoint=_endpoint(server))
+    publishing.publish([data], endpoint=_endpoint(server))
     runner = CliRunner()
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?c a kg:Country }"
     there = runner.invoke(main, ["sparql", text, "--format", "csv", "--endpoint", server.url])
@@ -257,7 +259,7 @@ def test_kg_sparql_endpoint(server, data):
 
 
 def test_a_rejected_graph_leaves_the_previous_publication(server, data, data_v2, monkeypatch):
-    remote.publish([data], endpoint=_endpoint(server))
+    publishing.publish([data], endpoint=_endpoint(server))
     before, before_default = _server_quads(server), _server_default(server)
     sent = []
     real = remote.RemoteStore.post_quads
@@ -268,18 +270,18 @@ def test_a_rejected_graph_leaves_the_previous_publication(server, data, data_v2,
             body = body + b"this is not N-Quads .\n"
         return real(self, body)
 
-    monkeypatch.setattr(remote, "CHUNK_BYTES", 64 * 1024)
+    monkeypatch.setattr(publishing, "CHUNK_BYTES", 64 * 1024)
     monkeypatch.setattr(remote.RemoteStore, "post_quads", reject_second)
     with pytest.raises(EndpointError, match=r"HTTP 400"):
-        remote.publish([data_v2], endpoint=_endpoint(server), upload="quads")
+        publishing.publish([data_v2], endpoint=_endpoint(server), upload="quads")
     assert len(sent) == 2
     assert _server_quads(server) == before
     assert _server_default(server) == before_default
-    assert not any(g.startswith(remote.STAGING_PREFIX) for g in _graphs(server))
+    assert not any(g.startswith(publishing.STAGING_PREFIX) for g in _graphs(server))
 
 
 def test_a_failure_in_graph_by_graph_upload_leaves_the_previous_publication(server, data, data_v2):
-    remote.publish([data], endpoint=_endpoint(server), upload="graphs")
+    publishing.publish([data], endpoint=_endpoint(server), upload="graphs")
     before = _server_quads(server)
 
     def fail(n, _name):
@@ -287,13 +289,13 @@ def test_a_failure_in_graph_by_graph_upload_leaves_the_previous_publication(serv
             raise EndpointError("injected failure")
 
     with pytest.raises(EndpointError, match="injected"):
-        remote.publish([data_v2], endpoint=_endpoint(server), upload="graphs", upload_hook=fail)
+        publishing.publish([data_v2], endpoint=_endpoint(server), upload="graphs", upload_hook=fail)
     assert _server_quads(server) == before
-    assert not any(g.startswith(remote.STAGING_PREFIX) for g in _graphs(server))
+    assert not any(g.startswith(publishing.STAGING_PREFIX) for g in _graphs(server))
 
 
 def test_a_server_that_dies_halfway_keeps_its_previous_graphs(own_server, data, data_v2):
-    remote.publish([data], endpoint=_endpoint(own_server))
+    publishing.publish([data], endpoint=_endpoint(own_server))
     before, before_default = _server_quads(own_server), _server_default(own_server)
 
     def die(n, _name):
@@ -301,38 +303,38 @@ def test_a_server_that_dies_halfway_keeps_its_previous_graphs(own_server, data, 
             own_server.kill()
 
     with pytest.raises(EndpointError, match=r"connection refused|closed the connection"):
-        remote.publish(
+        publishing.publish(
             [data_v2], endpoint=_endpoint(own_server, timeout=5), upload="graphs", upload_hook=die
         )
     own_server.start()
     assert (
         _server_quads(own_server)
-        - {q for q in _server_quads(own_server) if remote.STAGING_PREFIX in q}
+        - {q for q in _server_quads(own_server) if publishing.STAGING_PREFIX in q}
         == before
     )
     assert _server_default(own_server) == before_default
     # the next publish removes the leftovers and succeeds
-    remote.publish([data_v2], endpoint=_endpoint(own_server))
+    publishing.publish([data_v2], endpoint=_endpoint(own_server))
     assert _server_quads(own_server) == _local_quads([data_v2])
-    assert not any(g.startswith(remote.STAGING_PREFIX) for g in _graphs(own_server))
+    assert not any(g.startswith(publishing.STAGING_PREFIX) for g in _graphs(own_server))
 
 
 def test_republishing_drops_graphs_no_longer_in_the_data(own_server, data, data_v2):
-    remote.publish([data], endpoint=_endpoint(own_server))
-    report = remote.publish([data_v2], endpoint=_endpoint(own_server))
+    publishing.publish([data], endpoint=_endpoint(own_server))
+    report = publishing.publish([data_v2], endpoint=_endpoint(own_server))
     assert report.dropped > 0
     assert _server_quads(own_server) == _local_quads([data_v2])
 
 
 def test_publish_refuses_data_that_does_not_conform(own_server, data, tmp_path):
-    remote.publish([data], endpoint=_endpoint(own_server))
+    publishing.publish([data], endpoint=_endpoint(own_server))
     before = _server_quads(own_server)
     broken = tmp_path / "broken"
     shutil.copytree(data, broken)
     target = broken / "country-AB.trig"
     target.write_text(target.read_text().replace("kg:jurisdiction id:AB ;", "", 1))
     with pytest.raises(DoesNotConform):
-        remote.publish([broken], endpoint=_endpoint(own_server))
+        publishing.publish([broken], endpoint=_endpoint(own_server))
     result = CliRunner().invoke(main, ["publish", str(broken), "--endpoint", own_server.url])
     assert result.exit_code == 1 and "does not conform" in result.output
     assert _server_quads(own_server) == before
@@ -412,7 +414,7 @@ def test_a_dead_server_is_reported_at_once():
 def test_a_hung_server_during_publish_is_reported(hung_server, data):
     started = time.monotonic()
     with pytest.raises(EndpointError, match="no answer within 1 s"):
-        remote.publish([data], endpoint=remote.endpoint_for(hung_server, timeout=1))
+        publishing.publish([data], endpoint=remote.endpoint_for(hung_server, timeout=1))
     assert time.monotonic() - started < 30
 
 

@@ -14,8 +14,9 @@ import pytest
 from conftest import REPO, SEEDS
 from pyoxigraph import Literal, NamedNode
 
-from kg import graph, resources
-from kg.dataset import open_dataset
+from kg import resources
+from kg.load import files as graph
+from kg.load import open_dataset
 from kg.namespaces import ID, KG, ONTOLOGY_IRI, VOC
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -235,7 +236,7 @@ def test_no_sentence_of_the_sources_is_copied_into_the_project():
 
 def test_every_class_the_data_uses_has_a_shape(dataset):
     """ontology/shapes.ttl has a node shape targeting each class the data asserts."""
-    from kg.shacl import ShapesGraph
+    from kg.validation.shacl import ShapesGraph
 
     shapes = ShapesGraph.load(resources.shapes_file())
     targeted = {o.value for _, o in shapes.pairs("http://www.w3.org/ns/shacl#targetClass")}

@@ -1,4 +1,4 @@
-"""Result formats (kg.results): SPARQL 1.1 CSV/TSV/JSON/XML byte for byte, projection order
+"""Result formats (kg.sparql.results): SPARQL 1.1 CSV/TSV/JSON/XML byte for byte, projection order
 kept and stable, graph results in six RDF syntaxes that parse back to the same triples, the
 table for people, and rich loaded only for the table."""
 
@@ -16,8 +16,10 @@ import pytest
 from conftest import REPO, TEST_DATA
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from kg import graph, results, sparql
 from kg.errors import InputError
+from kg.load import files as graph
+from kg.sparql import prepare as sparql
+from kg.sparql import results
 
 FIXTURE = TEST_DATA / "query-fixture.trig"
 ID = "https://w3id.org/digital-policy-kg/id/"
@@ -212,7 +214,9 @@ def test_rich_is_imported_only_for_tables() -> None:
         f"""
         import sys
         from pathlib import Path
-        from kg import graph, results, sparql
+        from kg.load import files as graph
+        from kg.sparql import results
+        from kg.sparql import prepare as sparql
         store = graph.load([Path({str(FIXTURE)!r})], ontology=False).store
         run = lambda: sparql.execute(store, sparql.prepare("SELECT * WHERE {{ ?s ?p ?o }}"))
         for fmt in ("csv", "tsv", "json", "xml"):

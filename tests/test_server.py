@@ -23,7 +23,8 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from kg.dataset import open_dataset
+from kg.load import open_dataset
+from kg.load.documents import Documents
 from kg.namespaces import BASE, GRAPH, ID, KG, PASSAGE, PREFIXES
 from kg.server import ld
 
@@ -421,11 +422,11 @@ def test_the_passage_text_is_shown_only_from_the_cited_document(tmp_path, monkey
     store = open_dataset().store
     labels = ld.Labels(store)
     monkeypatch.setenv("KG_DOCUMENTS", str(tmp_path))
-    description = ld.describe(store, ID + "uke", labels, ld.Documents())
+    description = ld.describe(store, ID + "uke", labels, Documents())
     source = next(s for s in description.sources if s.graph == PASSAGE + "pl-uke")
     assert source.text is None and "not available" in source.text_note
     (tmp_path / "000_800b895d3721961f.txt").write_text("x" * 20000, encoding="utf-8")
-    description = ld.describe(store, ID + "uke", labels, ld.Documents())
+    description = ld.describe(store, ID + "uke", labels, Documents())
     source = next(s for s in description.sources if s.graph == PASSAGE + "pl-uke")
     assert source.text is None and "differs" in source.text_note  # wrong hash: never quoted
 
@@ -438,7 +439,7 @@ def test_the_passage_text_comes_from_the_span(monkeypatch):
         pytest.skip("the source document is not on this machine")
     monkeypatch.setenv("KG_DOCUMENTS", str(SEEDS))
     store = open_dataset().store
-    description = ld.describe(store, PASSAGE + "pl-uke", ld.Labels(store), ld.Documents())
+    description = ld.describe(store, PASSAGE + "pl-uke", ld.Labels(store), Documents())
     source = next(s for s in description.sources if s.graph == PASSAGE + "pl-uke")
     text = document.read_text(encoding="utf-8")
     assert source.text == text[source.start : source.end]
@@ -470,7 +471,7 @@ def test_the_cli_serves_and_checks_its_options():
 @pytest.mark.parametrize("cache", ["off", "always"])
 def test_kg_serve_runs_until_interrupted(tmp_path, cache):
     """The command itself: it prints where it listens, answers, and stops on SIGINT with exit
-    status 0, its workers and its temporary files gone. With a persistent store (kg.store) the
+    status 0, its workers and its temporary files gone. With a persistent store (kg.load.store) the
     workers open it read-only instead of loading a snapshot."""
     import os
     import re

@@ -19,7 +19,7 @@ import pytest
 from conftest import http_request
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from kg.dataset import open_dataset
+from kg.load import open_dataset
 from kg.server.limits import Limits
 
 TIMEOUT = 2.0

@@ -14,9 +14,8 @@ import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
-from kg import query as catalogue
-from kg import results
-from kg.dataset import open_dataset
+from kg.load import open_dataset
+from kg.sparql import catalogue, results
 
 CLIENTS = 4
 REQUESTS = 250

@@ -15,10 +15,10 @@ import pytest
 from conftest import http_request
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
-from kg import export, results
-from kg import query as catalogue
-from kg.dataset import open_dataset
+from kg.export import writers as export
+from kg.load import open_dataset
 from kg.namespaces import ID, KG, PREFIXES
+from kg.sparql import catalogue, results
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 

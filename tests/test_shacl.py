@@ -1,5 +1,5 @@
-"""The native SHACL engine (kg.shacl): exact results on fixtures, agreement with pyshacl (the
-differential test), one query per constraint whatever the data size, and clear errors for
+"""The native SHACL engine (kg.validation.shacl): exact results on fixtures, agreement with pyshacl
+(the differential test), one query per constraint whatever the data size, and clear errors for
 what it does not support."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 from conftest import REPO, TEST_DATA
 from pyoxigraph import BlankNode, Literal, NamedNode
 
-from kg import graph
 from kg.errors import RdfSyntaxError, ShapesError
-from kg.shacl import (
+from kg.load import files as graph
+from kg.validation.shacl import (
     ShaclEngine,
     ShapesGraph,
     ValidationResult,

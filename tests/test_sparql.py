@@ -1,4 +1,4 @@
-"""Ad-hoc SPARQL (kg.sparql, kg.sparql_lexer, `kg sparql`): what is refused and why, precise
+"""Ad-hoc SPARQL (kg.sparql.prepare, kg.sparql.lexer, `kg sparql`): what is refused and why, precise
 syntax errors, the W3C syntax suite, execution on the union of graphs, and SERVICE reaching a
 real (local) endpoint only when allowed.
 
@@ -22,9 +22,13 @@ import pytest
 from click.testing import CliRunner
 from conftest import CONFORMANCE, TEST_DATA
 
-from kg import cli, graph, sparql
+from kg import cli
+from kg.cli import base
+from kg.cli import sparql as cli_sparql
 from kg.errors import EndpointError, InputError, QueryRefused, QuerySyntaxError
-from kg.sparql_lexer import IRI, PNAME, STRING, VAR, WORD, lex, tokenize
+from kg.load import files as graph
+from kg.sparql import prepare as sparql
+from kg.sparql.lexer import IRI, PNAME, STRING, VAR, WORD, lex, tokenize
 
 FIXTURE = TEST_DATA / "query-fixture.trig"
 SYNTAX_QUERY = CONFORMANCE / "sparql" / "sparql11" / "syntax-query"
@@ -39,7 +43,7 @@ def store() -> pyoxigraph.Store:
 @pytest.fixture
 def fixture_store(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the commands run on the fixture dataset instead of the repository's data."""
-    monkeypatch.setattr(sparql, "open_store", lambda: graph.load([FIXTURE], ontology=False).store)
+    monkeypatch.setattr(base, "open_store", lambda *_: graph.load([FIXTURE], ontology=False).store)
 
 
 def run(args: list[str], stdin: bytes | None = None):
@@ -543,7 +547,7 @@ def test_syntax_error_is_reported_before_the_dataset_is_loaded(
     def no_store() -> None:
         raise AssertionError("the dataset must not be loaded for a malformed query")
 
-    monkeypatch.setattr(sparql, "open_store", no_store)
+    monkeypatch.setattr(base, "open_store", no_store)
     result = run(["sparql", "SELECT * WHERE { ?s ?p ?o "])
     assert result.exit_code == 2
 
@@ -609,7 +613,7 @@ def test_allow_service_lets_the_engine_call_the_endpoint(
 def test_checking_a_service_query_does_not_call_the_endpoint(
     form: str, endpoint: str, store: pyoxigraph.Store
 ) -> None:
-    from kg import results
+    from kg.sparql import results
 
     prepared = sparql.prepare(
         f"{form} WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}", allow_service=True
@@ -633,7 +637,7 @@ def test_malformed_service_query_is_reported_when_it_runs(
 
 
 def test_unreachable_service_is_an_endpoint_error(store: pyoxigraph.Store) -> None:
-    from kg import results
+    from kg.sparql import results
 
     prepared = sparql.prepare(
         "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }", allow_service=True
@@ -644,4 +648,4 @@ def test_unreachable_service_is_an_endpoint_error(store: pyoxigraph.Store) -> No
 
 def test_input_error_for_missing_query_source() -> None:
     with pytest.raises(InputError):
-        sparql.read_query(None, None)
+        cli_sparql.read_query(None, None)

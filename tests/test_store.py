@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from conftest import REPO
 from pyoxigraph import CanonicalizationAlgorithm, Dataset
 
-from kg import progress, query, resources, store
+from kg import progress, resources
 from kg.cli import main
-from kg.dataset import open_dataset
+from kg.load import open_dataset, store
+from kg.sparql import catalogue as query
 
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
 
@@ -165,12 +166,12 @@ def test_a_broken_manifest_is_rebuilt_not_used(data, cache, damage):
 
 def test_a_killed_build_leaves_nothing_that_is_used(data, cache):
     code = (
-        "import sys; from kg import store; import kg.store as s\n"
+        "import kg.load.store as s\n"
         "original = s._build_into\n"
         "def slow(*a, **k):\n"
         "    print('building', flush=True); import time; time.sleep(60)\n"
         "s._build_into = slow\n"
-        f"store.build([{str(data)!r}])\n"
+        f"s.build([{str(data)!r}])\n"
     )
     child = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, env={**os.environ}
@@ -190,7 +191,7 @@ def test_a_killed_build_leaves_nothing_that_is_used(data, cache):
 def test_a_build_killed_during_writing_leaves_nothing_that_is_used(data, cache):
     """Killed at a random point of the real work (load, inference, RocksDB, manifest)."""
     slot = store.slot_dir(store.Request.of([data]))
-    code = f"from kg import store; store.build([{str(data)!r}])"
+    code = f"from kg.load import store; store.build([{str(data)!r}])"
     for delay in (0.3, 0.6, 0.9):
         child = subprocess.Popen([sys.executable, "-c", code])
         time.sleep(delay)

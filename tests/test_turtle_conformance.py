@@ -17,8 +17,9 @@ import rdflib
 from click.testing import CliRunner
 from conftest import CONFORMANCE, TEST_DATA
 
-from kg import graph, resources
+from kg import resources
 from kg.cli import main
+from kg.load import files as graph
 
 SUITE = CONFORMANCE / "rdf" / "rdf11" / "rdf-turtle"
 MANIFEST = SUITE / "manifest.ttl"

@@ -1,4 +1,5 @@
-"""``kg validate`` and kg.validate: the report (text, JSON, Turtle), exit codes, checks, errors.
+"""``kg validate`` and kg.validation.report: the report (text, JSON, Turtle), exit codes, checks,
+errors.
 
 The tests point kg.resources at a small stand-in project (tests/data/shacl/root: ontology,
 shapes, checks, data) so that they do not move while the real ontology and data change."""
@@ -14,10 +15,12 @@ import rdflib
 from click.testing import CliRunner
 from conftest import REPO, TEST_DATA
 
-from kg import graph, resources, shacl
+from kg import resources
 from kg.cli import main
 from kg.errors import InputError, RdfSyntaxError, ShapesError
-from kg.validate import load_checks, render_text, validate
+from kg.load import files as graph
+from kg.validation import shacl
+from kg.validation.report import load_checks, render_text, validate
 
 ROOT = TEST_DATA / "shacl" / "root"
 CASES = TEST_DATA / "shacl" / "validate"

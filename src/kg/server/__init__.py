@@ -1,7 +1,8 @@
 """``kg serve``: a read-only SPARQL 1.1 endpoint and Linked Data pages over the dataset.
 
-The server is a thin layer over the library (:mod:`kg.sparql`, :mod:`kg.query`,
-:mod:`kg.results`, :mod:`kg.export`): it adds HTTP (:mod:`.httpd`), the SPARQL Protocol
+The server is a thin layer over the library (:mod:`kg.sparql.prepare`, :mod:`kg.sparql.catalogue`,
+:mod:`kg.sparql.results`, :mod:`kg.export.writers`): it adds HTTP (:mod:`.httpd`), the SPARQL
+Protocol
 (:mod:`.protocol`), content negotiation (:mod:`.conneg`), Linked Data descriptions (:mod:`.ld`),
 pages (:mod:`.pages`) and bounds on each request's work (:mod:`.limits`, :mod:`.workers`).
 
@@ -25,7 +26,8 @@ from pyoxigraph import RdfFormat, Store
 
 from kg.errors import InputError, KgError
 from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
-from kg.server.workers import StoreSpec, WorkerPool
+from kg.server.tasks import StoreSpec
+from kg.server.workers import WorkerPool
 
 DEFAULT_PORT = 8000
 
@@ -54,10 +56,10 @@ class Server:
         database: str | Path | None = None,
     ) -> None:
         """``database``: the folder of a persistent store holding the same data as ``store``
-        (``kg.store``); workers then open it read-only instead of loading a snapshot."""
-        from kg import query as catalogue
+        (``kg.load.store``); workers then open it read-only instead of loading a snapshot."""
         from kg.server.app import App
         from kg.server.httpd import KgHTTPServer
+        from kg.sparql import catalogue
 
         self.limits = limits or Limits()
         self._folder = tempfile.mkdtemp(prefix="kg-serve-")
@@ -155,15 +157,15 @@ def run(
     access_log: bool = False,
     announce: Callable[[str], None] | None = None,
 ) -> None:
-    """``kg serve``: load the dataset (``kg.dataset.open_dataset``: the given files, else the
+    """``kg serve``: load the dataset (``kg.load.open_dataset``: the given files, else the
     repository's data, with the inferred graphs; the persistent store when one is built) and
     serve it until interrupted.
 
     Raises:
         InputError, RdfSyntaxError: the data cannot be loaded, or the port cannot be used.
     """
-    from kg import store as persistent
-    from kg.dataset import open_dataset
+    from kg.load import open_dataset
+    from kg.load import store as persistent
 
     try:
         limits = Limits(timeout=timeout, row_limit=row_limit)

@@ -30,8 +30,7 @@ from importlib import resources as package_resources
 from typing import Any
 from urllib.parse import urlencode
 
-from kg import export
-from kg.query import CannedQuery
+from kg.export import writers as export
 from kg.server import conneg, ld, pages
 from kg.server.limits import Limits
 from kg.server.messages import Request, Response
@@ -39,6 +38,7 @@ from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.views import iris_for_path
 from kg.server.workers import WorkerPool
+from kg.sparql.catalogue import CannedQuery
 
 STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",

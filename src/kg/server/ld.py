@@ -18,11 +18,9 @@ graph's self-description, and the server points to the TriG version in a ``Link`
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyoxigraph import (
     BlankNode,
@@ -35,8 +33,10 @@ from pyoxigraph import (
     parse,
 )
 
-from kg import export, inference, resources
-from kg.graph import ONTOLOGY_GRAPH
+from kg.export import writers as export
+from kg.load import inference
+from kg.load.documents import Documents
+from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import EXTERNAL_GRAPH, GRAPH, KG, ONTOLOGY_IRI, PREFIXES, curie
 from kg.server.limits import RowLimitExceeded
 from kg.server.views import Cell, cell, href_for
@@ -119,44 +119,6 @@ class Labels:
             self._cache.clear()
         self._cache[iri] = best[2] if best else None
         return self._cache[iri]
-
-
-def documents_folder() -> Path | None:
-    return resources.documents_dir()
-
-
-class Documents:
-    """Source documents read from this machine, when it has them, checked against the hash
-    the graph records before any of their text is quoted."""
-
-    def __init__(self) -> None:
-        self._texts: dict[tuple[str, str | None], tuple[str | None, str | None]] = {}
-
-    def text(self, file_name: str, sha256: str | None) -> tuple[str | None, str | None]:
-        """(the document's text, None) or (None, why it cannot be shown)."""
-        key = (file_name, sha256)
-        if key not in self._texts:
-            self._texts[key] = self._read(file_name, sha256)
-        return self._texts[key]
-
-    @staticmethod
-    def _read(file_name: str, sha256: str | None) -> tuple[str | None, str | None]:
-        folder = documents_folder()
-        if folder is None or not folder.is_dir():
-            return None, "the source document is not available on this server"
-        if Path(file_name).name != file_name:
-            return None, "the recorded file name is not a plain name"
-        path = folder / file_name
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None, "the source document is not available on this server"
-        if sha256 and hashlib.sha256(data).hexdigest() != sha256.lower():
-            return None, "the copy of the document on this server differs from the one cited"
-        try:
-            return data.decode("utf-8"), None
-        except UnicodeDecodeError:
-            return None, "the source document is not UTF-8 text"
 
 
 # --- the description as data for a page -----------------------------------------------------
@@ -572,7 +534,7 @@ def description_quads(store: Store, iri: str, row_limit: int) -> list[Quad] | No
 
 def _jsonld(rows: list[export.Row], context: dict) -> bytes:
     """JSON-LD with our context, every statement in its named graph (JSON-LD 1.1 datasets)."""
-    from kg.context import Compactor
+    from kg.export.context import Compactor
 
     compactor = Compactor(context["@context"])
     by_graph: dict[bytes, list[export.Row]] = {}
@@ -594,7 +556,7 @@ def _jsonld(rows: list[export.Row], context: dict) -> bytes:
 
 
 def serialize_quads(quads: list[Quad], fmt: str) -> bytes:
-    """Quads in one of RDF_FORMATS: stable, with our prefixes (``kg.export``'s writers);
+    """Quads in one of RDF_FORMATS: stable, with our prefixes (``kg.export.writers``'s writers);
     JSON-LD keeps the named graphs (JSON-LD 1.1 datasets)."""
     if fmt not in RDF_FORMATS:
         raise ValueError(f"unknown format {fmt!r}")

@@ -7,7 +7,8 @@ pulled one by one: as soon as one row more than the limit arrives the query is r
 :class:`RowLimitExceeded` — a client never receives a result that silently lacks rows.
 
 Why the solutions are re-read through TSV: the engine's serialisers (SPARQL JSON, XML, CSV,
-TSV — the ones :mod:`kg.results` uses, so the endpoint writes exactly what ``kg sparql`` writes)
+TSV — the ones :mod:`kg.sparql.results` uses, so the endpoint writes exactly what ``kg sparql``
+writes)
 take the engine's own lazy solution iterator, which cannot be counted without being consumed.
 So the rows are counted as they are pulled, written to TSV (every term in its exact N-Triples
 form: lossless), and parsed back by the engine into a fresh iterator for the serialiser.
@@ -28,7 +29,7 @@ from pyoxigraph import (
 )
 
 from kg.errors import KgError
-from kg.results import QueryResult
+from kg.sparql.results import QueryResult
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_ROW_LIMIT = 10_000
@@ -80,7 +81,7 @@ def _evaluation_error(error: Exception) -> KgError:
 def bounded(result: QueryResult, row_limit: int) -> QueryResult:
     """The whole result, evaluated now and held in memory, or RowLimitExceeded.
 
-    Returns a QueryResult that :func:`kg.results.serialize` writes like the original: the
+    Returns a QueryResult that :func:`kg.sparql.results.serialize` writes like the original: the
     same variables in the same order, the same terms (blank node labels may differ, as they
     may between any two evaluations).
     """

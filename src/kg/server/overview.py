@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from kg import sparql
+from kg.load.documents import Documents
 from kg.namespaces import BASE, ONTOLOGY_IRI
-from kg.server.ld import Documents, Labels
+from kg.server.ld import Labels
 from kg.server.views import Cell, cell
+from kg.sparql import prepare as sparql
 
 DATASET_IRI = BASE + "dataset"
 

@@ -19,13 +19,14 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from kg import __version__, export
+from kg import __version__
+from kg.export import writers as export
 from kg.namespaces import BASE, KG, PREFIXES, curie
-from kg.query import CannedQuery
 from kg.server.ld import Description
 from kg.server.overview import Overview
 from kg.server.problems import Problem
 from kg.server.views import Table
+from kg.sparql.catalogue import CannedQuery
 
 DEFAULT_QUERY = """SELECT ?country ?label WHERE {
   ?country a kg:Country ;

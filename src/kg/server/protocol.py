@@ -10,7 +10,7 @@ What is refused, and with which status:
 
 * any update (``update=`` or ``application/sparql-update``, or an update sent as a query) — 403,
   never parsed into an operation, never executed;
-* a malformed query — 400 with the message, line and column (``kg.sparql.prepare``);
+* a malformed query — 400 with the message, line and column (``kg.sparql.prepare.prepare``);
 * SERVICE, LOAD, and FROM on a graph the dataset does not have — 400 (nothing is fetched);
 * protocol mistakes — two queries, a POST without or with another media type (415),
   a charset other than UTF-8 (415), another method (405).
@@ -34,13 +34,13 @@ from threading import Lock
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from kg import sparql
 from kg.namespaces import PREFIXES
 from kg.server import conneg
 from kg.server.ld import serialize_quads
 from kg.server.messages import Request, Response, parse_params
 from kg.server.problems import Refusal, problem_for, refuse
 from kg.server.workers import WorkerPool
+from kg.sparql import prepare as sparql
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
@@ -193,7 +193,8 @@ class Endpoint:
     _lock: Lock = field(default_factory=Lock)
 
     def prepare(self, text: str) -> sparql.PreparedQuery:
-        """kg.sparql.prepare, remembered for the last texts (clients repeat their queries)."""
+        """kg.sparql.prepare.prepare, remembered for the last texts (clients repeat their
+        queries)."""
         with self._lock:
             cached = self._cache.get(text)
             if cached is not None:
@@ -217,7 +218,7 @@ class Endpoint:
                 return self.service_description(request, base)
             try:
                 prepared = self.prepare(operation.query)
-            except Exception as error:  # typed errors of kg.sparql → 400 / 403
+            except Exception as error:  # typed errors of kg.sparql.prepare → 400 / 403
                 raise Refusal(problem_for(error)) from None
             offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
             fmt = conneg.choose(operation.format, request.header("accept"), offers)

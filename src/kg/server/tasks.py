@@ -1,9 +1,9 @@
 """The work a worker process does for a request, on its own copy of the store.
 
-Every task is a call into the library — :mod:`kg.sparql` to check and run a query,
-:mod:`kg.query` for canned queries, :mod:`kg.results` for the result formats,
-:mod:`kg.export` for downloads, :mod:`kg.server.ld` and :mod:`kg.server.overview` for the pages
-— with the row limit applied, and returns the complete answer (bytes, or plain data a page
+Every task is a call into the library — :mod:`kg.sparql.prepare` to check and run a query,
+:mod:`kg.sparql.catalogue` for canned queries, :mod:`kg.sparql.results` for the result formats,
+:mod:`kg.export.writers` for downloads, :mod:`kg.server.ld` and :mod:`kg.server.overview` for the
+pages — with the row limit applied, and returns the complete answer (bytes, or plain data a page
 renders). Nothing here knows about HTTP.
 """
 
@@ -17,16 +17,29 @@ from typing import Any
 
 from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
 
-from kg import export, results, sparql
-from kg import query as catalogue_module
 from kg.errors import UnknownQuery
-from kg.query import CannedQuery
+from kg.export import writers as export
+from kg.load.documents import Documents
 from kg.server import ld, overview
 from kg.server.limits import RowLimitExceeded, bounded
 from kg.server.views import Table, cell
-from kg.server.workers import StoreSpec
+from kg.sparql import catalogue as catalogue_module
+from kg.sparql import prepare as sparql
+from kg.sparql import results
+from kg.sparql.catalogue import CannedQuery
 
 _PREPARED_CACHE = 256
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """What a worker needs to build its store and answer tasks."""
+
+    snapshot: str | None = None  # an N-Quads file with the whole dataset, loaded in memory
+    database: str | None = None  # or a persistent store (kg.load.store), opened read-only
+    union_default_graph: bool = True  # queries read the union of the graphs by default
+    queries_dir: str | None = None  # the canned-query catalogue (None: the repository's)
+    row_limit: int = 10_000
 
 
 @dataclass
@@ -37,7 +50,7 @@ class WorkerState:
     spec: StoreSpec
     catalogue: dict[str, CannedQuery]
     labels: ld.Labels
-    documents: ld.Documents
+    documents: Documents
     _prepared: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
     _terms: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
 
@@ -50,10 +63,11 @@ class WorkerState:
             if spec.snapshot is not None:
                 store.load(path=spec.snapshot, format=RdfFormat.N_QUADS)
         queries = catalogue_module.load_catalogue(spec.queries_dir)
-        return cls(store, spec, queries, ld.Labels(store), ld.Documents())
+        return cls(store, spec, queries, ld.Labels(store), Documents())
 
     def prepare(self, text: str) -> sparql.PreparedQuery:
-        """kg.sparql.prepare, remembered for the texts seen last (clients repeat queries)."""
+        """kg.sparql.prepare.prepare, remembered for the texts seen last (clients repeat
+        queries)."""
         prepared = self._prepared.get(text)
         if prepared is None:
             prepared = sparql.prepare(text)
@@ -71,8 +85,8 @@ class WorkerState:
         return query
 
     def run_canned(self, name: str, params: dict[str, str]) -> results.QueryResult:
-        """kg.query.run_canned, with the parameters' terms remembered: resolving a label scans
-        every label of the graph, and the graph does not change while it is served."""
+        """kg.sparql.catalogue.run_canned, with the parameters' terms remembered: resolving a label
+        scans every label of the graph, and the graph does not change while it is served."""
         query = self.canned(name)
         key = (name, tuple(sorted(params.items())))
         terms = self._terms.get(key)
@@ -155,7 +169,7 @@ def run_sparql(
     default_graphs: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
 ) -> bytes:
-    """An ad-hoc query's complete answer in a result format of kg.results."""
+    """An ad-hoc query's complete answer in a result format of kg.sparql.results."""
     result = bounded(_run(state, text, default_graphs, named_graphs), state.spec.row_limit)
     return results.serialize(result, fmt)
 

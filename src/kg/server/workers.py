@@ -10,7 +10,7 @@ Why processes, measured on pyoxigraph 0.5.13 (see ``tests/test_server_limits.py`
   (``Store.query``) that offers no cancellation and does not check for signals. A thread running
   it cannot be stopped; it would run on after its client got a 503, holding a core.
 
-A process can be stopped. Each worker opens the dataset — the persistent store (``kg.store``)
+A process can be stopped. Each worker opens the dataset — the persistent store (``kg.load.store``)
 read-only when there is one, else a snapshot (N-Quads written once by the server) loaded into
 memory —, waits for a task on a pipe, runs it and sends back the complete answer
 (bytes, or plain data for a page). The server waits on the pipe until the request's deadline;
@@ -36,25 +36,15 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from kg.errors import KgError
-from kg.server.problems import Problem, Refusal
+from kg.server import tasks
+from kg.server.problems import Problem, Refusal, problem_for
+from kg.server.tasks import StoreSpec
 
 READY_TIMEOUT = 300.0  # seconds a new worker may take to load the snapshot
-
-
-@dataclass(frozen=True)
-class StoreSpec:
-    """What a worker needs to build its store and answer tasks."""
-
-    snapshot: str | None = None  # an N-Quads file with the whole dataset, loaded in memory
-    database: str | None = None  # or a persistent store (kg.store), opened read-only
-    union_default_graph: bool = True  # queries read the union of the graphs by default
-    queries_dir: str | None = None  # the canned-query catalogue (None: the repository's)
-    row_limit: int = 10_000
 
 
 def _context() -> Any:
@@ -71,8 +61,6 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
     """The loop of a worker process: load the snapshot, then answer tasks until the pipe
     closes. Every error becomes a Problem sent back; the loop itself never dies of one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
-    from kg.server import tasks
-
     try:
         state = tasks.WorkerState.load(spec)
     except BaseException as error:  # report why, then exit
@@ -90,8 +78,6 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
         except Refusal as refusal:
             reply = ("problem", refusal.problem)
         except KgError as error:
-            from kg.server.problems import problem_for
-
             reply = ("problem", problem_for(error))
         except Exception as error:
             traceback.print_exc(file=sys.stderr)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.external import csv_rows
+from kg.linking.sources import csv_rows
 
 NONE = "-99"
 QID = re.compile(r"Q[1-9][0-9]*")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.external import csv_rows
+from kg.linking.sources import csv_rows
 
 REQUIRED = (
     "member_state",

@@ -1,10 +1,11 @@
 """Ad-hoc SPARQL: check a query, refuse what kg does not allow, run it on the store.
 
-Used by ``kg sparql``, by the canned-query catalogue (:mod:`kg.query`) and by anything else that
+Used by ``kg sparql``, by the canned-query catalogue (:mod:`kg.sparql.catalogue`) and by anything
+else that
 takes a query from outside (a web endpoint, a remote client): :func:`prepare` validates and
 classifies a query text and raises typed errors, :func:`execute` runs a prepared query.
 
-Why the checks are done on tokens (:mod:`kg.sparql_lexer`) and not on the raw text: a query
+Why the checks are done on tokens (:mod:`kg.sparql.lexer`) and not on the raw text: a query
 may mention ``SERVICE`` or ``FROM`` in a string, an IRI, a comment, a variable or a prefixed name
 without meaning it. What is refused, and why:
 
@@ -25,11 +26,9 @@ an unknown prefix, an unbalanced bracket) and its position is used when it comes
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urljoin
 
 from pyoxigraph import (
@@ -45,15 +44,13 @@ from pyoxigraph import (
 
 from kg.errors import (
     EndpointError,
-    InputError,
     KgError,
     QueryRefused,
     QuerySyntaxError,
     UpdateRefused,
 )
 from kg.namespaces import BASE, PREFIXES
-from kg.results import QueryResult
-from kg.sparql_lexer import (
+from kg.sparql.lexer import (
     CLOSERS,
     IRI,
     OPENERS,
@@ -66,6 +63,7 @@ from kg.sparql_lexer import (
     Token,
     lex,
 )
+from kg.sparql.results import QueryResult
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = (
@@ -586,83 +584,3 @@ def execute(
             raise EndpointError(f"SERVICE call failed: {error}") from None
         raise KgError(f"query evaluation failed: {error}") from None
     return QueryResult(prepared.form, raw, uses_service=prepared.uses_service)
-
-
-# --- the `kg sparql` command ---------------------------------------------------------------
-
-
-def open_store(
-    paths: Sequence[Path | str] | None = None,
-    *,
-    endpoint: str | None = None,
-    timeout: float | None = None,
-) -> Any:
-    """The store ``kg query`` and ``kg sparql`` run on: the dataset (the given files and
-    folders, the repository's data when none), from the persistent store when one is built
-    (``kg.store``), or a remote SPARQL endpoint (``kg.remote.RemoteStore``) when one is given.
-
-    The one place that decides where queries get their data, so that the commands do not.
-    """
-    if endpoint is not None:
-        from kg import remote
-
-        if paths:
-            raise InputError("give either data files (-d) or --endpoint, not both")
-
-        return remote.RemoteStore(remote.endpoint_for(endpoint, timeout=timeout))
-    from kg.dataset import open_dataset
-
-    return open_dataset(paths, cache=True).store
-
-
-def read_query(query: str | None, file: str | None, stdin: IO[bytes] | None = None) -> str:
-    """The query text from the command line: an argument, a file, or ``-`` for stdin."""
-    if query is not None and file is not None:
-        raise InputError("give the query either as an argument or with -f FILE, not both")
-    if query is None and file is None:
-        raise InputError("no query: give it as an argument, with -f FILE, or '-' for stdin")
-    if query is not None and query != "-":
-        return query
-    source = file if file is not None else "-"
-    try:
-        if source == "-":
-            data = (stdin if stdin is not None else sys.stdin.buffer).read()
-        else:
-            with open(source, "rb") as handle:
-                data = handle.read()
-    except OSError as error:
-        raise InputError(f"{source}: cannot read: {error.strerror or error}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError(f"{source}: not UTF-8 text (byte {error.start})") from None
-
-
-def run_to(
-    out: IO[bytes],
-    query: str | None = None,
-    file: str | None = None,
-    *,
-    fmt: str | None = None,
-    allow_service: bool = False,
-    stdin: IO[bytes] | None = None,
-    width: int | None = None,
-    data: Sequence[Path | str] | None = None,
-    endpoint: str | None = None,
-    timeout: float | None = None,
-) -> None:
-    """``kg sparql``: read, check, run and write the results to ``out``.
-
-    The query is checked before the dataset is loaded, and the whole output is produced before
-    anything is written, so an error never leaves partial output.
-    """
-    from kg import results
-
-    text = read_query(query, file, stdin)
-    prepared = prepare(text, allow_service=allow_service)
-    fmt = results.check_format(prepared.form, fmt)
-    source = {"endpoint": endpoint, "timeout": timeout} if endpoint else {}
-    store = open_store(data, **source) if data or endpoint else open_store()
-    output = results.serialize(execute(store, prepared), fmt, width=width)
-    out.write(output)
-    out.flush()

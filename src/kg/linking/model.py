@@ -1,4 +1,6 @@
-"""``kg link``: link our entities with external open-data graphs, from offline copies.
+"""The shared model of ``kg link``: our documents' entities, the external records, and the
+matches between them (what :mod:`kg.linking.build` writes and :mod:`kg.linking.crosscheck`
+compares).
 
 What it does, and why each step is there:
 
@@ -7,13 +9,14 @@ What it does, and why each step is there:
    that a rerun sees the same input. Every ``kg:Country`` node counts, with or without a
    profile; territories (``kg:Territory`` and its subclasses) and international organisations
    are linked only where a source names them unambiguously.
-2. **Read the five external files** (:mod:`kg.external`) from ``kg.resources.external_dir()``.
+2. **Read the five external files** (:mod:`kg.linking.sources`) from
+``kg.resources.external_dir()``.
 3. **Match** (:func:`match`): a country node's ``id:`` slug is its ISO 3166-1 alpha-2 code; its
    English label must be one of the names the sources (and ``pycountry``) give for that code,
    and the codes the sources give must agree with each other and with ``pycountry``. Any
    mismatch is a :class:`kg.errors.LinkError` listing all of them: no file is written from an
    identity in doubt. Identifiers come only from the files (QIDs only from Natural Earth).
-4. **Build and write** (:mod:`kg.link_build`): linksets in ``data/links/`` and one TriG file per
+4. **Build and write** (:mod:`kg.linking.build`): linksets in ``data/links/`` and one TriG file per
    source of facts in ``data/external/`` (graph ``graph:external/<source>``, with its
    provenance), plus a VoID/DCAT description; sorted, so reruns are byte-identical, and written
    all-or-nothing.
@@ -23,7 +26,7 @@ item, a GeoNames feature, a DBpedia resource); ``skos:exactMatch`` to the Public
 Office's entries, which are ``skos:Concept``s of an authority table — ``owl:sameAs`` would make
 our country a SKOS concept and merge the table's 45 preferred labels into it.
 
-``kg link --check`` (:mod:`kg.crosscheck`) compares the documents' facts with the sources'.
+``kg link --check`` (:mod:`kg.linking.crosscheck`) compares the documents' facts with the sources'.
 """
 
 from __future__ import annotations
@@ -37,10 +40,11 @@ from pathlib import Path
 import pycountry
 from pyoxigraph import NamedNode, Store
 
-from kg import graph, resources
+from kg import resources
 from kg.errors import InputError, LinkError
-from kg.external import eums, geonames, gsq, naturalearth, op
-from kg.external.sources import Source, load_sources
+from kg.linking.sources import eums, geonames, gsq, naturalearth, op
+from kg.linking.sources.origins import Source, load_sources
+from kg.load import files as graph
 from kg.namespaces import ID, PREFIXES, sparql_prologue
 
 KG = PREFIXES["kg"]
@@ -496,161 +500,3 @@ def native_languages(m: CountryMatch) -> list[str]:
                 codes.append(code)
         return list(dict.fromkeys(codes))
     return m.gn.own_languages() if m.gn is not None else []
-
-
-# --------------------------------------------------------------------------- the command
-
-
-@dataclass
-class LinkReport:
-    """What ``kg link`` did: coverage per source, what stayed unlinked, the files written."""
-
-    matches: Matches
-    written: list[Path]
-    unchanged: list[Path]
-    triples: dict[str, int]  # file (relative to data/) -> triples
-
-    def coverage(self) -> dict[str, dict[str, list[str]]]:
-        """Per target: the country nodes linked and not linked (by alpha-2 code)."""
-        targets = {
-            "wikidata": lambda m: m.ne is not None,
-            "eu-authority": lambda m: m.op is not None,
-            "geonames": lambda m: m.gn is not None,
-            "dbpedia": lambda m: bool(m.gsq and m.gsq.dbpedia),
-        }
-        return {
-            name: {
-                "linked": [m.alpha2 for m in self.matches.countries if test(m)],
-                "missing": [m.alpha2 for m in self.matches.countries if not test(m)],
-            }
-            for name, test in targets.items()
-        }
-
-    def unlinked(self) -> dict[str, list[str]]:
-        """Named entities of the documents no source covers, by class CURIE."""
-        from kg.namespaces import curie
-
-        linked = self.matches.linked()
-        groups: dict[str, list[str]] = defaultdict(list)
-        for iri, entity in sorted(self.matches.documents.named.items()):
-            if iri not in linked:
-                groups[curie(entity.cls)].append(entity.label)
-        return {k: sorted(v, key=str.casefold) for k, v in sorted(groups.items())}
-
-
-def link(
-    external: Path | None = None,
-    data_dir: Path | None = None,
-    *,
-    write: bool = True,
-) -> LinkReport:
-    """Build the linksets, the external-fact graphs and the dataset description, and write
-    them under ``data/links`` and ``data/external`` (all files or none).
-
-    Args:
-        external: the folder of external files (default: ``kg.resources.external_dir()``).
-        data_dir: the data folder to read documents from and write into (default ``data/``).
-        write: False to build and report without writing (the files are still compared).
-
-    Raises:
-        InputError: a file is missing or malformed (file, line, field).
-        LinkError: identities disagree; nothing is written.
-        OutputError: a file cannot be written; none is changed.
-    """
-    from kg import link_build
-
-    folder = data_dir if data_dir is not None else resources.data_dir()
-    documents = read_documents(folder)
-    ext = read_external(external)
-    matches = match(documents, ext)
-    files = link_build.build(matches, folder)
-    written, unchanged = link_build.write_all(folder, files, dry_run=not write)
-    counts = {name: n for name, (_data, n) in files.items()}
-    return LinkReport(matches, written, unchanged, counts)
-
-
-def render(report: LinkReport, fmt: str = "table") -> str:
-    """The report of ``kg link``: JSON for programs, a table for people."""
-    import json
-
-    coverage = report.coverage()
-    places = [
-        {
-            "entity": p.entity.iri,
-            "label": p.entity.label,
-            "eu_authority": p.op.iri,
-            "geonames": p.gn.uri if p.gn else None,
-        }
-        for p in report.matches.places
-    ]
-    if fmt == "json":
-        return (
-            json.dumps(
-                {
-                    "countries": len(report.matches.countries),
-                    "coverage": coverage,
-                    "places": places,
-                    "unlinked": report.unlinked(),
-                    "notes": report.matches.notes,
-                    "files": {k: v for k, v in sorted(report.triples.items())},
-                    "written": [p.name for p in report.written],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
-    import io
-
-    from rich.console import Console
-    from rich.table import Table
-
-    out = io.StringIO()
-    console = Console(file=out, width=100, color_system=None)
-    n = len(report.matches.countries)
-    table = Table(title=f"Country nodes linked ({n})", title_justify="left")
-    for column in ("target", "linked", "not linked"):
-        table.add_column(column)
-    for name, cov in coverage.items():
-        table.add_row(name, str(len(cov["linked"])), ", ".join(cov["missing"]) or "-")
-    console.print(table)
-    if places:
-        console.print(
-            "Territories and organisations linked: "
-            + ", ".join(f"{p['label']} ({p['eu_authority'].rsplit('/', 1)[-1]})" for p in places)
-        )
-    console.print("Unlinked (no external file covers them), by class:")
-    for cls, labels in report.unlinked().items():
-        shown = "; ".join(labels[:8]) + (f"; … {len(labels) - 8} more" if len(labels) > 8 else "")
-        console.print(f"  {cls} ({len(labels)}): {shown}", soft_wrap=True)
-    for note in report.matches.notes:
-        console.print(f"note: {note}", soft_wrap=True)
-    files = ", ".join(f"{k} ({v})" for k, v in sorted(report.triples.items()))
-    console.print(f"files (triples): {files}", soft_wrap=True)
-    state = f"{len(report.written)} written, {len(report.unchanged)} unchanged"
-    console.print(state)
-    return out.getvalue()
-
-
-def command(
-    external: Path | None = None,
-    *,
-    check: bool = False,
-    fmt: str = "table",
-    fail_on_disagreement: bool = False,
-) -> tuple[str, int]:
-    """What ``kg link`` prints and its exit status.
-
-    Without ``check``: link and write (``fmt`` table or json). With ``check``: compare the
-    documents with the external files and report (table, json or turtle); exit status 1 only
-    when asked to fail on a disagreement and there is one, 0 otherwise.
-    """
-    from kg import crosscheck
-
-    if not check:
-        if fmt not in ("table", "json"):
-            raise InputError(f"--format {fmt} is for --check; kg link reports as table or json")
-        return render(link(external), fmt), 0
-    report = crosscheck.check(external)
-    status = 1 if fail_on_disagreement and report.disagreements() else 0
-    return crosscheck.render(report, fmt), status

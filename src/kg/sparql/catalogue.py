@@ -25,19 +25,19 @@ restricts labels to instances of that class or its subclasses.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from kg import resources, sparql
+from kg import resources
 from kg.errors import InputError, KgError, ParameterError, QuerySyntaxError, UnknownQuery
 from kg.namespaces import PREFIXES, curie, expand
-from kg.results import QueryResult
+from kg.sparql import prepare as sparql
+from kg.sparql.results import QueryResult
 
 XSD = PREFIXES["xsd"]
 PARAM_TYPES = (
@@ -601,7 +601,7 @@ def run_canned(
 
     Raises:
         UnknownQuery, ParameterError, InputError (a query file that is not in the grammar),
-        or the errors of :func:`kg.sparql.execute`.
+        or the errors of :func:`kg.sparql.prepare.execute`.
     """
     query = (
         name_or_query
@@ -611,70 +611,3 @@ def run_canned(
     prepared = query.prepared or sparql.prepare(query.text)
     terms = bind_params(store, query, params or {})
     return sparql.execute(store, prepared, substitutions=terms)
-
-
-# --- the `kg query` and `kg queries` commands ----------------------------------------------
-
-
-def run_to(
-    out: IO[bytes],
-    name: str,
-    assignments: Iterable[str] = (),
-    fmt: str | None = None,
-    *,
-    width: int | None = None,
-    data: Sequence[Path | str] | None = None,
-    endpoint: str | None = None,
-    timeout: float | None = None,
-) -> None:
-    """``kg query``: run a canned query on the dataset and write its results to ``out``.
-    Everything is checked before the dataset is loaded where possible, and the output is
-    written only once complete."""
-    from kg import results
-
-    query = find_query(name)
-    values = parse_assignments(assignments)
-    assert query.prepared is not None
-    fmt = results.check_format(query.prepared.form, fmt)
-    source = {"endpoint": endpoint, "timeout": timeout} if endpoint else {}
-    store = sparql.open_store(data, **source) if data or endpoint else sparql.open_store()
-    output = results.serialize(run_canned(store, query, values), fmt, width=width)
-    out.write(output)
-    out.flush()
-
-
-def catalogue_to(out: IO[bytes], fmt: str = "table", *, width: int | None = None) -> None:
-    """``kg queries``: the catalogue as a table (name, summary, parameters) or as JSON."""
-    folder = resources.queries_dir()
-    entries = list(load_catalogue(folder).values())
-    if fmt == "json":
-        data = json.dumps([q.as_dict() for q in entries], indent=2, ensure_ascii=False) + "\n"
-        out.write(data.encode("utf-8"))
-    elif fmt == "table":
-        out.write(_catalogue_table(entries, folder, width))
-    else:
-        raise InputError(f"format {fmt!r} does not fit the catalogue; use table or json")
-    out.flush()
-
-
-def _catalogue_table(entries: list[CannedQuery], folder: Path, width: int | None) -> bytes:
-    if not entries:
-        return f"no canned queries in {folder}\n".encode()
-    import io
-    import shutil
-
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table("name", "summary", "parameters", box=box.SIMPLE_HEAD, show_edge=False)
-    for q in entries:
-        table.add_row(
-            Text(q.name), Text(q.summary), Text("\n".join(p.describe() for p in q.params))
-        )
-    buffer = io.StringIO()
-    if width is None:
-        width = shutil.get_terminal_size((120, 24)).columns
-    Console(file=buffer, width=width, color_system=None, highlight=False).print(table)
-    return buffer.getvalue().encode("utf-8")

@@ -2,7 +2,8 @@
 
 Two sources of findings, one report:
 
-* the SHACL shapes (``ontology/shapes.ttl``), evaluated by ``kg.shacl`` — natively as SPARQL on
+* the SHACL shapes (``ontology/shapes.ttl``), evaluated by ``kg.validation.shacl`` — natively as
+SPARQL on
   the Oxigraph store, or by pyshacl with ``engine="pyshacl"`` (the reference, much slower);
 * the data-quality checks ``queries/checks/*-violation.rq`` (the ODK convention): each is a
   SELECT whose every row is a finding, with a ``#+ summary:`` / ``#+ description:`` /
@@ -37,11 +38,20 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg import graph, resources, shacl
-from kg.dataset import open_dataset
+from kg import resources
 from kg.errors import InputError
+from kg.load import files as graph
+from kg.load import open_dataset
 from kg.namespaces import BASE, PREFIXES, RDF_TYPE, RDFS_LABEL, curie
-from kg.shacl import INFO, SEVERITY_ORDER, VIOLATION, WARNING, ResultPath, ValidationResult
+from kg.validation import shacl
+from kg.validation.shacl import (
+    INFO,
+    SEVERITY_ORDER,
+    VIOLATION,
+    WARNING,
+    ResultPath,
+    ValidationResult,
+)
 
 ENGINES = ("native", "pyshacl")
 FORMATS = ("text", "json", "turtle")

@@ -1,6 +1,6 @@
 """The README's CLI reference, generated from the commands' own ``--help``.
 
-So that the reference cannot drift from the code: ``python -m kg.clidoc --write README.md``
+So that the reference cannot drift from the code: ``python -m kg.cli.doc --write README.md``
 rewrites the part of the README between the two markers below, and ``tests/test_docs.py``
 fails when the README differs from what this module renders.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-START = "<!-- cli-reference: start (python -m kg.clidoc --write README.md) -->"
+START = "<!-- cli-reference: start (python -m kg.cli.doc --write README.md) -->"
 END = "<!-- cli-reference: end -->"
 
 

@@ -203,7 +203,7 @@ def load_file(dataset: Dataset, path: Path) -> None:
 def input_files(paths: Sequence[Path | str] | None = None, *, ontology: bool = True) -> list[Path]:
     """The files ``load`` reads, in the order it reads them: the ontology's (unless told not
     to), then the given files and folders' RDF files (the repository's ``data/`` when none).
-    The persistent store (``kg.store``) keys its cache on this list."""
+    The persistent store (``kg.load.store``) keys its cache on this list."""
     files = discover(paths if paths else [resources.data_dir()])
     if ontology:
         own = [p.resolve() for p in resources.ontology_files()]

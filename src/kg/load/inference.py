@@ -89,7 +89,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Variable
 
-from kg.graph import ONTOLOGY_GRAPH
+from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import EXTERNAL_GRAPH, GRAPH, INFERRED_GRAPH, PREFIXES, RDF_TYPE, curie
 
 RDF = PREFIXES["rdf"]
@@ -445,7 +445,7 @@ def materialise(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> Inf
     add them to the inferred graphs (replacing any previous run's), with their provenance.
 
     Args:
-        store: a store loaded by ``kg.graph.load`` (ontology graph plus data graphs).
+        store: a store loaded by ``kg.load.files.load`` (ontology graph plus data graphs).
         ontology_graph: where to read the axioms; the project's ontology graph by default.
 
     Returns:

@@ -3,7 +3,7 @@
 Files (relative to ``data/``):
 
 * ``links/wikidata.ttl``, ``links/geonames.ttl``, ``links/dbpedia.ttl`` — ``owl:sameAs``;
-  ``links/eu-authority.ttl`` — ``skos:exactMatch`` (see :mod:`kg.link` for why);
+  ``links/eu-authority.ttl`` — ``skos:exactMatch`` (see :mod:`kg.linking.model` for why);
 * ``external/op-countries.trig`` — ISO codes, EU authority codes, names in the countries' own
   languages (``kg:nativeLabel``); ``external/geonames.trig`` — capitals and land neighbours;
   ``external/eums.trig`` — EU memberships with accession dates. One named graph each,
@@ -29,11 +29,11 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
-from kg import export
 from kg.errors import OutputError
-from kg.external import gsq as gsq_reader
-from kg.external.sources import Source
-from kg.link import EU, KG, Matches, native_languages, normalise
+from kg.export import writers as export
+from kg.linking.model import EU, KG, Matches, native_languages, normalise
+from kg.linking.sources import gsq as gsq_reader
+from kg.linking.sources.origins import Source
 from kg.namespaces import BASE, EXTERNAL_GRAPH, GRAPH, ID, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC
 
 OWL = PREFIXES["owl"]
@@ -392,7 +392,7 @@ def _trig(g: _Graph, header: str) -> bytes:
 
 
 def _document_triples(m: Matches) -> int:
-    from kg.graph import ONTOLOGY_GRAPH
+    from kg.load.files import ONTOLOGY_GRAPH
 
     store = m.documents.store
     ontology = {ONTOLOGY_GRAPH.value, GRAPH + "ontology/vocab"}
@@ -407,7 +407,7 @@ def _known_triples(m: Matches) -> set[tuple]:
     """The documents' triples and what the ontology's axioms entail from them: an external
     graph leaves these out, so that no triple is stored in two graphs (Oxigraph's union default
     graph would count it twice)."""
-    from kg import inference
+    from kg.load import inference
 
     store = Store()
     store.extend(m.documents.store)

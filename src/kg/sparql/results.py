@@ -208,7 +208,7 @@ def serialize(
     """The whole result in one format, as bytes (nothing is written anywhere).
 
     Args:
-        result: what :func:`kg.sparql.execute` returned (it is consumed).
+        result: what :func:`kg.sparql.prepare.execute` returned (it is consumed).
         fmt: one of :data:`FORMATS` that fits the result (see :func:`check_format`).
         width: table width in characters (default: the terminal's, else 120).
         prefixes: for CURIEs in tables and prefixes in Turtle/TriG/RDF-XML (default: kg's).

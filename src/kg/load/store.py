@@ -3,7 +3,7 @@ on a large graph answers without parsing anything.
 
 **Why.** Parsing and inferring 1M triples takes seconds on every command; opening an Oxigraph
 (RocksDB) store takes milliseconds. The store is a cache of exactly what
-``kg.dataset.open_dataset`` computes from the input files, never a second source of truth: it
+``kg.load.open_dataset`` computes from the input files, never a second source of truth: it
 is rebuilt whenever an input changes, and deleting it loses nothing.
 
 **Where.** ``$KG_CACHE_DIR`` when set; otherwise ``.kg-cache/`` in the checkout (gitignored)
@@ -52,9 +52,11 @@ from typing import Any
 import pyoxigraph
 from pyoxigraph import Store
 
-from kg import __version__, graph, resources
+from kg import __version__, resources
 from kg.errors import KgError
-from kg.graph import Dataset
+from kg.load import dataset as memory
+from kg.load import files as graph
+from kg.load.files import Dataset
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -564,8 +566,6 @@ def _build(request: Request, root: Path | None, *, progress: Progress | None, re
 
 
 def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | None) -> Path:
-    from kg.dataset import open_dataset
-
     started_ns = time.time_ns()
     if progress is not None:
         progress("hashing the inputs")
@@ -573,7 +573,7 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     code = _code_hash()
     content = _content_id(request, inputs, code)
     step = (lambda p: progress(f"loading {p.name}")) if progress is not None else None
-    dataset = open_dataset(
+    dataset = memory.load(
         list(request.files) if request.files else None,
         inferred=request.inferred,
         ontology=request.ontology,

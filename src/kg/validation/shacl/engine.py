@@ -260,7 +260,7 @@ class ShapesGraph:
         """Parse one shapes file, or several that together are the shapes graph (our shapes
         and those of the external sources), with the project's one loader (same syntax checks
         and error messages as data files) into a store of their own."""
-        from kg.graph import FORMATS, Dataset, load_file
+        from kg.load.files import FORMATS, Dataset, load_file
 
         paths = shapes_paths(path)
         dataset = Dataset(Store())
@@ -1304,13 +1304,14 @@ def compare_with_pyshacl(
         data_paths: data files or folders.
         ontology: ontology files loaded with the data (so rdfs:subClassOf is visible to both
             engines); the project's ontology when None.
-        inferred: add the inferred graphs (``kg.dataset.open_dataset``), as ``kg validate``
+        inferred: add the inferred graphs (``kg.load.open_dataset``), as ``kg validate``
             does; the project's ontology only (its axioms drive the inference).
     """
-    from kg import graph, resources
+    from kg import resources
+    from kg.load import files as graph
 
     if inferred:
-        from kg.dataset import open_dataset
+        from kg.load import open_dataset
 
         if ontology is not None:
             raise ValueError("inferred=True works with the project's ontology only")

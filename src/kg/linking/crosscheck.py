@@ -30,8 +30,8 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kg import link as linker
-from kg.link import KG, Matches, normalise
+from kg.linking import model as linker
+from kg.linking.model import KG, Matches, normalise
 from kg.namespaces import BASE, ID, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC, curie
 
 STATUSES = ("agree", "disagree", "only-documents", "only-external")
@@ -178,7 +178,7 @@ def _capitals(m: Matches, out: list[Finding]) -> None:
 
 
 def _eu(m: Matches, out: list[Finding]) -> None:
-    from kg.external import op
+    from kg.linking.sources import op
 
     roles: dict[str, list] = defaultdict(list)
     for fact in m.documents.eu_relations:
@@ -415,7 +415,7 @@ def report_quads(report: CheckReport) -> list:
     """The report as RDF: one kg:CrossCheck node per finding (terms of kg-linking.ttl)."""
     from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-    from kg.link_build import slug
+    from kg.linking.build import slug
 
     quads = []
 
@@ -460,7 +460,7 @@ def report_quads(report: CheckReport) -> list:
 
 
 def render_turtle(report: CheckReport) -> str:
-    from kg import export
+    from kg.export import writers as export
 
     return export.serialize_quads(report_quads(report), "turtle").decode("utf-8")
 

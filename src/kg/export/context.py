@@ -12,7 +12,7 @@ other IRI compacts to a CURIE.
 
 Regenerate ``ontology/context.jsonld`` after changing the ontology::
 
-    python -m kg.context > ontology/context.jsonld
+    python -m kg.export.context > ontology/context.jsonld
 
 ``tests/test_export.py`` fails while the file is out of date.
 """
@@ -27,9 +27,10 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Store, Variable
 
-from kg import graph, resources
+from kg import resources
 from kg.errors import KgError
-from kg.graph import ONTOLOGY_GRAPH
+from kg.load import files as graph
+from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import PREFIXES, curie
 
 KG = PREFIXES["kg"]
@@ -258,13 +259,14 @@ def context_of_file(path: Path | str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m kg.context [ONTOLOGY]``: print the context of the ontology (ours by default)."""
+    """``python -m kg.export.context [ONTOLOGY]``: print the context of the ontology (ours by
+    default)."""
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else resources.ontology_file()
     try:
         text = render(context_of_file(path))
     except KgError as error:
-        print(f"kg.context: error: {error}", file=sys.stderr)
+        print(f"kg.export.context: error: {error}", file=sys.stderr)
         return 2
     sys.stdout.write(text)
     return 0

@@ -24,8 +24,8 @@ first) and objects are sorted by their N-Triples form; only the prefixes used ar
 the order of ``kg.namespaces.PREFIXES``. Oxigraph writes each statement in N-Triples; this
 module only sorts and reformats those lines, so an export runs at close to the engine's speed.
 JSON-LD is compacted with our context (``ontology/context.jsonld``, embedded in the output, so
-consumers need no network) by ``kg.context.Compactor`` — rdflib's serializer loses blank nodes,
-see there —, nodes and values sorted. RDF/XML is written by Oxigraph from the sorted triples.
+consumers need no network) by ``kg.export.context.Compactor`` — rdflib's serializer loses blank
+nodes, see there —, nodes and values sorted. RDF/XML is written by Oxigraph from the sorted triples.
 
 **Atomic files.** Output goes to a temporary file in the target's folder, is fsynced and then
 renamed over the target: on any failure the previous file is unchanged and nothing is left
@@ -64,9 +64,10 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg import inference, resources
+from kg import resources
 from kg.errors import InputError, OutputError
-from kg.graph import ONTOLOGY_GRAPH
+from kg.load import inference
+from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import PREFIXES, RDF_TYPE, split
 
 XSD = PREFIXES["xsd"]
@@ -413,7 +414,7 @@ def load_context(store: Store | None = None) -> dict[str, Any]:
         if not isinstance(document, dict) or not isinstance(document.get("@context"), dict):
             raise InputError(f"{path}: not a JSON-LD context (no @context object)")
         return document
-    from kg.context import build_context
+    from kg.export.context import build_context
 
     if store is not None:
         return build_context(store, ONTOLOGY_GRAPH)
@@ -422,8 +423,8 @@ def load_context(store: Store | None = None) -> dict[str, Any]:
 
 def write_jsonld(rows: Iterable[Row], out: IO[bytes], context: dict[str, Any]) -> None:
     """JSON-LD compacted with ``context``, embedded: ``{"@context": …, "@graph": [nodes]}``,
-    nodes sorted by ``@id`` (``kg.context.Compactor``)."""
-    from kg.context import Compactor
+    nodes sorted by ``@id`` (``kg.export.context.Compactor``)."""
+    from kg.export.context import Compactor
 
     compactor = Compactor(context["@context"])
     nodes = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(rows))
@@ -575,7 +576,7 @@ def export(
     with_inferred: bool = False,
     include_ontology: bool = False,
 ) -> ExportSummary:
-    """Load the dataset (``kg.dataset.open_dataset``) and export it to ``output`` (atomically)
+    """Load the dataset (``kg.load.open_dataset``) and export it to ``output`` (atomically)
     or to the binary ``stream`` (standard output for the CLI).
 
     Args:
@@ -590,7 +591,7 @@ def export(
         InputError, RdfSyntaxError: the data cannot be loaded (nothing is written).
         OutputError: the output cannot be written (the old file, if any, is unchanged).
     """
-    from kg.dataset import open_dataset
+    from kg.load import open_dataset
 
     spec = format_for(output, fmt)
     dataset = open_dataset(paths, inferred=with_inferred)

@@ -1,0 +1,25 @@
+"""``kg build``: the persistent store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.cli.base import command
+
+
+@command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Rebuild even when the store is up to date.")
+def build(paths: tuple[Path, ...], force: bool) -> None:
+    """Build the persistent store for the data (the given files and folders, the repository's
+    data/ when none): loaded and inferred once, so that `kg query` and `kg sparql` on the same
+    data answer without parsing. Rebuilt whenever an input file changes. The store lives in
+    $KG_CACHE_DIR (default: .kg-cache/ in a checkout, else ~/.cache/kg)."""
+    from kg import progress
+    from kg.load import store
+
+    with progress.bar() as shown:
+        result = store.build(list(paths) or None, force=force, progress=progress.messages(shown))
+    click.echo(store.render_build(result), nl=False)

@@ -1,0 +1,50 @@
+"""``kg query``: run a canned query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.cli import base
+from kg.cli.base import RESULT_FORMATS, command, source_options, stdout, write
+
+
+@command("query")
+@click.argument("name")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter value (repeatable). Entities take an IRI, a CURIE or a label.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RESULT_FORMATS),
+    default=None,
+    help="table (default), csv, tsv, json (SPARQL results JSON), xml; "
+    "turtle etc. for CONSTRUCT queries.",
+)
+@source_options
+def query(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str | None,
+    data: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float | None,
+) -> None:
+    """Run the canned query NAME (see `kg queries`) on the dataset, or on a SPARQL endpoint
+    with --endpoint (entity labels are then resolved on the endpoint)."""
+    from kg.sparql import catalogue, results
+
+    # Everything that can be checked is checked before the dataset is loaded.
+    canned = catalogue.find_query(name)
+    values = catalogue.parse_assignments(params)
+    assert canned.prepared is not None
+    fmt = results.check_format(canned.prepared.form, fmt)
+    store = base.open_store(data, endpoint, timeout)
+    write(stdout(), results.serialize(catalogue.run_canned(store, canned, values), fmt))

@@ -1,0 +1,90 @@
+"""``kg sparql``: run an ad-hoc SPARQL query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kg.cli import base
+from kg.cli.base import (
+    RESULT_FORMATS,
+    command,
+    source_options,
+    stdin,
+    stdout,
+    write,
+)
+
+
+@command("sparql")
+@click.argument("query", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read the query from FILE ('-' for stdin).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RESULT_FORMATS),
+    default=None,
+    help="SELECT/ASK: table (default), csv, tsv, json, xml. "
+    "CONSTRUCT/DESCRIBE: turtle (default), ntriples, nquads, jsonld, rdfxml, trig.",
+)
+@click.option(
+    "--allow-service",
+    is_flag=True,
+    help="Let SERVICE clauses query other endpoints over the network.",
+)
+@source_options
+def sparql(
+    query: str | None,
+    file: str | None,
+    fmt: str | None,
+    allow_service: bool,
+    data: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float | None,
+) -> None:
+    """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the dataset.
+
+    QUERY is the query text, or '-' to read it from stdin. Updates, LOAD, SERVICE (unless
+    --allow-service) and FROM on anything but a graph of the dataset are refused (exit 2);
+    a malformed query gives its line and column (exit 2).
+    """
+    from kg.sparql import prepare, results
+
+    # The query is checked before the dataset is loaded.
+    text = read_query(query, file)
+    prepared = prepare.prepare(text, allow_service=allow_service)
+    fmt = results.check_format(prepared.form, fmt)
+    store = base.open_store(data, endpoint, timeout)
+    write(stdout(), results.serialize(prepare.execute(store, prepared), fmt))
+
+
+def read_query(query: str | None, file: str | None) -> str:
+    """The query text from the command line: an argument, a file, or ``-`` for stdin."""
+    from kg.errors import InputError
+
+    if query is not None and file is not None:
+        raise InputError("give the query either as an argument or with -f FILE, not both")
+    if query is None and file is None:
+        raise InputError("no query: give it as an argument, with -f FILE, or '-' for stdin")
+    if query is not None and query != "-":
+        return query
+    source = file if file is not None else "-"
+    try:
+        if source == "-":
+            data = stdin().read()
+        else:
+            with open(source, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        raise InputError(f"{source}: cannot read: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{source}: not UTF-8 text (byte {error.start})") from None

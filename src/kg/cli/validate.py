@@ -1,0 +1,46 @@
+"""``kg validate``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kg.cli.base import command
+
+
+@command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "turtle"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs, turtle for a SHACL sh:ValidationReport.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["native", "pyshacl"]),
+    default="native",
+    show_default=True,
+    help="native: SHACL evaluated as SPARQL on Oxigraph (fast); pyshacl: the reference.",
+)
+def validate(paths: tuple[Path, ...], fmt: str, engine: str) -> None:
+    """Validate data against the SHACL shapes and the data-quality checks.
+
+    Loads the ontology, the shapes (ontology/shapes.ttl), the checks
+    (queries/checks/*-violation.rq) and the data: the given files and folders, the
+    repository's data/ when none are given. Exit status: 0 the data conforms (warnings
+    allowed), 1 it does not, 2 any error (a file that does not parse: file, line and column).
+    """
+    from kg import progress
+    from kg.validation import report as validation
+
+    with progress.bar() as shown:
+        report = validation.validate(
+            list(paths) or None, engine=engine, progress=progress.messages(shown)
+        )
+    click.echo(validation.render(report, fmt), nl=False)
+    sys.exit(report.exit_code)

@@ -1,0 +1,48 @@
+"""Stage 1, files → store: RDF files loaded into named graphs (:mod:`.files`), the OWL-lite
+inferences (:mod:`.inference`), the persistent on-disk store (:mod:`.store`), and the source
+documents the passages cite (:mod:`.documents`).
+
+Commands (query, sparql, export, serve …) call :func:`open_dataset` and nothing else to get a
+store, so that every one of them sees the same graph — the same files, the same inferred
+triples — whether it comes from memory or from the persistent store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kg.load import dataset as memory
+from kg.load import inference
+from kg.load.files import Dataset
+
+__all__ = ["Dataset", "open_dataset"]
+
+
+def open_dataset(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    inferred: bool = True,
+    ontology: bool = True,
+    progress: Callable[[Path], None] | None = None,
+    report: Callable[[inference.InferenceReport], None] | None = None,
+    cache: bool = False,
+) -> Dataset:
+    """The loaded and inferred dataset (see :func:`kg.load.dataset.load` for the arguments).
+
+    Args:
+        cache: read from the persistent store (:mod:`kg.load.store`) when one is built and up
+            to date for these inputs, building it first for large inputs (``KG_CACHE`` says
+            when). The store is opened read-only: only for commands that never write to the
+            dataset. Small inputs stay in memory (faster than a store for them, and nothing is
+            written).
+    """
+    if cache:
+        from kg.load import store  # only the cached commands pay for the store's imports
+
+        persistent = store.open_cached(paths, inferred=inferred and ontology, ontology=ontology)
+        if persistent is not None:
+            return persistent
+    return memory.load(
+        paths, inferred=inferred, ontology=ontology, progress=progress, report=report
+    )
