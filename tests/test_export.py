@@ -42,7 +42,7 @@ FIXTURE = TEST_DATA / "export"
 DATA = FIXTURE / "data"
 FILES = [DATA / "countries.trig", DATA / "labels.ttl", DATA / "external" / "wikidata.trig"]
 ALL_FORMATS = list(export.FORMATS)
-QUAD_FORMATS = [n for n, f in export.FORMATS.items() if f.quads]
+QUAD_FORMATS = [n for n, f in export.FORMATS.items() if f.keeps_graphs]
 RDFLIB_FORMAT = {
     "turtle": "turtle",
     "trig": "trig",
@@ -242,7 +242,7 @@ def test_every_format_parses_back_to_an_isomorphic_dataset(
 def assert_parses_back_with_oxigraph(store: Store, data: bytes, fmt: str) -> None:
     """The export parses back (pyoxigraph) to the exported graphs, up to blank-node labels."""
     quads = source_quads(store, with_inferred=True)
-    if not export.FORMATS[fmt].quads:
+    if not export.FORMATS[fmt].keeps_graphs:
         quads = [Quad(q.subject, q.predicate, q.object) for q in quads]
     expected = Dataset(quads)
     got = Dataset(

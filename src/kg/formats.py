@@ -11,7 +11,8 @@ Kinds of answer a format can carry (``Format.carries``):
 
 * ``results`` — SPARQL SELECT/ASK solutions (JSON, XML, CSV, TSV; ``table`` for people);
 * ``graph`` — RDF triples (CONSTRUCT/DESCRIBE answers, a description, an export's union);
-* ``dataset`` — RDF with named graphs (TriG, N-Quads; JSON-LD keeps them too);
+* ``dataset`` — RDF with named graphs (TriG, N-Quads). JSON-LD can keep them too (the
+  server's descriptions do, as JSON-LD 1.1 datasets), but an export in JSON-LD is the union;
 * ``page`` — HTML for people.
 """
 
@@ -154,7 +155,7 @@ _ALL = (
         "application/ld+json",
         ("application/ld+json",),
         ("jsonld", "json-ld"),
-        "graph dataset",
+        "graph",
         rdf=RdfFormat.JSON_LD,
         w3c="JSON-LD",
         export=True,

@@ -64,8 +64,9 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg import resources
+from kg import formats, resources
 from kg.errors import InputError, OutputError
+from kg.formats import Format
 from kg.load import inference
 from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import PREFIXES, RDF_TYPE, split
@@ -73,34 +74,9 @@ from kg.namespaces import PREFIXES, RDF_TYPE, split
 XSD = PREFIXES["xsd"]
 
 
-@dataclass(frozen=True)
-class Format:
-    """An export format: its name on the command line, file extension and media type."""
-
-    name: str
-    extension: str
-    media_type: str
-    quads: bool  # keeps named graphs
-
-
-FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in (
-        Format("trig", ".trig", "application/trig", True),
-        Format("nquads", ".nq", "application/n-quads", True),
-        Format("turtle", ".ttl", "text/turtle", False),
-        Format("ntriples", ".nt", "application/n-triples", False),
-        Format("jsonld", ".jsonld", "application/ld+json", False),
-        Format("rdfxml", ".rdf", "application/rdf+xml", False),
-    )
-}
+FORMATS: dict[str, Format] = {name: formats.get(name) for name in formats.choices("export")}
+"""The export formats (``kg.formats``: name, extension, media type, whether graphs are kept)."""
 DEFAULT_FORMAT = "trig"
-_EXTENSIONS = {f.extension: f.name for f in FORMATS.values()} | {
-    ".json": "jsonld",
-    ".owl": "rdfxml",
-    ".xml": "rdfxml",
-    ".turtle": "turtle",
-}
 
 
 def format_for(path: Path | str | None, requested: str | None = None) -> Format:
@@ -111,9 +87,9 @@ def format_for(path: Path | str | None, requested: str | None = None) -> Format:
             raise InputError(f"unknown export format {requested!r} (known: {', '.join(FORMATS)})")
         return FORMATS[requested]
     if path is not None:
-        name = _EXTENSIONS.get(Path(path).suffix.lower())
+        name = formats.EXPORT_EXTENSIONS.get(Path(path).suffix.lower())
         if name is None:
-            known = ", ".join(sorted(_EXTENSIONS))
+            known = ", ".join(sorted(formats.EXPORT_EXTENSIONS))
             raise InputError(
                 f"{path}: cannot tell the format from the extension (known: {known}); give --format"
             )
@@ -421,13 +397,31 @@ def load_context(store: Store | None = None) -> dict[str, Any]:
     return {"@context": dict(PREFIXES)}
 
 
-def write_jsonld(rows: Iterable[Row], out: IO[bytes], context: dict[str, Any]) -> None:
+def write_jsonld(
+    rows: Iterable[Row], out: IO[bytes], context: dict[str, Any], *, keep_graphs: bool = False
+) -> None:
     """JSON-LD compacted with ``context``, embedded: ``{"@context": …, "@graph": [nodes]}``,
-    nodes sorted by ``@id`` (``kg.export.context.Compactor``)."""
+    nodes sorted by ``@id`` (``kg.export.context.Compactor``). The one JSON-LD writer of kg.
+
+    With ``keep_graphs`` (a JSON-LD 1.1 dataset, as the server's descriptions give it), each
+    named graph becomes ``{"@id": graph, "@graph": [nodes]}`` in graph order and the default
+    graph's nodes stay at the top level; otherwise the rows are merged into one graph (an
+    export's union)."""
     from kg.export.context import Compactor
 
     compactor = Compactor(context["@context"])
-    nodes = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(rows))
+    if not keep_graphs:
+        nodes = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(rows))
+    else:
+        nodes = []
+        for graph, group in groupby(sorted(rows, key=itemgetter(0)), key=itemgetter(0)):
+            members = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(group))
+            if graph:
+                name = graph.decode("utf-8")
+                graph_id = compactor.iri(name[1:-1]) if name.startswith("<") else name
+                nodes.append({"@id": graph_id, "@graph": members})
+            else:
+                nodes.extend(members)
     document = {"@context": context["@context"], "@graph": nodes}
     _write_chunks(out, [json.dumps(document, indent=2, ensure_ascii=False), "\n"])
 
@@ -481,7 +475,7 @@ def serialize_store(
     spec = format_for(None, fmt)
     graphs = select_graphs(store, with_inferred=with_inferred, include_ontology=include_ontology)
     with _no_cycle_collection():
-        blocks = collect_blocks(store, graphs, union=not spec.quads)
+        blocks = collect_blocks(store, graphs, union=not spec.keeps_graphs)
         rows = _rows(blocks)  # made as they are written: one row tuple alive at a time
         if spec.name == "jsonld":
             write_jsonld(rows, out, context if context is not None else load_context(store))
@@ -503,7 +497,7 @@ def serialize_quads(quads: Iterable[Quad], fmt: str) -> bytes:
     if any(True for _ in scratch.quads_for_pattern(None, None, None, DefaultGraph())):
         graphs.insert(0, DefaultGraph())
     out = io.BytesIO()
-    _WRITERS[spec.name](_rows(collect_blocks(scratch, graphs, union=not spec.quads)), out)
+    _WRITERS[spec.name](_rows(collect_blocks(scratch, graphs, union=not spec.keeps_graphs)), out)
     return out.getvalue()
 
 

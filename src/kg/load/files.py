@@ -17,19 +17,14 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
-from kg import resources
+from kg import formats, resources
 from kg.errors import InputError, RdfSyntaxError
 from kg.namespaces import GRAPH
 
 FORMATS: dict[str, RdfFormat] = {
-    ".ttl": RdfFormat.TURTLE,
-    ".trig": RdfFormat.TRIG,
-    ".nt": RdfFormat.N_TRIPLES,
-    ".nq": RdfFormat.N_QUADS,
-    ".rdf": RdfFormat.RDF_XML,
-    ".owl": RdfFormat.RDF_XML,
-    ".jsonld": RdfFormat.JSON_LD,
+    ext: rdf for ext, name in formats.READABLE.items() if (rdf := formats.get(name).rdf) is not None
 }
+"""File extension → parser, for the extensions ``kg.formats`` says kg reads."""
 
 ONTOLOGY_GRAPH = NamedNode(GRAPH + "ontology")
 

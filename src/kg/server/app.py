@@ -198,7 +198,7 @@ class App:
     def _problem(self, request: Request, problem: Problem) -> Response:
         """A Problem as HTML for browsers, as text for everyone else."""
         headers = list(problem.headers)
-        wants = conneg.negotiate(request.header("accept"), ("text", "html"))
+        wants = conneg.negotiate(request.header("accept"), ("table", "html"))
         if wants == "html" and not request.path.startswith("/sparql"):
             html = pages.problem(self._context(request), problem)
             return Response(
@@ -244,7 +244,7 @@ class App:
         offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
         downloads = [
             (
-                conneg.EXTENSIONS[name].upper(),
+                conneg.extension(name).upper(),
                 "/sparql?" + urlencode({"query": text, "format": name}),
             )
             for name in offers
@@ -285,10 +285,10 @@ class App:
                 raise refuse(
                     404,
                     "no such format",
-                    f"{name} gives {', '.join(conneg.EXTENSIONS[o] for o in offers)}",
+                    f"{name} gives {', '.join(conneg.extension(o) for o in offers)}",
                 )
             body = self._run(request, "canned", name, params, fmt)
-            filename = f"{name}.{conneg.EXTENSIONS[fmt]}"
+            filename = f"{name}.{conneg.extension(fmt)}"
             return Response(
                 200,
                 body,
@@ -307,7 +307,7 @@ class App:
             )
         suffix = "?" + urlencode(params) if params else ""
         downloads = [
-            (conneg.EXTENSIONS[o].upper(), f"/queries/{name}.{conneg.EXTENSIONS[o]}{suffix}")
+            (conneg.extension(o).upper(), f"/queries/{name}.{conneg.extension(o)}{suffix}")
             for o in offers
         ]
         return self._page(
@@ -374,14 +374,14 @@ class App:
         links = []
         for o in ld.RDF_FORMATS:
             media = conneg.media_type(o).split(";")[0]
-            links.append(f'<{path}?format={conneg.EXTENSIONS[o]}>; rel="alternate"; type="{media}"')
+            links.append(f'<{path}?format={conneg.extension(o)}>; rel="alternate"; type="{media}"')
         return [("Vary", "Accept"), ("Link", ", ".join(links))]
 
     def _entity(self, request: Request, iri: str, description: ld.Description) -> Response:
         alternates = [
             (
-                conneg.EXTENSIONS[o].upper() if o != "jsonld" else "JSON-LD",
-                f"{request.path}?format={conneg.EXTENSIONS[o]}",
+                conneg.extension(o).upper() if o != "jsonld" else "JSON-LD",
+                f"{request.path}?format={conneg.extension(o)}",
             )
             for o in ld.RDF_FORMATS
         ]

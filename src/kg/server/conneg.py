@@ -12,59 +12,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# name -> (media type sent, other media types that select it)
-MEDIA: dict[str, tuple[str, tuple[str, ...]]] = {
-    "html": ("text/html; charset=utf-8", ("text/html", "application/xhtml+xml")),
-    "text": ("text/plain; charset=utf-8", ("text/plain",)),
-    "json": ("application/sparql-results+json", ("application/sparql-results+json",)),
-    "xml": ("application/sparql-results+xml", ("application/sparql-results+xml",)),
-    "csv": ("text/csv; charset=utf-8", ("text/csv",)),
-    "tsv": ("text/tab-separated-values; charset=utf-8", ("text/tab-separated-values",)),
-    "turtle": ("text/turtle; charset=utf-8", ("text/turtle", "application/x-turtle")),
-    "jsonld": ("application/ld+json", ("application/ld+json",)),
-    "ntriples": ("application/n-triples", ("application/n-triples",)),
-    "rdfxml": ("application/rdf+xml", ("application/rdf+xml",)),
-    "trig": ("application/trig", ("application/trig",)),
-    "nquads": ("application/n-quads", ("application/n-quads",)),
-}
-# Generic types a client may send, and the format each stands for in a given kind of answer.
-GENERIC = {
-    "application/json": ("json", "jsonld"),
-    "application/xml": ("xml", "rdfxml"),
-    "text/xml": ("xml", "rdfxml"),
-}
-# Names accepted in ?format= besides the names above (file extensions people type).
-ALIASES = {
-    "ttl": "turtle",
-    "nt": "ntriples",
-    "nq": "nquads",
-    "rdf": "rdfxml",
-    "owl": "rdfxml",
-    "srj": "json",
-    "srx": "xml",
-    "json-ld": "jsonld",
-    "htm": "html",
-}
-EXTENSIONS = {
-    "json": "json",
-    "xml": "xml",
-    "csv": "csv",
-    "tsv": "tsv",
-    "turtle": "ttl",
-    "jsonld": "jsonld",
-    "ntriples": "nt",
-    "rdfxml": "rdf",
-    "trig": "trig",
-    "nquads": "nq",
-}
+from kg import formats
 
+# What the server offers, in its order of preference (the first wins a tie, e.g. for */*).
 RESULT_OFFERS = ("json", "xml", "csv", "tsv")
 GRAPH_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads")
 
 
 def media_type(name: str) -> str:
-    """The Content-Type sent for a format name."""
-    return MEDIA[name][0]
+    """The Content-Type sent for a format name (``kg.formats``)."""
+    return formats.media_type(name)
+
+
+def extension(name: str) -> str:
+    """The file extension (without dot) of a format: download names and ``?format=`` links."""
+    return formats.get(name).extensions[0]
 
 
 @dataclass(frozen=True)
@@ -109,7 +71,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 
 def _weight(ranges: Sequence[MediaRange], name: str, generic: Sequence[str]) -> float:
     best: tuple[int, float] | None = None
-    for media in (*MEDIA[name][1], *generic):
+    for media in (*formats.get(name).accepts, *generic):
         for r in ranges:
             s = r.specificity(media)
             if s is not None and (best is None or s > best[0]):
@@ -124,7 +86,7 @@ def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
     best: tuple[float, int] | None = None
     chosen = None
     for index, name in enumerate(offers):
-        generic = [g for g, names in GENERIC.items() if names[1 if graph else 0] == name]
+        generic = [g for g, names in formats.GENERIC.items() if names[1 if graph else 0] == name]
         q = _weight(ranges, name, generic)
         if q > 0 and (best is None or (q, -index) > best):
             best, chosen = (q, -index), name
@@ -135,7 +97,7 @@ def from_parameter(value: str, offers: Sequence[str]) -> str | None:
     """The format a ``format`` parameter names among the offers (a name, an extension or a
     media type), or None when it names none of them."""
     wanted = value.strip().lower()
-    wanted = ALIASES.get(wanted, wanted)
+    wanted = formats.by_extension(wanted) or wanted
     if wanted in offers:
         return wanted
     if "/" in wanted:

@@ -18,7 +18,7 @@ graph's self-description, and the server points to the TriG version in a ``Link`
 
 from __future__ import annotations
 
-import json
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,9 +28,7 @@ from pyoxigraph import (
     Literal,
     NamedNode,
     Quad,
-    RdfFormat,
     Store,
-    parse,
 )
 
 from kg.export import writers as export
@@ -532,29 +530,6 @@ def description_quads(store: Store, iri: str, row_limit: int) -> list[Quad] | No
     return list(chosen.values())
 
 
-def _jsonld(rows: list[export.Row], context: dict) -> bytes:
-    """JSON-LD with our context, every statement in its named graph (JSON-LD 1.1 datasets)."""
-    from kg.export.context import Compactor
-
-    compactor = Compactor(context["@context"])
-    by_graph: dict[bytes, list[export.Row]] = {}
-    for row in rows:
-        by_graph.setdefault(row[0], []).append(row)
-    top: list[dict] = []
-    for graph in sorted(by_graph):
-        text = b"".join(b" ".join(r[1:]) + b" .\n" for r in by_graph[graph])
-        triples = [q.triple for q in parse(text, RdfFormat.N_TRIPLES)]
-        nodes = compactor.nodes((t.subject, t.predicate, t.object) for t in triples)
-        if graph:
-            name = graph.decode("utf-8")
-            graph_id = compactor.iri(name[1:-1]) if name.startswith("<") else name
-            top.append({"@id": graph_id, "@graph": nodes})
-        else:
-            top.extend(nodes)
-    document = {"@context": context["@context"], "@graph": top}
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 def serialize_quads(quads: list[Quad], fmt: str) -> bytes:
     """Quads in one of RDF_FORMATS: stable, with our prefixes (``kg.export.writers``'s writers);
     JSON-LD keeps the named graphs (JSON-LD 1.1 datasets)."""
@@ -567,7 +542,11 @@ def serialize_quads(quads: list[Quad], fmt: str) -> bytes:
     graphs = sorted(scratch.named_graphs(), key=str)
     if any(True for _ in scratch.quads_for_pattern(None, None, None, DefaultGraph())):
         graphs.insert(0, DefaultGraph())
-    return _jsonld(export.collect(scratch, graphs, union=False), export.load_context())
+    out = io.BytesIO()
+    export.write_jsonld(
+        export.collect(scratch, graphs, union=False), out, export.load_context(), keep_graphs=True
+    )
+    return out.getvalue()
 
 
 def describe_rdf(store: Store, iri: str, fmt: str, *, row_limit: int) -> bytes | None:

@@ -34,6 +34,7 @@ from threading import Lock
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
+from kg import formats
 from kg.namespaces import PREFIXES
 from kg.server import conneg
 from kg.server.ld import serialize_quads
@@ -46,19 +47,6 @@ FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
 DIRECT_UPDATE = "application/sparql-update"
 SD = "http://www.w3.org/ns/sparql-service-description#"
-FORMATS_NS = "http://www.w3.org/ns/formats/"
-RESULT_FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON",
-    "xml": "SPARQL_Results_XML",
-    "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV",
-    "turtle": "Turtle",
-    "jsonld": "JSON-LD",
-    "ntriples": "N-Triples",
-    "rdfxml": "RDF_XML",
-    "trig": "TriG",
-    "nquads": "N-Quads",
-}
 SD_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml")
 
 
@@ -282,7 +270,7 @@ class Endpoint:
                 Quad(
                     service,
                     NamedNode(SD + "resultFormat"),
-                    NamedNode(FORMATS_NS + RESULT_FORMAT_IRIS[name]),
+                    NamedNode(formats.W3C_FORMATS + str(formats.get(name).w3c)),
                 )
             )
         if self.union_default_graph:

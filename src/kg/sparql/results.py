@@ -33,41 +33,17 @@ from pyoxigraph import (
     serialize as rdf_serialize,
 )
 
+from kg import formats
 from kg.errors import EndpointError, InputError, KgError
 from kg.namespaces import PREFIXES, curie
 
 SOLUTION_FORMATS: dict[str, QueryResultsFormat | None] = {
-    "table": None,
-    "csv": QueryResultsFormat.CSV,
-    "tsv": QueryResultsFormat.TSV,
-    "json": QueryResultsFormat.JSON,
-    "xml": QueryResultsFormat.XML,
+    name: formats.get(name).results for name in formats.choices("solutions")
 }
 GRAPH_FORMATS: dict[str, RdfFormat | None] = {
-    "turtle": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "nquads": RdfFormat.N_QUADS,
-    "jsonld": RdfFormat.JSON_LD,
-    "rdfxml": RdfFormat.RDF_XML,
-    "trig": RdfFormat.TRIG,
-    "table": None,
+    name: formats.get(name).rdf for name in formats.choices("graphs")
 }
-FORMATS: tuple[str, ...] = tuple(dict.fromkeys([*SOLUTION_FORMATS, *GRAPH_FORMATS]))
-
-# Media types, for a web layer that negotiates content.
-MEDIA_TYPES: dict[str, str] = {
-    "table": "text/plain; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "turtle": "text/turtle",
-    "ntriples": "application/n-triples",
-    "nquads": "application/n-quads",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-    "trig": "application/trig",
-}
+FORMATS: tuple[str, ...] = tuple(formats.choices("results"))
 
 
 @dataclass
