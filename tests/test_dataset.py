@@ -63,9 +63,11 @@ def test_open_dataset_without_ontology_infers_nothing(fixture_repo: Path) -> Non
 
 
 def test_open_dataset_takes_paths(fixture_repo: Path) -> None:
-    seen: list[Path] = []
-    dataset = open_dataset([FIXTURE / "data" / "borders.trig"], progress=seen.append)
-    assert seen[-1] == FIXTURE / "data" / "borders.trig"
+    seen: list[tuple[str, int | None, int | None]] = []
+    dataset = open_dataset(
+        [FIXTURE / "data" / "borders.trig"], progress=lambda *step: seen.append(step)
+    )
+    assert seen[-1] == ("loaded borders.trig", len(seen), len(seen))
     names = {g.value for g in dataset.store.named_graphs()}
     assert not any("external" in n for n in names)  # only the file asked for
     assert borders_of_russia(dataset) == {ID + "FI", ID + "LT"}

@@ -1,8 +1,9 @@
 """One progress display for long work (build, validate, publish): a rich progress bar on a
 terminal, nothing at all in pipes, files and CI.
 
-The library reports progress through a plain callback ``(message, done, total)`` and never
-prints; only the CLI creates a :class:`Bar`. Quiet when stderr is not a terminal, when ``CI`` is
+The library reports progress through one kind of callback, :data:`Progress`
+``(message, done, total)`` (``done``/``total`` None when unknown), and never prints; only the
+CLI creates a :class:`Bar`. Quiet when stderr is not a terminal, when ``CI`` is
 set (CI logs are files, and a bar there is noise), when ``TERM=dumb`` or ``KG_NO_PROGRESS`` is
 set.
 """
@@ -73,10 +74,3 @@ def bar(stream: IO[str] | None = None) -> Iterator[Progress | None]:
         yield shown
     finally:
         shown.close()
-
-
-def messages(progress: Progress | None) -> Callable[[str], None] | None:
-    """Adapt a progress callback to the message-only callbacks of load and validate."""
-    if progress is None:
-        return None
-    return lambda message: progress(message, None, None)

@@ -36,7 +36,7 @@ from pyoxigraph import NamedNode, RdfFormat
 
 from kg.errors import DoesNotConform, EndpointError, InputError
 from kg.load import open_dataset
-from kg.progress import Progress, messages
+from kg.progress import Progress
 from kg.sparql.remote import Endpoint, RemoteStore
 from kg.validation import report as validation
 
@@ -220,7 +220,7 @@ def publish(
         raise InputError("default graph must be 'union' or 'none'")
     started = time.perf_counter()
     if validate:
-        report = validation.validate(paths, progress=messages(progress))
+        report = validation.validate(paths, progress=progress)
         if not report.conforms:
             counts = report.counts()
             raise DoesNotConform(

@@ -21,5 +21,5 @@ def build(paths: tuple[Path, ...], force: bool) -> None:
     from kg.load import store
 
     with progress.bar() as shown:
-        result = store.build(list(paths) or None, force=force, progress=progress.messages(shown))
+        result = store.build(list(paths) or None, force=force, progress=shown)
     click.echo(store.render_build(result), nl=False)

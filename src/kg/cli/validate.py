@@ -39,8 +39,6 @@ def validate(paths: tuple[Path, ...], fmt: str, engine: str) -> None:
     from kg.validation import report as validation
 
     with progress.bar() as shown:
-        report = validation.validate(
-            list(paths) or None, engine=engine, progress=progress.messages(shown)
-        )
+        report = validation.validate(list(paths) or None, engine=engine, progress=shown)
     click.echo(validation.render(report, fmt), nl=False)
     sys.exit(report.exit_code)

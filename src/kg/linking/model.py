@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pycountry
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import Store
 
-from kg import resources
+from kg import labels, resources
 from kg.errors import InputError, LinkError
 from kg.linking.sources import eums, geonames, gsq, naturalearth, op
 from kg.linking.sources.origins import Source, load_sources
@@ -234,18 +234,8 @@ def read_documents(data_dir: Path | None = None) -> Documents:
 
 
 def label_of(store: Store, iri: str) -> str:
-    """An English label of a term (a SKOS concept, an entity), or its CURIE."""
-    from kg.namespaces import curie
-
-    for q in store.quads_for_pattern(NamedNode(iri), NamedNode(PREFIXES["rdfs"] + "label"), None):
-        if getattr(q.object, "language", None) == "en":
-            return q.object.value
-    for q in store.quads_for_pattern(
-        NamedNode(iri), NamedNode(PREFIXES["skos"] + "prefLabel"), None
-    ):
-        if getattr(q.object, "language", None) == "en":
-            return q.object.value
-    return curie(iri)
+    """What the reports call a term: its label (:mod:`kg.labels`), else its CURIE."""
+    return labels.name(store, iri)
 
 
 # --------------------------------------------------------------------------- sources

@@ -15,6 +15,7 @@ from pathlib import Path
 from kg.load import dataset as memory
 from kg.load import inference
 from kg.load.files import Dataset
+from kg.progress import Progress
 
 __all__ = ["Dataset", "open_dataset"]
 
@@ -24,7 +25,7 @@ def open_dataset(
     *,
     inferred: bool = True,
     ontology: bool = True,
-    progress: Callable[[Path], None] | None = None,
+    progress: Progress | None = None,
     report: Callable[[inference.InferenceReport], None] | None = None,
     cache: bool = False,
 ) -> Dataset:

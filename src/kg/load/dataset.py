@@ -13,6 +13,7 @@ from pathlib import Path
 from kg.load import files as graph
 from kg.load import inference
 from kg.load.files import Dataset
+from kg.progress import Progress
 
 
 def load(
@@ -20,7 +21,7 @@ def load(
     *,
     inferred: bool = True,
     ontology: bool = True,
-    progress: Callable[[Path], None] | None = None,
+    progress: Progress | None = None,
     report: Callable[[inference.InferenceReport], None] | None = None,
 ) -> Dataset:
     """Load the ontology and the given files or folders (the repository's ``data/`` when none
@@ -32,7 +33,7 @@ def load(
         inferred: add the inferred graphs (``kg.load.inference``); off for an asserted-only
             view.
         ontology: load the ontology too. Without it there are no axioms, so nothing is inferred.
-        progress: called with each file once it is loaded.
+        progress: told of each file once it is loaded (``kg.progress``).
         report: called with the inference report (triples per axiom), when inference ran.
 
     Raises:

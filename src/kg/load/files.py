@@ -10,7 +10,7 @@ name the file a finding comes from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,6 +20,7 @@ from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 from kg import formats, resources
 from kg.errors import InputError, RdfSyntaxError
 from kg.namespaces import GRAPH
+from kg.progress import Progress
 
 FORMATS: dict[str, RdfFormat] = {
     ext: rdf for ext, name in formats.READABLE.items() if (rdf := formats.get(name).rdf) is not None
@@ -211,7 +212,7 @@ def load(
     *,
     ontology: bool = True,
     store: Store | None = None,
-    progress: Callable[[Path], None] | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Load the ontology (unless told not to) and the given files or folders — the
     repository's ``data/`` when none are given — into one store.
@@ -222,8 +223,8 @@ def load(
     """
     files = input_files(paths, ontology=ontology)
     dataset = Dataset(store if store is not None else Store())
-    for path in files:
+    for done, path in enumerate(files, 1):
         load_file(dataset, path)
         if progress is not None:
-            progress(path)
+            progress(f"loaded {path.name}", done, len(files))
     return dataset

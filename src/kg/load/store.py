@@ -44,7 +44,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ from kg.errors import KgError
 from kg.load import dataset as memory
 from kg.load import files as graph
 from kg.load.files import Dataset
+from kg.progress import Progress
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -69,8 +70,6 @@ RACY_NS = 2_000_000_000
 _CODE_MODULES = ("graph.py", "inference.py", "dataset.py", "store.py", "namespaces.py")
 # Inputs of at least this many bytes get a store built automatically by the query commands.
 DEFAULT_AUTO_BYTES = 8 * 1024 * 1024
-
-Progress = Callable[[str], None]
 
 
 class StoreError(KgError):
@@ -568,19 +567,18 @@ def _build(request: Request, root: Path | None, *, progress: Progress | None, re
 def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | None) -> Path:
     started_ns = time.time_ns()
     if progress is not None:
-        progress("hashing the inputs")
+        progress("hashing the inputs", None, None)
     inputs = fingerprint(request.files)
     code = _code_hash()
     content = _content_id(request, inputs, code)
-    step = (lambda p: progress(f"loading {p.name}")) if progress is not None else None
     dataset = memory.load(
         list(request.files) if request.files else None,
         inferred=request.inferred,
         ontology=request.ontology,
-        progress=step,
+        progress=progress,
     )
     if progress is not None:
-        progress("writing the store")
+        progress("writing the store", None, None)
     files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
     _write_atomic(tmp / FILES, files_text)
     files_size = (tmp / FILES).stat().st_size

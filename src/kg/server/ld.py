@@ -32,6 +32,7 @@ from pyoxigraph import (
 )
 
 from kg.export import writers as export
+from kg.labels import LABEL_PROPERTIES, Labels
 from kg.load import inference
 from kg.load.documents import Documents
 from kg.load.files import ONTOLOGY_GRAPH
@@ -48,11 +49,6 @@ PROV = PREFIXES["prov"]
 SCHEMA = PREFIXES["schema"]
 
 RDF_TYPE = NamedNode(RDF + "type")
-LABEL_PROPERTIES = (
-    NamedNode(RDFS + "label"),
-    NamedNode(SKOS + "prefLabel"),
-    NamedNode(DCTERMS + "title"),
-)
 # Links to the same thing elsewhere: shown as external identifiers.
 IDENTITY_LINKS = frozenset(
     {
@@ -85,38 +81,6 @@ GRAPH_KEEPING = ("trig", "nquads", "jsonld")
 
 
 # --- labels and documents (cached per worker) ----------------------------------------------
-
-
-class Labels:
-    """An IRI's label: rdfs:label, else skos:prefLabel, else dcterms:title; English, then no
-    language, then any (the smallest by text among equals, so the choice is stable)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._cache: dict[str, str | None] = {}
-
-    def __call__(self, iri: str) -> str | None:
-        if iri in self._cache:
-            return self._cache[iri]
-        best: tuple[int, int, str] | None = None
-        try:
-            node = NamedNode(iri)
-        except ValueError:
-            return None
-        for rank, predicate in enumerate(LABEL_PROPERTIES):
-            for quad in self.store.quads_for_pattern(node, predicate, None, None):
-                value = quad.object
-                if not isinstance(value, Literal):
-                    continue
-                language = value.language
-                lang_rank = 0 if language == "en" else (1 if not language else 2)
-                key = (rank, lang_rank, value.value)
-                if best is None or key < best:
-                    best = key
-        if len(self._cache) > 100_000:
-            self._cache.clear()
-        self._cache[iri] = best[2] if best else None
-        return self._cache[iri]
 
 
 # --- the description as data for a page -----------------------------------------------------

@@ -35,7 +35,9 @@ from pyoxigraph import Literal, NamedNode, Store
 
 from kg import resources
 from kg.errors import InputError, KgError, ParameterError, QuerySyntaxError, UnknownQuery
+from kg.labels import language_rank
 from kg.namespaces import PREFIXES, curie, expand
+from kg.sparql import header
 from kg.sparql import prepare as sparql
 from kg.sparql.results import QueryResult
 
@@ -230,51 +232,25 @@ def _parse_param(path: Path, number: int, text: str) -> Param:
 
 
 def _parse_header(path: Path, text: str) -> dict[str, Any]:
-    """Read the ``#+`` header into its fields; raise InputError naming file and line."""
-    lines = text.splitlines()
+    """Read the ``#+`` header (:mod:`kg.sparql.header`) into its fields; raise InputError
+    naming file and line."""
     fields: dict[str, Any] = {}
     params: list[Param] = []
-    current: str | None = None
-    end = 0
-    for index, line in enumerate(lines):
-        number = index + 1
-        if not line.startswith("#+"):
-            end = index
-            break
-        body = line[2:]
-        where = f"{path}:{number}"
-        if not body.strip():
+    for key, entry in header.read(path, text, HEADER_KEYS).items():
+        where = f"{path}:{entry.line}"
+        value = entry.value
+        if key in ("summary", "description"):
+            fields[key] = entry.text()
             continue
-        if body.startswith("  "):
-            if current is None:
-                raise InputError(f"{where}: continuation line before any '#+ key:' line")
-            content = body.strip()
-            if current == "params":
-                params.append(_parse_param(path, number, content))
-            elif current in ("summary", "description"):
-                fields[current] = f"{fields[current]} {content}".strip()
-            else:
-                raise InputError(f"{where}: '{current}' takes one line; no continuation")
-            continue
-        m = re.fullmatch(r" ([a-z]+):(?: (.*))?", body.rstrip())
-        if not m:
-            raise InputError(
-                f"{where}: expected '#+ key: value' (keys: {', '.join(HEADER_KEYS)}) "
-                "or a continuation line '#+   …'"
-            )
-        key, value = m.group(1), (m.group(2) or "").strip()
-        if key not in HEADER_KEYS:
-            raise InputError(
-                f"{where}: unknown header key '{key}' (keys: {', '.join(HEADER_KEYS)})"
-            )
-        if key in fields:
-            raise InputError(f"{where}: '{key}' is given twice")
-        current = key
+        if entry.continuation and key != "params":
+            line = entry.continuation[0][1]
+            raise InputError(f"{path}:{line}: '{key}' takes one line; no continuation")
         if key == "params":
             if value:
                 raise InputError(
                     f"{where}: write each parameter on its own line under '#+ params:'"
                 )
+            params = [_parse_param(path, number, content) for content, number in entry.continuation]
             fields[key] = True
         elif key == "tags":
             tags = re.fullmatch(r"\[(.*)\]", value)
@@ -288,13 +264,6 @@ def _parse_header(path: Path, text: str) -> dict[str, Any]:
             fields[key] = items
         else:
             fields[key] = value
-    else:
-        end = len(lines)
-    for index in range(end, len(lines)):
-        if lines[index].startswith("#+"):
-            raise InputError(
-                f"{path}:{index + 1}: header lines (#+) must all come at the top of the file"
-            )
     if not fields.get("summary"):
         raise InputError(
             f"{path}:1: the header needs '#+ summary: …' (one line saying what the query answers)"
@@ -453,8 +422,7 @@ def _labelled(store: Store, class_iri: str | None) -> dict[str, list[str]]:
     labels: dict[str, list[tuple[tuple[int, int], str]]] = {}
     for row in raw:
         label = row["label"]
-        english = 0 if getattr(label, "language", None) in ("en", None) else 1
-        rank = (int(row["rank"].value), english)
+        rank = (int(row["rank"].value), language_rank(label))
         labels.setdefault(row["e"].value, []).append((rank, label.value))
     return {iri: [text for _, text in sorted(set(items))] for iri, items in labels.items()}
 

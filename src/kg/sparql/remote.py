@@ -37,8 +37,6 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from pyoxigraph import (
-    BlankNode,
-    Literal,
     NamedNode,
     QueryResultsFormat,
     RdfFormat,
@@ -49,11 +47,10 @@ from pyoxigraph import (
 )
 
 from kg.errors import EndpointError, InputError, QuerySyntaxError
-from kg.namespaces import PREFIXES
 from kg.sparql.lexer import PNAME, PUNCT, WORD, lex
+from kg.sparql.terms import sparql_term
 
 DEFAULT_TIMEOUT = 30.0
-XSD_STRING = PREFIXES["xsd"] + "string"
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 USER_AGENT = "kg (digital-policy-kg)"
@@ -247,37 +244,7 @@ def _short(url: str) -> str:
 
 # --- terms and VALUES -----------------------------------------------------------------------
 
-_IRIREF_BODY = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')
-_LANG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def sparql_term(term: Any) -> str:
-    """An RDF term written for a query: ``<iri>``, ``"text"``, ``"text"@en``,
-    ``"2021"^^<…#gYear>``. Strings are escaped as in N-Triples (backslash, quote, line breaks),
-    IRIs must match the IRIREF grammar: no value can end the term early.
-
-    Raises:
-        InputError: a blank node (it names nothing outside its store) or an IRI / language
-            tag that cannot be written safely.
-    """
-    if isinstance(term, NamedNode):
-        if not _IRIREF_BODY.fullmatch(term.value):
-            raise InputError(f"cannot send the IRI {term.value!r} in a query")
-        return f"<{term.value}>"
-    if isinstance(term, Literal):
-        text = "".join(_ESCAPES.get(c, c) for c in term.value)
-        if term.language:
-            if not _LANG.fullmatch(term.language):
-                raise InputError(f"cannot send the language tag {term.language!r} in a query")
-            return f'"{text}"@{term.language}'
-        if term.datatype.value == XSD_STRING:
-            return f'"{text}"'
-        return f'"{text}"^^{sparql_term(term.datatype)}'
-    if isinstance(term, BlankNode):
-        raise InputError("a blank node cannot be sent to another store as a parameter")
-    raise InputError(f"cannot send {term!r} as a parameter")
 
 
 def values_block(bindings: Mapping[str, Any]) -> str:

@@ -20,8 +20,7 @@ everything has been loaded and checked: a file that does not parse gives an erro
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,11 +37,13 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg import resources
+from kg import labels, resources
 from kg.errors import InputError
 from kg.load import files as graph
 from kg.load import open_dataset
-from kg.namespaces import BASE, PREFIXES, RDF_TYPE, RDFS_LABEL, curie
+from kg.namespaces import BASE, PREFIXES, RDF_TYPE, curie
+from kg.progress import Progress
+from kg.sparql import header
 from kg.validation import shacl
 from kg.validation.shacl import (
     INFO,
@@ -58,7 +59,7 @@ FORMATS = ("text", "json", "turtle")
 CHECKS_BASE = BASE + "checks/"
 """Checks have no shape node; their findings name ``<CHECKS_BASE><file stem>`` as the shape."""
 
-Progress = Callable[[str], None]
+CHECK_KEYS = ("summary", "description", "severity")
 
 
 # --------------------------------------------------------------------------- checks
@@ -80,25 +81,6 @@ class Check:
         return NamedNode(CHECKS_BASE + self.name)
 
 
-def _header(text: str) -> dict[str, str]:
-    """The ``#+ key: value`` lines at the top of a query; indented ``#+`` lines continue."""
-    fields: dict[str, str] = {}
-    key = None
-    for line in text.splitlines():
-        if not line.startswith("#+"):
-            if line.strip() and not line.lstrip().startswith("#"):
-                break
-            continue
-        body = line[2:]
-        m = re.match(r"\s(\w+):\s?(.*)$", body)
-        if m and not body.startswith("  "):
-            key = m.group(1).lower()
-            fields[key] = m.group(2).strip()
-        elif key is not None:
-            fields[key] = (fields[key] + " " + body.strip()).strip()
-    return fields
-
-
 def _severity(value: str, where: Path) -> NamedNode:
     name = value.strip().removeprefix("sh:").capitalize() or "Violation"
     if name not in ("Violation", "Warning", "Info"):
@@ -117,7 +99,7 @@ def load_checks(folder: Path | None = None) -> list[Check]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise InputError(f"{path}: cannot read: {error}") from None
-        head = _header(text)
+        head = {k: e.text() for k, e in header.read(path, text, CHECK_KEYS).items()}
         if not head.get("summary"):
             raise InputError(f"{path}: the header has no '#+ summary:' line")
         checks.append(
@@ -141,7 +123,7 @@ def run_checks(
     component = shacl.sh("SPARQLConstraintComponent")
     for i, check in enumerate(checks):
         if progress is not None:
-            progress(f"check {i + 1}/{len(checks)}: {check.name}")
+            progress(f"check {check.name}", i + 1, len(checks))
         try:
             solutions = store.query(check.query, use_default_graph_as_union=True, prefixes=PREFIXES)
         except SyntaxError as error:
@@ -219,22 +201,13 @@ def _severity_name(severity: NamedNode) -> str:
 
 
 def _label(store: Store, term: Any) -> str:
-    """The rdfs:label (English first, then untagged, then any), else a CURIE; a blank node
-    without label is named by its type."""
+    """The entity's label (:mod:`kg.labels`), else a CURIE; a blank node without label is
+    named by its type."""
     if isinstance(term, Literal):
         return _show(term)
-    labels = [
-        q.object
-        for q in store.quads_for_pattern(term, NamedNode(RDFS_LABEL), None, None)
-        if isinstance(q.object, Literal)
-    ]
-    if labels:
-        labels.sort(key=str)
-        for wanted in ("en", ""):
-            for lab in labels:
-                if (lab.language or "").split("-")[0] == wanted:
-                    return lab.value
-        return labels[0].value
+    found = labels.label(store, term) if isinstance(term, NamedNode | BlankNode) else None
+    if found is not None:
+        return found
     if isinstance(term, BlankNode):
         types = sorted(
             curie(q.object.value)
@@ -284,12 +257,11 @@ def _sort_key(f: Finding) -> tuple:
 def _open_dataset(paths: Sequence[Path | str] | None, progress: Progress | None) -> graph.Dataset:
     """The ontology, the data and the inferred graphs in one store, as every command sees
     them: ``sh:class`` and ``sh:targetClass`` must see the types the ontology entails."""
-    step = (lambda p: progress(f"loading {p.name}")) if progress is not None else None
     if progress is not None:
-        progress("loading")
-    dataset = open_dataset(list(paths) if paths else None, inferred=True, progress=step)
+        progress("loading", None, None)
+    dataset = open_dataset(list(paths) if paths else None, inferred=True, progress=progress)
     if progress is not None:
-        progress("inferred; validating")
+        progress("inferred; validating", None, None)
     return dataset
 
 
@@ -310,7 +282,7 @@ def validate(
         shapes: the shapes file(s); by default ``ontology/shapes.ttl`` and the shapes of the
             external sources (``ontology/shapes-external.ttl``).
         checks: the folder of ``*-violation.rq`` checks; ``queries/checks/`` by default.
-        progress: called with a short message at each step (for a terminal).
+        progress: told of each step (``kg.progress``: message, done, total).
 
     Raises:
         RdfSyntaxError: a file does not parse (names file, line and column).
@@ -328,7 +300,7 @@ def validate(
         results = native.validate(dataset.store, progress)
     else:
         if progress is not None:
-            progress("pyshacl: validating")
+            progress("pyshacl: validating", None, None)
         results = shacl.validate_with_pyshacl(dataset.store, shapes_path)
     check_results = run_checks(dataset.store, check_list, progress)
     names = {c.iri: c.name for c in check_list}

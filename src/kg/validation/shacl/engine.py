@@ -58,6 +58,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store, Triple, 
 
 from kg.errors import InputError, ShapesError
 from kg.namespaces import PREFIXES, curie
+from kg.progress import Progress
+from kg.sparql import terms
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -383,9 +385,13 @@ def _text(term: Term) -> str:
 
 
 def sparql_term(term: Term, where: str) -> str:
-    """An RDF term in SPARQL syntax. Serialised by pyoxigraph (escaped), never pasted text."""
+    """An RDF term of the shapes graph in SPARQL syntax (:func:`kg.sparql.terms.sparql_term`:
+    escaped, never pasted text); ``where`` names the shape for the error."""
     if isinstance(term, NamedNode | Literal):
-        return str(term)
+        try:
+            return terms.sparql_term(term)
+        except InputError as error:
+            raise ShapesError(f"{where}: {error}") from None
     raise ShapesError(f"{where}: a blank node cannot be matched against the data")
 
 
@@ -961,15 +967,13 @@ class ShaclEngine:
         pattern = compiler.violation(shape, c, focus, "this", "value", stack)
         return f"SELECT DISTINCT ?this ?value WHERE {{ {pattern} }}"
 
-    def validate(
-        self, store: Store, progress: Callable[[str], None] | None = None
-    ) -> list[ValidationResult]:
+    def validate(self, store: Store, progress: Progress | None = None) -> list[ValidationResult]:
         """Run every constraint over the union of the store's named graphs."""
         results: dict[tuple, ValidationResult] = {}
         plans = self._plan(_subclass_closure(store))
         for i, (shape, c, query) in enumerate(plans):
             if progress is not None:
-                progress(f"SHACL {i + 1}/{len(plans)}: {shape.name} sh:{c.name}")
+                progress(f"SHACL {shape.name} sh:{c.name}", i + 1, len(plans))
             prefixes = c.value[2] if c.name == "sparql" else None
             try:
                 rows = store.query(query, use_default_graph_as_union=True, prefixes=prefixes)
@@ -1072,7 +1076,7 @@ def default_message(shape: Shape, c: Constraint, value: Term | None) -> str:
 
 
 def validate_store(
-    store: Store, shapes: ShapesGraph, progress: Callable[[str], None] | None = None
+    store: Store, shapes: ShapesGraph, progress: Progress | None = None
 ) -> list[ValidationResult]:
     """Validate the union of the store's named graphs against the shapes (native engine)."""
     return ShaclEngine(shapes).validate(store, progress)
