@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import Quad, RdfFormat, parse
@@ -39,6 +40,37 @@ def _quads(path: Path) -> list[Quad]:
 
 def _fmt(n: int, d: int) -> str:
     return f"{n / d:.2f}" if d else "–"
+
+
+@dataclass
+class Result:
+    name: str
+    tp: int
+    fp: int
+    fn: int
+    spans_good: int
+    comparison: evaluate.Comparison
+
+    @property
+    def recall(self) -> float:
+        return self.tp / max(self.tp + self.fn, 1)
+
+
+def measure(document: Path, external: Path | None) -> list[Result]:
+    """Leave-one-out over the eight profiles: one result per profile."""
+    data = resources.data_dir()
+    every = [q for p in sorted(data.glob("*.trig")) for q in _quads(p)]
+    results = []
+    for name in (*LONG[:1], *SHORT, *LONG[1:]):
+        own = data / f"{name}.trig"
+        draft = make_draft(document, exclude=[own], profile=name, external=external)
+        drafted = evaluate.collect(q for q in to_quads(draft) if q.graph_name.value != DRAFT_GRAPH)
+        gold = evaluate.collect(_quads(own), every)
+        result = evaluate.compare(drafted, gold)
+        good, _ = evaluate.span_agreement(result, drafted, gold)
+        tp, fp, fn = result.counts()
+        results.append(Result(name, tp, fp, fn, good, result))
+    return results
 
 
 def run(document: Path, external: Path | None, verbose: bool) -> int:

@@ -62,16 +62,16 @@ class QuoteAcrossProfiles(InputError):
 
 
 def _closest(document: Document, folded_quote: str) -> tuple[int, int, float]:
+    """The sentence that holds the largest share of the quote's characters (in matching
+    runs), so a short quote is compared with the part of a long sentence it resembles."""
     best = (0, 0, 0.0)
     target = folded_quote.lower()
     for start, end in sentences(document.text):
         candidate = fold(document.text[start:end])[0].lower()
         matcher = difflib.SequenceMatcher(None, target, candidate, autojunk=False)
-        if matcher.real_quick_ratio() <= best[2] or matcher.quick_ratio() <= best[2]:
-            continue
-        ratio = matcher.ratio()
-        if ratio > best[2]:
-            best = (start, end, ratio)
+        share = sum(block.size for block in matcher.get_matching_blocks()) / len(target)
+        if share > best[2]:
+            best = (start, end, share)
     return best
 
 
@@ -107,7 +107,7 @@ def cite(document: Document, quote: str, profiles: Sequence[Profile]) -> list[Ma
         start, end, ratio = _closest(document, folded_quote)
         raise QuoteNotFound(
             f"{document.path}: quote not found: {_short(quote)!r}; the closest passage is "
-            f"{start}-{end} ({ratio:.0%} similar), which begins "
+            f"{start}-{end} ({ratio:.0%} of the quote in it), which begins "
             f"{_short(document.text[start:end])!r}"
         )
     return found

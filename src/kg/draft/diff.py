@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import tarfile
 import tempfile
@@ -139,6 +140,9 @@ def compare(old: Iterable[Quad], new: Iterable[Quad]) -> list[GraphDiff]:
 def _short(term: str) -> str:
     if term.startswith("<") and term.endswith(">"):
         return curie(term[1:-1])
+    typed = re.fullmatch(r'(".*")\^\^<([^>]+)>', term, re.S)
+    if typed:
+        return f"{typed.group(1)}^^{curie(typed.group(2))}"
     return term
 
 

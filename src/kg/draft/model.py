@@ -43,6 +43,14 @@ RDF = PREFIXES["rdf"]
 XSD = PREFIXES["xsd"]
 
 STATUSES = ("proposed", "accepted", "rejected", "edited")
+# Properties of the triples that introduce an entity rather than state the fact.
+SUPPORT = {
+    RDF_TYPE,
+    RDFS_LABEL,
+    PREFIXES["skos"] + "altLabel",
+    KG + "jurisdiction",
+    KG + "strategyType",
+}
 
 
 def iri(value: str) -> NamedNode:
@@ -85,9 +93,11 @@ class Proposal:
     status: str = "proposed"
 
     def key(self) -> tuple[str, ...]:
-        """What a rejection remembers: the kind and the triples, independent of ids and of
-        how the document is cut into passages."""
-        return (self.kind, *sorted(str(t) for t in self.triples))
+        """What a rejection remembers: the kind and the statement, independent of ids, of how
+        the document is cut into passages, and of the type and label an entity new to the
+        graph travels with (once accepted, the redraft no longer carries them)."""
+        core = [t for t in self.triples if t.predicate.value not in SUPPORT] or self.triples
+        return (self.kind, *sorted(str(t) for t in core))
 
 
 @dataclass

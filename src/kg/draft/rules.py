@@ -303,8 +303,8 @@ class Drafter:
             if not r.known:
                 self._record(s, r)
         proposal = Proposal("", kind, s.passage, [*triples, *support], evidence, summary)
-        key = (kind, *sorted(str(t) for t in triples))
-        if key in self._keys or proposal.key() in self.rejected:
+        key = proposal.key()
+        if key in self._keys or key in self.rejected:
             return
         self._keys.add(key)
         proposal.id = f"p{len(self.proposals) + 1}"
@@ -438,7 +438,7 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
         if (m.pick("Country", "Territory", *WATER_TYPES, "Place", "Region"))
         and d.ref(m.entity).iri != subject.iri
     ]
-    taken = [(m.start, m.end) for m in s.mentions]
+    taken = [(m.start, m.end) for m in s.mentions if m.pick(*WATER_TYPES)]
     for m in re.finditer(
         r"\b((?:Gulf|Bay|Sea)\s+of\s+[A-Z][\w-]*|[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Sea|Ocean|Gulf|Bay))\b",
         body,
@@ -453,6 +453,8 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
                 {next(t.object.value for t in water.support if t.predicate == TYPE)},
                 [water.label],
             )
+            # "Gulf of Riga" is the gulf, not the city inside its name
+            places = [x for x in places if not (x.start < b and a < x.end)]
             places.append(Mention(a, b, m.group(1), (entity,)))
     places.sort(key=lambda m: m.start)
     if not places:
@@ -1465,7 +1467,8 @@ def _split_aims(text: str) -> list[tuple[int, str]]:
             cuts.append(m.start())
     items = []
     for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True):
-        piece = text[a:b]
+        piece = text[a:b].lstrip()
+        a += len(text[a:b]) - len(piece)
         lead = re.match(r"(?:,\s*)?(?:and\s+|as\s+well\s+as\s+)?(?:to\s+)?", piece)
         item = piece[lead.end() :].strip(" ,")
         if len(item.split()) >= 2:
