@@ -116,7 +116,7 @@ def test_cite_names_the_closest_passage_when_the_quote_is_not_found():
 
 @needs_seed
 def test_cite_refuses_a_quote_across_a_profile_boundary():
-    from kg import graph
+    from kg.load import files as graph
 
     doc = document.read_document(SEED)
     store = graph.load(ontology=False).store

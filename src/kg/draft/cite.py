@@ -10,13 +10,13 @@ text. Case is not folded: a quote is a quotation.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kg.draft.document import Document, Profile, profile_at
 from kg.errors import InputError
+from kg.namespaces import curie
 from kg.text import sentences
 
 _QUOTES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u0060\u00b4"), "'")
@@ -62,15 +62,15 @@ class QuoteAcrossProfiles(InputError):
 
 
 def _closest(document: Document, folded_quote: str) -> tuple[int, int, float]:
-    """The sentence that holds the largest share of the quote's characters (in matching
-    runs), so a short quote is compared with the part of a long sentence it resembles."""
-    best = (0, 0, 0.0)
-    target = folded_quote.lower()
+    """The sentence that holds the largest share of the quote's words (weighted by length, so
+    "Helsinki" counts for more than "the"); among equals, the shortest."""
+    words = re.findall(r"\w+", folded_quote.lower())
+    total = sum(len(w) for w in words) or 1
+    best = (0, 0, -1.0)
     for start, end in sentences(document.text):
-        candidate = fold(document.text[start:end])[0].lower()
-        matcher = difflib.SequenceMatcher(None, target, candidate, autojunk=False)
-        share = sum(block.size for block in matcher.get_matching_blocks()) / len(target)
-        if share > best[2]:
+        present = set(re.findall(r"\w+", fold(document.text[start:end])[0].lower()))
+        share = sum(len(w) for w in words if w in present) / total
+        if share > best[2] or (share == best[2] and end - start < best[1] - best[0]):
             best = (start, end, share)
     return best
 
@@ -107,7 +107,7 @@ def cite(document: Document, quote: str, profiles: Sequence[Profile]) -> list[Ma
         start, end, ratio = _closest(document, folded_quote)
         raise QuoteNotFound(
             f"{document.path}: quote not found: {_short(quote)!r}; the closest passage is "
-            f"{start}-{end} ({ratio:.0%} of the quote in it), which begins "
+            f"{start}-{end} ({ratio:.0%} of the quote's words in it), which begins "
             f"{_short(document.text[start:end])!r}"
         )
     return found
@@ -116,3 +116,24 @@ def cite(document: Document, quote: str, profiles: Sequence[Profile]) -> list[Ma
 def _short(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def skeleton(document_iri: str, match: Match) -> str:
+    """A passage graph for a match, to fill with the facts the passage states."""
+    prefix = match.profile.name if match.profile else "passage"
+    name = f"psg:{prefix}-{match.start}-{match.end}"
+    lines = [
+        f"{name} {{",
+        f"    {name} a kg:Passage ;",
+        f"        kg:inDocument {curie(document_iri)} ;",
+    ]
+    if match.profile:
+        lines.append(f"        kg:inProfile {curie(match.profile.iri)} ;")
+    lines += [
+        f"        kg:startOffset {match.start} ;",
+        f"        kg:endOffset {match.end} .",
+        "",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, parse
 
-from kg import graph, resources
+from kg import resources
 from kg.errors import InputError
+from kg.load import files as graph
 from kg.namespaces import GRAPH, curie
 
 Triple3 = tuple[str, str, str]  # subject, predicate, object as N-Triples terms
@@ -38,7 +39,7 @@ def _term(term) -> str:
 
 def quads_of_folder(folder: Path) -> list[Quad]:
     """Every quad of the RDF files under ``folder``; a triple file's triples go to a graph
-    named after its path inside the folder (as ``kg.graph`` names the files of ``data/``), so
+    named after its path inside the folder (as ``kg.load.files`` names the files of ``data/``), so
     the same file in two versions has the same graph wherever the versions lie."""
     files = graph.discover([folder])
     quads: list[Quad] = []

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Store
 
-from kg import graph, resources
+from kg import resources
 from kg.draft import document as documents
 from kg.draft import gazetteer as gazetteers
 from kg.draft.model import Draft, MentionRecord, Passage, ProfileRecord
 from kg.draft.rules import Drafter, Sentence
 from kg.errors import InputError
+from kg.load import files as graph
 from kg.namespaces import ID, KG, PASSAGE
 from kg.text import sentences_in
 
@@ -55,7 +56,7 @@ def build_gazetteer(
     return gaz, in_graph
 
 
-def _old_text(name: str) -> str | None:
+def recorded_text(name: str) -> str | None:
     folder = resources.documents_dir()
     if folder is None:
         return None
@@ -87,7 +88,7 @@ def make_draft(
     profile: str | None = None,
     external: Path | None = None,
     rejected: set[tuple[str, ...]] | None = None,
-    old_text=_old_text,
+    old_text=recorded_text,
 ) -> Draft:
     """Draft a document.
 

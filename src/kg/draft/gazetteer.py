@@ -28,7 +28,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Store
 
 from kg.draft.document import slug
-from kg.external import op
+from kg.linking.sources import op
 from kg.namespaces import ID, KG, PREFIXES, RDF_TYPE, RDFS_LABEL
 
 SKOS = PREFIXES["skos"]

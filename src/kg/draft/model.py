@@ -34,7 +34,7 @@ from pyoxigraph import (
 )
 
 from kg.errors import InputError
-from kg.export import atomic_write, serialize_quads
+from kg.export.writers import atomic_write, serialize_quads
 from kg.namespaces import GRAPH, KG, PASSAGE, PREFIXES, RDF_TYPE, RDFS_LABEL, SOURCE
 
 DRAFT = "https://w3id.org/digital-policy-kg/draft#"

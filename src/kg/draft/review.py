@@ -33,9 +33,9 @@ from kg import resources
 from kg.draft import diff as diffs
 from kg.draft.model import Draft, Proposal, passage_triples, source_triples
 from kg.errors import InputError
-from kg.export import atomic_write, serialize_quads
+from kg.export.writers import atomic_write, serialize_quads
 from kg.namespaces import PREFIXES
-from kg.validate import Report, validate
+from kg.validation.report import Report, validate
 
 REJECTIONS = ".kg-rejections.jsonl"
 

@@ -28,7 +28,7 @@ from kg.namespaces import curie
 from kg.server import pages
 from kg.server.messages import Request, parse_params
 from kg.server.problems import refuse
-from kg.validate import render_text
+from kg.validation.report import render_text
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.trig")
 PREFIX = "/review"
