@@ -13,7 +13,21 @@ from __future__ import annotations
 import click
 
 from kg import __version__
-from kg.cli import build, export, link, publish, queries, query, serve, sparql, validate
+from kg.cli import (
+    build,
+    cite,
+    diff,
+    draft,
+    export,
+    link,
+    publish,
+    queries,
+    query,
+    review,
+    serve,
+    sparql,
+    validate,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,5 +40,7 @@ def main() -> None:
     """
 
 
-for _module in (validate, queries, query, sparql, export, link, build, publish, serve):
+for _module in (
+    validate, queries, query, sparql, export, link, build, publish, serve, cite, draft, review, diff
+):  # fmt: skip
     main.add_command(getattr(_module, _module.__name__.rsplit(".", 1)[1]))

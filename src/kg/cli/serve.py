@@ -54,6 +54,15 @@ from kg.cli.base import command
     help="Worker processes that run queries (default: cores + 1, at least 3).",
 )
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
+@click.option(
+    "--review",
+    "review",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    metavar="DIR",
+    help="Also serve /review: the drafts (kg draft) in DIR, to accept, edit or reject; "
+    "accepted facts are written to data/. Loopback only.",
+)
 def serve(
     paths: tuple[Path, ...],
     host: str,
@@ -63,6 +72,7 @@ def serve(
     row_limit: int,
     workers: int | None,
     access_log: bool,
+    review: Path | None,
 ) -> None:
     """Serve the graph over HTTP until interrupted: a read-only SPARQL 1.1 endpoint at /sparql
     (JSON, XML, CSV, TSV; Turtle, JSON-LD, N-Triples, RDF/XML), a page for every IRI of the
@@ -84,4 +94,5 @@ def serve(
         row_limit=row_limit,
         workers=workers,
         access_log=access_log,
+        review=review,
     )

@@ -12,6 +12,7 @@ worker processes load, starts the workers and the HTTP server. :func:`run` is th
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import signal
@@ -30,6 +31,16 @@ from kg.server.tasks import StoreSpec
 from kg.server.workers import WorkerPool
 
 DEFAULT_PORT = 8000
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address only this machine can reach."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def default_workers() -> int:
@@ -54,11 +65,19 @@ class Server:
         queries_dir: str | Path | None = None,
         access_log: bool = False,
         database: str | Path | None = None,
+        review: str | Path | None = None,
     ) -> None:
         """``database``: the folder of a persistent store holding the same data as ``store``
-        (``kg.load.store``); workers then open it read-only instead of loading a snapshot."""
+        (``kg.load.store``); workers then open it read-only instead of loading a snapshot.
+        ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
+        into data/, is served only then and only on a loopback address."""
+        if review is not None and not is_loopback(host):
+            raise InputError(
+                f"--review writes into data/ and is served on loopback only, not on {host}"
+            )
         from kg.server.app import App
         from kg.server.httpd import KgHTTPServer
+        from kg.server.review import ReviewPages
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
@@ -90,6 +109,7 @@ class Server:
                 len(store),
                 union_default_graph,
                 cors,
+                review=ReviewPages(review) if review is not None else None,
             )
             server_class = KgHTTPServer
             if ":" in host:
@@ -156,6 +176,7 @@ def run(
     workers: int | None = None,
     access_log: bool = False,
     announce: Callable[[str], None] | None = None,
+    review: str | Path | None = None,
 ) -> None:
     """``kg serve``: load the dataset (``kg.load.open_dataset``: the given files, else the
     repository's data, with the inferred graphs; the persistent store when one is built) and
@@ -184,6 +205,7 @@ def run(
         cors=cors,
         workers=workers,
         access_log=access_log,
+        review=review,
     )
     del dataset
     say = announce or (lambda text: print(text, file=sys.stderr, flush=True))

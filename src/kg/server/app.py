@@ -73,6 +73,7 @@ class App:
     statements: int = 0
     union_default_graph: bool = True
     cors: str | None = None
+    review: Any = None  # kg.server.review.ReviewPages when serving with --review
     endpoint: Endpoint = field(init=False)
     _cache: dict[str, Any] = field(default_factory=dict, init=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -125,6 +126,8 @@ class App:
             ):  # a browser opening the endpoint gets the editor; clients get the description
                 return self._page(request, pages.editor(self._context(request)))
             return self.endpoint.answer(request, self._base(request))
+        if self.review is not None and self.review.handles(path):
+            return self._page(request, self.review.answer(request, self._context(request)))
         self._only_get(request)
         if path == "/":
             return self._page(request, pages.home(self._context(request), self._overview(request)))

@@ -1,0 +1,1557 @@
+"""Proposed facts: rules over the sentences of a profile and the entities they mention.
+
+Each rule reads one sentence (with the mentions the gazetteer found in it and the profile's
+country as the default subject) and proposes the triples of one statement kind the ontology
+models. Rules are written for the way encyclopaedic country profiles phrase these statements
+("borders X to the north", "its capital and largest city is X", "a population density of N
+inhabitants per square kilometre", "is a member of X", "adopted the X Strategy 2019-2023 in
+2020", "managed by X", "aims to X and to Y"), never for one document's sentences: the drafter
+is meant for profiles it has not seen, and ``bench/draft.py`` measures it leave-one-out.
+
+A rule that cannot tell what the sentence says proposes nothing: a person reviews every
+proposal, and a wrong proposal costs more of their time than a missing one.
+
+Names the gazetteer does not know are read from the text (a run of capitalised words, with
+"of", "for", "and" … inside it, and a few lower-case head nouns such as "process" at its end)
+and proposed as new entities with a readable slug and the text as label.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pyoxigraph import Literal, NamedNode, Triple
+
+from kg.draft.document import slug
+from kg.draft.gazetteer import Entity, Gazetteer, Mention, Token, tokens
+from kg.draft.model import MentionRecord, Proposal
+from kg.namespaces import ID, KG, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC
+
+XSD = PREFIXES["xsd"]
+BULLETS = ("•", "-", "*", "–", "▪", "◦", "‣")
+SKOS = PREFIXES["skos"]
+
+DIRECTIONS = {
+    "north": "north", "south": "south", "east": "east", "west": "west",
+    "northeast": "northeast", "northwest": "northwest", "southeast": "southeast",
+    "southwest": "southwest", "north-east": "northeast", "north-west": "northwest",
+    "south-east": "southeast", "south-west": "southwest",
+}  # fmt: skip
+_DIR = r"(?:north|south|east|west)(?:-?(?:east|west))?"
+_DIRS = rf"{_DIR}(?:(?:\s*,\s*|\s+and\s+|\s*/\s*){_DIR})*"
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
+    )
+}
+SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+CONNECTORS = {"of", "for", "the", "and", "on", "in", "de", "du", "la", "&", "to"}
+FORUM_TYPES = (
+    "Forum",
+    "Process",
+    "InternationalOrganisation",
+    "NationalIGF",
+    "Initiative",
+    "Platform",
+    "Society",
+)
+ORG_TYPES = (
+    "Ministry",
+    "GovernmentAgency",
+    "GovernmentBody",
+    "Regulator",
+    "ResearchInstitute",
+    "InternationalOrganisation",
+    "Company",
+)
+WATER_TYPES = ("Sea", "Ocean", "Gulf", "Strait", "WaterBody", "River")
+STRATEGY_TYPES = ("Strategy", "Programme", "StrategyDocument")
+STRATEGY_HEADS = {
+    "Strategy": "Strategy",
+    "Programme": "Programme",
+    "Program": "Programme",
+    "Plan": "Strategy",
+}
+STRATEGY_TOPICS = [  # (words in the name, strategy type): the vocabulary's strategy types
+    (("artificial intelligence", " ai "), "strategy-type-ai"),
+    (
+        ("cybersecurity", "cyber security", "information security", "cyber"),
+        "strategy-type-cybersecurity",
+    ),
+    (("skills", "competence", "literacy"), "strategy-type-digital-skills"),
+    (("broadband", "5g", "connectivity", "gigabit"), "strategy-type-broadband"),
+    (
+        ("e-government", "computerisation", "computerization", "egovernment"),
+        "strategy-type-e-government",
+    ),
+]
+# Verbs that start an item of a list of aims ("to improve A, protect B and develop C").
+AIM_VERBS = set(
+    """
+    improve protect position use transform foster bolster develop strengthen create support
+    enhance promote ensure provide reduce increase raise equip prepare modernise modernize
+    streamline make build attract train establish expand boost accelerate advance achieve
+    contribute encourage facilitate guarantee help implement integrate invest lead maintain
+    maximise maximize offer reach reform secure stimulate deliver digitalise digitize digitise
+    become bridge close connect cut drive empower grow harness improving protecting developing
+    strengthening creating supporting enhancing promoting ensuring providing reducing raising
+    increasing fostering bolstering refining transforming equipping preparing modernising
+    building attracting establishing expanding boosting achieving
+    """.split()  # noqa: SIM905 - a word list reads better as words
+)
+
+
+def lit(value: str, datatype: str | None = None, language: str | None = None) -> Literal:
+    if datatype:
+        return Literal(value, datatype=NamedNode(XSD + datatype))
+    return Literal(value, language=language) if language else Literal(value)
+
+
+def N(value: str) -> NamedNode:
+    return NamedNode(value)
+
+
+TYPE = N(RDF_TYPE)
+LABEL = N(RDFS_LABEL)
+
+
+def kg(local: str) -> NamedNode:
+    return N(KG + local)
+
+
+def voc(local: str) -> NamedNode:
+    return N(VOC + local)
+
+
+@dataclass
+class Sentence:
+    text: str  # the whole document
+    start: int
+    end: int
+    passage: str
+    mentions: list[Mention]
+    index: int  # position in the profile
+
+    @property
+    def body(self) -> str:
+        return self.text[self.start : self.end]
+
+    def at(self, offset: int) -> int:
+        """Document offset of an offset into ``body``."""
+        return self.start + offset
+
+    def in_range(self, start: int, end: int) -> list[Mention]:
+        return [m for m in self.mentions if start <= m.start and m.end <= end]
+
+    def after(self, offset: int) -> Mention | None:
+        """The mention that starts at (or right after) a document offset, skipping an article."""
+        rest = self.text[offset : self.end]
+        skip = len(rest) - len(re.sub(r"^\s*(?:the\s+|a\s+|an\s+)?", "", rest, flags=re.I))
+        for m in self.mentions:
+            if m.start == offset + skip:
+                return m
+        return None
+
+    @property
+    def bullet(self) -> bool:
+        """Whether the sentence is a list item (its marker precedes it on its line)."""
+        line = self.text[self.text.rfind("\n", 0, self.start) + 1 : self.start]
+        return self.body.lstrip().startswith(BULLETS) or line.strip().startswith(BULLETS)
+
+
+@dataclass
+class Ref:
+    """An entity a proposal refers to: known (in the graph), known only from the external
+    table (its type and label travel with the proposal) or proposed (new)."""
+
+    iri: str
+    label: str
+    support: list[Triple] = field(default_factory=list)
+    known: bool = True
+
+
+class Drafter:
+    """Proposes facts for the sentences of one document, profile by profile."""
+
+    def __init__(
+        self, gazetteer: Gazetteer, in_graph: set[str], rejected: set[tuple[str, ...]] | None = None
+    ) -> None:
+        self.gaz = gazetteer
+        self.in_graph = in_graph
+        self.rejected = rejected or set()
+        self.proposals: list[Proposal] = []
+        self.mentions: dict[str, list[MentionRecord]] = {}
+        self._keys: set[tuple[str, ...]] = set()
+        self._new: dict[str, str] = {}  # proposed IRI -> label
+        self.country: Entity | None = None
+        self.last_strategy: Ref | None = None
+        self.list_intro: tuple[str, Ref | None] | None = None  # (kind, owner) of a bullet list
+        self.previous = ""  # the sentence before, for lists introduced over two sentences
+
+    # ------------------------------------------------------------------ entities
+
+    def ref(self, entity: Entity, text: str | None = None) -> Ref:
+        if entity.iri in self.in_graph:
+            return Ref(entity.iri, entity.label)
+        types = sorted(entity.types) or [KG + "Place"]
+        support = [
+            Triple(N(entity.iri), TYPE, N(types[0])),
+            Triple(N(entity.iri), LABEL, lit(entity.label, language="en")),
+        ]
+        return Ref(entity.iri, entity.label, support, known=True)
+
+    def new(self, label: str, cls: str, prefix: str = "") -> Ref:
+        """A proposed entity for a name the gazetteer does not know."""
+        label = " ".join(label.split()).strip(" ,.;:‘’'\"“”")
+        base = ID + (prefix + "-" if prefix else "") + (slug(label) or "entity")
+        iri = base
+        n = 2
+        while (
+            iri in self.gaz.entities and self.gaz.entities[iri].label.casefold() != label.casefold()
+        ) or (iri in self._new and self._new[iri].casefold() != label.casefold()):
+            iri = f"{base}-{n}"
+            n += 1
+        self._new[iri] = label
+        support = [Triple(N(iri), TYPE, kg(cls)), Triple(N(iri), LABEL, lit(label, language="en"))]
+        return Ref(iri, label, support, known=False)
+
+    def mention_ref(self, m: Mention, *classes: str) -> Ref | None:
+        entity = m.pick(*classes) if classes else m.entity
+        return self.ref(entity) if entity else None
+
+    def subject(self, s: Sentence) -> Ref | None:
+        """The country the sentence is about: a country named at its start, else the profile's."""
+        body = s.body.lstrip("•-*–▪◦ \t")
+        lead = s.start + (len(s.body) - len(body))
+        for m in s.mentions:
+            if m.start <= lead + 1 and m.pick("Country"):
+                return self.ref(m.pick("Country"))
+            if m.start > lead + 1:
+                break
+        return self.ref(self.country) if self.country else None
+
+    # ------------------------------------------------------------------ names in text
+
+    def name_at(
+        self, s: Sentence, offset: int, heads: Iterable[str] = ()
+    ) -> tuple[int, int, str] | None:
+        """A run of capitalised words starting at a document offset (an article skipped)."""
+        toks = tokens(s.text, offset, s.end)
+        heads = set(heads)
+        i = 0
+        while i < len(toks) and toks[i].text.lower() in {"the", "a", "an", "‘", "'", "“", '"'}:
+            i += 1
+        words: list[Token] = []
+        while i < len(toks):
+            t = toks[i]
+            connector = t.text.lower() in CONNECTORS and words and _name_follows(toks, i)
+            if _is_name_word(t.text) or connector:
+                words.append(t)
+            elif t.text in heads and words:
+                words.append(t)
+                break
+            else:
+                break
+            i += 1
+        while words and (
+            words[-1].text.lower() in CONNECTORS or re.fullmatch(r"\d{4}", words[-1].text)
+        ):
+            words.pop()
+        if not words:
+            return None
+        start, end = words[0].start, words[-1].end
+        return start, end, s.text[start:end]
+
+    # ------------------------------------------------------------------ proposals
+
+    def propose(
+        self,
+        s: Sentence,
+        kind: str,
+        triples: list[Triple],
+        refs: Iterable[Ref],
+        evidence: tuple[int, int],
+        summary: str,
+    ) -> None:
+        support: list[Triple] = []
+        for r in refs:
+            for t in r.support:
+                if t not in support and t not in triples:
+                    support.append(t)
+            if not r.known:
+                self._record(s, r)
+        proposal = Proposal("", kind, s.passage, [*triples, *support], evidence, summary)
+        key = proposal.key()
+        if key in self._keys or key in self.rejected:
+            return
+        self._keys.add(key)
+        proposal.id = f"p{len(self.proposals) + 1}"
+        self.proposals.append(proposal)
+
+    def _record(self, s: Sentence, r: Ref) -> None:
+        at = s.body.find(r.label)
+        if at < 0:
+            return
+        records = self.mentions.setdefault(s.passage, [])
+        if not any(m.entity == r.iri for m in records):
+            records.append(MentionRecord(s.at(at), s.at(at) + len(r.label), r.iri, r.label, False))
+
+    # ------------------------------------------------------------------ driving
+
+    def sentence(self, s: Sentence) -> None:
+        for rule in RULES:
+            rule(self, s)
+        self.previous = s.body
+
+
+# ====================================================================== the rules
+
+
+def _name_follows(toks: list[Token], i: int) -> bool:
+    """Whether a run of connectors ("of the") at ``i`` is followed by a name word."""
+    j = i
+    while j < len(toks) and toks[j].text.lower() in CONNECTORS and j - i < 3:
+        j += 1
+    return (
+        j < len(toks) and _is_name_word(toks[j].text) and not re.fullmatch(r"\d{4}", toks[j].text)
+    )
+
+
+def _is_name_word(word: str) -> bool:
+    if not word or not word[0].isalnum():
+        return False
+    if word[0].isupper():
+        return True
+    return (
+        word[0].isdigit()
+        and any(ch.isalpha() for ch in word)
+        and not re.fullmatch(r"\d+(st|nd|rd|th)", word)
+    )
+
+
+def _directions(text: str) -> list[str]:
+    return [
+        DIRECTIONS[d.lower()] for d in re.findall(_DIR, text, flags=re.I) if d.lower() in DIRECTIONS
+    ]
+
+
+def _code(ref: Ref) -> str:
+    return ref.iri.removeprefix(ID)
+
+
+def rule_borders(d: Drafter, s: Sentence) -> None:
+    """Land, maritime and plain borders, and the directions of what lies around the subject."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    body = s.body
+    found: dict[
+        str, tuple[str, Ref, tuple[int, int]]
+    ] = {}  # partner IRI -> (predicate, ref, evidence)
+    trigger = re.compile(
+        r"\b(?:shares?|has|have|having|with)\s+(?:a\s+|its\s+|their\s+)?(?:(land|maritime|sea)\s+)?borders?\s+with\b"
+        r"|\bborders\b(?!\s+with)|\bbordered\s+(?:to\s+the\s+" + _DIRS + r"\s+)?by\b|\bbordering\b",
+        re.I,
+    )
+    for m in trigger.finditer(body):
+        kind = (m.group(1) or "").lower()
+        predicate = {
+            "land": "sharesLandBorderWith",
+            "maritime": "sharesMaritimeBorderWith",
+            "sea": "sharesMaritimeBorderWith",
+        }.get(kind, "sharesBorderWith")
+        stop = re.search(
+            r";|,?\s+(?:with|which|while|via|where|but|whose)\b|,?\s+and\s+(?:is|has|was|lies)\b|\.(?:\s|$)",
+            body[m.end() :],
+        )
+        clause_end = s.at(m.end() + (stop.start() if stop else len(body) - m.end()))
+        partners = [x for x in s.in_range(s.at(m.end()), clause_end) if x.pick("Country")]
+        if partners and all(d.ref(x.pick("Country")).iri == subject.iri for x in partners):
+            # "the sole country to have a land border with <subject>": the partner is the
+            # country named just before
+            before = [
+                x
+                for x in s.in_range(s.start, s.at(m.start()))
+                if x.pick("Country") and d.ref(x.pick("Country")).iri != subject.iri
+            ]
+            partners = before[-1:]
+        for x in partners:
+            partner = d.ref(x.pick("Country"))
+            if partner.iri == subject.iri:
+                continue
+            previous = found.get(partner.iri)
+            if previous is None or previous[0] == "sharesBorderWith":
+                found[partner.iri] = (predicate, partner, (s.at(m.start()), x.end))
+    for predicate, partner, evidence in found.values():
+        a, b = sorted([_code(subject), _code(partner)])
+        border = N(f"{ID}border-{a}-{b}")
+        cls = {
+            "sharesLandBorderWith": "LandBorder",
+            "sharesMaritimeBorderWith": "MaritimeBorder",
+        }.get(predicate, "Border")
+        triples = [
+            Triple(N(subject.iri), kg(predicate), N(partner.iri)),
+            Triple(border, TYPE, kg(cls)),
+            Triple(border, kg("borderBetween"), N(subject.iri)),
+            Triple(border, kg("borderBetween"), N(partner.iri)),
+        ]
+        d.propose(
+            s,
+            "border",
+            triples,
+            [subject, partner],
+            evidence,
+            f"{subject.label} borders {partner.label} ({cls})",
+        )
+    _positions(d, s, subject)
+
+
+def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
+    """ "X to the north", "to the west and south by X", "X in the southwest": where places lie
+    relative to the subject. A direction after a run of places applies to all of them."""
+    body = s.body
+    places = [
+        m
+        for m in s.mentions
+        if (m.pick("Country", "Territory", *WATER_TYPES, "Place", "Region"))
+        and d.ref(m.entity).iri != subject.iri
+    ]
+    taken = [(m.start, m.end) for m in s.mentions if m.pick(*WATER_TYPES)]
+    for m in re.finditer(
+        r"\b((?:Gulf|Bay|Sea)\s+of\s+[A-Z][\w-]*|[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Sea|Ocean|Gulf|Bay))\b",
+        body,
+    ):
+        a, b = s.at(m.start(1)), s.at(m.end(1))
+        if any(x < b and a < y for x, y in taken):
+            continue
+        water = _water_at(d, s, a)
+        if water is not None:
+            entity = Entity(
+                water.iri,
+                {next(t.object.value for t in water.support if t.predicate == TYPE)},
+                [water.label],
+            )
+            # "Gulf of Riga" is the gulf, not the city inside its name
+            places = [x for x in places if not (x.start < b and a < x.end)]
+            places.append(Mention(a, b, m.group(1), (entity,)))
+    places.sort(key=lambda m: m.start)
+    if not places:
+        return
+    pending: list[Mention] = []
+    cursor = 0
+    events = []
+    for m in re.finditer(
+        rf"\b(?:to|in)\s+the\s+({_DIRS})\b(?!\s+of\b)(?!\s+(?-i:[A-Z]))", body, re.I
+    ):
+        passive = bool(re.search(r"\bbordered\b[^.;]*$", body[: m.start()])) and body[
+            m.end() :
+        ].lstrip().startswith("by")
+        part = (
+            re.search(
+                r"\b(?:its|their)\s+((?:\w+\s+){0,2}(?:portion|part|mainland|territory))\s+is\s+bordered\b",
+                body[: m.start()],
+                re.I,
+            )
+            if passive
+            else None
+        )
+        # "its Iberian portion is bordered …": relative to that part, not to the whole country
+        reference = d.new(part.group(1), "Territory") if part else None
+        events.append((m.start(), m.end(), _directions(m.group(1)), passive, reference))
+    for start, end, dirs, passive, reference in events:
+        relative = reference or subject
+        if passive:
+            target = s.after(s.at(end + body[end:].find("by") + 2))
+            group = [target] if target and target in places else []
+        else:
+            group = [p for p in places if s.at(cursor) <= p.start and p.end <= s.at(start)]
+            # only the run of places right before the direction: stop at a verb or a full stop
+            run: list[Mention] = []
+            for p in reversed(group):
+                between = s.text[p.end : (run[0].start if run else s.at(start))]
+                if re.search(r"\b(?:is|are|has|have|was|borders?|shares?)\b|[.;:]", between):
+                    break
+                run.insert(0, p)
+            group = run
+            cursor = end
+        for p in group:
+            entity = p.pick("Country", "Territory", *WATER_TYPES, "Place", "Region")
+            place = d.ref(entity)
+            node = N(f"{ID}pos-{_code(relative)}-{_code(place)}")
+            triples = [
+                Triple(node, TYPE, kg("RelativePosition")),
+                Triple(node, kg("positionedPlace"), N(place.iri)),
+                Triple(node, kg("relativeTo"), N(relative.iri)),
+                *[Triple(node, kg("direction"), voc("direction-" + x)) for x in dirs],
+            ]
+            d.propose(
+                s,
+                "direction",
+                triples,
+                [relative, place],
+                (p.start, s.at(end)),
+                f"{place.label} lies {' and '.join(dirs)} of {relative.label}",
+            )
+        pending.clear()
+
+
+def _water_at(d: Drafter, s: Sentence, offset: int) -> Ref | None:
+    m = s.after(offset)
+    if m is not None and m.pick(*WATER_TYPES):
+        return d.ref(m.pick(*WATER_TYPES))
+    found = d.name_at(s, offset)
+    if found is None:
+        return None
+    label = found[2]
+    last = label.split()[-1]
+    first = label.split()[0]
+    kind = {
+        "Sea": "Sea",
+        "Ocean": "Ocean",
+        "Gulf": "Gulf",
+        "Bay": "Gulf",
+        "Strait": "Strait",
+        "Channel": "Strait",
+    }
+    cls = kind.get(last) or (kind.get(first) if label.split()[1:2] == ["of"] else None)
+    return d.new(label, cls) if cls else None
+
+
+def rule_coast(d: Drafter, s: Sentence) -> None:
+    """Coasts: "on the eastern shore of the Baltic Sea", "a coastline on the X", "lies on the X"."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    pattern = re.compile(
+        rf"\b(?:(?:(?:the|its)\s+)?(?:({_DIR})(?:ern)?\s+)?(?:shore|coast|coastline|seaboard)s?\s+(?:of|on|along)"
+        r"|(?:has|have|with)\s+(?:a\s+)?(?:coast|coastline)s?\s+(?:on|along)|lies\s+on|located\s+on|situated\s+on)\s+",
+        re.I,
+    )
+    for m in pattern.finditer(s.body):
+        water = _water_at(d, s, s.at(m.end()))
+        if water is None:
+            continue
+        triples = [Triple(N(subject.iri), kg("hasCoastOn"), N(water.iri))]
+        d.propose(
+            s,
+            "coast",
+            triples,
+            [subject, water],
+            (s.at(m.start()), s.at(m.end()) + len(water.label)),
+            f"{subject.label} has a coast on {water.label}",
+        )
+        if m.group(1):
+            direction = DIRECTIONS[m.group(1).lower()]
+            node = N(f"{ID}pos-{_code(water)}-{_code(subject)}")
+            pos = [
+                Triple(node, TYPE, kg("RelativePosition")),
+                Triple(node, kg("positionedPlace"), N(subject.iri)),
+                Triple(node, kg("relativeTo"), N(water.iri)),
+                Triple(node, kg("direction"), voc("direction-" + direction)),
+            ]
+            d.propose(
+                s,
+                "direction",
+                pos,
+                [subject, water],
+                (s.at(m.start()), s.at(m.end())),
+                f"{subject.label} lies {direction} of {water.label}",
+            )
+
+
+def rule_landlocked(d: Drafter, s: Sentence) -> None:
+    m = re.search(r"\b(?:is|as)\s+(?:a\s+|an\s+)?(?:\w+\s+)?landlocked\b", s.body, re.I)
+    subject = d.subject(s)
+    if m and subject:
+        triples = [Triple(N(subject.iri), TYPE, kg("LandlockedCountry"))]
+        d.propose(
+            s,
+            "landlocked",
+            triples,
+            [subject],
+            (s.at(m.start()), s.at(m.end())),
+            f"{subject.label} is landlocked",
+        )
+
+
+def _city(d: Drafter, s: Sentence, offset: int) -> Ref | None:
+    m = s.after(offset)
+    if m is not None:
+        city = m.pick("City")
+        if city:
+            return d.ref(city)
+        return d.new(m.text.removesuffix("’s").removesuffix("'s"), "City")
+    found = d.name_at(s, offset)
+    return d.new(found[2], "City") if found else None
+
+
+def rule_capital(d: Drafter, s: Sentence) -> None:
+    """Capital, largest and most populous city, major cities."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    body = s.body
+    largest = (
+        r"(?:\s+(?:city\s+)?and\s+(?:the\s+)?(largest|biggest|most\s+populous)\s+city"
+        r"(\s+by\s+population)?)?"
+    )
+    forward = re.compile(
+        r"(?:\b(?:its|the|whose|their)|[A-Z]\w+[’']s)\s+(?:\w+\s+)?capital(?:\s+city)?"
+        + largest
+        + r"\s*(?:,\s*|\s+is\s+|\s+being\s+|\s+remains\s+)",
+        re.I,
+    )
+    backward = re.compile(
+        r"\bis\s+(?:the|its)\s+(?:country'?s\s+|nation'?s\s+)?capital(?:\s+city)?" + largest, re.I
+    )
+    for m in forward.finditer(body):
+        city = _city(d, s, s.at(m.end()))
+        if city:
+            _capital(
+                d,
+                s,
+                subject,
+                city,
+                m.group(1),
+                m.group(2),
+                (s.at(m.start()), s.at(m.end()) + len(city.label)),
+            )
+    for m in backward.finditer(body):
+        before = [x for x in s.mentions if x.end <= s.at(m.start())]
+        if before and before[-1].end >= s.at(m.start()) - 1:
+            x = before[-1]
+            city = d.ref(x.pick("City")) if x.pick("City") else d.new(x.text, "City")
+        else:
+            head = re.search(r"([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)\s+$", body[: m.start()])
+            if not head:
+                continue
+            city = d.new(head.group(1), "City")
+        _capital(
+            d,
+            s,
+            subject,
+            city,
+            m.group(1),
+            m.group(2),
+            (s.at(m.start()) - len(city.label) - 1, s.at(m.end())),
+        )
+    for m in re.finditer(r"\bmajor cities\s+(?:are|include)\s+", body, re.I):
+        stop = re.search(r"[.;]|$", body[m.end() :])
+        for x in s.in_range(s.at(m.end()), s.at(m.end() + stop.start())):
+            city = d.ref(x.pick("City")) if x.pick("City") else d.new(x.text, "City")
+            triples = [Triple(N(subject.iri), kg("majorCity"), N(city.iri))]
+            d.propose(
+                s,
+                "city",
+                triples,
+                [subject, city],
+                (x.start, x.end),
+                f"{city.label} is a major city of {subject.label}",
+            )
+        names = re.findall(r"[A-Z][\w’'.-]+", body[m.end() : m.end() + stop.start()])
+        known = {x.text for x in s.in_range(s.at(m.end()), s.at(m.end() + stop.start()))}
+        for name in names:
+            if name not in known:
+                city = d.new(name, "City")
+                at = s.at(m.end() + body[m.end() :].find(name))
+                d.propose(
+                    s,
+                    "city",
+                    [Triple(N(subject.iri), kg("majorCity"), N(city.iri))],
+                    [subject, city],
+                    (at, at + len(name)),
+                    f"{city.label} is a major city of {subject.label}",
+                )
+
+
+def _capital(
+    d: Drafter,
+    s: Sentence,
+    subject: Ref,
+    city: Ref,
+    largest: str | None,
+    by_population: str | None,
+    evidence: tuple[int, int],
+) -> None:
+    if city.iri == subject.iri:
+        return
+    d.propose(
+        s,
+        "capital",
+        [Triple(N(subject.iri), kg("capital"), N(city.iri))],
+        [subject, city],
+        evidence,
+        f"{city.label} is the capital of {subject.label}",
+    )
+    if largest:
+        populous = "populous" in largest.lower() or bool(by_population)
+        predicate = "mostPopulousCity" if populous else "largestCity"
+        d.propose(
+            s,
+            "capital",
+            [Triple(N(subject.iri), kg(predicate), N(city.iri))],
+            [subject, city],
+            evidence,
+            f"{city.label} is the {predicate} of {subject.label}",
+        )
+
+
+_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+_APPROX = (
+    r"(?:(about|around|approximately|roughly|nearly|almost|some|over|more\s+than|under"
+    r"|less\s+than)\s+)?"
+)
+
+
+def _decimal(number: str, scale: str | None) -> str:
+    value = Decimal(number.replace(",", "")) * SCALE.get((scale or "").lower(), 1)
+    text = format(value.normalize(), "f")
+    return text
+
+
+def rule_quantities(d: Drafter, s: Sentence) -> None:
+    """Population, population density (per km² and per square mile) and urban share."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    body = s.body
+    code = _code(subject)
+
+    def quantity(
+        kind: str,
+        suffix: str,
+        value: str,
+        unit: str,
+        qualifiers: list[str],
+        evidence: tuple[int, int],
+        summary: str,
+    ) -> None:
+        node = N(f"{ID}q-{code}-{suffix}")
+        triples = [
+            Triple(N(subject.iri), kg("hasQuantity"), node),
+            Triple(node, TYPE, kg("Quantity")),
+            Triple(node, kg("quantityKind"), voc("kind-" + kind)),
+            Triple(node, kg("value"), lit(value, "decimal")),
+            Triple(node, kg("unit"), voc("unit-" + unit)),
+            *[Triple(node, kg("quantityQualifier"), voc("qualifier-" + q)) for q in qualifiers],
+        ]
+        d.propose(s, "quantity", triples, [subject], evidence, summary)
+
+    for m in re.finditer(
+        rf"\bpopulation\s+(?:of|is|was|stands\s+at|at)\s+{_APPROX}{_NUMBER}(?:\s+(million|billion|thousand))?(?!\s*(?:inhabitants|people)?\s*(?:per|/))",
+        body,
+        re.I,
+    ):
+        if "density" in body[max(0, m.start() - 12) : m.start()].lower():
+            continue
+        value = _decimal(m.group(2), m.group(3))
+        quals = (
+            ["approximately"]
+            if m.group(1)
+            and m.group(1).lower() in {"about", "around", "approximately", "roughly", "some"}
+            else []
+        )
+        quantity(
+            "population",
+            "population",
+            value,
+            "inhabitant",
+            quals,
+            (s.at(m.start()), s.at(m.end())),
+            f"population of {subject.label}: {value}",
+        )
+    for m in re.finditer(
+        rf"\b(?:(low|high)\s+)?(?:population\s+)?density\s+(?:of|is|at)\s+{_APPROX}{_NUMBER}\s*(?:inhabitants|people|persons|residents)?\s*(?:per|/)\s*(?:square\s+kilomet(?:re|er)|sq\.?\s*km|km2|km²)",
+        body,
+        re.I,
+    ):
+        quals = ["low"] if (m.group(1) or "").lower() == "low" else []
+        quantity(
+            "population-density",
+            "density-km2",
+            _decimal(m.group(3), None),
+            "inhabitants-per-square-kilometre",
+            quals,
+            (s.at(m.start()), s.at(m.end())),
+            f"population density of {subject.label}: {m.group(3)} per km²",
+        )
+        rest = body[m.end() : m.end() + 40]
+        mile = re.match(
+            rf"\s*\(\s*{_NUMBER}\s*(?:/|per)\s*(?:sq\.?\s*mi|square\s+mile)", rest, re.I
+        )
+        if mile:
+            quantity(
+                "population-density",
+                "density-sq-mi",
+                _decimal(mile.group(1), None),
+                "inhabitants-per-square-mile",
+                [],
+                (s.at(m.end()), s.at(m.end() + mile.end())),
+                f"population density of {subject.label}: {mile.group(1)} per square mile",
+            )
+    for m in re.finditer(
+        rf"{_APPROX}{_NUMBER}\s*(?:%|per\s*cent|percent)\s+of\s+(?:the\s+)?[^.;%]{{0,60}}?\b(?:urban|cities|towns)\b",
+        body,
+        re.I,
+    ):
+        quals = (
+            ["approximately"]
+            if m.group(1)
+            and m.group(1).lower() in {"about", "around", "approximately", "roughly", "some"}
+            else []
+        )
+        quantity(
+            "urban-population-share",
+            "urban-share",
+            _decimal(m.group(2), None),
+            "percent",
+            quals,
+            (s.at(m.start()), s.at(m.end())),
+            f"urban share of {subject.label}: {m.group(2)}%",
+        )
+
+
+def _scope(d: Drafter, s: Sentence, offset: int) -> Ref | NamedNode | None:
+    rest = s.text[offset : s.end]
+    m = re.match(r"\s*(?:in|of|within)\s+(?:the\s+)?world\b", rest, re.I)
+    if m:
+        return voc("scope-global")
+    m = re.match(r"\s*(?:in|of|within)\s+", rest, re.I)
+    if m:
+        target = s.after(offset + m.end())
+        if target is not None and not target.pick("City"):
+            return d.ref(target.entity)
+    return None
+
+
+def rule_rankings(d: Drafter, s: Sentence) -> None:
+    """Size and population rankings: "the third-largest country in the European Union",
+    "one of the smallest countries in Europe", "the largest Nordic country"."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    body = s.body
+    pattern = re.compile(
+        r"\b(one\s+of\s+)?(?:the\s+)?(?:(" + "|".join(ORDINALS) + r"|\d+(?:st|nd|rd|th))[\s-]+)?"
+        r"(largest|biggest|smallest|most[\s-]populous|least[\s-]populous|most[\s-]populated|least[\s-]populated)\s+"
+        r"((?:[A-Z][\w-]*\s+){0,3})(countr(?:y|ies)|states?|nations?)\b",
+        re.I,
+    )
+    matches = list(pattern.finditer(body))
+    for i, m in enumerate(matches):
+        if not re.search(r"(?:\bis|\bas|,|\band|\bremains)\s*$", body[: m.start()]):
+            continue
+        word = m.group(3).lower()
+        criterion = "population" if "popul" in word else "size"
+        order = "smallest-first" if word.startswith(("smallest", "least")) else "largest-first"
+        scope = _scope(d, s, s.at(m.end()))
+        if scope is None and m.group(4).strip():
+            group = [
+                x for x in s.in_range(s.at(m.start(4)), s.at(m.end(5))) if x.pick("CountryGroup")
+            ]
+            if group:
+                scope = d.ref(group[0].pick("CountryGroup"))
+        if (
+            scope is None
+        ):  # "one of the smallest countries and one of the least-populated countries in Europe"
+            for later in matches[i + 1 :]:
+                scope = _scope(d, s, s.at(later.end()))
+                if scope is not None:
+                    break
+        if scope is None:
+            continue
+        ordinal = (m.group(2) or "").lower()
+        rank = ORDINALS.get(ordinal) or (
+            int(re.match(r"\d+", ordinal).group()) if ordinal[:1].isdigit() else None
+        )
+        one_of = bool(m.group(1))
+        if rank is None and not one_of:
+            rank = 1
+        scope_node = scope if isinstance(scope, NamedNode) else N(scope.iri)
+        scope_name = (
+            scope.value.rsplit("-", 1)[-1] if isinstance(scope, NamedNode) else _code(scope)
+        )
+        node = N(f"{ID}rank-{_code(subject)}-{criterion}-{order.split('-')[0]}-{scope_name}")
+        triples = [
+            Triple(N(subject.iri), kg("hasRanking"), node),
+            Triple(node, TYPE, kg("Ranking")),
+            Triple(node, kg("rankingCriterion"), voc("criterion-" + criterion)),
+            Triple(node, kg("rankingOrder"), voc("order-" + order)),
+            Triple(node, kg("rankingScope"), scope_node),
+        ]
+        if rank is not None:
+            triples.append(Triple(node, kg("rank"), lit(str(rank), "integer")))
+        if one_of:
+            triples.append(Triple(node, kg("rankingQualifier"), voc("qualifier-one-of")))
+        refs = [subject] + ([] if isinstance(scope, NamedNode) else [scope])
+        d.propose(
+            s,
+            "ranking",
+            triples,
+            refs,
+            (s.at(m.start()), s.at(m.end())),
+            f"{subject.label}: {m.group(0).strip()}",
+        )
+
+
+def _target(
+    d: Drafter, s: Sentence, offset: int, classes: tuple[str, ...], heads: Iterable[str]
+) -> tuple[Ref, int] | None:
+    """The organisation, forum or process named at an offset: known, or a proposed one."""
+    m = s.after(offset)
+    if m is not None:
+        entity = m.pick(*classes)
+        if entity is not None:
+            return d.ref(entity), m.end
+        if m.pick("Country", "City", "Place"):
+            found = d.name_at(s, offset, heads)
+            if not found or found[1] <= m.end:
+                return None
+    found = d.name_at(s, offset, heads)
+    if found is None:
+        return None
+    _, end, label = found
+    words = label.split()
+    if len(words) == 1 and not any(ch.isupper() for ch in label[1:]):
+        return None  # one capitalised word is too weak a name for an organisation
+    cls = (
+        "Process"
+        if words[-1].lower() == "process"
+        else "Forum"
+        if words[-1].lower() in {"forum", "dialogue"}
+        else "InternationalOrganisation"
+        if any(
+            w
+            in {
+                "Union",
+                "Organisation",
+                "Organization",
+                "Council",
+                "Alliance",
+                "Partnership",
+                "Community",
+            }
+            for w in words
+        )
+        else "Initiative"
+    )
+    ref = d.new(label, cls)
+    acronym = re.match(r"\s*\(([A-Z][A-Za-z0-9.+&-]{1,12})\)", s.text[end : s.end])
+    if acronym:
+        ref.support.append(
+            Triple(N(ref.iri), N(SKOS + "altLabel"), lit(acronym.group(1), language="en"))
+        )
+        end += acronym.end()
+    return ref, end
+
+
+def rule_affiliations(d: Drafter, s: Sentence) -> None:
+    """Memberships, participation, candidacies and membership of country groups."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    body = s.body
+    stakeholders = bool(re.match(r"\s*[A-Z]\w+\s+stakeholders\b", body))
+    heads = ("process", "forum", "initiative", "dialogue", "platform", "partnership")
+
+    def affiliation(cls: str, role: str, target: Ref, evidence: tuple[int, int], verb: str) -> None:
+        node = N(f"{ID}aff-{_code(subject)}-{_code(target)}")
+        triples = [
+            Triple(node, TYPE, kg(cls)),
+            Triple(node, kg("affiliate"), N(subject.iri)),
+            Triple(node, kg("affiliatedWith"), N(target.iri)),
+            Triple(node, kg("affiliationRole"), voc("role-" + role)),
+        ]
+        d.propose(
+            s,
+            "affiliation",
+            triples,
+            [subject, target],
+            evidence,
+            f"{subject.label} {verb} {target.label}",
+        )
+
+    for m in re.finditer(
+        r"\b(?:is|are|was|became|has\s+been|as)\s+(?:also\s+|now\s+|already\s+)?(?:a|an|the)?\s*(?:full\s+|founding\s+|active\s+)?(member(?:\s+state)?|participant)s?\s+(?:of|in)\s+",
+        body,
+        re.I,
+    ):
+        found = _target(d, s, s.at(m.end()), FORUM_TYPES, heads)
+        if found:
+            role = (
+                "member-state"
+                if "state" in m.group(1).lower()
+                else "member"
+                if "member" in m.group(1).lower()
+                else "participant"
+            )
+            cls = "Participation" if role == "participant" else "Membership"
+            affiliation(
+                cls,
+                role,
+                found[0],
+                (s.at(m.start()), found[1]),
+                "is a member of" if cls == "Membership" else "participates in",
+            )
+    for m in re.finditer(
+        r"\b(?:participates?|participating|participated|takes?\s+part|took\s+part|taking\s+part|engaged|involved)\s+in\s+(?:the\s+)?(?:annual\s+|regular\s+|yearly\s+)?",
+        body,
+        re.I,
+    ):
+        offset = s.at(m.end())
+        stop = re.search(r",\s*(?:which|who|where)\b|[.;:]", body[m.end() :])
+        limit = s.at(m.end() + (stop.start() if stop else len(body) - m.end()))
+        while offset < limit:
+            found = _target(d, s, offset, FORUM_TYPES, heads)
+            if not found:
+                break
+            role = "national-stakeholders" if stakeholders else "participant"
+            affiliation(
+                "Participation", role, found[0], (s.at(m.start()), found[1]), "participates in"
+            )
+            nxt = re.match(
+                r"\s*(?:events?\s*)?(?:,\s*|\s+)(?:and\s+|as\s+well\s+as\s+)(?:the\s+)?(?:annual\s+)?",
+                s.text[found[1] : limit],
+            )
+            if not nxt:
+                break
+            offset = found[1] + nxt.end()
+    for m in re.finditer(
+        r"\bcandidate\s+(?:country|state|for\s+membership)\s+(?:for|to|of)\s+(?:the\s+)?",
+        body,
+        re.I,
+    ):
+        found = _target(d, s, s.at(m.end()), FORUM_TYPES, heads)
+        if found:
+            affiliation(
+                "Candidacy",
+                "candidate-country",
+                found[0],
+                (s.at(m.start()), found[1]),
+                "is a candidate for",
+            )
+    # country groups: "is a Nordic country", "one of three Baltic states"
+    for m in re.finditer(
+        r"\bis\s+(?:a|an)\s+|\bone\s+of\s+(?:the\s+)?(?:(\d+|" + "|".join(NUMBERS) + r")\s+)?",
+        body,
+        re.I,
+    ):
+        x = s.after(s.at(m.end()))
+        group = x.pick("CountryGroup") if x else None
+        ref = None
+        end = None
+        if group is not None:
+            ref, end = d.ref(group), x.end
+        else:
+            found = d.name_at(s, s.at(m.end()), ("states", "countries", "nations"))
+            if found and found[2].split()[-1] in {"states", "countries", "nations"}:
+                ref, end = d.new(found[2], "CountryGroup"), found[1]
+        if ref is None:
+            continue
+        triples = [Triple(N(subject.iri), kg("memberOfGroup"), N(ref.iri))]
+        d.propose(
+            s,
+            "affiliation",
+            triples,
+            [subject, ref],
+            (s.at(m.start()), end),
+            f"{subject.label} is one of the {ref.label}",
+        )
+
+
+_PERIOD = re.compile(
+    r"\s*[,(]?\s*(?:for\s+(?:the\s+)?(?:period\s+)?|from\s+)?((?:19|20)\d\d)\s*(?:-|–|—|to|until)\s*((?:19|20)\d\d)\s*\)?",
+    re.I,
+)
+
+
+def _strategy_type(label: str) -> str | None:
+    text = f" {label.lower()} "
+    for words, concept in STRATEGY_TOPICS:
+        if any(w in text for w in words):
+            return concept
+    return None
+
+
+def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
+    """Strategies and programmes named in the sentence, with their spans."""
+    found: list[tuple[Ref, int, int]] = []
+    body = s.body
+    for m in s.mentions:
+        entity = m.pick(*STRATEGY_TYPES)
+        if entity is not None:
+            found.append((d.ref(entity), m.start, m.end))
+    taken = [(a, b) for _, a, b in found]
+    for m in re.finditer(r"(?<![\w’'])([A-Z0-9‘'“][\w‘’'“”.-]*)", body):
+        at = s.at(m.start())
+        if any(a <= at < b for a, b in taken):
+            continue
+        name = d.name_at(s, at)
+        if name is None:
+            continue
+        start, end, label = name
+        words = label.replace("‘", "").replace("’", "").split()
+        head = next((STRATEGY_HEADS[w] for w in words if w in STRATEGY_HEADS), None)
+        if head is None or len(words) < 2 or words[-1] in {"Strategies", "Programmes"}:
+            taken.append((start, end))
+            continue
+        label = label.strip("‘’'“” ")
+        ref = d.new(label, head)
+        jurisdiction = d.ref(d.country) if d.country else None
+        if jurisdiction:
+            ref.support.append(Triple(N(ref.iri), kg("jurisdiction"), N(jurisdiction.iri)))
+        concept = _strategy_type(label)
+        if concept:
+            ref.support.append(Triple(N(ref.iri), kg("strategyType"), voc(concept)))
+        found.append((ref, start, end))
+        taken.append((start, end))
+    for m in re.finditer(
+        r"\b(?:adopted|unveiled|launched|published|approved|introduced|presented)\s+(?:a|an|its|their)\s+((?:new\s+|first\s+)?national\s+(?:[\w-]+\s+){0,2}?(?:strategy|programme|program|plan))\b",
+        body,
+        re.I,
+    ):
+        label = m.group(1)
+        ref = d.new(label, "Programme" if "program" in label.lower() else "Strategy")
+        if d.country:
+            ref.support.append(Triple(N(ref.iri), kg("jurisdiction"), N(d.country.iri)))
+        concept = _strategy_type(label)
+        if concept:
+            ref.support.append(Triple(N(ref.iri), kg("strategyType"), voc(concept)))
+        found.append((ref, s.at(m.start(1)), s.at(m.end(1))))
+    return sorted(found, key=lambda f: f[1])
+
+
+def _year(value: str, month: str | None) -> Literal:
+    if month and month.lower() in MONTHS:
+        return lit(f"{value}-{MONTHS[month.lower()]:02d}", "gYearMonth")
+    return lit(value, "gYear")
+
+
+def rule_strategies(d: Drafter, s: Sentence) -> None:
+    """Strategies and programmes: existence, period, adoption date, responsible institutions."""
+    body = s.body
+    named = _strategies(d, s)
+    anaphor = re.search(
+        r"\b(?:the|this|that|these)\s+(?:strategy|programme|program|plan|initiative|strategic\s+document|document)\b|^\s*(?:It|Its)\b",
+        body,
+        re.I,
+    )
+    for ref, start, end in named:
+        triples = [t for t in ref.support if t.predicate != LABEL and t.predicate != TYPE] or [
+            Triple(N(ref.iri), TYPE, kg("Strategy"))
+        ]
+        d.propose(
+            s, "strategy", triples, [ref], (start, end), f"{ref.label} is a strategy or programme"
+        )
+        d.last_strategy = ref
+        period = _PERIOD.match(s.text[end : s.end])
+        if period:
+            _period(d, s, ref, period.group(1), period.group(2), (start, end + period.end()))
+    if not named and anaphor and d.last_strategy is not None:
+        named = [(d.last_strategy, s.at(anaphor.start()), s.at(anaphor.end()))]
+    if not named:
+        return
+    subject = lambda at: min(named, key=lambda n: abs(n[1] - at))[0]  # noqa: E731 - the nearest strategy
+    for m in re.finditer(r"\b(adopted|unveiled|approved|published|endorsed)\b", body, re.I):
+        date = re.search(
+            r"\bin\s+(?:(" + "|".join(MONTHS) + r")\s+)?((?:19|20)\d\d)\b(?!\s*[-–])",
+            body[m.end() :],
+            re.I,
+        )
+        before = re.search(
+            r"\bIn\s+(?:(" + "|".join(MONTHS) + r")\s+)?((?:19|20)\d\d)\s*,[^.]*$",
+            body[: m.start()],
+            re.I,
+        )
+        chosen = date or before
+        if chosen is None:
+            continue
+        ref = subject(s.at(m.start()))
+        value = _year(chosen.group(2), chosen.group(1))
+        d.propose(
+            s,
+            "adoption",
+            [Triple(N(ref.iri), kg("adoptionDate"), value)],
+            [ref],
+            (s.at(m.start()), s.at(m.end())),
+            f"{ref.label} adopted {value.value}",
+        )
+    launched = re.search(
+        r"\b(?:launched|started|began|begun|introduced)\s+in\s+((?:19|20)\d\d)\b", body, re.I
+    )
+    until = re.search(
+        r"\b(?:continue|run|runs|last|lasts|valid)\s+(?:through|until|till|to)\s+((?:19|20)\d\d)\b",
+        body,
+        re.I,
+    )
+    if launched or until:
+        ref = subject(s.at((launched or until).start()))
+        triples = []
+        if launched:
+            triples.append(Triple(N(ref.iri), kg("startYear"), lit(launched.group(1), "gYear")))
+        if until:
+            triples.append(Triple(N(ref.iri), kg("endYear"), lit(until.group(1), "gYear")))
+        d.propose(
+            s,
+            "period",
+            triples,
+            [ref],
+            (s.at((launched or until).start()), s.at((until or launched).end())),
+            f"{ref.label}: period",
+        )
+    roles = {
+        "managed": "managedBy",
+        "led": "ledBy",
+        "spearheaded": "ledBy",
+        "coordinated": "ledBy",
+        "developed": "developedBy",
+        "implemented": "implementedBy",
+        "prepared": "developedBy",
+        "drafted": "developedBy",
+        "overseen": "responsibleOrganisation",
+        "run": "managedBy",
+    }
+    for m in re.finditer(r"\b(" + "|".join(roles) + r")\s+by\s+", body, re.I):
+        found = _institution(d, s, s.at(m.end()))
+        if found is None:
+            continue
+        ref = subject(s.at(m.start()))
+        if found.iri == ref.iri:
+            continue
+        predicate = roles[m.group(1).lower()]
+        d.propose(
+            s,
+            "responsible",
+            [Triple(N(ref.iri), kg(predicate), N(found.iri))],
+            [ref, found],
+            (s.at(m.start()), s.at(m.end()) + len(found.label)),
+            f"{ref.label} {m.group(1)} by {found.label}",
+        )
+    active = re.search(
+        r"\b(?:has|have|had)\s+(developed|implemented|prepared|drafted)(?:\s+and\s+(developed|implemented|prepared|drafted))?\s+(?:the\s+|a\s+|its\s+)?",
+        body,
+        re.I,
+    )
+    if active:
+        org = None
+        for x in s.mentions:
+            if x.end <= s.at(active.start()) and x.pick(*ORG_TYPES):
+                org = d.ref(x.pick(*ORG_TYPES))
+                break
+        if org is None:
+            g = re.search(
+                r"\b(?:the\s+)?([A-Z]\w+\s+government|Government\s+of\s+[A-Z]\w+)\b",
+                body[: active.start()],
+            )
+            if g:
+                org = d.new(g.group(1), "GovernmentBody")
+        if org is not None:
+            ref = subject(s.at(active.end()))
+            for verb in filter(None, active.groups()):
+                predicate = roles[verb.lower()]
+                d.propose(
+                    s,
+                    "responsible",
+                    [Triple(N(ref.iri), kg(predicate), N(org.iri))],
+                    [ref, org],
+                    (s.at(active.start()), s.at(active.end())),
+                    f"{ref.label} {verb} by {org.label}",
+                )
+
+
+def _period(
+    d: Drafter, s: Sentence, ref: Ref, start: str, end: str, evidence: tuple[int, int]
+) -> None:
+    triples = [
+        Triple(N(ref.iri), kg("startYear"), lit(start, "gYear")),
+        Triple(N(ref.iri), kg("endYear"), lit(end, "gYear")),
+    ]
+    d.propose(s, "period", triples, [ref], evidence, f"{ref.label}: {start}–{end}")
+
+
+def _institution(d: Drafter, s: Sentence, offset: int) -> Ref | None:
+    m = s.after(offset)
+    if m is not None and m.pick(*ORG_TYPES):
+        return d.ref(m.pick(*ORG_TYPES))
+    found = d.name_at(s, offset, ("government",))
+    if found is None:
+        return None
+    label = found[2]
+    first = label.split()[0]
+    cls = (
+        "Ministry"
+        if first in {"Ministry", "Department"}
+        else "GovernmentAgency"
+        if first in {"Office", "Agency", "Authority", "Directorate", "Council", "Commission"}
+        else "GovernmentBody"
+    )
+    return d.new(label, cls)
+
+
+def rule_bodies(d: Drafter, s: Sentence) -> None:
+    """CERTs and response teams (named, or listed after a sentence that introduces them),
+    regulators (an office or authority in a sentence about regulating or enforcing), and
+    the organisations that operate them."""
+    body = s.body
+    country = d.ref(d.country) if d.country else None
+    introduces = re.search(r"\b(?:include|includes|including|are|following)\s*:\s*$", body)
+    about_teams = re.compile(r"\b(?:response\s+(?:teams?|units?)|CERTs?|CSIRTs?)\b", re.I)
+    if introduces and (about_teams.search(body) or about_teams.search(d.previous)):
+        d.list_intro = ("ResponseTeam", None)
+        return
+    if (
+        not s.bullet
+        and d.list_intro
+        and d.list_intro[0] == "ResponseTeam"
+        and not re.search(r"\b(?:include|these)\b", body, re.I)
+    ):
+        d.list_intro = None
+    names: list[tuple[Ref, int, int]] = []
+    if s.bullet and d.list_intro and d.list_intro[0] == "ResponseTeam":
+        lead = len(body) - len(body.lstrip("•-*–▪◦ \t"))
+        head = re.match(r"([^:(]+?)\s*(?:\(([^)]+)\))?\s*:", body[lead:])
+        if head:
+            label = head.group(1).strip()
+            ref = d.new(label, "ResponseTeam")
+            if head.group(2):
+                ref.support.append(
+                    Triple(
+                        N(ref.iri), N(SKOS + "altLabel"), lit(head.group(2).strip(), language="en")
+                    )
+                )
+            names.append((ref, s.at(lead), s.at(lead + head.end())))
+    else:
+        for m in re.finditer(
+            r"\b(?:CERT|CSIRT)(?:[.\s-][A-Z][\w.]*)+|\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*\s+(?:CERT|CSIRT)\b",
+            body,
+        ):
+            label = m.group(0).strip()
+            if label.upper() in {"CERT", "CSIRT"} or label.endswith("s"):
+                continue
+            if re.search(
+                r"\b(?:known|named|called)\s+as\s+$|\b(?:formerly|previously)\s+$",
+                body[: m.start()],
+            ):
+                continue  # a former name or an alias, not another team
+            names.append((d.new(label, "ResponseTeam"), s.at(m.start()), s.at(m.end())))
+    if re.search(
+        r"\b(?:regulat\w*|enforc\w*|supervis\w*|oversee\w*|oversight|compliance)\b", body, re.I
+    ):
+        for m in re.finditer(
+            r"\b((?:[A-Z][\w-]*\s+){0,5}(?:Office|Authority|Commission|Inspectorate|Regulator|Agency)(?:\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w-]*\s*)+)?)\s*(?:\(([A-Z][A-Za-z.]{1,10})\))?",
+            body,
+        ):
+            label = m.group(1).strip()
+            if label.split()[0] in {"The", "A"}:
+                label = " ".join(label.split()[1:])
+            if len(label.split()) < 2:
+                continue
+            x = s.after(s.at(m.start(1)))
+            ref = d.ref(x.entity) if x and x.pick("Regulator") else d.new(label, "Regulator")
+            if m.group(2) and not ref.known:
+                ref.support.append(
+                    Triple(N(ref.iri), N(SKOS + "altLabel"), lit(m.group(2), language="en"))
+                )
+            names.append((ref, s.at(m.start()), s.at(m.end())))
+    for ref, start, end in names:
+        cls = next(
+            (t.object.value.removeprefix(KG) for t in ref.support if t.predicate == TYPE),
+            "Regulator",
+        )
+        triples = [Triple(N(ref.iri), TYPE, kg(cls))]
+        if country:
+            triples.append(Triple(N(ref.iri), kg("country"), N(country.iri)))
+        d.propose(
+            s,
+            "body",
+            triples,
+            [ref] + ([country] if country else []),
+            (start, end),
+            f"{ref.label} is a {cls} of {country.label if country else '?'}",
+        )
+        op = re.search(
+            r"\b(?:operat\w+\s+(?:under|by|within)|run\s+by|part\s+of|hosted\s+by|managed\s+by)\s+(?:the\s+)?",
+            body[end - s.start :],
+            re.I,
+        )
+        if op:
+            at = end + op.end()
+            operator = _institution(d, s, at)
+            if operator is not None:
+                acronym = re.match(
+                    r"\s*\(([A-Z][A-Za-z.]{1,10})\)", s.text[at + len(operator.label) : s.end]
+                )
+                if acronym and not operator.known:
+                    operator.support.append(
+                        Triple(
+                            N(operator.iri),
+                            N(SKOS + "altLabel"),
+                            lit(acronym.group(1), language="en"),
+                        )
+                    )
+                d.propose(
+                    s,
+                    "operator",
+                    [Triple(N(ref.iri), kg("operatedBy"), N(operator.iri))],
+                    [ref, operator],
+                    (s.at(end - s.start + op.start()), at + len(operator.label)),
+                    f"{ref.label} is operated by {operator.label}",
+                )
+
+
+def rule_treaties(d: Drafter, s: Sentence) -> None:
+    subject = d.subject(s)
+    if subject is None:
+        return
+    for m in re.finditer(
+        r"\b(?:ratified|ratifies|acceded\s+to|signed\s+and\s+ratified)\s+(?:the\s+)?", s.body, re.I
+    ):
+        x = s.after(s.at(m.end()))
+        if x is not None and x.pick("Treaty", "LegalInstrument"):
+            treaty = d.ref(x.pick("Treaty", "LegalInstrument"))
+        else:
+            found = d.name_at(s, s.at(m.end()))
+            if found is None:
+                continue
+            treaty = d.new(found[2], "Treaty")
+            known = re.search(
+                r"\b(?:commonly|also|better|widely)\s+known\s+as\s+(?:the\s+)?",
+                s.body[found[1] - s.start :],
+            )
+            if known:
+                alias = d.name_at(s, found[1] + known.end())
+                if alias:
+                    treaty.support.append(
+                        Triple(N(treaty.iri), N(SKOS + "altLabel"), lit(alias[2], language="en"))
+                    )
+        d.propose(
+            s,
+            "treaty",
+            [Triple(N(subject.iri), kg("ratified"), N(treaty.iri))],
+            [subject, treaty],
+            (s.at(m.start()), s.at(m.end()) + len(treaty.label)),
+            f"{subject.label} ratified {treaty.label}",
+        )
+
+
+def _split_aims(text: str) -> list[tuple[int, str]]:
+    """Items of "to A, B and C" where each item starts with a verb: (offset, item)."""
+    text = text.rstrip(" .;:")
+    cuts = [0]
+    for m in re.finditer(
+        r"(?:,\s*(?:and\s+|as\s+well\s+as\s+)?|\s+and\s+|\s+as\s+well\s+as\s+)(?:to\s+)?(\w+)", text
+    ):
+        if m.group(1).lower() in AIM_VERBS:
+            cuts.append(m.start())
+    items = []
+    for a, b in zip(cuts, [*cuts[1:], len(text)], strict=True):
+        piece = text[a:b].lstrip()
+        a += len(text[a:b]) - len(piece)
+        lead = re.match(r"(?:,\s*)?(?:and\s+|as\s+well\s+as\s+)?(?:to\s+)?", piece)
+        item = piece[lead.end() :].strip(" ,")
+        if len(item.split()) >= 2:
+            items.append((a + lead.end(), item))
+    return items
+
+
+def rule_objectives(d: Drafter, s: Sentence) -> None:
+    """Aims and objectives of a strategy: "aims to A and to B", "goals to A, B, and C", and the
+    bullets after "has four strategic objectives"."""
+    body = s.body
+    if s.bullet and d.list_intro and d.list_intro[0] == "Objective" and d.list_intro[1] is not None:
+        lead = len(body) - len(body.lstrip("•-*–▪◦ \t"))
+        item = body[lead:].strip().rstrip(".")
+        if 2 <= len(item.split()) <= 25:
+            _objective(d, s, d.list_intro[1], "hasObjective", item, s.at(lead))
+        return
+    if not s.bullet and d.list_intro and d.list_intro[0] == "Objective":
+        d.list_intro = None
+    strategy = None
+    named = [x for x in s.mentions if x.pick(*STRATEGY_TYPES)]
+    if (
+        re.search(r"\b(?:strateg\w*|programme|program|plan)\b", body, re.I)
+        and d.last_strategy is not None
+    ):
+        strategy = d.last_strategy
+    if named:
+        strategy = d.ref(named[-1].pick(*STRATEGY_TYPES))
+    if strategy is None:
+        return
+    intro = re.search(
+        r"\b(?:has|have|sets?\s+out|defines?|with)\s+(?:\w+\s+){0,3}(?:strategic\s+)?(objectives|goals|aims|priorities)\s*:?\s*$",
+        body,
+        re.I,
+    )
+    if intro:
+        d.list_intro = ("Objective", strategy)
+        return
+    m = re.search(
+        r"\b(?:aims?|aimed|aiming|seeks?|intends?)\s+to\s+|\b(?:goals?|aims?|objectives?|purpose)\s+(?:is|are|include|includes|of\s+\w+\s+include)\s+(?:to\s+)?|\bwith\s+(?:the\s+)?(?:goals?|aims?|objectives?)\s+(?:to|of)\s+",
+        body,
+        re.I,
+    )
+    if m is None:
+        return
+    predicate = "hasObjective" if "objective" in m.group(0).lower() else "hasAim"
+    tail = body[m.end() :]
+    stop = re.search(r",\s*(?:thus|thereby|which|while|whereas)\b|;", tail)
+    tail = tail[: stop.start()] if stop else tail
+    for offset, item in _split_aims(tail):
+        _objective(d, s, strategy, predicate, item, s.at(m.end() + offset))
+
+
+def _objective(d: Drafter, s: Sentence, strategy: Ref, predicate: str, item: str, at: int) -> None:
+    label = item[0].upper() + item[1:]
+    slugged = "-".join(slug(label).split("-")[:6])
+    node = f"{strategy.iri}-aim-{slugged}"  # an objective belongs to its strategy: no new() slug
+    ref = Ref(
+        node,
+        label,
+        [Triple(N(node), TYPE, kg("Objective")), Triple(N(node), LABEL, lit(label, language="en"))],
+        known=False,
+    )
+    d.propose(
+        s,
+        "objective",
+        [Triple(N(strategy.iri), kg(predicate), N(ref.iri))],
+        [strategy, ref],
+        (at, at + len(item)),
+        f"{strategy.label}: {label}",
+    )
+
+
+RULES: list[Callable[[Drafter, Sentence], None]] = [
+    rule_borders,
+    rule_coast,
+    rule_landlocked,
+    rule_capital,
+    rule_quantities,
+    rule_rankings,
+    rule_affiliations,
+    rule_strategies,
+    rule_bodies,
+    rule_treaties,
+    rule_objectives,
+]
