@@ -252,8 +252,10 @@ def start_virtuoso(folder: Path) -> Virtuoso:
 class FaultProxy:
     """A loopback HTTP proxy in front of one server that counts requests and fails the N-th:
     it answers ``503`` (or closes the connection, ``mode="close"``) *without forwarding it*, so
-    the server never sees the failed request. Every other request is forwarded as it came
-    (method, path, headers, body) on a fresh connection and its answer returned.
+    the server never sees the failed request; with ``mode="lose"`` it forwards the request and
+    closes the connection instead of returning the answer (done, but the client cannot know).
+    Every other request is forwarded as it came (method, path, headers, body) on a fresh
+    connection and its answer returned.
 
     ``fail_at = 0`` forwards everything; ``count`` is the number of requests seen since
     ``reset``."""
@@ -328,6 +330,9 @@ class FaultProxy:
                     fail = self.count == self.fail_at
                     if fail:
                         self.failed.append(f"{method} {target}")
+                if fail and self.mode == "lose":  # carried out, the answer lost
+                    self._forward(method, target, headers, body)
+                    return
                 if fail:
                     if self.mode == "close":
                         return
