@@ -77,6 +77,34 @@ def oxigraph_server(tmp_path_factory):
         log.close()
 
 
+# --- Virtuoso Open Source (Debian's virtuoso-opensource), once per session ----------------------
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """Virtuoso with a fresh database in a temporary folder, on free loopback HTTP and SQL
+    ports, the anonymous SPARQL user allowed to update: a ``servers.Virtuoso`` (``.sparql``,
+    ``.graph_store``, ``.isql()``), stopped with its process group at the end of the session.
+
+    Skipped only where it cannot be installed (not root, or no apt-get); where ``scripts/test``
+    can install it, its absence is a failure, not a skip."""
+    import os
+    import shutil
+
+    from servers import start_virtuoso, virtuoso_missing
+
+    missing = virtuoso_missing()
+    if missing is not None:
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            pytest.fail(f"{missing}; run scripts/test, which installs it")
+        pytest.skip(f"{missing}; it cannot be installed here (needs root and apt-get)")
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # --- kg's own server (`kg serve`), on a free loopback port -------------------------------------
 
 

@@ -155,6 +155,96 @@ def test_the_format_parameter_wins_over_accept(repo_server):
     assert status == 200 and media(headers) == "text/csv"
 
 
+def _get(server, query: str, pairs: list[tuple[str, str]], accept: str | None = None):
+    url = f"{server.url}/sparql?" + urlencode([("query", query), *pairs])
+    return http_request(url, headers={"Accept": accept} if accept else {})
+
+
+def test_format_output_and_results_parameters_as_clients_send_them(repo_server):
+    # SPARQLWrapper: the same format under three names, TSV once more as a media type
+    pairs = [
+        (n, v)
+        for n in ("format", "output", "results")
+        for v in ("tsv", "text/tab-separated-values")
+    ]
+    status, headers, body = _get(repo_server, COUNTRIES, pairs, "text/tab-separated-values")
+    assert status == 200 and media(headers) == "text/tab-separated-values"
+    assert body.startswith(b"?c\t?l\n")
+    # values that disagree: as Fuseki, output before format before results, first value first
+    status, headers, _ = _get(repo_server, COUNTRIES, [("results", "xml"), ("output", "csv")])
+    assert status == 200 and media(headers) == "text/csv"
+    status, headers, _ = _get(repo_server, COUNTRIES, [("format", "json"), ("format", "csv")])
+    assert status == 200 and media(headers) == "application/sparql-results+json"
+    # a first value that names nothing we offer is not rescued by a later one
+    status, _, _ = _get(repo_server, COUNTRIES, [("format", "n3"), ("format", "json")])
+    assert status == 406
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("xml", "application/rdf+xml"),
+        ("json", "application/ld+json"),
+        ("n3", "text/turtle"),
+        ("rdf+xml", "application/rdf+xml"),
+        ("json-ld", "application/ld+json"),
+    ],
+)
+def test_short_names_mean_graph_formats_for_graph_results(repo_server, value, expected):
+    status, headers, body = _get(repo_server, "DESCRIBE id:PL", [("format", value)])
+    assert status == 200 and media(headers) == expected
+    fmt = {
+        "application/rdf+xml": RdfFormat.RDF_XML,
+        "application/ld+json": RdfFormat.JSON_LD,
+        "text/turtle": RdfFormat.TURTLE,
+    }[expected]
+    assert any(t.subject == NamedNode(ID + "PL") for t in parse(body, fmt))
+    # for SELECT, xml and json stay the SPARQL results formats
+    status, headers, _ = _get(repo_server, COUNTRIES, [("format", value)])
+    if value in ("xml", "json"):
+        assert status == 200 and media(headers) == f"application/sparql-results+{value}"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected", "fmt"),
+    [
+        ("text/n3", "text/turtle", RdfFormat.TURTLE),
+        ("text/rdf+n3", "text/turtle", RdfFormat.TURTLE),
+        ("text/plain", "application/n-triples", RdfFormat.N_TRIPLES),
+    ],
+)
+def test_n3_is_answered_with_turtle_and_text_plain_with_ntriples(
+    repo_server, accept, expected, fmt
+):
+    status, headers, body = sparql_get(repo_server, "CONSTRUCT WHERE { id:PL ?p ?o }", accept)
+    assert status == 200 and media(headers) == expected
+    assert len(list(parse(body, fmt))) > 5
+    status, headers, body = describe(repo_server, "/id/PL", accept)
+    assert status == 200 and media(headers) == expected
+
+
+def test_vary_accept_on_every_negotiated_answer_errors_included(repo_server):
+    answers = {
+        "200 select": sparql_get(repo_server, COUNTRIES),
+        "200 description": http_request(repo_server.url + "/sparql"),
+        "200 editor": http_request(repo_server.url + "/sparql", headers={"Accept": "text/html"}),
+        "406 sparql": sparql_get(repo_server, COUNTRIES, "image/png"),
+        "400 sparql": sparql_get(repo_server, "SELECT * WHERE { ?s ?p }"),
+        "200 entity": describe(repo_server, "/id/PL", "text/turtle"),
+        "404 entity": describe(repo_server, "/id/no-such-thing", "text/turtle"),
+        "404 entity html": describe(repo_server, "/id/no-such-thing", "text/html"),
+        "406 entity": describe(repo_server, "/id/PL", "image/png"),
+        "404 query": http_request(repo_server.url + "/queries/no-such-query"),
+        "406 catalogue": http_request(
+            repo_server.url + "/queries", headers={"Accept": "image/png"}
+        ),
+        "200 catalogue": http_request(repo_server.url + "/queries"),
+    }
+    for name, (status, headers, _) in answers.items():
+        assert str(status) == name.split()[0], name
+        assert "accept" in headers.get("vary", "").lower(), name
+
+
 def test_updates_are_refused_403_and_never_run(repo_server):
     before = sparql_get(repo_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[2]
     insert = f"INSERT DATA {{ <{ID}PL> <{KG}note> 'x' }}"

@@ -133,7 +133,8 @@ _ALL = (
     _f(
         "turtle",
         "text/turtle; charset=utf-8",
-        ("text/turtle", "application/x-turtle"),
+        # N3 is asked for with Turtle's answer: every Turtle document is N3
+        ("text/turtle", "application/x-turtle", "application/turtle", "text/n3", "text/rdf+n3"),
         ("ttl", "turtle"),
         "graph",
         rdf=RdfFormat.TURTLE,
@@ -143,7 +144,7 @@ _ALL = (
     _f(
         "ntriples",
         "application/n-triples",
-        ("application/n-triples",),
+        ("application/n-triples", "text/plain"),  # text/plain: N-Triples' type until 2014
         ("nt",),
         "graph",
         rdf=RdfFormat.N_TRIPLES,
@@ -153,7 +154,7 @@ _ALL = (
     _f(
         "jsonld",
         "application/ld+json",
-        ("application/ld+json",),
+        ("application/ld+json", "application/x-json+ld"),
         ("jsonld", "json-ld"),
         "graph",
         rdf=RdfFormat.JSON_LD,
@@ -180,6 +181,16 @@ GENERIC: dict[str, tuple[str, str]] = {
     "application/json": ("json", "jsonld"),
     "application/xml": ("xml", "rdfxml"),
     "text/xml": ("xml", "rdfxml"),
+}
+
+# Names clients give in a ``format`` parameter (Fuseki's short names, SPARQLWrapper's), and the
+# format each stands for in an answer of SPARQL results and in an answer of RDF (None: none).
+PARAMETER_NAMES: dict[str, tuple[str | None, str | None]] = {
+    "xml": ("xml", "rdfxml"),
+    "json": ("json", "jsonld"),
+    "rdf+xml": (None, "rdfxml"),
+    "n3": (None, "turtle"),
+    "sparql": ("xml", None),
 }
 
 # Extensions the loader reads (and the exporter recognises on ``-o``), to the format.

@@ -14,13 +14,17 @@ unless it conforms. Then, atomically as seen by readers:
 1. every named graph is uploaded with a Graph Store Protocol ``PUT`` under a *staging* name
    (``urn:x-kg:staging:<token>:<n>``), and the union into one more staging graph
    (``POST``, in chunks);
-2. one SPARQL Update request swaps them in: ``MOVE GRAPH <staging> TO GRAPH <g>`` for each graph,
-   ``MOVE … TO DEFAULT`` for the union, ``DROP`` of the graphs the previous publication had
-   and this one has not, and the new publication record (graph ``urn:x-kg:publication``). One
-   update request is one transaction on Oxigraph and Fuseki: it applies entirely or not at all;
-3. if anything fails before the swap, the staging graphs are dropped (best effort: a server that
+2. one query checks that each staging graph holds exactly the triples sent (an upload answered
+   with an HTML page, a redirect or 202 has already failed: :class:`NotStored`);
+3. one SPARQL Update request swaps them in (:func:`swap_update`): the new triples into each
+   graph, the old ones not among them out, ``DROP SILENT`` of the graphs the previous
+   publication had and this one has not, ``MOVE … TO DEFAULT`` for the union, the new
+   publication record (graph ``urn:x-kg:publication``, with this publish's token). One update
+   request is one transaction on Oxigraph and Fuseki: it applies entirely or not at all; on
+   Virtuoso it is not, and the order keeps the damage of a failure inside it small;
+4. if anything fails before the swap, the staging graphs are dropped (best effort: a server that
    died cannot be asked; the next publish removes leftovers first) and the server's previous
-   graphs are untouched.
+   graphs are untouched. If the swap's answer is lost, the record tells whether it was done.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import NamedNode, RdfFormat
 
@@ -92,36 +97,79 @@ def _drop_all(remote: RemoteStore, graphs: Sequence[str], timeout: float | None 
 
 
 STAGES_FOR = "urn:x-kg:stagesFor"
+PUBLISHED_AS = "urn:x-kg:token"
 
 
-def swap_update(map_graph: str, union: str | None, dropped: Iterable[str]) -> str:
-    """The one SPARQL Update request that puts a publication in place (see the module doc).
+def swap_update(map_graph: str, union: str | None, dropped: Iterable[str], token: str) -> str:
+    """The one SPARQL Update request that puts a verified publication in place.
 
     The staging graphs are listed in ``map_graph`` (``<staging> <urn:x-kg:stagesFor>
     <target>``), so the request is a handful of pattern operations whatever the number of
     graphs (one MOVE per graph took 6 ms each on Oxigraph: minutes at 30k graphs).
+
+    One request is one transaction on Oxigraph and Fuseki. Virtuoso runs the operations of a
+    request one after the other and keeps those done when a later one fails, so the order is
+    chosen for that case: the new triples are added to each published graph *before* the old
+    ones not in it are removed (a graph never lacks its new content), graphs no longer in the
+    data are dropped, the default graph is replaced, then the publication record (with this
+    publication's ``token``) is written, and only then are the staging graphs removed. Every
+    DROP is SILENT: a graph may have been emptied (and so no longer exist) already.
     """
     m = f"<{map_graph}>"
     pairs = f"GRAPH {m} {{ ?staging <{STAGES_FOR}> ?target }}"
-    ops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(set(dropped))]
-    ops += [
-        # empty the graphs this publication replaces, then fill them from staging
-        f"DELETE {{ GRAPH ?target {{ ?s ?p ?o }} }} "
-        f"WHERE {{ {pairs} GRAPH ?target {{ ?s ?p ?o }} }}",
+    record = f"<{PUBLICATION_GRAPH}>"
+    ops = [
         f"INSERT {{ GRAPH ?target {{ ?s ?p ?o }} }} "
         f"WHERE {{ {pairs} GRAPH ?staging {{ ?s ?p ?o }} }}",
-        f"DROP SILENT GRAPH <{PUBLICATION_GRAPH}>",
-        f"INSERT {{ GRAPH <{PUBLICATION_GRAPH}> {{ ?target a <{SD_NAMED_GRAPH}> }} }} "
-        f"WHERE {{ {pairs} }}",
+        f"DELETE {{ GRAPH ?target {{ ?s ?p ?o }} }} "
+        f"WHERE {{ {pairs} GRAPH ?target {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?staging {{ ?s ?p ?o }} }} }}",
     ]
+    ops += [f"DROP SILENT GRAPH <{g}>" for g in sorted(set(dropped))]
     if union is not None:
-        ops.append(f"MOVE GRAPH <{union}> TO DEFAULT")
+        ops.append(f"MOVE SILENT GRAPH <{union}> TO DEFAULT")
     ops += [
+        f"DROP SILENT GRAPH {record}",
+        f"INSERT {{ GRAPH {record} {{ ?target a <{SD_NAMED_GRAPH}> }} }} WHERE {{ {pairs} }}",
+        f'INSERT DATA {{ GRAPH {record} {{ {record} <{PUBLISHED_AS}> "{token}" }} }}',
         f"DELETE {{ GRAPH ?staging {{ ?s ?p ?o }} }} "
         f"WHERE {{ {pairs} GRAPH ?staging {{ ?s ?p ?o }} }}",
-        f"DROP GRAPH {m}",
+        f"DROP SILENT GRAPH {m}",
     ]
     return " ;\n".join(ops)
+
+
+def _published(remote: RemoteStore, token: str) -> bool:
+    """Whether the publication record names ``token`` (the swap of that publish happened)."""
+    return bool(
+        remote.query(
+            f"ASK {{ GRAPH <{PUBLICATION_GRAPH}> "
+            f'{{ <{PUBLICATION_GRAPH}> <{PUBLISHED_AS}> "{token}" }} }}'
+        )
+    )
+
+
+def _verify(
+    remote: RemoteStore, prefix: str, expected: Mapping[str, int], loose: str | None = None
+) -> None:
+    """Every staging graph holds exactly the triples sent, or nothing is swapped in (the
+    ``loose`` graph at least as many: see :func:`_shares_blank_nodes`)."""
+    held = remote.staging_counts(prefix)
+    wrong = [
+        (g, n, held.get(g, 0))
+        for g, n in expected.items()
+        if held.get(g, 0) != n and not (g == loose and held.get(g, 0) >= n)
+    ]
+    extra = sorted(set(held) - set(expected))
+    if wrong or extra:
+        shown = "; ".join(f"<{g}>: {got} triples held, {n} sent" for g, n, got in wrong[:3])
+        if extra:
+            shown += ("; " if shown else "") + f"unexpected graph <{extra[0]}>"
+        raise EndpointError(
+            f"{remote.endpoint.graph_store or remote.endpoint.query}: the uploaded "
+            f"graphs are not what was sent ({len(wrong) + len(extra)} of {len(expected)} "
+            f"differ: {shown}); the published graphs were left as they were"
+        )
 
 
 def _upload_each(
@@ -131,8 +179,10 @@ def _upload_each(
     union_name: str | None,
     progress: Progress | None,
     upload_hook: Callable[[int, str], None] | None,
+    sent: dict[str, int],
 ) -> int:
-    """One Graph Store Protocol PUT per graph; the union POSTed in chunks. Returns the quads."""
+    """One Graph Store Protocol PUT per graph; the union POSTed in chunks. Returns the quads;
+    ``sent`` gets the number of triples sent for each staging graph."""
     union_parts: list[bytes] = []
     quads = 0
     for n, ((staging, target), data) in enumerate(zip(pairs, dumps, strict=True)):
@@ -141,6 +191,7 @@ def _upload_each(
         if upload_hook is not None:
             upload_hook(n, target)
         quads += data.count(b"\n")
+        sent[staging] = data.count(b"\n")
         remote.put_graph(staging, data)
         if union_name is not None:
             union_parts.append(data)
@@ -160,6 +211,7 @@ def _upload_quads(
     union_name: str | None,
     progress: Progress | None,
     upload_hook: Callable[[int, str], None] | None,
+    sent: dict[str, int],
 ) -> int:
     """N-Quads POSTed to the Graph Store URL, each graph's triples under its staging name and
     again under the union's. N-Triples lines end in `` .``: the graph name goes before it."""
@@ -174,6 +226,7 @@ def _upload_quads(
             if upload_hook is not None:
                 upload_hook(n, target)
             quads += data.count(b"\n")
+            sent[staging] = data.count(b"\n")
             yield data.replace(b" .\n", f" <{staging}> .\n".encode())
             if union_tail is not None:
                 yield data.replace(b" .\n", union_tail)
@@ -243,41 +296,55 @@ def publish(
         if leftovers:
             _drop_all(remote, leftovers)
         previous = _previous_graphs(remote)
-        pairs = [(f"{STAGING_PREFIX}{token}:{n}", g.value) for n, g in enumerate(graphs)]
-        union_name = f"{STAGING_PREFIX}{token}:union" if default_graph == "union" else None
+        prefix = f"{STAGING_PREFIX}{token}:"
+        pairs = [(f"{prefix}{n}", g.value) for n, g in enumerate(graphs)]
+        union_name = f"{prefix}union" if default_graph == "union" else None
         staging = [name for name, _ in pairs] + ([union_name] if union_name else [])
         dumps = (store.dump(format=RdfFormat.N_TRIPLES, from_graph=g) for g in graphs)
         if upload == "auto":
             upload = "quads" if remote.accepts_quads() else "graphs"
-        if upload == "quads":
-            quads = _upload_quads(remote, pairs, dumps, union_name, progress, upload_hook)
-        else:
-            quads = _upload_each(remote, pairs, dumps, union_name, progress, upload_hook)
-        map_graph = f"{STAGING_PREFIX}{token}:map"
+        sent: dict[str, int] = {}
+        upload_with = _upload_quads if upload == "quads" else _upload_each
+        quads = upload_with(remote, pairs, dumps, union_name, progress, upload_hook, sent)
+        map_graph = f"{prefix}map"
         staging.append(map_graph)
         remote.put_graph(
             map_graph,
             "".join(f"<{st}> <{STAGES_FOR}> <{target}> .\n" for st, target in pairs).encode(),
         )
+        sent[map_graph] = len(pairs)
+        union_triples = 0
+        if union_name is not None:
+            union_triples = _distinct_triples(store)
+            sent[union_name] = union_triples
+        if progress is not None:
+            progress("verifying the uploaded graphs", None, None)
+        loose = union_name if union_name and _shares_blank_nodes(store) else None
+        _verify(remote, prefix, sent, loose=loose)
         if before_swap is not None:
             before_swap()
         if progress is not None:
             progress("swapping the new graphs in", None, None)
         new = {target for _, target in pairs}
         gone = [g for g in previous if g not in new]
-        remote.update(swap_update(map_graph, union_name, gone), timeout=endpoint.timeout * 10)
+        try:
+            remote.update(
+                swap_update(map_graph, union_name, gone, token), timeout=endpoint.timeout * 10
+            )
+        except EndpointError:
+            # the request may have been carried out and its answer lost: the record says
+            with contextlib.suppress(EndpointError):
+                if _published(remote, token):
+                    staging = []
+            if staging:
+                raise
         staging = []
-        union_triples = 0
-        if union_name is not None:
-            rows = remote.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-            union_triples = int(next(iter(rows))["n"].value)
-        dropped = len(set(previous) - {t for _, t in pairs})
         return PublishReport(
             endpoint.query,
             len(pairs),
             quads,
             union_triples,
-            dropped,
+            len(gone),
             time.perf_counter() - started,
         )
     except BaseException:
@@ -287,6 +354,27 @@ def publish(
         raise
     finally:
         remote.close()
+
+
+def _distinct_triples(store: Any) -> int:
+    """The triples of the union of the named graphs, each counted once (what the union
+    staging graph holds: a graph is a set)."""
+    rows = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    )
+    return int(next(iter(rows))["n"].value)
+
+
+def _shares_blank_nodes(store: Any) -> bool:
+    """Whether a blank node occurs in more than one graph. The union is uploaded in several
+    requests, and a server gives a blank node of each request a new identity, so such a node's
+    triples may be counted more than once in the union on the server."""
+    return bool(
+        store.query(
+            "ASK { { SELECT ?x (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { { ?x ?p ?o } "
+            "UNION { ?s ?p ?x } } FILTER(isBlank(?x)) } GROUP BY ?x } FILTER(?n > 1) }"
+        )
+    )
 
 
 def render_publish(report: PublishReport) -> str:

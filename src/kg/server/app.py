@@ -124,7 +124,9 @@ class App:
                 and not request.query_string
                 and conneg.negotiate(request.header("accept"), ("turtle", "html")) == "html"
             ):  # a browser opening the endpoint gets the editor; clients get the description
-                return self._page(request, pages.editor(self._context(request)))
+                page = self._page(request, pages.editor(self._context(request)))
+                page.headers.append(("Vary", "Accept"))
+                return page
             return self.endpoint.answer(request, self._base(request))
         if self.review is not None and self.review.handles(path):
             return self._page(request, self.review.answer(request, self._context(request)))
@@ -199,8 +201,9 @@ class App:
         )
 
     def _problem(self, request: Request, problem: Problem) -> Response:
-        """A Problem as HTML for browsers, as text for everyone else."""
-        headers = list(problem.headers)
+        """A Problem as HTML for browsers, as text for everyone else (so it varies by Accept,
+        and says so: a cache must not give a browser's 404 page to a client)."""
+        headers = [*problem.headers, ("Vary", "Accept")]
         wants = conneg.negotiate(request.header("accept"), ("table", "html"))
         if wants == "html" and not request.path.startswith("/sparql"):
             html = pages.problem(self._context(request), problem)
@@ -267,7 +270,9 @@ class App:
             raise refuse(
                 406, "not acceptable", "the catalogue is available as text/html or application/json"
             )
-        return self._page(request, pages.catalogue(self._context(request)))
+        page = self._page(request, pages.catalogue(self._context(request)))
+        page.headers.append(("Vary", "Accept"))
+        return page
 
     def _canned(self, request: Request, name: str, extension: str | None) -> Response:
         query = self.catalogue.get(name)

@@ -5,6 +5,12 @@ weights, ``type/*`` and ``*/*`` wildcards, the most specific range deciding an o
 or explicitly with a ``format`` parameter (a name such as ``csv`` or ``ttl``, or a media type),
 which wins — that is what links and download buttons use. The server lists its offers in order
 of preference; ties go to the earlier one. ``None`` means nothing acceptable: a 406.
+
+Names and media types mean what the clients in use mean by them (``kg.formats``: SPARQLWrapper,
+Fuseki's short names): for a graph result ``xml`` is RDF/XML and ``json`` is JSON-LD (for
+SELECT/ASK they are the SPARQL results formats); ``n3``, ``text/n3`` and ``text/rdf+n3`` are
+answered with Turtle (every Turtle document is N3), ``text/plain`` with N-Triples (its media
+type before ``application/n-triples`` was registered), ``rdf+xml`` is RDF/XML.
 """
 
 from __future__ import annotations
@@ -97,7 +103,12 @@ def from_parameter(value: str, offers: Sequence[str]) -> str | None:
     """The format a ``format`` parameter names among the offers (a name, an extension or a
     media type), or None when it names none of them."""
     wanted = value.strip().lower()
-    wanted = formats.by_extension(wanted) or wanted
+    graph = any(o in GRAPH_OFFERS for o in offers) and not any(o in RESULT_OFFERS for o in offers)
+    named = formats.PARAMETER_NAMES.get(wanted)
+    if named is not None:
+        wanted = named[1 if graph else 0] or wanted
+    else:
+        wanted = formats.by_extension(wanted) or wanted
     if wanted in offers:
         return wanted
     if "/" in wanted:

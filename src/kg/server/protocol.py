@@ -4,7 +4,9 @@ The query operation by GET (``?query=``), by POST of a form (``application/x-www
 and by POST of the query itself (``application/sparql-query``, UTF-8), with
 ``default-graph-uri`` / ``named-graph-uri``. The answer is negotiated: SELECT and ASK as SPARQL
 Results JSON, XML, CSV or TSV; CONSTRUCT and DESCRIBE as Turtle, JSON-LD, N-Triples, RDF/XML
-(TriG and N-Quads too); a ``format`` parameter overrides ``Accept``; 406 when nothing fits.
+(TriG and N-Quads too); a ``format`` parameter (or ``output``, ``results``: see
+:func:`format_parameter`) overrides ``Accept``; 406 when nothing fits. Every answer, errors
+included, says ``Vary: Accept``.
 
 What is refused, and with which status:
 
@@ -93,6 +95,23 @@ def _graph_iris(values: list[str], name: str) -> tuple[str, ...]:
     return tuple(iris)
 
 
+FORMAT_PARAMETERS = ("output", "format", "results")
+
+
+def format_parameter(params: Sequence[tuple[str, str]]) -> str | None:
+    """The format a request names by parameter, as Fuseki reads it: ``output``, else
+    ``format``, else ``results`` (clients disagree on the name — SPARQLWrapper sends all three,
+    and TSV, RDF/XML and JSON-LD twice, once as a short name and once as a media type); the
+    first non-empty value of the first of them present. Values after it are ignored whether they
+    agree or not: Fuseki does the same and Oxigraph ignores the parameters altogether, so a
+    request either of them answers is answered here too, never refused for repeating itself."""
+    for wanted in FORMAT_PARAMETERS:
+        for name, value in params:
+            if name == wanted and value.strip():
+                return value.strip()
+    return None
+
+
 def read_operation(request: Request) -> Operation | None:
     """The query operation of a request to /sparql; None when it carries none (a GET of the
     service description).
@@ -149,9 +168,7 @@ def read_operation(request: Request) -> Operation | None:
         queries.append(body_query)
     if len(queries) > 1:
         raise refuse(400, "bad request", "a request carries one query; this one has several")
-    formats = [value for name, value in params if name == "format"]
-    if len(formats) > 1:
-        raise refuse(400, "bad request", "give the format parameter once")
+    fmt = format_parameter(params)
     defaults = [v for n, v in params if n == "default-graph-uri"]
     named = [v for n, v in params if n == "named-graph-uri"]
     dataset_given = bool(defaults or named)
@@ -165,7 +182,7 @@ def read_operation(request: Request) -> Operation | None:
         query=queries[0],
         default_graphs=_graph_iris(defaults, "default-graph-uri") if dataset_given else None,
         named_graphs=_graph_iris(named, "named-graph-uri") if dataset_given else None,
-        format=formats[0] if formats else None,
+        format=fmt,
     )
 
 
@@ -231,12 +248,14 @@ class Endpoint:
         except Refusal as refusal:
             problem = refusal.problem
             return Response(
-                problem.status, problem.text().encode("utf-8"), headers=list(problem.headers)
+                problem.status,
+                problem.text().encode("utf-8"),
+                headers=[*problem.headers, ("Vary", "Accept")],
             )
 
     def service_description(self, request: Request, base: str) -> Response:
         """The SPARQL 1.1 Service Description of this endpoint, in an RDF format."""
-        fmt = conneg.choose(request.first("format"), request.header("accept"), SD_OFFERS)
+        fmt = conneg.choose(format_parameter(request.params()), request.header("accept"), SD_OFFERS)
         if fmt is None:
             raise refuse(
                 406,

@@ -3,11 +3,13 @@ them is :mod:`kg.publish`).
 
 **Querying** (``kg query NAME --endpoint URL``, ``kg sparql --endpoint URL``).
 :class:`RemoteStore` stands in for the local store wherever kg runs a query
-(``kg.sparql.prepare.execute``,
-``kg.sparql.catalogue.run_canned``), so the same checks, the same canned queries and the same result
-writers apply. Queries go out with the SPARQL 1.1 Protocol (``POST``,
-``application/sparql-query``); SELECT/ASK answers are asked for as SPARQL JSON results and
-CONSTRUCT/DESCRIBE answers as N-Triples, then written by kg's own writers, so ``--format csv``
+(``kg.sparql.prepare.execute``, ``kg.sparql.catalogue.run_canned``), so the same checks, the
+same canned queries and the same result writers apply. Queries and updates go out with the
+SPARQL 1.1 Protocol as form-encoded ``POST`` (``application/x-www-form-urlencoded``): every
+server takes it, while Virtuoso never answers a ``POST`` of ``application/sparql-query``
+(openlink/virtuoso-opensource#842), so there is nothing to detect and no 30 s wait to fall back
+after. SELECT/ASK answers are asked for as SPARQL JSON results and CONSTRUCT/DESCRIBE answers as
+N-Triples, then written by kg's own writers, so ``--format csv``
 gives the same bytes remotely and locally. The project's prefixes are declared in front of the
 query (as the local engine predeclares them) when the query does not declare them itself.
 
@@ -53,6 +55,7 @@ from kg.sparql.terms import sparql_term
 DEFAULT_TIMEOUT = 30.0
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
+FORM = "application/x-www-form-urlencoded"
 USER_AGENT = "kg (digital-policy-kg)"
 
 # --- endpoints and HTTP ---------------------------------------------------------------------
@@ -101,8 +104,15 @@ def endpoint_for(
     )
 
 
+# An HTML/XML tag, a comment, a declaration or a processing instruction — but not an IRI in
+# angle brackets (``<urn:x:g>``, ``<http://…>``: a scheme's colon follows the first word), which
+# servers put in their messages and which must survive (Virtuoso: "graph <…> is rejected").
+_TAG = re.compile(r"<!--.*?-->|<[!?][^<>]*>|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>", re.S)
+
+
 def _message(body: bytes) -> str:
-    """The readable part of an error body: text, or HTML without its tags, shortened."""
+    """The readable part of an error body: text, or HTML without its tags (IRIs kept),
+    shortened."""
     text = body.decode("utf-8", "replace")
     with contextlib.suppress(ValueError):
         data = json.loads(text)
@@ -111,10 +121,24 @@ def _message(body: bytes) -> str:
                 if isinstance(data.get(key), str):
                     text = data[key]
                     break
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S | re.I)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    text = re.sub(r"<(script|style|title)\b.*?</\1>", " ", text, flags=re.S | re.I)
+    text = html.unescape(_TAG.sub(" ", text))
     text = " ".join(text.split())
     return text if len(text) <= 600 else text[:597] + "…"
+
+
+class NotStored(EndpointError):
+    """A Graph Store or Update request answered with something other than a success the
+    protocol defines (an HTML page, a redirect, 202): the data may not have been stored."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful HTTP answer: status, media type (lower case, no parameters) and body."""
+
+    status: int
+    media: str
+    body: bytes
 
 
 @dataclass
@@ -157,8 +181,17 @@ class _Http:
         *,
         fresh: bool = False,
         timeout: float | None = None,
-    ) -> tuple[int, bytes]:
-        """Send one request; return (status, body) for 2xx, raise EndpointError otherwise."""
+        success: tuple[int, ...] = (200,),
+        html_is_failure: bool = False,
+    ) -> Answer:
+        """Send one request; return its answer when the status is one of ``success``.
+
+        Raises:
+            EndpointError: no answer, or an HTTP error status (with the server's message).
+            NotStored: another status (a redirect is not followed: a write must reach the URL
+                given), or, with ``html_is_failure``, an HTML page as the answer (Virtuoso answers
+                a request it does not understand with 200 and its form page).
+        """
         limit = timeout if timeout is not None else self.timeout
         deadline = time.monotonic() + limit
         parts = urlsplit(url)
@@ -212,14 +245,35 @@ class _Http:
                 raise EndpointError(
                     f"{_short(url)}: not a valid HTTP answer ({type(error).__name__}: {error})"
                 ) from None
+            if response.will_close:
+                self._drop(url)
             if response.status >= 400:
                 message = _message(data) or "(empty body)"
                 raise EndpointError(
                     f"{_short(url)} answered HTTP {response.status} {response.reason}: {message}"
                 )
-            if response.will_close:
-                self._drop(url)
-            return response.status, data
+            media = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
+            if response.status not in success:
+                where = response.getheader("Location")
+                raise NotStored(
+                    f"{_short(url)} answered {method} with HTTP {response.status} "
+                    f"{response.reason}{f' (to {where})' if where else ''}, not "
+                    f"{' or '.join(map(str, success))}: it did not do what was asked"
+                )
+            if html_is_failure and media in ("text/html", "application/xhtml+xml") and data.strip():
+                title = re.search(rb"<title>(.*?)</title>", data, re.S | re.I)
+                page = (
+                    html.unescape(title.group(1).decode("utf-8", "replace")).strip()
+                    if title
+                    else ""
+                )
+                raise NotStored(
+                    f"{_short(url)} answered {method} with an HTML page"
+                    f"{f' ({page!r})' if page else ''}, not a SPARQL Protocol or Graph Store "
+                    "Protocol success: nothing is known to be stored (is it the right URL for "
+                    "this kind of request? see --update and --graph-store)"
+                )
+            return Answer(response.status, media, data)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _key(self, url: str) -> tuple[str, str, int]:
@@ -338,6 +392,28 @@ def _form(text: str) -> str:
     return ""
 
 
+_BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(?<!\.)")
+
+
+def _blank_node_labels(body: bytes) -> bytes:
+    """SPARQL JSON results with every blank node label made one the parser takes: Virtuoso
+    names blank nodes ``nodeID://b10000``, which is no blank node label. A label that is not
+    valid becomes ``x`` and its UTF-8 bytes in hex: the same node keeps one label, two nodes
+    never share one."""
+    data = json.loads(body)
+
+    def fix(term: Any) -> None:
+        if isinstance(term, dict) and term.get("type") == "bnode":
+            value = str(term.get("value", ""))
+            if not _BNODE_LABEL.fullmatch(value):
+                term["value"] = "x" + value.encode("utf-8").hex()
+
+    for row in (data.get("results") or {}).get("bindings") or []:
+        for term in row.values():
+            fix(term)
+    return json.dumps(data).encode("utf-8")
+
+
 class RemoteStore:
     """The part of ``pyoxigraph.Store`` that kg's query layer uses, answered by an endpoint."""
 
@@ -367,18 +443,20 @@ class RemoteStore:
         text = _prologue(text, prefixes, base_iri) + text
         graph_form = _form(text) in ("CONSTRUCT", "DESCRIBE")
         accept = N_TRIPLES if graph_form else RESULTS_JSON
-        _, body = self._http.request(
+        body = self._http.request(
             "POST",
             self.endpoint.query,
-            text.encode("utf-8"),
-            {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": accept},
-        )
+            urlencode({"query": text}).encode("ascii"),
+            {"Content-Type": FORM, "Accept": accept},
+        ).body
         try:
             if graph_form:
                 return [
                     Triple(q.subject, q.predicate, q.object)
                     for q in parse(body, format=RdfFormat.N_TRIPLES)
                 ]
+            if b'"bnode"' in body:
+                body = _blank_node_labels(body)
             return parse_query_results(body, format=QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as error:
             raise EndpointError(
@@ -395,36 +473,68 @@ class RemoteStore:
         return [row["g"] for row in rows if isinstance(row["g"], NamedNode)]
 
     def update(self, text: str, *, timeout: float | None = None) -> None:
-        """Send one SPARQL Update request (a fresh connection: never retried)."""
+        """Send one SPARQL Update request (a fresh connection: never retried), form-encoded
+        like queries. A 200 or 204 is success; an HTML page is not (see :class:`NotStored`)."""
         url = self.endpoint.update or self.endpoint.query
         self._http.request(
             "POST",
             url,
-            text.encode("utf-8"),
-            {"Content-Type": "application/sparql-update; charset=utf-8"},
+            urlencode({"update": text}).encode("ascii"),
+            {"Content-Type": FORM},
             fresh=True,
             timeout=timeout,
+            success=(200, 204),
+            html_is_failure=True,
         )
 
     def put_graph(self, graph: str, data: bytes, *, append: bool = False) -> None:
-        """Graph Store Protocol: replace (PUT) or add to (POST) one graph, as N-Triples."""
+        """Graph Store Protocol: replace (PUT) or add to (POST) one graph, as N-Triples.
+        Success is 200, 201 or 204 without an HTML page; anything else raises."""
         url = self._graph_url(graph)
-        self._http.request("POST" if append else "PUT", url, data, {"Content-Type": N_TRIPLES})
+        self._http.request(
+            "POST" if append else "PUT",
+            url,
+            data,
+            {"Content-Type": N_TRIPLES},
+            success=(200, 201, 204),
+            html_is_failure=True,
+        )
 
     def post_quads(self, data: bytes) -> None:
         """Add N-Quads to the dataset (a POST to the Graph Store URL with no graph named)."""
         url = self.endpoint.graph_store or self.endpoint.query
-        self._http.request("POST", url, data, {"Content-Type": "application/n-quads"})
+        self._http.request(
+            "POST",
+            url,
+            data,
+            {"Content-Type": "application/n-quads"},
+            success=(200, 201, 204),
+            html_is_failure=True,
+        )
 
     def accepts_quads(self) -> bool:
-        """Whether the Graph Store URL takes N-Quads for the whole dataset (an empty POST)."""
+        """Whether the Graph Store URL takes N-Quads for the whole dataset (an empty POST);
+        Virtuoso answers it with 200 and an HTML form page: that is a no."""
         try:
             self.post_quads(b"")
+        except NotStored:
+            return False
         except EndpointError as error:
             if re.search(r"HTTP (400|404|405|406|415|501)\b", str(error)):
                 return False
             raise
         return True
+
+    def staging_counts(self, prefix: str) -> dict[str, int]:
+        """The number of triples the server holds in each graph whose name starts with
+        ``prefix`` (one grouped COUNT)."""
+        if not _IRIREF_BODY.fullmatch(prefix) or '"' in prefix or "\\" in prefix:
+            raise InputError(f"cannot use {prefix!r} as a graph name prefix")
+        rows = self.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+            f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }} GROUP BY ?g'
+        )
+        return {row["g"].value: int(row["n"].value) for row in rows}
 
     def _graph_url(self, graph: str) -> str:
         base = self.endpoint.graph_store or self.endpoint.query
