@@ -50,7 +50,7 @@ from pyoxigraph import (
 
 from kg.errors import EndpointError, InputError, QuerySyntaxError
 from kg.sparql.lexer import PNAME, PUNCT, WORD, lex
-from kg.sparql.terms import sparql_term
+from kg.sparql.terms import IRIREF_BODY, sparql_term
 
 DEFAULT_TIMEOUT = 30.0
 RESULTS_JSON = "application/sparql-results+json"
@@ -528,7 +528,7 @@ class RemoteStore:
     def staging_counts(self, prefix: str) -> dict[str, int]:
         """The number of triples the server holds in each graph whose name starts with
         ``prefix`` (one grouped COUNT)."""
-        if not _IRIREF_BODY.fullmatch(prefix) or '"' in prefix or "\\" in prefix:
+        if not IRIREF_BODY.fullmatch(prefix) or '"' in prefix or "\\" in prefix:
             raise InputError(f"cannot use {prefix!r} as a graph name prefix")
         rows = self.query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "

@@ -18,7 +18,7 @@ from kg.errors import InputError
 from kg.namespaces import PREFIXES
 
 XSD_STRING = PREFIXES["xsd"] + "string"
-_IRIREF_BODY = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')
+IRIREF_BODY = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')
 _LANG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -33,7 +33,7 @@ def sparql_term(term: Any) -> str:
             tag that cannot be written safely.
     """
     if isinstance(term, NamedNode):
-        if not _IRIREF_BODY.fullmatch(term.value):
+        if not IRIREF_BODY.fullmatch(term.value):
             raise InputError(f"cannot send the IRI {term.value!r} in a query")
         return f"<{term.value}>"
     if isinstance(term, Literal):
