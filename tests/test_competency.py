@@ -124,6 +124,13 @@ def test_cq6_strategies_in_force_in_2021(store):
     assert len(rows) == len(found), "a strategy is listed twice"
 
 
+def test_cq6_each_strategy_comes_with_the_passage_stating_its_start(store):
+    year = Literal("2021", datatype=NamedNode(XSD + "gYear"))
+    rows = answer(store, "list-strategies-in-force-by-year", year=year)
+    assert rows and all(r["passage"].startswith(PASSAGE) for r in rows)
+    assert all(r["start"] is not None and r["end"] is not None for r in rows)
+
+
 def test_cq6_depends_on_the_year(store):
     year = Literal("2023", datatype=NamedNode(XSD + "gYear"))
     rows = answer(store, "list-strategies-in-force-by-year", year=year)
@@ -181,6 +188,16 @@ def test_cq9_response_teams_in_poland(store):
     assert teams["CERT.GOV.PL"]["serves"] == "government agencies"
     assert set(teams["CERT.GOV.PL"]["languages"].split("; ")) == {"Polish", "English"}
     assert teams["Government Center for Security"]["otherNames"] == "RCB"
+    # Concatenated values come sorted, whatever order the store keeps them in.
+    assert teams["Government Center for Security"]["focus"] == "cybersecurity; national security"
+    assert teams["CERT.GOV.PL"]["languages"] == "English; Polish"
+
+
+def test_cq9_each_response_team_comes_with_its_passage(store):
+    rows = answer(store, "list-response-teams-by-country", country=entity("PL"))
+    assert rows and all(r["passage"].startswith(PASSAGE) for r in rows)
+    assert {r["profileLabel"] for r in rows} == {"Poland profile"}
+    assert all(int(r["start"]) < int(r["end"]) for r in rows)
 
 
 def test_cq10_who_is_responsible_for_which_strategy(store):
@@ -192,6 +209,12 @@ def test_cq10_who_is_responsible_for_which_strategy(store):
         ("Ministry of Digital Affairs", "managed by", "pl-iscp"),
         ("Ministry of Digital Affairs", "led by", "pl-cybersecurity-strategy"),
     }
+
+
+def test_cq11_each_strategy_comes_with_the_passage_stating_its_topic(store):
+    rows = answer(store, "list-strategies-by-topic", topic=NamedNode(VOC + "topic-cybersecurity"))
+    assert rows and all(r["passage"].startswith(PASSAGE) for r in rows)
+    assert {r["profileLabel"] for r in rows} == {"Poland profile", "Serbia profile"}
 
 
 def test_cq11_strategies_by_topic(store):
@@ -219,6 +242,27 @@ def test_cq12_objectives_of_the_digital_skills_strategy(store):
         "Improving digital competencies in the education system",
     }
     assert [r["kind"] for r in rows][:4] == ["objective"] * 4  # objectives come first
+    measures = {r["itemLabel"] for r in rows if r["kind"] == "measure"}
+    assert "Raise digital skills for the needs of the labour market" in measures
+    assert len(measures) == 4
+    assert all(r["passage"].startswith(PASSAGE) for r in rows)
+
+
+def test_cq12_targets_come_with_their_quantities(store):
+    """The 5G strategy's target: at least 100 Mb/s for everyone by 2025."""
+    rows = answer(store, "list-objectives-by-strategy", strategy=entity("pl-5g-strategy"))
+    targets = [r for r in rows if r["kind"] == "target"]
+    assert len(targets) == 1
+    target = targets[0]
+    assert target["item"] == ID + "pl-5g-target-2025"
+    assert (target["targetYear"], target["value"], target["unitLabel"]) == (
+        "2025",
+        "100",
+        "megabits per second",
+    )
+    assert target["qualifierLabel"] == "minimum"
+    assert target["quantityKindLabel"] == "internet bandwidth"
+    assert {r["kind"] for r in rows} == {"aim", "target"}
 
 
 def test_cq15_which_passage_says_poland_participates_in_eurodig(store):
@@ -236,3 +280,45 @@ def test_cq15_which_passage_says_poland_participates_in_eurodig(store):
 def test_cq15_without_a_second_resource_lists_every_passage_about_it(store):
     rows = answer(store, "list-sources-by-resource", resource=entity("RU"))
     assert {r["profileLabel"] for r in rows} == {"Finland profile", "Lithuania profile"}
+
+
+def _descending(text: str) -> str:
+    """The query with its final ORDER BY reversed: ``ORDER BY ?a ?b`` → ``DESC(?a) DESC(?b)``."""
+    head, _, keys = text.rstrip().rpartition("ORDER BY ")
+    assert head and all(k.startswith("?") for k in keys.split()), "ends with ORDER BY ?var …"
+    return head + "ORDER BY " + " ".join(f"DESC({k})" for k in keys.split()) + "\n"
+
+
+PARAMS = {
+    "list-initiatives-by-country": {"country": entity("RS")},
+    "list-members-by-organisation": {"organisation": entity("igf")},
+    "list-neighbours-by-country": {"country": entity("SE")},
+    "list-objectives-by-strategy": {"strategy": entity("pl-5g-strategy")},
+    "list-participants-by-forum": {"forum": entity("eurodig")},
+    "list-response-teams-by-country": {"country": entity("PL")},
+    "list-sources-by-resource": {"resource": entity("PL")},
+    "list-strategies-by-country": {"country": entity("PL")},
+    "list-strategies-by-topic": {"topic": NamedNode(VOC + "topic-cybersecurity")},
+    "list-strategies-in-force-by-year": {
+        "year": Literal("2021", datatype=NamedNode(XSD + "gYear"))
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in resources.queries_dir().glob("*.rq")))
+def test_every_canned_query_orders_its_rows_totally(store, name):
+    """Issue 9: an answer must not depend on the order a store keeps its triples in. With a
+    total ORDER BY, sorting descending gives exactly the ascending rows reversed; rows that tie
+    on every key would come in store order both ways, and the two would not mirror."""
+    from pyoxigraph import QueryResultsFormat
+
+    text = (resources.queries_dir() / f"{name}.rq").read_text(encoding="utf-8")
+    subs = {Variable(k): v for k, v in PARAMS.get(name, {}).items()}
+
+    def rows(query: str) -> list[bytes]:
+        out = store.query(query, use_default_graph_as_union=True, substitutions=subs)
+        return out.serialize(format=QueryResultsFormat.CSV).split(b"\r\n")[1:-1]
+
+    ascending, descending = rows(text), rows(_descending(text))
+    assert len(ascending) > 1, "too few rows to tell"
+    assert descending == ascending[::-1]
