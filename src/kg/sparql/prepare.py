@@ -64,6 +64,7 @@ from kg.sparql.lexer import (
     lex,
 )
 from kg.sparql.results import QueryResult
+from kg.sparql.values import with_values
 
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = (
@@ -547,8 +548,9 @@ def execute(
     """Run a prepared query on a store, with the union of its graphs as the default graph
     (unless the query's own FROM clauses say otherwise).
 
-    ``substitutions`` binds variables to RDF terms inside the engine (SEP-0007): values never
-    become query text.
+    ``substitutions`` binds variables to RDF terms inside the engine (SEP-0007); the same terms
+    are also given as a ``VALUES`` block written by pyoxigraph's serialiser, so that the planner
+    knows them (:mod:`kg.sparql.values`): a value can never change the query's structure.
 
     ``default_graphs`` / ``named_graphs`` are a dataset given outside the query (the SPARQL
     Protocol's ``default-graph-uri`` / ``named-graph-uri``): when either is given, the dataset
@@ -571,10 +573,15 @@ def execute(
         options["use_default_graph_as_union"] = False
         options["default_graph"] = [NamedNode(iri) for iri in default_graphs or ()]
         options["named_graphs"] = [NamedNode(iri) for iri in named_graphs or ()]
+    text = prepared.text
     if substitutions:
         options["substitutions"] = {Variable(name): term for name, term in substitutions.items()}
+        if not getattr(store, "writes_values", False):
+            # The same terms as VALUES too, so that the planner starts from them
+            # (kg.sparql.values); a remote store writes its own VALUES block.
+            text = with_values(text, substitutions)
     try:
-        raw = store.query(prepared.text, **options)
+        raw = store.query(text, **options)
     except SyntaxError as error:
         raise syntax_error(prepared.analysis or analyse(prepared.text), error) from None
     except RuntimeError as error:

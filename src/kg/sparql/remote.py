@@ -417,6 +417,10 @@ def _blank_node_labels(body: bytes) -> bytes:
 class RemoteStore:
     """The part of ``pyoxigraph.Store`` that kg's query layer uses, answered by an endpoint."""
 
+    # Substitutions are sent as a VALUES block of its own (the protocol has no other way), so
+    # kg.sparql.prepare.execute does not add the planner's VALUES block (kg.sparql.values).
+    writes_values = True
+
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self._http = _Http(endpoint.timeout)
