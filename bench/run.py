@@ -3,8 +3,12 @@ scales of synthetic data (``bench/gen.py``), in one run, medians of several runs
 
 Usage::
 
-    python bench/run.py [--scales 10k,100k,1M] [--repeat 3] [--peer-repeat 1] [--no-peer]
-                        [--out bench/out] [--json FILE]
+    python bench/run.py [--scales 10k,100k,1M] [--repeat 3] [--rounds 2] [--build-repeat 1]
+                        [--peer-repeat 1] [--no-peer] [--out bench/out] [--json FILE]
+
+kg and raw runs are interleaved (kg, raw, kg, raw …, ``--repeat`` rounds; warm queries:
+``--rounds`` processes per engine, each running every query ``--repeat`` times) so that the
+load of a shared machine drifts over both alike; every time is printed as median [min–max].
 
 Every measurement is a whole process started by this script (``python bench/run.py --worker
 …`` for the baselines, the ``kg`` command for kg), timed by wall clock from start to exit, with
@@ -23,7 +27,8 @@ timing too. What each row measures:
   and ``bulk_load`` of the same files plus the inferred N-Quads.
 * **query <name> (warm)**: one process per engine loads the data (raw and rdflib: the files
   plus kg's inferred N-Quads, so all three hold the same triples), then runs each canned query
-  with the same parameter values (raw: the same SPARQL text with ``substitutions``; rdflib:
+  with the same parameter values (raw: the same SPARQL text with ``substitutions`` and the same
+  terms as a VALUES block after each ``WHERE {``, which is what kg does; rdflib:
   ``initBindings``; kg: ``query.run_canned``, which also resolves the parameter), writing
   SPARQL CSV; median over the repeats, in ms. ``same`` says whether kg's CSV equals raw's
   byte for byte.
@@ -148,13 +153,25 @@ def _digests(csv: bytes) -> dict[str, str]:
     return {"sha256": hashlib.sha256(csv).hexdigest(), "rows": hashlib.sha256(rows).hexdigest()}
 
 
-def _median_runs(run, repeat: int) -> tuple[float, bytes]:
+def _median_runs(run, repeat: int) -> tuple[list[float], bytes]:
+    """Every run's seconds (the harness takes median, min and max over all rounds)."""
     times, out = [], b""
     for _ in range(repeat):
         t = time.perf_counter()
         out = run()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+    return times, out
+
+
+def _with_values(text: str, subs: dict) -> str:
+    """The query with the bound terms also as a VALUES block after each ``WHERE {`` (every
+    SELECT of the canned queries projects its parameters), as kg does (kg.sparql.values):
+    Oxigraph plans before it sees substitutions, and only a VALUES block tells the planner."""
+    if not subs:
+        return text
+    names = " ".join(f"?{v.value}" for v in subs)
+    terms = " ".join(str(t) for t in subs.values())
+    return text.replace("WHERE {", f"WHERE {{ VALUES ({names}) {{ ({terms}) }}")
 
 
 def worker_raw_queries(folder: Path, repeat: int) -> dict:
@@ -166,13 +183,14 @@ def worker_raw_queries(folder: Path, repeat: int) -> dict:
     out = {}
     for name, text, params in _queries(folder):
         subs = {Variable(k): _term(v) for k, v in params.items()}
+        text = _with_values(text, subs)
 
         def run(text: str = text, subs: dict = subs) -> bytes:
             result = store.query(text, use_default_graph_as_union=True, substitutions=subs)
             return result.serialize(format=QueryResultsFormat.CSV)
 
-        seconds, data = _median_runs(run, repeat)
-        out[name] = {"seconds": seconds, **_digests(data)}
+        times, data = _median_runs(run, repeat)
+        out[name] = {"times": times, **_digests(data)}
     return out
 
 
@@ -190,8 +208,8 @@ def worker_kg_queries(folder: Path, repeat: int) -> dict:
         def run(canned: query.CannedQuery = canned, params: dict = params) -> bytes:
             return results.serialize(query.run_canned(store, canned, params), "csv")
 
-        seconds, data = _median_runs(run, repeat)
-        out[name] = {"seconds": seconds, **_digests(data)}
+        times, data = _median_runs(run, repeat)
+        out[name] = {"times": times, **_digests(data)}
     return out
 
 
@@ -241,8 +259,8 @@ def worker_rdflib_queries(folder: Path, repeat: int, limit: float) -> dict:
 
         signal.alarm(int(limit))
         try:
-            seconds, _ = _median_runs(run, repeat)
-            out[name] = {"seconds": seconds}
+            times, _ = _median_runs(run, repeat)
+            out[name] = {"times": times}
         except TimeoutError:
             out[name] = {"seconds": None, "timeout": limit}
         except Exception as error:
@@ -259,7 +277,9 @@ def worker_raw_cold(store_dir: Path, folder: Path, name: str) -> dict:
     text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
     store = Store.read_only(str(store_dir))
     subs = {Variable(k): _term(v) for k, v in params.items()}
-    result = store.query(text, use_default_graph_as_union=True, substitutions=subs)
+    result = store.query(
+        _with_values(text, subs), use_default_graph_as_union=True, substitutions=subs
+    )
     sys.stdout.buffer.write(result.serialize(format=QueryResultsFormat.CSV))
     return {}
 
@@ -386,21 +406,38 @@ def kg_cmd(*args: object) -> list[str]:
     return [*base, *map(str, args)]
 
 
-def median_of(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> dict:
-    runs = [measure_rss(cmd, env) for _ in range(repeat)]
+def _summary(runs: list[dict]) -> dict:
     inner = []
     for r in runs:
         try:
             inner.append(json.loads(r["stdout"] or b"{}"))
         except ValueError:
             inner.append({})
+    walls = [r["wall"] for r in runs]
     return {
-        "wall": statistics.median(r["wall"] for r in runs),
+        "wall": statistics.median(walls),
+        "wall_min": min(walls),
+        "wall_max": max(walls),
         "rss_mb": max(r["rss_mb"] for r in runs),
         "inner": inner[-1],
         "rc": runs[-1]["rc"],
         "stdout": runs[-1]["stdout"],
     }
+
+
+def median_of(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> dict:
+    return _summary([measure_rss(cmd, env) for _ in range(repeat)])
+
+
+def interleaved(commands: dict[str, tuple[list[str], dict[str, str] | None]], repeat: int) -> dict:
+    """Run each engine's command in turn, A, B, A, B …, ``repeat`` rounds: on a shared machine
+    load drifts, and interleaving makes the drift hit every engine alike. Median, min and max
+    per engine."""
+    runs: dict[str, list[dict]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, (cmd, env) in commands.items():
+            runs[name].append(measure_rss(cmd, env))
+    return {name: _summary(r) for name, r in runs.items()}
 
 
 def prepare(scale: str, out: Path) -> Path:
@@ -437,28 +474,40 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
     log = lambda m: print(f"[{scale}] {m}", file=sys.stderr, flush=True)  # noqa: E731
 
     log("load")
-    res["load"] = {
-        "raw": median_of(worker_cmd("raw-load", folder), n),
-        "kg": median_of(worker_cmd("kg-load", folder), n),
-    }
-    res["load+inference"] = {
-        "raw": median_of(worker_cmd("raw-load", folder, "inferred"), n),
-        "kg": median_of(worker_cmd("kg-load", folder, "inferred"), n),
-    }
+    res["load"] = interleaved(
+        {
+            "kg": (worker_cmd("kg-load", folder), None),
+            "raw": (worker_cmd("raw-load", folder), None),
+        },
+        n,
+    )
+    res["load+inference"] = interleaved(
+        {
+            "kg": (worker_cmd("kg-load", folder, "inferred"), None),
+            "raw": (worker_cmd("raw-load", folder, "inferred"), None),
+        },
+        n,
+    )
     if not args.no_peer:
         res["load"]["rdflib"] = median_of(worker_cmd("rdflib-load", folder), peer_n)
 
     log("build")
-    res["build"] = {
-        "raw": median_of(worker_cmd("raw-build", folder, work / "raw-store"), 1),
-        "kg": median_of(kg_cmd("build", folder, "--force"), 1, cache),
-    }
+    res["build"] = interleaved(
+        {
+            "kg": (kg_cmd("build", folder, "--force"), cache),
+            "raw": (worker_cmd("raw-build", folder, work / "raw-store"), None),
+        },
+        args.build_repeat,
+    )
 
     log("queries (warm)")
-    warm = {
-        "raw": json.loads(measure_rss(worker_cmd("raw-queries", folder, n))["stdout"]),
-        "kg": json.loads(measure_rss(worker_cmd("kg-queries", folder, n))["stdout"]),
-    }
+    warm: dict = {"kg": {}, "raw": {}}
+    for _ in range(args.rounds):  # kg, raw, kg, raw: each process runs every query n times
+        for engine in ("kg", "raw"):
+            answer = json.loads(measure_rss(worker_cmd(f"{engine}-queries", folder, n))["stdout"])
+            for name, cell in answer.items():
+                merged = warm[engine].setdefault(name, {**cell, "times": []})
+                merged["times"] += cell["times"]
     if not args.no_peer:
         warm["rdflib"] = json.loads(
             measure_rss(worker_cmd("rdflib-queries", folder, peer_n, args.peer_timeout))["stdout"]
@@ -471,8 +520,14 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
     for path in sorted(QUERIES.glob("*.rq")):
         name = path.stem
         ps = [a for k, v in params.get(name, {}).items() for a in ("-p", f"{k}={v}")]
-        kg_run = median_of(kg_cmd("query", name, "-d", folder, *ps, "--format", "csv"), n, cache)
-        raw_run = median_of(worker_cmd("raw-cold", work / "raw-store", folder, name), n)
+        both = interleaved(
+            {
+                "kg": (kg_cmd("query", name, "-d", folder, *ps, "--format", "csv"), cache),
+                "raw": (worker_cmd("raw-cold", work / "raw-store", folder, name), None),
+            },
+            n,
+        )
+        kg_run, raw_run = both["kg"], both["raw"]
         cold[name] = {
             "kg": kg_run,
             "raw": raw_run,
@@ -489,10 +544,13 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
     for fmt in ("turtle", "jsonld"):
         log(f"export {fmt}")
         ext = ".ttl" if fmt == "turtle" else ".jsonld"
-        row = {
-            "kg": median_of(kg_cmd("export", folder, "--format", fmt, "-o", work / f"kg{ext}"), n),
-            "raw": median_of(worker_cmd("raw-export", folder, fmt, work / f"raw{ext}"), n),
-        }
+        row = interleaved(
+            {
+                "kg": (kg_cmd("export", folder, "--format", fmt, "-o", work / f"kg{ext}"), None),
+                "raw": (worker_cmd("raw-export", folder, fmt, work / f"raw{ext}"), None),
+            },
+            n,
+        )
         if not args.no_peer:
             row["rdflib"] = median_of(
                 worker_cmd("rdflib-export", folder, fmt, work / f"rdflib{ext}"), peer_n
@@ -535,15 +593,24 @@ def table(res: dict) -> str:
         f"## {res['scale']}: {m['triples']} asserted triples, {m['graphs']} graphs, "
         f"{m['countries']} countries",
         "",
+        "Times: median [min–max] over interleaved runs (kg, raw, kg, raw …); memory: the peak.",
+        "",
         "| measure | kg | raw pyoxigraph | rdflib (+pyshacl) | kg/raw | kg/rdflib |",
         "|---|---:|---:|---:|---:|---:|",
     ]
 
     def row(label: str, cell: dict, key: str = "wall", unit: str = "s") -> None:
         kg, raw, peer = (cell.get(e, {}).get(key) for e in ("kg", "raw", "rdflib"))
+
+        def shown(engine: str, value: float | None) -> str:
+            low, high = (cell.get(engine, {}).get(f"{key}_{b}") for b in ("min", "max"))
+            if value is None or low is None or high is None or low == high:
+                return _s(value)
+            return f"{_s(value)} [{_s(low)}–{_s(high)}]"
+
         lines.append(
-            f"| {label} ({unit}) | {_s(kg)} | {_s(raw)} | {_s(peer)} | "
-            f"{_ratio(kg, raw)} | {_ratio(kg, peer)} |"
+            f"| {label} ({unit}) | {shown('kg', kg)} | {shown('raw', raw)} | "
+            f"{shown('rdflib', peer)} | {_ratio(kg, raw)} | {_ratio(kg, peer)} |"
         )
 
     row("load, process", res["load"])
@@ -553,9 +620,14 @@ def table(res: dict) -> str:
     row("build persistent store", res["build"])
     warm = res["queries_warm"]
     for name in warm["kg"]:
-        cell = {
-            e: {"wall": (warm[e].get(name, {}).get("seconds") or 0) * 1000 or None} for e in warm
-        }
+        cell = {}
+        for e in warm:
+            times = [t * 1000 for t in warm[e].get(name, {}).get("times") or []]
+            cell[e] = (
+                {"wall": statistics.median(times), "wall_min": min(times), "wall_max": max(times)}
+                if times
+                else {"wall": None}
+            )
         kg_d, raw_d = warm["kg"][name], warm["raw"][name]
         row(f"query {name}, warm{_same(kg_d, raw_d)}", cell, unit="ms")
     for name, cell in res["queries_cold"].items():
@@ -581,6 +653,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="10k,100k,1M")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2, help="warm-query processes per engine")
+    parser.add_argument("--build-repeat", type=int, default=1)
     parser.add_argument("--peer-repeat", type=int, default=1)
     parser.add_argument("--peer-timeout", type=float, default=300)
     parser.add_argument("--no-peer", action="store_true", help="skip rdflib / pyshacl")
