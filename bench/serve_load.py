@@ -15,13 +15,18 @@ one after the other. Workloads:
 For kg, ``forum`` is also measured through its canned-query route (``/queries/….json``), which
 resolves the label "EuroDIG" itself.
 
-    python bench/serve_load.py [--clients 4] [--requests 500] [--workers N]
+    python bench/serve_load.py [--clients 4] [--requests 500] [--workers N] [--data DIR]
+
+``--data DIR`` serves a generated folder (``bench/gen.py 1M DIR``) instead of the repository's
+data: kg from its persistent store (KG_CACHE=auto), the forum being the one ``DIR/params.json``
+names. Both servers' idle memory (the server and its child processes) is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing
 import os
 import platform
@@ -33,6 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -45,10 +51,10 @@ from kg.sparql import catalogue
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
-def workloads() -> dict[str, tuple[str, str]]:
+def workloads(forum_iri: str = f"{ID}eurodig") -> dict[str, tuple[str, str]]:
     """name -> (query text, Accept)."""
     forum = catalogue.find_query("list-participants-by-forum").text
-    forum = forum.replace("WHERE {", f"WHERE {{\n  VALUES ?forum {{ <{ID}eurodig> }}", 1)
+    forum = forum.replace("WHERE {", f"WHERE {{\n  VALUES ?forum {{ <{forum_iri}> }}", 1)
     return {
         "forum": (forum, "application/sparql-results+json"),
         "ask": (PROLOGUE + "ASK { id:PL a kg:Country }", "application/sparql-results+json"),
@@ -120,6 +126,22 @@ def measure(pool, port, method, path, body, accept, clients, requests):
     return ok / elapsed, errors, latencies[len(latencies) // 2], p95
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (MB), from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except (OSError, AttributeError):
+            continue
+    return total / 1024
+
+
 def median_of(rounds: list[tuple]) -> tuple:
     """The round with the median throughput; errors summed over all rounds."""
     ordered = sorted(rounds, key=lambda r: r[0])
@@ -137,6 +159,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=500, help="per client and workload")
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per workload (median)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="serve this folder (e.g. bench/gen.py's 1M) instead of the repository's data; kg "
+        "serves it from its persistent store, as it does for large inputs",
+    )
     options = parser.parse_args()
     oxigraph = shutil.which("oxigraph")
     kg = shutil.which("kg")
@@ -145,7 +174,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kg-bench-"))
     processes: list[subprocess.Popen] = []
     try:
-        dataset = open_dataset()
+        dataset = open_dataset([options.data] if options.data else None)
         snapshot = folder / "dataset.nq"
         dataset.store.dump(str(snapshot), RdfFormat.N_QUADS)
         quads = len(dataset.store)
@@ -172,11 +201,16 @@ def main() -> None:
             )
         )
         command = [kg, "serve", "--port", str(kg_port)]
+        if options.data:
+            command.append(str(options.data))
         if options.workers:
             command += ["--workers", str(options.workers)]
         processes.append(
             subprocess.Popen(
-                command, stderr=subprocess.PIPE, text=True, env=dict(os.environ, KG_CACHE="off")
+                command,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ, KG_CACHE="auto" if options.data else "off"),
             )
         )
         announce = processes[-1].stderr.readline()
@@ -194,6 +228,11 @@ def main() -> None:
             f"kg serve with {workers.group(1) if workers else '?'} "
             "workers; oxigraph serve --union-default-graph (RocksDB)"
         )
+        ox_mb, kg_mb = tree_rss_mb(processes[0].pid), tree_rss_mb(processes[1].pid)
+        print(
+            f"idle memory (RSS of the server and its child processes): oxigraph {ox_mb:.0f} MB, "
+            f"kg {kg_mb:.0f} MB, ratio {kg_mb / ox_mb:.2f}"
+        )
         print()
         header = (
             f"{'workload':<22}{'oxigraph req/s':>15}{'kg req/s':>10}{'ratio':>7}"
@@ -204,7 +243,12 @@ def main() -> None:
         ctx = multiprocessing.get_context("spawn")
         n, r = options.clients, options.requests
         with ctx.Pool(n) as pool:
-            for name, (text, accept) in workloads().items():
+            forum_iri, forum_label = f"{ID}eurodig", "EuroDIG"
+            if options.data:
+                params = json.loads((options.data / "params.json").read_text())
+                local = params["list-participants-by-forum"]["forum"].partition(":")[2]
+                forum_iri, forum_label = f"{ID}{local}", f"{ID}{local}"
+            for name, (text, accept) in workloads(forum_iri).items():
                 ox_rounds, kg_rounds = [], []
                 for _ in range(options.rounds):  # alternating, so drift hits both alike
                     ox_rounds.append(measure(pool, ox_port, "POST", "/query", text, accept, n, r))
@@ -214,7 +258,8 @@ def main() -> None:
                     f"{name:<22}{ox[0]:>15.0f}{ours[0]:>10.0f}{ours[0] / ox[0]:>7.2f}"
                     f"{ms(ox):>16}{ms(ours):>16}{ox[1] + ours[1]:>8}"
                 )
-            canned = "/queries/list-participants-by-forum.json?forum=EuroDIG"
+            label = urllib.parse.quote(forum_label, safe="")
+            canned = f"/queries/list-participants-by-forum.json?forum={label}"
             ours = median_of(
                 [
                     measure(pool, kg_port, "GET", canned, None, "*/*", n, r)
