@@ -61,8 +61,29 @@ class Format:
         return "dataset" in self.carries
 
 
-def _f(name: str, media: str, accepts: tuple[str, ...], ext: tuple[str, ...], carries: str, **kw):  # type: ignore[no-untyped-def]
-    return Format(name, media, accepts, ext, frozenset(carries.split()), **kw)
+def _f(
+    name: str,
+    media: str,
+    accepts: tuple[str, ...],
+    ext: tuple[str, ...],
+    carries: str,
+    *,
+    rdf: RdfFormat | None = None,
+    results: QueryResultsFormat | None = None,
+    w3c: str | None = None,
+    export: bool = False,
+) -> Format:
+    return Format(
+        name,
+        media,
+        accepts,
+        ext,
+        frozenset(carries.split()),
+        rdf=rdf,
+        results=results,
+        w3c=w3c,
+        export=export,
+    )
 
 
 _ALL = (

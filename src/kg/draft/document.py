@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
+from kg.draft.terms import term_value
 from kg.errors import InputError
 from kg.namespaces import KG, PASSAGE, RDFS_LABEL, SOURCE
 
@@ -106,18 +107,23 @@ def read_document(path: Path | str) -> Document:
 # --------------------------------------------------------------------------- recorded profiles
 
 
-def _value(store: Store, subject: NamedNode, predicate: str) -> str | None:
+def _value(store: Store, subject: NamedNode | BlankNode | Triple, predicate: str) -> str | None:
     for quad in store.quads_for_pattern(subject, NamedNode(predicate), None, None):
-        return quad.object.value
+        return term_value(quad.object)
     return None
 
 
 def recorded_document(store: Store, document: Document) -> NamedNode | None:
-    """The graph's record of this document (matched by file name), or None."""
+    """The graph's record of this document (matched by file name), or None.
+
+    Only an IRI can be the record: the draft names the document by it, and a blank node's
+    label means nothing outside the file it was read from.
+    """
     for quad in store.quads_for_pattern(
         None, NamedNode(KG + "fileName"), Literal(document.name), None
     ):
-        return quad.subject
+        if isinstance(quad.subject, NamedNode):
+            return quad.subject
     return None
 
 
@@ -130,11 +136,10 @@ def recorded_profiles(store: Store, doc: NamedNode) -> list[Profile]:
             continue
         start = int(_value(store, node, KG + "startOffset") or 0)
         end = int(_value(store, node, KG + "endOffset") or 0)
-        label = _value(store, node, RDFS_LABEL) or node.value
-        name = node.value.rsplit("/", 1)[-1].removeprefix("profile-")
-        found.append(
-            Profile(node.value, name, label, _value(store, node, KG + "profileOf"), start, end)
-        )
+        iri = term_value(node)
+        label = _value(store, node, RDFS_LABEL) or iri
+        name = iri.rsplit("/", 1)[-1].removeprefix("profile-")
+        found.append(Profile(iri, name, label, _value(store, node, KG + "profileOf"), start, end))
     unique = {p.iri: p for p in found}
     return sorted(unique.values(), key=lambda p: p.start)
 
@@ -165,16 +170,17 @@ def passage_moves(store: Store, doc: NamedNode, old_text: str | None, new_text: 
     seen = set()
     for quad in store.quads_for_pattern(None, NamedNode(KG + "inDocument"), doc, None):
         node = quad.subject
-        if node.value in seen or not node.value.startswith(PASSAGE):
+        iri = term_value(node)
+        if iri in seen or not iri.startswith(PASSAGE):
             continue
-        seen.add(node.value)
+        seen.add(iri)
         start = int(_value(store, node, KG + "startOffset") or 0)
         end = int(_value(store, node, KG + "endOffset") or 0)
         piece = old_text[start:end]
         if new_text[start:end] == piece:
             continue
         found = new_text.find(piece) if piece else -1
-        moves.append(Move(node.value, start, end, found if found >= 0 else None))
+        moves.append(Move(iri, start, end, found if found >= 0 else None))
     return sorted(moves, key=lambda m: (m.start, m.passage))
 
 

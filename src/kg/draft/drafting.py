@@ -19,6 +19,7 @@ from kg.draft import document as documents
 from kg.draft import gazetteer as gazetteers
 from kg.draft.model import Draft, MentionRecord, Passage, ProfileRecord
 from kg.draft.rules import Drafter, Sentence
+from kg.draft.terms import term_value
 from kg.errors import InputError
 from kg.load import files as graph
 from kg.namespaces import ID, KG, PASSAGE
@@ -71,12 +72,13 @@ def _existing_passages(store: Store, doc_iri: str) -> dict[tuple[int, int], str]
     found: dict[tuple[int, int], str] = {}
     for q in store.quads_for_pattern(None, NamedNode(KG + "inDocument"), NamedNode(doc_iri), None):
         s = q.subject
-        if not s.value.startswith(PASSAGE):
+        iri = term_value(s)
+        if not iri.startswith(PASSAGE):
             continue
         start = next(store.quads_for_pattern(s, NamedNode(KG + "startOffset"), None, None), None)
         end = next(store.quads_for_pattern(s, NamedNode(KG + "endOffset"), None, None), None)
         if start and end:
-            found.setdefault((int(start.object.value), int(end.object.value)), s.value)
+            found.setdefault((int(term_value(start.object)), int(term_value(end.object))), iri)
     return found
 
 
@@ -108,8 +110,9 @@ def make_draft(
         return None
 
     profiles = documents.profiles_for(store, doc, country_of, old_text, profile)
-    recorded = documents.recorded_document(store, doc) is not None
-    doc_iri = documents.recorded_document(store, doc).value if recorded else doc.iri
+    recorded_iri = documents.recorded_document(store, doc)
+    recorded = recorded_iri is not None
+    doc_iri = recorded_iri.value if recorded_iri is not None else doc.iri
     existing = _existing_passages(store, doc_iri)
     drafter = Drafter(gaz, in_graph, rejected)
     passages: list[Passage] = []

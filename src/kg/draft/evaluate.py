@@ -42,6 +42,7 @@ from decimal import Decimal
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.draft.gazetteer import singular
+from kg.draft.terms import Term, term_value
 from kg.namespaces import KG, PASSAGE, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC
 
 SKOS = PREFIXES["skos"]
@@ -131,60 +132,62 @@ def collect(quads: Iterable[Quad], context: Iterable[Quad] = ()) -> Facts:
     every = [*quads, *context]
     types: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, set[str]] = defaultdict(set)
-    props: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    props: dict[str, dict[str, list[Term]]] = defaultdict(lambda: defaultdict(list))
     spans: dict[str, list] = defaultdict(lambda: [None, None])
     for q in every:
-        s, p, o = q.subject.value, q.predicate.value, q.object
+        s, p, o = term_value(q.subject), q.predicate.value, q.object
         if p == RDF_TYPE:
-            types[s].add(o.value)
+            types[s].add(term_value(o))
         elif p in LABELS and isinstance(o, Literal):
             labels[s].add(_fold(o.value))
         props[s][p].append(o)
         if s.startswith(PASSAGE) and p in (KG + "startOffset", KG + "endOffset"):
-            spans[s][0 if p.endswith("startOffset") else 1] = int(o.value)
+            spans[s][0 if p.endswith("startOffset") else 1] = int(term_value(o))
     facts: list[Fact] = []
 
     def first(node: str, p: str) -> str | None:
         values = props[node].get(KG + p)
-        return values[0].value if values else None
+        return term_value(values[0]) if values else None
 
     def lit(value: str) -> str:
         return '"' + value
 
     for q in quads:
-        s, p, o, g = q.subject.value, q.predicate.value, q.object, q.graph_name
+        s, p, o, g = term_value(q.subject), q.predicate.value, q.object, q.graph_name
         graph = g.value if isinstance(g, NamedNode) else ""
         local = p.removeprefix(KG)
         if p.startswith(KG) and local in BORDER:
-            facts.append(Fact("border", (s, BORDER[local], o.value), graph))
+            facts.append(Fact("border", (s, BORDER[local], term_value(o)), graph))
         elif p == KG + "direction":
             ref, placed = first(s, "relativeTo"), first(s, "positionedPlace")
             if ref and placed:
-                facts.append(Fact("direction", (ref, placed, o.value), graph))
+                facts.append(Fact("direction", (ref, placed, term_value(o)), graph))
         elif p == KG + "hasCoastOn":
-            facts.append(Fact("coast", (s, o.value), graph))
-        elif p == RDF_TYPE and o.value == KG + "LandlockedCountry":
+            facts.append(Fact("coast", (s, term_value(o)), graph))
+        elif p == RDF_TYPE and term_value(o) == KG + "LandlockedCountry":
             facts.append(Fact("landlocked", (s,), graph))
         elif p.startswith(KG) and local in CITY:
-            facts.append(Fact("capital", (s, CITY[local], o.value), graph))
-        elif p == KG + "quantityKind" and o.value in QUANTITY_KINDS:
+            facts.append(Fact("capital", (s, CITY[local], term_value(o)), graph))
+        elif p == KG + "quantityKind" and term_value(o) in QUANTITY_KINDS:
             owner = next(
                 (
-                    x.subject.value
+                    term_value(x.subject)
                     for x in every
-                    if x.predicate.value == KG + "hasQuantity" and x.object.value == s
+                    if x.predicate.value == KG + "hasQuantity" and term_value(x.object) == s
                 ),
                 None,
             )
             value, unit = first(s, "value"), first(s, "unit")
             if owner and value is not None and unit:
-                facts.append(Fact("quantity", (owner, o.value, lit(_number(value)), unit), graph))
-        elif p == KG + "rankingCriterion" and o.value in RANKING_CRITERIA:
+                facts.append(
+                    Fact("quantity", (owner, term_value(o), lit(_number(value)), unit), graph)
+                )
+        elif p == KG + "rankingCriterion" and term_value(o) in RANKING_CRITERIA:
             owner = next(
                 (
-                    x.subject.value
+                    term_value(x.subject)
                     for x in every
-                    if x.predicate.value == KG + "hasRanking" and x.object.value == s
+                    if x.predicate.value == KG + "hasRanking" and term_value(x.object) == s
                 ),
                 None,
             )
@@ -195,7 +198,7 @@ def collect(quads: Iterable[Quad], context: Iterable[Quad] = ()) -> Facts:
                         "ranking",
                         (
                             owner,
-                            o.value,
+                            term_value(o),
                             first(s, "rankingOrder") or "",
                             first(s, "rankingScope") or "",
                             lit(rank),
@@ -214,25 +217,25 @@ def collect(quads: Iterable[Quad], context: Iterable[Quad] = ()) -> Facts:
             )
             affiliate = first(s, "affiliate")
             if affiliate:
-                facts.append(Fact("affiliation", (affiliate, kind, o.value), graph))
+                facts.append(Fact("affiliation", (affiliate, kind, term_value(o)), graph))
         elif p == KG + "memberOfGroup":
-            facts.append(Fact("affiliation", (s, "group", o.value), graph))
-        elif p == RDF_TYPE and o.value in STRATEGIES:
+            facts.append(Fact("affiliation", (s, "group", term_value(o)), graph))
+        elif p == RDF_TYPE and term_value(o) in STRATEGIES:
             facts.append(Fact("strategy", (s,), graph))
         elif p in (KG + "startYear", KG + "endYear") and types[s] & STRATEGIES:
-            facts.append(Fact("period", (s, local, lit(o.value)), graph))
+            facts.append(Fact("period", (s, local, lit(term_value(o))), graph))
         elif p == KG + "adoptionDate":
-            facts.append(Fact("adoption", (s, lit(o.value)), graph))
+            facts.append(Fact("adoption", (s, lit(term_value(o))), graph))
         elif p.startswith(KG) and local in RESPONSIBLE and types[s] & STRATEGIES:
-            facts.append(Fact("responsible", (s, local, o.value), graph))
-        elif p == RDF_TYPE and o.value.removeprefix(KG) in BODIES:
-            facts.append(Fact("body", (s, BODIES[o.value.removeprefix(KG)]), graph))
+            facts.append(Fact("responsible", (s, local, term_value(o)), graph))
+        elif p == RDF_TYPE and term_value(o).removeprefix(KG) in BODIES:
+            facts.append(Fact("body", (s, BODIES[term_value(o).removeprefix(KG)]), graph))
         elif p == KG + "operatedBy":
-            facts.append(Fact("operator", (s, o.value), graph))
+            facts.append(Fact("operator", (s, term_value(o)), graph))
         elif p == KG + "ratified":
-            facts.append(Fact("treaty", (s, o.value), graph))
+            facts.append(Fact("treaty", (s, term_value(o)), graph))
         elif p in (KG + "hasAim", KG + "hasObjective") and types[s] & STRATEGIES:
-            facts.append(Fact("objective", (s, o.value), graph))
+            facts.append(Fact("objective", (s, term_value(o)), graph))
     graphs: dict[tuple, set[str]] = defaultdict(set)
     unique: dict[tuple, Fact] = {}
     for f in facts:

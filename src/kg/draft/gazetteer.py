@@ -24,10 +24,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 from pyoxigraph import Literal, NamedNode, Store
 
 from kg.draft.document import slug
+from kg.draft.terms import term_value
 from kg.linking.sources import op
 from kg.namespaces import ID, KG, PREFIXES, RDF_TYPE, RDFS_LABEL
 
@@ -202,7 +204,7 @@ class Gazetteer:
         return len(self.entities)
 
 
-def _literal_en(term) -> bool:
+def _literal_en(term: object) -> TypeGuard[Literal]:
     return isinstance(term, Literal) and (term.language in ("en", "") or term.language is None)
 
 
@@ -226,7 +228,7 @@ def from_store(store: Store, gazetteer: Gazetteer | None = None) -> Gazetteer:
     for q in store.quads_for_pattern(None, NamedNode(HIDDEN_LABEL), None, None):
         s = q.subject
         if isinstance(s, NamedNode) and KG + "Country" in types.get(s.value, set()):
-            gaz.add_name(s.value, q.object.value)
+            gaz.add_name(s.value, term_value(q.object))
             gaz.entity(s.value).types |= types[s.value]
     return gaz
 
@@ -239,8 +241,9 @@ def from_op_table(path: Path, store: Store | None, gazetteer: Gazetteer) -> Gaze
     linked: dict[str, str] = {}
     if store is not None:
         for q in store.quads_for_pattern(None, NamedNode(EXACT_MATCH), None, None):
-            if q.object.value.startswith(op.NAMESPACE) and isinstance(q.subject, NamedNode):
-                linked[q.object.value] = q.subject.value
+            target = term_value(q.object)
+            if target.startswith(op.NAMESPACE) and isinstance(q.subject, NamedNode):
+                linked[target] = q.subject.value
     for concept in table.current():
         names = sorted(concept.english_names)
         if not names:

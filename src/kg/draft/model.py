@@ -17,6 +17,7 @@ bookkeeping and are not part of the ontology.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from kg.draft.terms import term_value
 from kg.errors import InputError
 from kg.export.writers import atomic_write, serialize_quads
 from kg.namespaces import GRAPH, KG, PASSAGE, PREFIXES, RDF_TYPE, RDFS_LABEL, SOURCE
@@ -226,21 +228,21 @@ def to_quads(draft: Draft) -> list[Quad]:
                 ),
             ]
     for p in draft.proposals:
-        node = iri(DRAFT + p.id)
+        proposal = iri(DRAFT + p.id)
         g = iri(p.passage)
         quads += [
-            Quad(node, iri(RDF_TYPE), iri(DRAFT + "Proposal"), meta),
-            Quad(node, iri(DRAFT + "kind"), Literal(p.kind), meta),
-            Quad(node, iri(DRAFT + "passage"), g, meta),
-            Quad(node, iri(DRAFT + "status"), Literal(p.status), meta),
-            Quad(node, iri(DRAFT + "start"), _int(p.evidence[0]), meta),
-            Quad(node, iri(DRAFT + "end"), _int(p.evidence[1]), meta),
-            Quad(node, iri(RDFS_LABEL), Literal(p.summary), meta),
+            Quad(proposal, iri(RDF_TYPE), iri(DRAFT + "Proposal"), meta),
+            Quad(proposal, iri(DRAFT + "kind"), Literal(p.kind), meta),
+            Quad(proposal, iri(DRAFT + "passage"), g, meta),
+            Quad(proposal, iri(DRAFT + "status"), Literal(p.status), meta),
+            Quad(proposal, iri(DRAFT + "start"), _int(p.evidence[0]), meta),
+            Quad(proposal, iri(DRAFT + "end"), _int(p.evidence[1]), meta),
+            Quad(proposal, iri(RDFS_LABEL), Literal(p.summary), meta),
         ]
         for i, t in enumerate(p.triples):
             st = iri(f"{DRAFT}{p.id}-t{i}")
             quads += [
-                Quad(node, iri(DRAFT + "statement"), st, meta),
+                Quad(proposal, iri(DRAFT + "statement"), st, meta),
                 Quad(st, iri(RDF_TYPE), iri(RDF + "Statement"), meta),
                 Quad(st, iri(RDF + "subject"), t.subject, meta),
                 Quad(st, iri(RDF + "predicate"), t.predicate, meta),
@@ -329,9 +331,9 @@ def read(path: Path | str) -> Draft:
             continue
         passages[g] = Passage(
             g,
-            own[KG + "inProfile"].value,
-            int(own[KG + "startOffset"].value),
-            int(own[KG + "endOffset"].value),
+            term_value(own[KG + "inProfile"]),
+            int(term_value(own[KG + "startOffset"])),
+            int(term_value(own[KG + "endOffset"])),
         )
     for props in index.values():
         if iri(DRAFT + "Mention") in props.get(RDF_TYPE, []):
@@ -413,4 +415,6 @@ def triples_by_passage(proposals: Iterable[Proposal]) -> dict[str, list[Triple]]
 
 
 def ntriples(triples: Iterable[Triple]) -> str:
-    return serialize(list(triples), format=RdfFormat.N_TRIPLES).decode()
+    out = io.BytesIO()
+    serialize(list(triples), out, format=RdfFormat.N_TRIPLES)
+    return out.getvalue().decode()

@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 
@@ -180,6 +181,15 @@ def _append(path: Path, quads: list[Quad]) -> bytes:
     return ("\n\n".join(p for p in parts if p) + "\n").encode("utf-8")
 
 
+def _writer(content: bytes) -> Callable[[IO[bytes]], int]:
+    """What :func:`atomic_write` calls to write ``content`` (bound here, not by a loop)."""
+
+    def produce(handle: IO[bytes]) -> int:
+        return handle.write(content)
+
+    return produce
+
+
 def apply(draft: Draft, data: Path | None = None, *, check: bool = True) -> Applied:
     """Write the accepted and edited proposals into ``data/<profile>.trig``.
 
@@ -226,7 +236,7 @@ def apply(draft: Draft, data: Path | None = None, *, check: bool = True) -> Appl
                 return Applied([], [], report, False)
     result = []
     for name, content in new_bytes.items():
-        atomic_write(targets[name], lambda handle, c=content: handle.write(c))
+        atomic_write(targets[name], _writer(content))
         result.append(targets[name])
     added = diffs.compare(
         [q for name in additions for q in existing[name]],
