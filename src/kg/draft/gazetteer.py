@@ -141,6 +141,17 @@ class Mention:
                     return e
         return None
 
+    def picked(self, *classes: str) -> Entity:
+        """:meth:`pick`, for a caller that has already checked the mention names one.
+
+        Raises:
+            LookupError: it names none (a bug in the caller, not in the input).
+        """
+        entity = self.pick(*classes)
+        if entity is None:
+            raise LookupError(f"{self.text!r} at {self.start} names no {' or '.join(classes)}")
+        return entity
+
     @property
     def entity(self) -> Entity:
         return self.pick("Country") or self.candidates[0]

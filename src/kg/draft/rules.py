@@ -28,6 +28,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 from kg.draft.document import slug
 from kg.draft.gazetteer import Entity, Gazetteer, Mention, Token, tokens
 from kg.draft.model import MentionRecord, Proposal
+from kg.draft.terms import term_value
 from kg.namespaces import ID, KG, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC
 
 XSD = PREFIXES["xsd"]
@@ -246,8 +247,8 @@ class Drafter:
         body = s.body.lstrip("•-*–▪◦ \t")
         lead = s.start + (len(s.body) - len(body))
         for m in s.mentions:
-            if m.start <= lead + 1 and m.pick("Country"):
-                return self.ref(m.pick("Country"))
+            if m.start <= lead + 1 and (country := m.pick("Country")):
+                return self.ref(country)
             if m.start > lead + 1:
                 break
         return self.ref(self.country) if self.country else None
@@ -388,17 +389,17 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
         )
         clause_end = s.at(m.end() + (stop.start() if stop else len(body) - m.end()))
         partners = [x for x in s.in_range(s.at(m.end()), clause_end) if x.pick("Country")]
-        if partners and all(d.ref(x.pick("Country")).iri == subject.iri for x in partners):
+        if partners and all(d.ref(x.picked("Country")).iri == subject.iri for x in partners):
             # "the sole country to have a land border with <subject>": the partner is the
             # country named just before
             before = [
                 x
                 for x in s.in_range(s.start, s.at(m.start()))
-                if x.pick("Country") and d.ref(x.pick("Country")).iri != subject.iri
+                if (country := x.pick("Country")) and d.ref(country).iri != subject.iri
             ]
             partners = before[-1:]
         for x in partners:
-            partner = d.ref(x.pick("Country"))
+            partner = d.ref(x.picked("Country"))
             if partner.iri == subject.iri:
                 continue
             previous = found.get(partner.iri)
@@ -450,7 +451,7 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
         if water is not None:
             entity = Entity(
                 water.iri,
-                {next(t.object.value for t in water.support if t.predicate == TYPE)},
+                {next(term_value(t.object) for t in water.support if t.predicate == TYPE)},
                 [water.label],
             )
             # "Gulf of Riga" is the gulf, not the city inside its name
@@ -497,8 +498,7 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
             group = run
             cursor = end
         for p in group:
-            entity = p.pick("Country", "Territory", *WATER_TYPES, "Place", "Region")
-            place = d.ref(entity)
+            place = d.ref(p.picked("Country", "Territory", *WATER_TYPES, "Place", "Region"))
             node = N(f"{ID}pos-{_code(relative)}-{_code(place)}")
             triples = [
                 Triple(node, TYPE, kg("RelativePosition")),
@@ -519,8 +519,8 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
 
 def _water_at(d: Drafter, s: Sentence, offset: int) -> Ref | None:
     m = s.after(offset)
-    if m is not None and m.pick(*WATER_TYPES):
-        return d.ref(m.pick(*WATER_TYPES))
+    if m is not None and (water := m.pick(*WATER_TYPES)):
+        return d.ref(water)
     found = d.name_at(s, offset)
     if found is None:
         return None
@@ -642,7 +642,8 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
         before = [x for x in s.mentions if x.end <= s.at(m.start())]
         if before and before[-1].end >= s.at(m.start()) - 1:
             x = before[-1]
-            city = d.ref(x.pick("City")) if x.pick("City") else d.new(x.text, "City")
+            known_city = x.pick("City")
+            city = d.ref(known_city) if known_city else d.new(x.text, "City")
         else:
             head = re.search(r"([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*)*)\s+$", body[: m.start()])
             if not head:
@@ -659,8 +660,10 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
         )
     for m in re.finditer(r"\bmajor cities\s+(?:are|include)\s+", body, re.I):
         stop = re.search(r"[.;]|$", body[m.end() :])
-        for x in s.in_range(s.at(m.end()), s.at(m.end() + stop.start())):
-            city = d.ref(x.pick("City")) if x.pick("City") else d.new(x.text, "City")
+        until_stop = stop.start() if stop else len(body) - m.end()  # `$` always matches
+        for x in s.in_range(s.at(m.end()), s.at(m.end() + until_stop)):
+            known_city = x.pick("City")
+            city = d.ref(known_city) if known_city else d.new(x.text, "City")
             triples = [Triple(N(subject.iri), kg("majorCity"), N(city.iri))]
             d.propose(
                 s,
@@ -670,8 +673,8 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
                 (x.start, x.end),
                 f"{city.label} is a major city of {subject.label}",
             )
-        names = re.findall(r"[A-Z][\w’'.-]+", body[m.end() : m.end() + stop.start()])
-        known = {x.text for x in s.in_range(s.at(m.end()), s.at(m.end() + stop.start()))}
+        names = re.findall(r"[A-Z][\w’'.-]+", body[m.end() : m.end() + until_stop])
+        known = {x.text for x in s.in_range(s.at(m.end()), s.at(m.end() + until_stop))}
         for name in names:
             if name not in known:
                 city = d.new(name, "City")
@@ -872,7 +875,7 @@ def rule_rankings(d: Drafter, s: Sentence) -> None:
                 x for x in s.in_range(s.at(m.start(4)), s.at(m.end(5))) if x.pick("CountryGroup")
             ]
             if group:
-                scope = d.ref(group[0].pick("CountryGroup"))
+                scope = d.ref(group[0].picked("CountryGroup"))
         if (
             scope is None
         ):  # "one of the smallest countries and one of the least-populated countries in Europe"
@@ -883,9 +886,8 @@ def rule_rankings(d: Drafter, s: Sentence) -> None:
         if scope is None:
             continue
         ordinal = (m.group(2) or "").lower()
-        rank = ORDINALS.get(ordinal) or (
-            int(re.match(r"\d+", ordinal).group()) if ordinal[:1].isdigit() else None
-        )
+        digits = re.match(r"\d+", ordinal)
+        rank = ORDINALS.get(ordinal) or (int(digits.group()) if digits else None)
         one_of = bool(m.group(1))
         if rank is None and not one_of:
             rank = 1
@@ -1060,16 +1062,13 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
     ):
         x = s.after(s.at(m.end()))
         group = x.pick("CountryGroup") if x else None
-        ref = None
-        end = None
-        if group is not None:
+        if x is not None and group is not None:
             ref, end = d.ref(group), x.end
         else:
-            found = d.name_at(s, s.at(m.end()), ("states", "countries", "nations"))
-            if found and found[2].split()[-1] in {"states", "countries", "nations"}:
-                ref, end = d.new(found[2], "CountryGroup"), found[1]
-        if ref is None:
-            continue
+            named = d.name_at(s, s.at(m.end()), ("states", "countries", "nations"))
+            if not (named and named[2].split()[-1] in {"states", "countries", "nations"}):
+                continue
+            ref, end = d.new(named[2], "CountryGroup"), named[1]
         triples = [Triple(N(subject.iri), kg("memberOfGroup"), N(ref.iri))]
         d.propose(
             s,
@@ -1099,10 +1098,10 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
     """Strategies and programmes named in the sentence, with their spans."""
     found: list[tuple[Ref, int, int]] = []
     body = s.body
-    for m in s.mentions:
-        entity = m.pick(*STRATEGY_TYPES)
+    for mention in s.mentions:
+        entity = mention.pick(*STRATEGY_TYPES)
         if entity is not None:
-            found.append((d.ref(entity), m.start, m.end))
+            found.append((d.ref(entity), mention.start, mention.end))
     taken = [(a, b) for _, a, b in found]
     for m in re.finditer(r"(?<![\w’'])([A-Z0-9‘'“][\w‘’'“”.-]*)", body):
         at = s.at(m.start())
@@ -1206,8 +1205,10 @@ def rule_strategies(d: Drafter, s: Sentence) -> None:
         body,
         re.I,
     )
-    if launched or until:
-        ref = subject(s.at((launched or until).start()))
+    first = launched or until
+    if first is not None:
+        last = until or first
+        ref = subject(s.at(first.start()))
         triples = []
         if launched:
             triples.append(Triple(N(ref.iri), kg("startYear"), lit(launched.group(1), "gYear")))
@@ -1218,7 +1219,7 @@ def rule_strategies(d: Drafter, s: Sentence) -> None:
             "period",
             triples,
             [ref],
-            (s.at((launched or until).start()), s.at((until or launched).end())),
+            (s.at(first.start()), s.at(last.end())),
             f"{ref.label}: period",
         )
     roles = {
@@ -1257,8 +1258,8 @@ def rule_strategies(d: Drafter, s: Sentence) -> None:
     if active:
         org = None
         for x in s.mentions:
-            if x.end <= s.at(active.start()) and x.pick(*ORG_TYPES):
-                org = d.ref(x.pick(*ORG_TYPES))
+            if x.end <= s.at(active.start()) and (known := x.pick(*ORG_TYPES)):
+                org = d.ref(known)
                 break
         if org is None:
             g = re.search(
@@ -1293,8 +1294,8 @@ def _period(
 
 def _institution(d: Drafter, s: Sentence, offset: int) -> Ref | None:
     m = s.after(offset)
-    if m is not None and m.pick(*ORG_TYPES):
-        return d.ref(m.pick(*ORG_TYPES))
+    if m is not None and (org := m.pick(*ORG_TYPES)):
+        return d.ref(org)
     found = d.name_at(s, offset, ("government",))
     if found is None:
         return None
@@ -1377,7 +1378,7 @@ def rule_bodies(d: Drafter, s: Sentence) -> None:
             names.append((ref, s.at(m.start()), s.at(m.end())))
     for ref, start, end in names:
         cls = next(
-            (t.object.value.removeprefix(KG) for t in ref.support if t.predicate == TYPE),
+            (term_value(t.object).removeprefix(KG) for t in ref.support if t.predicate == TYPE),
             "Regulator",
         )
         triples = [Triple(N(ref.iri), TYPE, kg(cls))]
@@ -1429,8 +1430,8 @@ def rule_treaties(d: Drafter, s: Sentence) -> None:
         r"\b(?:ratified|ratifies|acceded\s+to|signed\s+and\s+ratified)\s+(?:the\s+)?", s.body, re.I
     ):
         x = s.after(s.at(m.end()))
-        if x is not None and x.pick("Treaty", "LegalInstrument"):
-            treaty = d.ref(x.pick("Treaty", "LegalInstrument"))
+        if x is not None and (instrument := x.pick("Treaty", "LegalInstrument")):
+            treaty = d.ref(instrument)
         else:
             found = d.name_at(s, s.at(m.end()))
             if found is None:
@@ -1470,9 +1471,10 @@ def _split_aims(text: str) -> list[tuple[int, str]]:
         piece = text[a:b].lstrip()
         a += len(text[a:b]) - len(piece)
         lead = re.match(r"(?:,\s*)?(?:and\s+|as\s+well\s+as\s+)?(?:to\s+)?", piece)
-        item = piece[lead.end() :].strip(" ,")
+        skip = lead.end() if lead else 0  # every part of the pattern is optional: it matches
+        item = piece[skip:].strip(" ,")
         if len(item.split()) >= 2:
-            items.append((a + lead.end(), item))
+            items.append((a + skip, item))
     return items
 
 
@@ -1496,7 +1498,7 @@ def rule_objectives(d: Drafter, s: Sentence) -> None:
     ):
         strategy = d.last_strategy
     if named:
-        strategy = d.ref(named[-1].pick(*STRATEGY_TYPES))
+        strategy = d.ref(named[-1].picked(*STRATEGY_TYPES))
     if strategy is None:
         return
     intro = re.search(
