@@ -876,9 +876,8 @@ def rule_rankings(d: Drafter, s: Sentence) -> None:
             ]
             if group:
                 scope = d.ref(group[0].picked("CountryGroup"))
-        if (
-            scope is None
-        ):  # "one of the smallest countries and one of the least-populated countries in Europe"
+        if scope is None:
+            # two rankings joined by "and", the scope named once after the second: it is both's
             for later in matches[i + 1 :]:
                 scope = _scope(d, s, s.at(later.end()))
                 if scope is not None:
