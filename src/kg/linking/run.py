@@ -15,7 +15,9 @@ from rich.table import Table
 
 from kg import resources
 from kg.linking import build as link_build
-from kg.linking.model import Matches, match, read_documents, read_external
+from kg.linking.matching import match, read_external
+from kg.linking.model import Matches, PlaceMatch, read_documents
+from kg.linking.sources import geonames, op
 from kg.namespaces import curie
 
 
@@ -29,20 +31,18 @@ class LinkReport:
     triples: dict[str, int]  # file (relative to data/) -> triples
 
     def coverage(self) -> dict[str, dict[str, list[str]]]:
-        """Per target: the country nodes linked and not linked (by alpha-2 code)."""
-        targets = {
-            "wikidata": lambda m: m.ne is not None,
-            "eu-authority": lambda m: m.op is not None,
-            "geonames": lambda m: m.gn is not None,
-            "dbpedia": lambda m: bool(m.gsq and m.gsq.dbpedia),
-        }
-        return {
-            name: {
-                "linked": [m.alpha2 for m in self.matches.countries if test(m)],
-                "missing": [m.alpha2 for m in self.matches.countries if not test(m)],
-            }
-            for name, test in targets.items()
-        }
+        """Per linkset (in the registry's order): the country nodes linked and not linked (by
+        alpha-2 code)."""
+        coverage = {}
+        for source in self.matches.external.registry:
+            links = source.links(self.matches)
+            for linkset in source.linksets:
+                linked = {iri for iri, _target in links.get(linkset.stem, ())}
+                coverage[linkset.stem] = {
+                    "linked": [m.alpha2 for m in self.matches.countries if m.iri in linked],
+                    "missing": [m.alpha2 for m in self.matches.countries if m.iri not in linked],
+                }
+        return coverage
 
     def unlinked(self) -> dict[str, list[str]]:
         """Named entities of the documents no source covers, by class CURIE."""
@@ -83,6 +83,12 @@ def link(
     return LinkReport(matches, written, unchanged, counts)
 
 
+def _place_label(place: PlaceMatch) -> str:
+    """A place as the table names it: its label and its EU authority code."""
+    entry = op.of(place)
+    return f"{place.entity.label} ({entry.code})" if entry else place.entity.label
+
+
 def render(report: LinkReport, fmt: str = "table") -> str:
     """The report of ``kg link``: JSON for programs, a table for people."""
     coverage = report.coverage()
@@ -90,8 +96,8 @@ def render(report: LinkReport, fmt: str = "table") -> str:
         {
             "entity": p.entity.iri,
             "label": p.entity.label,
-            "eu_authority": p.op.iri,
-            "geonames": p.gn.uri if p.gn else None,
+            "eu_authority": entry.iri if (entry := op.of(p)) else None,
+            "geonames": row.uri if (row := geonames.of(p)) else None,
         }
         for p in report.matches.places
     ]
@@ -124,7 +130,7 @@ def render(report: LinkReport, fmt: str = "table") -> str:
     if places:
         console.print(
             "Territories and organisations linked: "
-            + ", ".join(f"{p['label']} ({p['eu_authority'].rsplit('/', 1)[-1]})" for p in places)
+            + ", ".join(_place_label(p) for p in report.matches.places)
         )
     console.print("Unlinked (no external file covers them), by class:")
     for cls, labels in report.unlinked().items():
