@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from kg.linking import build as link_build
 from kg.linking.matching import match, read_external
 from kg.linking.model import Matches, PlaceMatch, read_documents
 from kg.linking.sources import geonames, op
+from kg.linking.sources.contract import ExternalSource
 from kg.namespaces import curie
 
 
@@ -59,6 +61,7 @@ def link(
     data_dir: Path | None = None,
     *,
     write: bool = True,
+    registry: Sequence[ExternalSource] | None = None,
 ) -> LinkReport:
     """Build the linksets, the external-fact graphs and the dataset description, and write
     them under ``data/links`` and ``data/external`` (all files or none).
@@ -67,6 +70,7 @@ def link(
         external: the folder of external files (default: ``kg.resources.external_dir()``).
         data_dir: the data folder to read documents from and write into (default ``data/``).
         write: False to build and report without writing (the files are still compared).
+        registry: the sources to read (default: :data:`kg.linking.sources.REGISTRY`).
 
     Raises:
         InputError: a file is missing or malformed (file, line, field).
@@ -75,7 +79,7 @@ def link(
     """
     folder = data_dir if data_dir is not None else resources.data_dir()
     documents = read_documents(folder)
-    ext = read_external(external)
+    ext = read_external(external, registry)
     matches = match(documents, ext)
     files = link_build.build(matches, folder)
     written, unchanged = link_build.write_all(folder, files, dry_run=not write)
