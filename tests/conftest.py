@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# KG_SHARED: the shared folder when the checkout does not sit beside it (a git worktree).
+SHARED = Path(os.environ.get("KG_SHARED") or REPO.parent / "shared")
 SEEDS = SHARED / "seeds"
 CONFORMANCE = SHARED / "conformance" / "w3c-rdf-tests"
 EXTERNAL = SHARED / "external"

@@ -21,8 +21,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 from kg import resources
 from kg.cli import main
 from kg.errors import InputError, LinkError
-from kg.linking import build as link_build
-from kg.linking import crosscheck
+from kg.linking import crosscheck, matching, rdf
 from kg.linking import model as link
 from kg.linking import run as link_run
 from kg.linking.sources import eums, geonames, naturalearth, op
@@ -45,7 +44,7 @@ GENERATED = sorted(
 
 @pytest.fixture(scope="module")
 def matches() -> link.Matches:
-    return link.match(link.read_documents(), link.read_external(EXTERNAL))
+    return matching.match(link.read_documents(), matching.read_external(EXTERNAL))
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +85,17 @@ def test_every_country_node_is_linked_to_the_eu_table_and_geonames(matches):
     countries = {m.alpha2 for m in matches.countries}
     assert len(countries) == 24
     assert {"RS", "FR", "FI", "SE", "LU", "LT", "PT", "PL", "RU", "NO"} <= countries
-    assert all(m.op is not None and m.gn is not None for m in matches.countries)
+    assert all(op.of(m) is not None and geonames.of(m) is not None for m in matches.countries)
 
 
 def test_wikidata_items_come_from_natural_earth_only_where_it_has_the_country(matches):
     rows = naturalearth.read(EXTERNAL / "naturalearth-ne_110m_admin_0_countries.csv")
     by_alpha3 = {r.alpha3: r.qid for r in rows}
     for m in matches.countries:
-        assert (m.ne.qid if m.ne else None) == by_alpha3.get(m.op.alpha3)
-    assert {m.alpha2 for m in matches.countries if m.ne is None} == {"AD", "MC"}
-    qids = {m.alpha2: m.ne.qid for m in matches.countries if m.ne}
+        row = naturalearth.of(m)
+        assert (row.qid if row else None) == by_alpha3.get(op.of(m).alpha3)
+    assert {m.alpha2 for m in matches.countries if naturalearth.of(m) is None} == {"AD", "MC"}
+    qids = {m.alpha2: row.qid for m in matches.countries if (row := naturalearth.of(m))}
     # France and Norway have ISO_A2 = -99 in Natural Earth: matched by ISO_A3_EH / ADM0_A3.
     assert (qids["PL"], qids["FR"], qids["NO"], qids["RS"]) == ("Q36", "Q142", "Q20", "Q403")
 
@@ -119,7 +119,7 @@ def test_linkset_files_hold_the_links(matches):
 
 
 def test_territories_are_linked_only_where_one_entry_matches(matches):
-    linked = {p.entity.iri: p.op.code for p in matches.places}
+    linked = {p.entity.iri: op.of(p).code for p in matches.places}
     assert linked[ID + "french-guiana"] == "GUF"
     assert linked[ID + "saint-martin"] == "MAF"
     assert linked[ID + "saint-pierre-and-miquelon"] == "SPM"
@@ -215,7 +215,7 @@ def test_malformed_external_file_names_file_line_and_field(tmp_path):
     path.write_text(text, encoding="utf-8")
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "x3017382" in t)
     with pytest.raises(InputError, match=rf"geonames-countryInfo.txt:{line}: field geonameid"):
-        link.read_external(folder)
+        matching.read_external(folder)
     (folder / "eums-member_states_raw.csv").unlink()
     result = CliRunner().invoke(main, ["link", "--external", str(folder)])
     assert result.exit_code == 2
@@ -522,8 +522,8 @@ def test_link_output_csv_of_queries_is_not_mixed_up():
 
 
 def test_slugs_for_minted_cities():
-    assert link_build.slug("Brasília") == "brasilia"
-    assert link_build.slug("Andorra la Vella") == "andorra-la-vella"
+    assert rdf.slug("Brasília") == "brasilia"
+    assert rdf.slug("Andorra la Vella") == "andorra-la-vella"
 
 
 def test_external_shapes_give_the_same_results_with_pyshacl(dataset):

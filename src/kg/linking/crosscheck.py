@@ -30,8 +30,15 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kg.linking import model as linker
-from kg.linking.model import KG, Matches, normalise
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+from rich.console import Console
+from rich.table import Table
+
+from kg.export import writers as export
+from kg.linking.matching import match, read_external
+from kg.linking.model import KG, Matches, label_of, normalise, read_documents
+from kg.linking.rdf import slug
+from kg.linking.sources import eums, geonames, op
 from kg.namespaces import BASE, ID, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC, curie
 
 STATUSES = ("agree", "disagree", "only-documents", "only-external")
@@ -104,7 +111,8 @@ def _label(m: Matches, iri: str) -> str:
 
 def _codes(m: Matches, out: list[Finding]) -> None:
     for c in m.countries:
-        ext = c.op.alpha2 if c.op else None
+        entry = op.of(c)
+        ext = entry.alpha2 if entry else None
         iso = getattr(c.iso, "alpha_2", None)
         status = "agree" if ext == c.alpha2 and iso == c.alpha2 else "disagree"
         if ext is None:
@@ -122,10 +130,10 @@ def _codes(m: Matches, out: list[Finding]) -> None:
             )
         )
         names = set()
-        if c.op:
-            names |= c.op.english_names
-        if c.gn:
-            names.add(c.gn.name)
+        if entry:
+            names |= entry.english_names
+        if row := geonames.of(c):
+            names.add(row.name)
         matched = sorted(n for n in names if normalise(n) == normalise(c.entity.label))
         out.append(
             Finding(
@@ -146,7 +154,8 @@ def _capitals(m: Matches, out: list[Finding]) -> None:
     for fact in docs.capitals:
         stated[fact.subject].append(fact)
     for c in m.countries:
-        ext = c.gn.capital if c.gn else None
+        row = geonames.of(c)
+        ext = row.capital if row else None
         facts = stated.get(c.iri, [])
         doc_names = [(_label(m, f.object), docs.named.get(f.object)) for f in facts]
         passages = tuple(sorted({p for f in facts for p in f.passages}))
@@ -178,23 +187,22 @@ def _capitals(m: Matches, out: list[Finding]) -> None:
 
 
 def _eu(m: Matches, out: list[Finding]) -> None:
-    from kg.linking.sources import op
-
     roles: dict[str, list] = defaultdict(list)
     for fact in m.documents.eu_relations:
         roles[fact.subject].append(fact)
     for c in m.countries:
-        member = c.eums is not None and c.eums.exit is None
-        in_op = bool(c.op and op.EU_MEMBERS_SCHEME in c.op.schemes)
+        row, entry = eums.of(c), op.of(c)
+        member = row is not None and row.exit is None
+        in_op = bool(entry and op.EU_MEMBERS_SCHEME in entry.schemes)
         facts = roles.get(c.iri, [])
         if not facts and not member:
             continue
-        doc_roles = sorted({linker.label_of(m.documents.store, f.object) for f in facts})
+        doc_roles = sorted({label_of(m.documents.store, f.object) for f in facts})
         doc_member = any(f.object.endswith("role-member-state") for f in facts)
         document = ", ".join(doc_roles) or None
         external = (
-            f"member state since {c.eums.accession.isoformat()}"
-            if member and c.eums
+            f"member state since {row.accession.isoformat()}"
+            if member and row
             else "not a member state (no row)"
         )
         note = ""
@@ -202,7 +210,7 @@ def _eu(m: Matches, out: list[Finding]) -> None:
             note = "the Publications Office's 'Current EU members' list says otherwise"
         elif not member:
             note = "neither EUMS nor the Publications Office's current EU members list it"
-        if member and c.eums and c.eums.founding:
+        if member and row and row.founding:
             note = "accession date 1952-07-23 is the ECSC's, kept as the source gives it"
         status = "only-external" if not facts else "agree" if doc_member == member else "disagree"
         out.append(
@@ -222,9 +230,10 @@ def _eu(m: Matches, out: list[Finding]) -> None:
 
 def _country_code(m: Matches, code: str) -> str:
     """The country a GeoNames entry belongs to (a territory's, per the Publications Office)."""
-    found = m.external.op.by_alpha2(code)
+    table = op.table(m.external)
+    found = table.by_alpha2(code)
     if len(found) == 1:
-        country = m.external.op.country_of(found[0])
+        country = table.country_of(found[0])
         return country.alpha2 or code
     return code
 
@@ -232,7 +241,7 @@ def _country_code(m: Matches, code: str) -> str:
 def _external_pairs(m: Matches) -> dict[frozenset[str], set[tuple[str, str]]]:
     """Country-level land-neighbour pairs (alpha-2) -> the GeoNames entries that make them."""
     pairs: dict[frozenset[str], set[tuple[str, str]]] = defaultdict(set)
-    for code, row in m.external.geonames.items():
+    for code, row in geonames.table(m.external).items():
         if m.obsolete(code):
             continue
         for other in row.neighbours:
@@ -245,7 +254,7 @@ def _external_pairs(m: Matches) -> dict[frozenset[str], set[tuple[str, str]]]:
 
 
 def _gn_name(m: Matches, code: str) -> str:
-    row = m.external.geonames.get(code)
+    row = geonames.table(m.external).get(code)
     return f"{row.name} ({code})" if row else code
 
 
@@ -347,7 +356,7 @@ def _borders(m: Matches, out: list[Finding]) -> None:
                 None,
                 ext_text,
                 "geonames",
-                obj or m.external.geonames[b].uri,
+                obj or geonames.table(m.external)[b].uri,
                 _label(m, obj) if obj else _gn_name(m, b),
             )
         )
@@ -385,9 +394,8 @@ def compare(matches: Matches) -> CheckReport:
 
 def check(external: Path | None = None, data_dir: Path | None = None) -> CheckReport:
     """Read the documents and the external files, match them, and compare (nothing written)."""
-    documents = linker.read_documents(data_dir)
-    ext = linker.read_external(external)
-    return compare(linker.match(documents, ext))
+    documents = read_documents(data_dir)
+    return compare(match(documents, read_external(external)))
 
 
 # --------------------------------------------------------------------------- rendering
@@ -413,10 +421,6 @@ CHECK_BASE = BASE + "check/"
 
 def report_quads(report: CheckReport) -> list:
     """The report as RDF: one kg:CrossCheck node per finding (terms of kg-linking.ttl)."""
-    from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
-
-    from kg.linking.build import slug
-
     quads = []
 
     def add(s: str, p: str, o: NamedNode | Literal) -> None:
@@ -460,15 +464,10 @@ def report_quads(report: CheckReport) -> list:
 
 
 def render_turtle(report: CheckReport) -> str:
-    from kg.export import writers as export
-
     return export.serialize_quads(report_quads(report), "turtle").decode("utf-8")
 
 
 def render_table(report: CheckReport, width: int = 120) -> str:
-    from rich.console import Console
-    from rich.table import Table
-
     out = io.StringIO()
     console = Console(file=out, width=width, color_system=None)
     table = Table(title="Documents against external sources", title_justify="left")

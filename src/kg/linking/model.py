@@ -1,6 +1,7 @@
 """The shared model of ``kg link``: our documents' entities, the external records, and the
-matches between them (what :mod:`kg.linking.build` writes and :mod:`kg.linking.crosscheck`
-compares).
+matches between them: what :mod:`kg.linking.build` writes and :mod:`kg.linking.crosscheck`
+compares. The matches are made by :mod:`kg.linking.matching` with the sources of
+:mod:`kg.linking.sources`; this module names no source.
 
 What it does, and why each step is there:
 
@@ -9,13 +10,14 @@ What it does, and why each step is there:
    that a rerun sees the same input. Every ``kg:Country`` node counts, with or without a
    profile; territories (``kg:Territory`` and its subclasses) and international organisations
    are linked only where a source names them unambiguously.
-2. **Read the five external files** (:mod:`kg.linking.sources`) from
-``kg.resources.external_dir()``.
-3. **Match** (:func:`match`): a country node's ``id:`` slug is its ISO 3166-1 alpha-2 code; its
-   English label must be one of the names the sources (and ``pycountry``) give for that code,
-   and the codes the sources give must agree with each other and with ``pycountry``. Any
-   mismatch is a :class:`kg.errors.LinkError` listing all of them: no file is written from an
-   identity in doubt. Identifiers come only from the files (QIDs only from Natural Earth).
+2. **Read the external files** of the registered sources (:mod:`kg.linking.sources`, one
+   module per source, one contract) from ``kg.resources.external_dir()``.
+3. **Match** (:func:`kg.linking.matching.match`): a country node's ``id:`` slug is its ISO
+   3166-1 alpha-2 code; each source finds its record for the code; its English label must be
+   one of the names the sources (and ``pycountry``) give for that code, and the codes the
+   sources give must agree with each other and with ``pycountry``. Any mismatch is a
+   :class:`kg.errors.LinkError` listing all of them: no file is written from an identity in
+   doubt. Identifiers come only from the files (QIDs only from Natural Earth).
 4. **Build and write** (:mod:`kg.linking.build`): linksets in ``data/links/`` and one TriG file per
    source of facts in ``data/external/`` (graph ``graph:external/<source>``, with its
    provenance), plus a VoID/DCAT description; sorted, so reruns are byte-identical, and written
@@ -36,20 +38,18 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import pycountry
 from pyoxigraph import Store
 
 from kg import labels, resources
-from kg.errors import InputError, LinkError
-from kg.linking.sources import eums, geonames, gsq, naturalearth, op
-from kg.linking.sources.origins import Source, load_sources
+from kg.errors import InputError
+from kg.linking.origins import Source
 from kg.load import files as graph
 from kg.namespaces import ID, PREFIXES, sparql_prologue
 
 KG = PREFIXES["kg"]
 EU = ID + "european-union"
-SOURCE_SLUGS = ("op-countries", "naturalearth", "geonames", "gsq", "eums")
 
 
 # --------------------------------------------------------------------------- names
@@ -238,58 +238,30 @@ def label_of(store: Store, iri: str) -> str:
     return labels.name(store, iri)
 
 
-# --------------------------------------------------------------------------- sources
+# --------------------------------------------------------------------------- matches
 
 
 @dataclass
 class ExternalData:
+    """What the registered sources read: their SOURCES.md rows and their records, by slug,
+    the codes a source says are withdrawn, and the sources themselves in the registry's order
+    (:class:`kg.linking.sources.contract.ExternalSource`, which builds on this module)."""
+
     sources: dict[str, Source]
-    op: op.OpTable
-    naturalearth: list[naturalearth.NeCountry]
-    geonames: dict[str, geonames.GnCountry]
-    gsq: dict[str, gsq.GsqConcept]
-    eums: dict[str, eums.EumsMember]
-
-    def ne_by_alpha3(self) -> dict[str, naturalearth.NeCountry]:
-        return {row.alpha3: row for row in self.naturalearth}
-
-
-def read_external(folder: Path | None = None) -> ExternalData:
-    """Read the five files of the external folder (``KG_EXTERNAL`` or ``shared/external``)."""
-    folder = folder if folder is not None else resources.external_dir()
-    if folder is None:
-        raise InputError(
-            "no folder of external files: set KG_EXTERNAL or pass --external DIR "
-            "(the folder holding SOURCES.md and the five files it lists)"
-        )
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder")
-    sources = load_sources(folder)
-    return ExternalData(
-        sources=sources,
-        op=op.read(sources["op-countries"].path),
-        naturalearth=naturalearth.read(sources["naturalearth"].path),
-        geonames=geonames.read(sources["geonames"].path),
-        gsq=gsq.read(sources["gsq"].path),
-        eums=eums.read(sources["eums"].path),
-    )
-
-
-# --------------------------------------------------------------------------- matching
+    records: dict[str, Any]
+    retired: frozenset[str] = frozenset()
+    registry: tuple[Any, ...] = ()
 
 
 @dataclass
 class CountryMatch:
-    """One of our country nodes and what each source has for it (None: nothing)."""
+    """One of our country nodes and the record each source has for it, by slug (a source
+    with nothing for it has no entry). Each source module reads its own with ``of(match)``."""
 
     entity: Entity
     alpha2: str
-    op: op.OpConcept | None = None
-    ne: naturalearth.NeCountry | None = None
-    gn: geonames.GnCountry | None = None
-    gsq: gsq.GsqConcept | None = None
-    eums: eums.EumsMember | None = None
-    iso: object | None = None  # the pycountry record
+    iso: Any | None = None  # the pycountry record
+    records: dict[str, Any] = field(default_factory=dict)
 
     @property
     def iri(self) -> str:
@@ -298,12 +270,13 @@ class CountryMatch:
 
 @dataclass
 class PlaceMatch:
-    """A territory or organisation matched by label with one Publications Office entry."""
+    """A territory or organisation a source found by label, under the ISO code (if any) and
+    the names that source gives it, with the record each source has for it, by slug."""
 
     entity: Entity
-    op: op.OpConcept
-    gn: geonames.GnCountry | None = None
-    gsq: gsq.GsqConcept | None = None
+    alpha2: str | None
+    names: frozenset[str]  # normalised: ours and the finding source's
+    records: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -314,179 +287,10 @@ class Matches:
     places: list[PlaceMatch]
     notes: list[str] = field(default_factory=list)
 
-    def node_for_code(self) -> dict[str, str]:
-        """ISO alpha-2 code -> our node (a country, or a territory linked to that code)."""
-        found = {m.alpha2: m.iri for m in self.countries}
-        for p in self.places:
-            if p.op.alpha2 and p.op.alpha2 not in found and p.gn is not None:
-                found[p.op.alpha2] = p.entity.iri
-        return found
-
     def obsolete(self, code: str) -> bool:
-        """True for a code the Publications Office lists only as deprecated (GeoNames still has
-        a row for AN, the Netherlands Antilles, dissolved in 2010)."""
-        entries = [c for c in self.external.op.concepts.values() if c.alpha2 == code]
-        return bool(entries) and all(c.deprecated for c in entries)
+        """True for a code a source lists only as withdrawn (GeoNames still has a row for AN,
+        the Netherlands Antilles, dissolved in 2010)."""
+        return code in self.external.retired
 
     def linked(self) -> set[str]:
         return {m.iri for m in self.countries} | {p.entity.iri for p in self.places}
-
-
-def _iso_names(record: object | None) -> set[str]:
-    return {
-        getattr(record, a)
-        for a in ("name", "common_name", "official_name")
-        if record is not None and getattr(record, a, None)
-    }
-
-
-def _match_country(
-    entity: Entity, slug: str, ext: ExternalData, problems: list[str]
-) -> CountryMatch:
-    m = CountryMatch(entity, slug)
-    where = f"{entity.iri} ({entity.label!r})"
-    if not re.fullmatch(r"[A-Z]{2}", slug):
-        problems.append(f"{where}: a kg:Country's id must be its ISO 3166-1 alpha-2 code")
-        return m
-    m.iso = pycountry.countries.get(alpha_2=slug)
-    found = ext.op.by_alpha2(slug)
-    if len(found) > 1:
-        problems.append(f"{where}: {len(found)} current Publications Office entries have {slug}")
-    m.op = found[0] if len(found) == 1 else None
-    alpha3 = m.op.alpha3 if m.op else getattr(m.iso, "alpha_3", None)
-    m.gn = ext.geonames.get(slug)
-    m.ne = ext.ne_by_alpha3().get(alpha3) if alpha3 else None
-    m.gsq = ext.gsq.get(slug)
-    m.eums = ext.eums.get(slug)
-    # Codes: every source that has the country must give the same codes as pycountry.
-    if m.iso is None:
-        problems.append(f"{where}: {slug} is not an ISO 3166-1 alpha-2 code (pycountry)")
-    else:
-        iso3, num = m.iso.alpha_3, m.iso.numeric  # type: ignore[attr-defined]
-        given = []
-        if m.op:
-            given += [("Publications Office alpha-3", m.op.alpha3, iso3)]
-            given += [("Publications Office numeric", m.op.numeric, num)]
-        if m.gn:
-            given += [("GeoNames ISO3", m.gn.alpha3, iso3), ("GeoNames numeric", m.gn.numeric, num)]
-        if m.eums:
-            given += [("EUMS iso_alpha_3_code", m.eums.alpha3, iso3)]
-        if m.ne and m.ne.alpha2 is not None:
-            given += [("Natural Earth ISO_A2", m.ne.alpha2, slug)]
-        for what, value, expected in given:
-            if value != expected:
-                problems.append(f"{where}: {what} is {value!r}, pycountry says {expected!r}")
-    if m.gsq and m.gn and m.gsq.geonameids and m.gn.geonameid not in m.gsq.geonameids:
-        problems.append(
-            f"{where}: GeoNames id {m.gn.geonameid} (countryInfo) but {m.gsq.geonameids} (gsq)"
-        )
-    if m.gsq and m.op and m.gsq.op and m.op.iri not in m.gsq.op:
-        problems.append(f"{where}: gsq matches {m.gsq.op}, the code gives <{m.op.iri}>")
-    # Label: our English label must be a name of that code in at least one source.
-    names = set(_iso_names(m.iso))
-    if m.op:
-        names |= m.op.english_names
-    if m.gn:
-        names.add(m.gn.name)
-    if m.ne:
-        names |= m.ne.names
-    if m.eums:
-        names.add(m.eums.name)
-    ours = {normalise(n) for n in entity.names} if entity.names else {normalise(entity.label)}
-    if names and not ours & {normalise(n) for n in names}:
-        other = sorted(
-            c.alpha2 or c.code
-            for c in ext.op.current()
-            if ours & {normalise(n) for n in c.english_names}
-        )
-        hint = f"; the label is the name of {', '.join(other)}" if other else ""
-        problems.append(
-            f"{where}: the label is none of the names of {slug} ({', '.join(sorted(names))}){hint}"
-        )
-    return m
-
-
-def _match_place(
-    entity: Entity,
-    ext: ExternalData,
-    owners: set[str],
-    countries: dict[str, CountryMatch],
-    notes: list[str],
-    organisation: bool,
-) -> PlaceMatch | None:
-    ours = {normalise(n) for n in entity.names}
-    candidates = [c for c in ext.op.current() if ours & {normalise(n) for n in c.english_names}]
-    if organisation:
-        candidates = [c for c in candidates if op.CURRENT_COUNTRIES_SCHEME not in c.schemes]
-    else:
-        candidates = [c for c in candidates if c.broader]  # a part of a country
-    if len(candidates) != 1:
-        if len(candidates) > 1:
-            notes.append(
-                f"{entity.label}: not linked, {len(candidates)} Publications Office entries "
-                f"match ({', '.join(c.code for c in candidates)})"
-            )
-        return None
-    concept = candidates[0]
-    if not organisation:
-        country = ext.op.country_of(concept)
-        owner_codes = {countries[o].op.iri for o in owners if o in countries and countries[o].op}
-        if owner_codes and country.iri not in owner_codes:
-            notes.append(
-                f"{entity.label}: not linked, the Publications Office puts {concept.code} "
-                f"under {country.code}, our data under another country"
-            )
-            return None
-    place = PlaceMatch(entity, concept)
-    if concept.alpha2:
-        gn_row = ext.geonames.get(concept.alpha2)
-        if gn_row and normalise(gn_row.name) in ours | {normalise(concept.label)}:
-            place.gn = gn_row
-        place.gsq = ext.gsq.get(concept.alpha2)
-    return place
-
-
-def match(documents: Documents, external: ExternalData) -> Matches:
-    """Match every country node by code (cross-checked by label and across sources), and
-    territories and international organisations by label where exactly one entry fits.
-
-    Raises:
-        LinkError: a code and a label disagree, or two sources give different codes.
-    """
-    problems: list[str] = []
-    countries = [
-        _match_country(entity, slug, external, problems)
-        for slug, entity in sorted(documents.countries.items())
-    ]
-    if problems:
-        raise LinkError(problems)
-    by_iri = {m.iri: m for m in countries}
-    notes: list[str] = []
-    places = []
-    for iri, entity in sorted(documents.territories.items()):
-        found = _match_place(
-            entity, external, documents.owners.get(iri, set()), by_iri, notes, False
-        )
-        if found:
-            places.append(found)
-    for _iri, entity in sorted(documents.organisations.items()):
-        found = _match_place(entity, external, set(), by_iri, notes, True)
-        if found:
-            places.append(found)
-    return Matches(documents, external, countries, places, notes)
-
-
-def native_languages(m: CountryMatch) -> list[str]:
-    """The languages a country's own names are taken in: a member state's official languages
-    (EUMS), otherwise GeoNames' national varieties or its most spoken language."""
-    if m.eums is not None:
-        codes = []
-        for name in m.eums.languages:
-            try:
-                code = getattr(pycountry.languages.lookup(name), "alpha_2", None)
-            except LookupError:
-                code = None
-            if code:
-                codes.append(code)
-        return list(dict.fromkeys(codes))
-    return m.gn.own_languages() if m.gn is not None else []

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from rich.table import Table
 
 from kg import resources
 from kg.linking import build as link_build
-from kg.linking.model import Matches, match, read_documents, read_external
+from kg.linking.matching import match, read_external
+from kg.linking.model import Matches, PlaceMatch, read_documents
+from kg.linking.sources import geonames, op
+from kg.linking.sources.contract import ExternalSource
 from kg.namespaces import curie
 
 
@@ -29,20 +33,18 @@ class LinkReport:
     triples: dict[str, int]  # file (relative to data/) -> triples
 
     def coverage(self) -> dict[str, dict[str, list[str]]]:
-        """Per target: the country nodes linked and not linked (by alpha-2 code)."""
-        targets = {
-            "wikidata": lambda m: m.ne is not None,
-            "eu-authority": lambda m: m.op is not None,
-            "geonames": lambda m: m.gn is not None,
-            "dbpedia": lambda m: bool(m.gsq and m.gsq.dbpedia),
-        }
-        return {
-            name: {
-                "linked": [m.alpha2 for m in self.matches.countries if test(m)],
-                "missing": [m.alpha2 for m in self.matches.countries if not test(m)],
-            }
-            for name, test in targets.items()
-        }
+        """Per linkset (in the registry's order): the country nodes linked and not linked (by
+        alpha-2 code)."""
+        coverage = {}
+        for source in self.matches.external.registry:
+            links = source.links(self.matches)
+            for linkset in source.linksets:
+                linked = {iri for iri, _target in links.get(linkset.stem, ())}
+                coverage[linkset.stem] = {
+                    "linked": [m.alpha2 for m in self.matches.countries if m.iri in linked],
+                    "missing": [m.alpha2 for m in self.matches.countries if m.iri not in linked],
+                }
+        return coverage
 
     def unlinked(self) -> dict[str, list[str]]:
         """Named entities of the documents no source covers, by class CURIE."""
@@ -59,6 +61,7 @@ def link(
     data_dir: Path | None = None,
     *,
     write: bool = True,
+    registry: Sequence[ExternalSource] | None = None,
 ) -> LinkReport:
     """Build the linksets, the external-fact graphs and the dataset description, and write
     them under ``data/links`` and ``data/external`` (all files or none).
@@ -67,6 +70,7 @@ def link(
         external: the folder of external files (default: ``kg.resources.external_dir()``).
         data_dir: the data folder to read documents from and write into (default ``data/``).
         write: False to build and report without writing (the files are still compared).
+        registry: the sources to read (default: :data:`kg.linking.sources.REGISTRY`).
 
     Raises:
         InputError: a file is missing or malformed (file, line, field).
@@ -75,12 +79,18 @@ def link(
     """
     folder = data_dir if data_dir is not None else resources.data_dir()
     documents = read_documents(folder)
-    ext = read_external(external)
+    ext = read_external(external, registry)
     matches = match(documents, ext)
     files = link_build.build(matches, folder)
     written, unchanged = link_build.write_all(folder, files, dry_run=not write)
     counts = {name: n for name, (_data, n) in files.items()}
     return LinkReport(matches, written, unchanged, counts)
+
+
+def _place_label(place: PlaceMatch) -> str:
+    """A place as the table names it: its label and its EU authority code."""
+    entry = op.of(place)
+    return f"{place.entity.label} ({entry.code})" if entry else place.entity.label
 
 
 def render(report: LinkReport, fmt: str = "table") -> str:
@@ -90,8 +100,8 @@ def render(report: LinkReport, fmt: str = "table") -> str:
         {
             "entity": p.entity.iri,
             "label": p.entity.label,
-            "eu_authority": p.op.iri,
-            "geonames": p.gn.uri if p.gn else None,
+            "eu_authority": entry.iri if (entry := op.of(p)) else None,
+            "geonames": row.uri if (row := geonames.of(p)) else None,
         }
         for p in report.matches.places
     ]
@@ -124,7 +134,7 @@ def render(report: LinkReport, fmt: str = "table") -> str:
     if places:
         console.print(
             "Territories and organisations linked: "
-            + ", ".join(f"{p['label']} ({p['eu_authority'].rsplit('/', 1)[-1]})" for p in places)
+            + ", ".join(_place_label(p) for p in report.matches.places)
         )
     console.print("Unlinked (no external file covers them), by class:")
     for cls, labels in report.unlinked().items():

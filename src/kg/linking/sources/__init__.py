@@ -1,38 +1,34 @@
-"""Readers of the external open-data files that ``kg link`` matches our entities with.
+"""The external open-data sources ``kg link`` matches our entities with: one module per
+source, each implementing the contract of :mod:`.contract` (spec, reader, matcher, facts),
+found through :data:`REGISTRY`.
 
-One module per source format, each returning plain records (never RDF of ours): the
-Publications Office authority table (RDF/XML, :mod:`.op`), the Natural Earth countries table
-(CSV, :mod:`.naturalearth`), GeoNames' country info (TSV, :mod:`.geonames`), the SKOS country
-linkset (Turtle, :mod:`.gsq`) and the EU member-state table (CSV, :mod:`.eums`). What each file
-is, where it comes from and under which licence is read from ``SOURCES.md`` beside the files
-(:mod:`.sources`), so that the provenance kg writes is the folder's own, not typed again here.
+* :mod:`.naturalearth` — the Natural Earth countries table (CSV): Wikidata QIDs;
+* :mod:`.op` — the Publications Office authority table (RDF/XML): codes, territories,
+  organisations, names in the countries' own languages;
+* :mod:`.geonames` — GeoNames' country info (TSV): features, capitals, land neighbours;
+* :mod:`.gsq` — the SKOS country linkset (Turtle): DBpedia, and a cross-check;
+* :mod:`.eums` — the EU member-state table (CSV): memberships and their dates.
 
-Every reader raises :class:`kg.errors.InputError` naming the file, the line and the field when
-a file is missing or malformed, before anything is written.
+What each file is, where it comes from and under which licence is read from ``SOURCES.md``
+beside the files (:mod:`kg.linking.origins`), so that the provenance kg writes is the
+folder's own. To add a source, see ``CONTRIBUTING.md`` ("An external source").
+
+Why a plain list: the run goes through the sources in this order (the report lists linksets
+and problems in it), and a list says so; a test or a tool passes its own list to
+:func:`kg.linking.matching.read_external`. Every source finds its records before any checks
+them, so a source's :meth:`~.contract.ExternalSource.check` and facts may read what any other
+matched (through that source's ``of``).
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from kg.linking.sources import eums, geonames, gsq, naturalearth, op
+from kg.linking.sources.contract import ExternalSource
 
-from kg.errors import InputError
-
-
-def csv_rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """The rows of a UTF-8 CSV file with a header, each with its line number, after checking
-    the header has the required columns. Every problem is an InputError naming the file (and
-    line): a missing column, an unreadable file, bytes that are not UTF-8 CSV."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path}:1: missing column(s) {', '.join(missing)}")
-            for row in reader:
-                yield reader.line_num, row
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise InputError(f"{path}: not a UTF-8 CSV file: {error}") from None
+REGISTRY: list[ExternalSource] = [
+    naturalearth.SOURCE,
+    op.SOURCE,
+    geonames.SOURCE,
+    gsq.SOURCE,
+    eums.SOURCE,
+]

@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.linking.model import CountryMatch, ExternalData, Matches, PlaceMatch, normalise
+from kg.linking.origins import CC_BY_4, SourceSpec
+from kg.linking.rdf import KG, OWL, Graph, en, slug
+from kg.linking.sources.contract import ExternalSource, Linkset
+from kg.namespaces import ID, RDF_TYPE, RDFS_LABEL
 
 URI = "https://sws.geonames.org/{}/"
 COLUMNS = (
@@ -109,3 +114,143 @@ def read(path: Path) -> dict[str, GnCountry]:
     if not rows:
         raise InputError(f"{path}: no country rows")
     return rows
+
+
+# --------------------------------------------------------------------------- the source
+
+
+class GeoNames(ExternalSource):
+    """GeoNames features for country nodes (by alpha-2) and for territories another source
+    found (by their code, when GeoNames names them as we or that source do); capitals and
+    land neighbours as facts."""
+
+    spec = SourceSpec(
+        "geonames",
+        "geonames-countryInfo.txt",
+        "GeoNames country info",
+        "GeoNames",
+        CC_BY_4,
+        "GeoNames (geonames.org), licensed under CC BY 4.0",
+    )
+    linksets = (
+        Linkset(
+            "geonames",
+            OWL + "sameAs",
+            "https://www.geonames.org/",
+            "https://sws.geonames.org/",
+            "GeoNames",
+        ),
+    )
+    description = (
+        "Capitals (GeoNames' capital names; a city node is created only where the documents "
+        "have none, labelled as GeoNames names it) and land borders (GeoNames' 'neighbours', "
+        "which list land borders only, as kg:sharesLandBorderWith; a neighbour without a node "
+        "of ours is its GeoNames feature)."
+    )
+
+    def read(self, path: Path) -> dict[str, GnCountry]:
+        return read(path)
+
+    def find(self, records: dict[str, GnCountry], country: CountryMatch) -> GnCountry | None:
+        return records.get(country.alpha2)
+
+    def codes(self, record: GnCountry) -> list[tuple[str, str | None, str]]:
+        return [
+            ("GeoNames ISO3", record.alpha3, "alpha_3"),
+            ("GeoNames numeric", record.numeric, "numeric"),
+        ]
+
+    def names(self, record: GnCountry) -> set[str]:
+        return {record.name}
+
+    def find_place(self, records: dict[str, GnCountry], place: PlaceMatch) -> GnCountry | None:
+        row = records.get(place.alpha2) if place.alpha2 else None
+        return row if row is not None and normalise(row.name) in place.names else None
+
+    def links(self, matches: Matches) -> dict[str, set[tuple[str, str]]]:
+        found = [(c.iri, of(c)) for c in matches.countries]
+        found += [(p.entity.iri, of(p)) for p in matches.places]
+        return {"geonames": {(iri, row.uri) for iri, row in found if row is not None}}
+
+    def facts(self, matches: Matches, graph: Graph) -> None:
+        _neighbours(matches, graph)
+        _capitals(matches, graph)
+
+
+def _node_for_code(m: Matches) -> dict[str, str]:
+    """ISO alpha-2 code -> our node (a country, or a territory linked to GeoNames by that
+    code)."""
+    found = {c.alpha2: c.iri for c in m.countries}
+    for p in m.places:
+        if p.alpha2 and p.alpha2 not in found and of(p) is not None:
+            found[p.alpha2] = p.entity.iri
+    return found
+
+
+def _neighbours(m: Matches, g: Graph) -> None:
+    """Land neighbours of every node GeoNames has a row for; a neighbour without a node of
+    ours is its GeoNames feature, labelled as GeoNames names it."""
+    rows = table(m.external)
+    by_code = _node_for_code(m)
+    subjects = [(c.iri, of(c)) for c in m.countries]
+    subjects += [(p.entity.iri, of(p)) for p in m.places]
+    for iri, row in sorted(subjects, key=lambda t: t[0]):
+        for code in row.neighbours if row is not None else ():
+            if m.obsolete(code):
+                continue
+            target = by_code.get(code)
+            if target is None:
+                other = rows.get(code)
+                if other is None:
+                    continue
+                target = other.uri
+                g.add(target, RDFS_LABEL, en(other.name))
+            g.add(iri, KG + "sharesLandBorderWith", target)
+
+
+def _capitals(m: Matches, g: Graph) -> None:
+    for c in m.countries:
+        row = of(c)
+        if row is None or not row.capital:
+            continue
+        city, new = _capital_node(m, c.iri, row.capital)
+        g.add(c.iri, KG + "capital", city)
+        g.add(city, RDF_TYPE, KG + "City")
+        if new:
+            g.add(city, RDFS_LABEL, en(row.capital))
+
+
+def _capital_node(m: Matches, country: str, name: str) -> tuple[str, bool]:
+    """The node for a GeoNames capital: the documents' capital of that country if it bears the
+    name, else the one document city or unclassified place of that name, else a new node."""
+    docs = m.documents
+    wanted = normalise(name)
+    for fact in docs.capitals:
+        if fact.subject == country:
+            city = docs.named.get(fact.object)
+            if city and wanted in {normalise(n) for n in city.names}:
+                return fact.object, False
+    candidates = [
+        e.iri
+        for e in docs.named.values()
+        if e.cls in (KG + "City", KG + "Place") and wanted in {normalise(n) for n in e.names}
+    ]
+    if len(candidates) == 1:
+        return candidates[0], False
+    iri = ID + slug(name)
+    if iri in docs.named or iri in (c.iri for c in m.countries):
+        iri = ID + slug(name) + "-city"
+    return iri, True
+
+
+SOURCE = GeoNames()
+
+
+def of(match: CountryMatch | PlaceMatch) -> GnCountry | None:
+    """The GeoNames row matched to a country or place, if any."""
+    return match.records.get(SOURCE.slug)
+
+
+def table(external: ExternalData) -> dict[str, GnCountry]:
+    """The rows as read for this run, by alpha-2 code."""
+    return external.records[SOURCE.slug]

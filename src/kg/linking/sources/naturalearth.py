@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.linking.sources import csv_rows
+from kg.linking.model import CountryMatch, Matches, PlaceMatch
+from kg.linking.origins import SourceSpec
+from kg.linking.rdf import OWL, WD
+from kg.linking.sources.contract import ExternalSource, Linkset
+from kg.linking.sources.readers import csv_rows
 
 NONE = "-99"
 QID = re.compile(r"Q[1-9][0-9]*")
@@ -55,3 +59,43 @@ def read(path: Path) -> list[NeCountry]:
             )
         )
     return rows
+
+
+class NaturalEarth(ExternalSource):
+    """Wikidata links: a country's row is found by its ISO alpha-3 code (pycountry's; the run
+    checks that every other source gives the same)."""
+
+    spec = SourceSpec(
+        "naturalearth",
+        "naturalearth-ne_110m_admin_0_countries.csv",
+        "Natural Earth admin-0 countries (1:110m)",
+        "Natural Earth",
+        "https://creativecommons.org/publicdomain/mark/1.0/",
+        "Made with Natural Earth (public domain)",
+    )
+    linksets = (Linkset("wikidata", OWL + "sameAs", "http://www.wikidata.org/", WD, "Wikidata"),)
+
+    def read(self, path: Path) -> list[NeCountry]:
+        return read(path)
+
+    def find(self, records: list[NeCountry], country: CountryMatch) -> NeCountry | None:
+        alpha3 = getattr(country.iso, "alpha_3", None)
+        return {row.alpha3: row for row in records}.get(alpha3) if alpha3 else None
+
+    def codes(self, record: NeCountry) -> list[tuple[str, str | None, str]]:
+        return [] if record.alpha2 is None else [("Natural Earth ISO_A2", record.alpha2, "alpha_2")]
+
+    def names(self, record: NeCountry) -> set[str]:
+        return set(record.names)
+
+    def links(self, matches: Matches) -> dict[str, set[tuple[str, str]]]:
+        found = ((c.iri, of(c)) for c in matches.countries)
+        return {"wikidata": {(iri, WD + row.qid) for iri, row in found if row is not None}}
+
+
+SOURCE = NaturalEarth()
+
+
+def of(match: CountryMatch | PlaceMatch) -> NeCountry | None:
+    """The Natural Earth row matched to a country or place, if any."""
+    return match.records.get(SOURCE.slug)

@@ -2,15 +2,19 @@
 ``SOURCES.md`` states them, plus what kg needs to cite it (a title, the licence's IRI, the
 attribution line).
 
+Each source declares its :class:`SourceSpec` in its own module (:mod:`kg.linking.sources`);
+this module joins it with the folder's description.
+
 Why parse ``SOURCES.md`` rather than repeat it: the folder of files and its description travel
 together; if a file is replaced by a newer copy, its row changes there and kg's provenance
-follows. The licence IRIs and titles below are the only things kg adds, and ``load_sources``
-checks that every file kg reads has a row.
+follows. The licence IRIs and titles in the specs are the only things kg adds, and
+``load_sources`` checks that every file kg reads has a row.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,59 +65,13 @@ class Source:
 
 CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
 
-SPECS: dict[str, SourceSpec] = {
-    spec.slug: spec
-    for spec in (
-        SourceSpec(
-            "op-countries",
-            "op-countries-skos-20230915.rdf",
-            "EU Publications Office authority table: countries and territories",
-            "Publications Office of the European Union",
-            "http://data.europa.eu/eli/dec/2011/833/oj",
-            "© European Union, Publications Office (Countries and territories authority table); "
-            "reused under Commission Decision 2011/833/EU",
-        ),
-        SourceSpec(
-            "naturalearth",
-            "naturalearth-ne_110m_admin_0_countries.csv",
-            "Natural Earth admin-0 countries (1:110m)",
-            "Natural Earth",
-            "https://creativecommons.org/publicdomain/mark/1.0/",
-            "Made with Natural Earth (public domain)",
-        ),
-        SourceSpec(
-            "geonames",
-            "geonames-countryInfo.txt",
-            "GeoNames country info",
-            "GeoNames",
-            CC_BY_4,
-            "GeoNames (geonames.org), licensed under CC BY 4.0",
-        ),
-        SourceSpec(
-            "gsq",
-            "gsq-countries.ttl",
-            "Geological Survey of Queensland: ISO 3166 countries vocabulary",
-            "Geological Survey of Queensland",
-            CC_BY_4,
-            "Geological Survey of Queensland, countries vocabulary, licensed under CC BY 4.0",
-        ),
-        SourceSpec(
-            "eums",
-            "eums-member_states_raw.csv",
-            "EUMS: the European Union Member States database",
-            "Joshua C. Fjelstul",
-            "https://spdx.org/licenses/MIT.html",
-            "EUMS database, © 2021 Joshua C. Fjelstul, MIT licence",
-        ),
-    )
-}
-
 _ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|(.*)\|\s*$")
 _UPSTREAM = re.compile(r"^\s*([\w.-]+/[\w.-]+)\s*@\s*([0-9a-f]{40})\s*:\s*`([^`]+)`\s*$")
 
 
-def load_sources(folder: Path) -> dict[str, Source]:
-    """The five sources of ``folder``, keyed by slug, with their SOURCES.md rows.
+def load_sources(folder: Path, specs: Iterable[SourceSpec]) -> dict[str, Source]:
+    """The sources of ``folder`` that ``specs`` name, keyed by slug, in the order given, with
+    their SOURCES.md rows.
 
     Raises:
         InputError: SOURCES.md or a file is missing, or a row is not in the expected form
@@ -130,7 +88,7 @@ def load_sources(folder: Path) -> dict[str, Source]:
         if m:
             rows[m.group(1)] = (number, [c.strip() for c in m.group(2).split("|")])
     found: dict[str, Source] = {}
-    for slug, spec in SPECS.items():
+    for spec in specs:
         if spec.file not in rows:
             raise InputError(f"{index}: no row for `{spec.file}` (kg link reads that file)")
         number, cells = rows[spec.file]
@@ -148,5 +106,5 @@ def load_sources(folder: Path) -> dict[str, Source]:
         path = folder / spec.file
         if not path.is_file():
             raise InputError(f"{path}: no such file (listed in {index}:{number})")
-        found[slug] = Source(spec, path, up.group(1), up.group(2), up.group(3), cells[2])
+        found[spec.slug] = Source(spec, path, up.group(1), up.group(2), up.group(3), cells[2])
     return found
