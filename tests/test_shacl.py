@@ -13,6 +13,10 @@ from pyoxigraph import BlankNode, Literal, NamedNode
 from kg.errors import RdfSyntaxError, ShapesError
 from kg.load import files as graph
 from kg.validation.shacl import (
+    REGISTRY,
+    SH,
+    Component,
+    Registry,
     ShaclEngine,
     ShapesGraph,
     ValidationResult,
@@ -21,6 +25,7 @@ from kg.validation.shacl import (
     validate_store,
     validate_with_pyshacl,
 )
+from kg.validation.shacl.components import Parameter
 
 SHACL = TEST_DATA / "shacl"
 ONTOLOGY = SHACL / "ontology.ttl"
@@ -397,3 +402,140 @@ def test_differential_on_the_real_shapes(data):
     """The graph kg validate sees: ontology, data and inferred graphs."""
     diff = compare_with_pyshacl(REAL_SHAPES, data, inferred=True)
     assert diff.same, str(diff)
+
+
+# --- the component registry: adding a constraint component is one entry ---------------------
+
+EX = "http://example.org/ns#"
+
+
+def _prefix(p: Parameter) -> Literal:
+    """ex:startsWith takes a string: what every value of the path must start with."""
+    if not isinstance(p.value, Literal):
+        raise ShapesError(f"{p.where} must be a string literal")
+    return p.value
+
+
+STARTS_WITH = Component(
+    iri=NamedNode(EX + "StartsWithConstraintComponent"),
+    parameter=EX + "startsWith",
+    read=_prefix,
+    pattern=lambda p: (
+        f"{p.value_nodes} FILTER(isBlank(?{p.v}) || !STRSTARTS(STR(?{p.v}), {p.term(p.value)}))"
+    ),
+    message=lambda m: f"value of {m.path} does not start with {m.value.value}",
+    single=True,
+)
+
+CUSTOM_SHAPES = """@prefix ex: <http://example.org/ns#> .
+@prefix id: <http://example.org/id/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+
+ex:CityShape a sh:NodeShape ;
+    sh:targetClass ex:City ;
+    sh:property [ sh:path ex:wikidata ; ex:startsWith "Q" ] .
+
+# Nested in sh:not: the organisations' codes must not start with "x-".
+ex:OrganisationShape a sh:NodeShape ;
+    sh:targetClass ex:Organisation ;
+    sh:property [ sh:path ex:code ; sh:not [ ex:startsWith "x-" ] ;
+                  sh:message "An organisation code does not start with x-." ] .
+"""
+
+CUSTOM_DATA = """@prefix ex: <http://example.org/ns#> .
+@prefix id: <http://example.org/id/> .
+
+id:belgrade a ex:City ; ex:wikidata "Q3711" .
+id:novisad a ex:City ; ex:wikidata "P55630", "Q55630" .
+id:ratel a ex:Agency ; ex:code "RATEL" .
+id:ghost a ex:Ministry ; ex:code "x-ghost" .
+"""
+
+
+@pytest.fixture
+def custom_component(tmp_path: Path) -> tuple[ShapesGraph, Path]:
+    """A shapes file using ex:startsWith, a component that SHACL does not define, and data."""
+    shapes, data = tmp_path / "shapes.ttl", tmp_path / "data.ttl"
+    shapes.write_text(CUSTOM_SHAPES, encoding="utf-8")
+    data.write_text(CUSTOM_DATA, encoding="utf-8")
+    return ShapesGraph.load(shapes), data
+
+
+def test_a_component_of_ones_own_is_one_registry_entry(custom_component):
+    """The checklist for a new constraint component: one Component in a registry; neither the
+    shapes reader nor the engine is touched, and the component works nested (sh:not) too."""
+    shapes, data = custom_component
+    registry = REGISTRY.copy()
+    registry.register(STARTS_WITH)
+    dataset = graph.load([ONTOLOGY, data], ontology=False)
+
+    results = validate_store(dataset.store, shapes, components=registry)
+
+    assert rows(results) == {
+        ("id:novisad", "ex:wikidata", '"P55630"', "ex:StartsWith", "Violation"),
+        ("id:ghost", "ex:code", '"x-ghost"', "Not", "Violation"),
+    }
+    messages = {r.component.value: r.message for r in results}
+    assert messages[EX + "StartsWithConstraintComponent"] == (
+        "value of http://example.org/ns#wikidata does not start with Q"
+    )
+    assert messages[SH + "NotConstraintComponent"] == (
+        "An organisation code does not start with x-."
+    )
+    # The registry the engine uses by default is unchanged. Without the entry, ex:startsWith
+    # is just data about the shape: nothing checks the cities, and the shape in sh:not,
+    # left with no constraint, conforms everywhere, so every code violates sh:not.
+    assert EX + "startsWith" not in REGISTRY
+    assert rows(validate_store(dataset.store, shapes)) == {
+        ("id:ratel", "ex:code", '"RATEL"', "Not", "Violation"),
+        ("id:ghost", "ex:code", '"x-ghost"', "Not", "Violation"),
+    }
+
+
+def test_a_custom_component_reader_rejects_a_bad_value_naming_the_shape(tmp_path):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        PREFIXES + "ex:S a sh:NodeShape ; sh:targetClass ex:City ; "
+        "sh:property [ sh:path ex:wikidata ; ex:startsWith ex:Q ] .\n",
+        encoding="utf-8",
+    )
+    registry = Registry([*REGISTRY, STARTS_WITH])
+    with pytest.raises(ShapesError) as error:
+        ShaclEngine(ShapesGraph.load(shapes), registry)
+    assert str(error.value) == (
+        "shape ex:S [sh:path ex:wikidata]: http://example.org/ns#startsWith "
+        "must be a string literal"
+    )
+
+
+def test_a_parameter_has_one_component():
+    with pytest.raises(ValueError, match="sh:class already has a constraint component"):
+        REGISTRY.copy().register(REGISTRY[SH + "class"])
+
+
+def test_the_shapes_reader_knows_parameters_only_through_the_registry(tmp_path):
+    """Take sh:pattern out of the registry and the reader refuses it (and its sh:flags), as
+    it refuses any parameter no component declares: never a silently ignored constraint."""
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(
+        PREFIXES + "ex:S a sh:NodeShape ; sh:targetClass ex:City ; "
+        'sh:property [ sh:path ex:code ; sh:pattern "^[a-z]+$" ; sh:flags "i" ] .\n',
+        encoding="utf-8",
+    )
+    ShaclEngine(ShapesGraph.load(shapes))  # the default registry checks it
+    without = Registry(c for c in REGISTRY if c.label != "sh:pattern")
+    with pytest.raises(ShapesError, match=r"sh:(pattern|flags) is not supported"):
+        ShaclEngine(ShapesGraph.load(shapes), without)
+
+
+def test_every_core_component_is_registered_under_its_shacl_name():
+    """The registry holds the components the engine documents, each under the IRI SHACL gives
+    it, so results name the same component as pyshacl's."""
+    names = {c.label: c.iri.value.removeprefix(SH) for c in REGISTRY}
+    assert names["sh:class"] == "ClassConstraintComponent"
+    assert names["sh:lessThanOrEquals"] == "LessThanOrEqualsConstraintComponent"
+    assert names["sh:sparql"] == "SPARQLConstraintComponent"
+    assert len(names) == 25
+    for label, iri in names.items():
+        local = label.removeprefix("sh:")
+        assert iri.lower() == (local + "ConstraintComponent").lower()
