@@ -436,7 +436,8 @@ def diagram(
     classes: dict[str, Class], parents: dict[str, list[str]], properties: Iterable[Property]
 ) -> str:
     """The core model as SVG: each top-level class of ours (a class with no superclass of ours)
-    is a box, each object property between two of our classes an arrow from its domain's
+    and each reused class (org:, skos: …) is a box, each object property with one of our
+    classes at either end an arrow from its domain's
     top-level class to its range's, the properties of one pair named on one arrow. Boxes sit
     on a circle, ordered by their links, so the drawing is the same every time."""
     links: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -445,22 +446,30 @@ def diagram(
             continue
         for d in p.domain:
             for r in p.range:
-                if d.value in classes and r.value in classes:
+                if d.value in classes or r.value in classes:
                     key = (_root(d.value, parents, classes), _root(r.value, parents, classes))
                     links[key].append(p.label)
+
+    def label(n: str) -> str:
+        return classes[n].label if n in classes else curie(n)
+
     nodes = sorted(
         {n for pair in links for n in pair},
-        key=lambda n: (-sum(len(v) for k, v in links.items() if n in k), classes[n].label),
+        key=lambda n: (-sum(len(v) for k, v in links.items() if n in k), label(n)),
     )
     if not nodes:
         return ""
-    # hubs first, alternating sides of the circle so that they are not neighbours
-    order = nodes[0::2] + nodes[1::2][::-1]
-    width, height = 1100, 760
-    cx, cy, rx, ry = width / 2, height / 2, width / 2 - 130, height / 2 - 60
+    # the three most linked classes in the middle, the others around them on an ellipse,
+    # alternating sides so that the busier ones are not neighbours
+    hubs, ring = nodes[:3], nodes[3:]
+    order = ring[0::2] + ring[1::2][::-1]
+    width, height = 1240, 900
+    cx, cy, rx, ry = width / 2, height / 2, width / 2 - 80, height / 2 - 40
     where = {}
+    for i, n in enumerate(hubs):
+        where[n] = (cx + (i - 1) * 150, cy + (i - 1) * 110)
     for i, n in enumerate(order):
-        angle = 2 * math.pi * i / len(order) - math.pi / 2
+        angle = 2 * math.pi * i / max(1, len(order)) - math.pi / 2 + math.pi / max(1, len(order))
         where[n] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -487,11 +496,11 @@ def diagram(
                 f'text-anchor="middle">{escape(text)}</text>'
             )
             continue
-        # stop at the box's edge (boxes are 150 x 34), bend pairs that go both ways
+        # stop at the box's edge (boxes are 140 x 34), bend pairs that go both ways
         dx, dy = x2 - x1, y2 - y1
         length = math.hypot(dx, dy) or 1
         ux, uy = dx / length, dy / length
-        t = min(75 / abs(ux) if ux else 1e9, 17 / abs(uy) if uy else 1e9)
+        t = min(70 / abs(ux) if ux else 1e9, 17 / abs(uy) if uy else 1e9)
         sx, sy, ex, ey = x1 + ux * t, y1 + uy * t, x2 - ux * t, y2 - uy * t
         bend = 28 if (b, a) in links else 0
         mx, my = (sx + ex) / 2 - uy * bend, (sy + ey) / 2 + ux * bend
@@ -505,13 +514,16 @@ def diagram(
         )
     for n in nodes:
         x, y = where[n]
-        c = classes[n]
-        out.append(
-            f'<a href="#{escape(c.anchor)}" aria-label="{escape(c.label)}">'
-            f'<rect class="node" x="{x - 75:.0f}" y="{y - 17:.0f}" width="150" height="34" rx="6"/>'
+        box = (
+            f'<rect class="node{"" if n in classes else " external"}" x="{x - 70:.0f}" '
+            f'y="{y - 17:.0f}" width="140" height="34" rx="6"/>'
             f'<text class="node-label" x="{x:.0f}" y="{y + 5:.0f}" text-anchor="middle">'
-            f"{escape(c.label)}</text></a>"
+            f"{escape(label(n))}</text>"
         )
+        if n in classes:  # ours link to their entry; a reused class (org:, skos:) is a box
+            c = classes[n]
+            box = f'<a href="#{escape(c.anchor)}" aria-label="{escape(c.label)}">{box}</a>'
+        out.append(box)
     out.append("</svg>")
     return "\n".join(out)
 
