@@ -132,7 +132,7 @@ class App:
                 and not request.query_string
                 and conneg.negotiate(request.header("accept"), ("turtle", "html")) == "html"
             ):  # a browser opening the endpoint gets the editor; clients get the description
-                page = self._page(request, pages.editor(self._context(request)))
+                page = self._editor(request)
                 page.headers.append(("Vary", "Accept"))
                 return page
             return self.endpoint.answer(request, self._base(request))

@@ -473,7 +473,8 @@ def diagram(
         where[n] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        'class="model-diagram" role="img" aria-labelledby="diagram-title diagram-desc">',
+        'class="model-diagram" role="group" aria-labelledby="diagram-title" '
+        'aria-describedby="diagram-desc">',
         '<title id="diagram-title">The core model</title>',
         f'<desc id="diagram-desc">{len(nodes)} top-level classes and the object properties '
         "between them; the lists below give the same in full.</desc>",

@@ -63,6 +63,7 @@
         CM.lintGutter(),
         CM.keymap.of([{ key: "Mod-Enter", run: run }].concat(
           CM.closeBracketsKeymap, CM.defaultKeymap, CM.historyKeymap, CM.completionKeymap)),
+        CM.EditorView.lineWrapping, // no sideways scrolling (and nothing hidden off to the right)
         CM.EditorView.contentAttributes.of(contentAttributes),
         CM.EditorView.cspNonce.of(area.dataset.styleNonce || ""),
         CM.EditorView.updateListener.of(function (update) {

@@ -225,7 +225,9 @@
       link.setAttribute("class", "bar" + (open ? " open" : ""));
       link.setAttribute("data-label", item.label);
       var label = item.label.length > 48 ? item.label.slice(0, 46) + "…" : item.label;
-      svg("text", { x: 16, y: y + rowH * 0.68, class: "item-label" }, link, label);
+      // the link's name (aria-label) must contain the text it shows: a shortened label is
+      // drawn beside the link, not in it
+      svg("text", { x: 16, y: y + rowH * 0.68, class: "item-label" }, label === item.label ? link : root, label);
       svg("rect", { x: x(item.start), y: y + 6, width: Math.max(4, x(end) - x(item.start)), height: rowH - 12, rx: 3 }, link);
       if (open) {
         svg("line", { x1: x(end) - 14, x2: x(end) - 2, y1: y + rowH / 2, y2: y + rowH / 2, class: "open-end", "marker-end": "url(#open-end)" }, link);
@@ -270,7 +272,7 @@
       svg("text", { x: left - 8, y: y + rowH * 0.66, "text-anchor": "end", class: "item-label" }, link, bar.label);
       var a = x(Math.min(0, bar.value)), b = x(Math.max(0, bar.value));
       svg("rect", { x: a, y: y + 5, width: Math.max(2, b - a), height: rowH - 10, rx: 2 }, link);
-      svg("text", { x: b + 6, y: y + rowH * 0.66, class: "value" }, link, fmt(bar.value));
+      svg("text", { x: b + 6, y: y + rowH * 0.66, class: "value", "aria-hidden": "true" }, root, fmt(bar.value));
       tip.attach(link, text);
     });
     el("figcaption", { class: "note" }, figure, "Bars: " + spec.column + " per row of the result.");
@@ -307,7 +309,7 @@
         ],
         layout: spec.nodes.some(function (n) { return n.role === "centre"; })
           ? { name: "concentric", concentric: function (n) { return n.data("role") === "centre" ? 2 : 1; }, levelWidth: function () { return 1; }, minNodeSpacing: 30, animate: false }
-          : { name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 9000; }, idealEdgeLength: function () { return 90; } },
+          : { name: "concentric", concentric: function (n) { return n.degree(); }, minNodeSpacing: 40, animate: false },
       });
       var nodes = cy.nodes();
       var at = -1;
