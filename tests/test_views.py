@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from kg import query as catalogue
-from kg.dataset import open_dataset
+from kg.load import open_dataset
+from kg.load.documents import Documents
 from kg.namespaces import ID, KG, PREFIXES
 from kg.server import ld, ontodoc, tasks, visual
 from kg.server.views import Cell, Table
 from kg.server.workers import StoreSpec
+from kg.sparql import catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 VENDOR = REPO / "src" / "kg" / "server" / "static" / "vendor"
@@ -31,7 +32,7 @@ XSD = PREFIXES["xsd"]
 def state():
     store = open_dataset().store
     return tasks.WorkerState(
-        store, StoreSpec(), catalogue.load_catalogue(None), ld.Labels(store), ld.Documents()
+        store, StoreSpec(), catalogue.load_catalogue(None), ld.Labels(store), Documents()
     )
 
 

@@ -36,7 +36,7 @@ def views_server(tmp_path_factory):
     has them (passage quotes)."""
     import os
 
-    from kg.dataset import open_dataset
+    from kg.load import open_dataset
     from kg.server import Server
 
     if "KG_DOCUMENTS" not in os.environ and SEEDS.is_dir():

@@ -26,9 +26,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Store
 
-from kg.sparql import prepare as sparql
 from kg.namespaces import KG, PREFIXES
 from kg.server.views import Cell, Table, href_for
+from kg.sparql import prepare as sparql
 
 XSD = PREFIXES["xsd"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
