@@ -331,8 +331,14 @@ def test_the_editor_highlights_completes_and_marks_errors(views_server, page, tm
     page.keyboard.press("Delete")
     page.keyboard.type("SELECT ?c WHERE { ?c a kg:Coun")
     option = page.locator(".cm-tooltip-autocomplete li[aria-selected=true]")
-    option.wait_for()
+    # the list follows the typing: wait until it has caught up with the last word
+    page.wait_for_function(
+        "() => { const o = document.querySelector("
+        "'.cm-tooltip-autocomplete li[aria-selected=true]');"
+        " return o !== null && o.textContent.startsWith('kg:Country'); }"
+    )
     assert option.inner_text().startswith("kg:Country")
+    page.wait_for_timeout(200)  # CodeMirror ignores Enter for 75 ms after the list changes
     page.keyboard.press("Enter")
     page.keyboard.type(" }")
     assert "?c a kg:Country }" in page.locator(".cm-content").inner_text()
