@@ -74,6 +74,7 @@ def test_from_the_home_page_to_a_forum_and_a_csv(repo_server, page, tmp_path):
     field.fill("EuroDIG")
     page.get_by_role("button", name="Run query").click()
     page.wait_for_url("**/queries/list-participants-by-forum?forum=EuroDIG")
+    page.get_by_role("tab", name="Table").click()  # the map is chosen first (test_views.py)
     table = page.locator("table.data")
     countries = table.locator("tbody tr td:nth-child(2) a").all_inner_texts()
     assert countries == ["Poland", "Serbia"]

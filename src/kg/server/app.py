@@ -11,7 +11,9 @@ it is sent (its length is known), so a failure can never leave a half-written bo
 ``/queries/<name>.<ext>``              its results as csv, tsv, json, xml (ttl, jsonld … for
                                        CONSTRUCT)
 ``/downloads/kg.<ext>``                the dataset as ``kg export`` writes it
-``/static/<file>``                     the stylesheet and script shipped in the package
+``/static/<file>``                     the stylesheet and scripts shipped in the package;
+                                       ``/static/vendor/``: the vendored libraries
+``/ontology``                          the ontology's documentation page (:mod:`.ontodoc`)
 anything else                          Linked Data: ``/id/PL`` is ``<BASE id/PL>`` (HTML, or RDF
                                        by Accept or ``?format=``), 404 when the graph does not
                                        mention it
@@ -20,8 +22,10 @@ anything else                          Linked Data: ``/id/PL`` is ``<BASE id/PL>
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +35,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from kg.export import writers as export
+from kg.namespaces import ONTOLOGY_IRI
 from kg.server import conneg, ld, pages
 from kg.server.limits import Limits
 from kg.server.messages import Request, Response
@@ -45,8 +50,11 @@ STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
     ".ico": "image/x-icon",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
 }
-_STATIC_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+# static/ and the vendored libraries with their licences (static/vendor/, see web/)
+_STATIC_NAME = re.compile(r"(?:vendor/(?:licences/)?)?[A-Za-z0-9][A-Za-z0-9_.-]*")
 _QUERY_PATH = re.compile(r"/queries/([a-z0-9]+(?:-[a-z0-9]+)*)(?:\.([a-z]+))?")
 _DOWNLOAD_PATH = re.compile(r"/downloads/kg\.([a-z]+)")
 _HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
@@ -124,7 +132,7 @@ class App:
                 and not request.query_string
                 and conneg.negotiate(request.header("accept"), ("turtle", "html")) == "html"
             ):  # a browser opening the endpoint gets the editor; clients get the description
-                page = self._page(request, pages.editor(self._context(request)))
+                page = self._editor(request)
                 page.headers.append(("Vary", "Accept"))
                 return page
             return self.endpoint.answer(request, self._base(request))
@@ -195,10 +203,20 @@ class App:
             row_limit=self.limits.row_limit,
         )
 
-    def _page(self, request: Request, html: str, status: int = 200) -> Response:
-        return Response(
-            status, html.encode("utf-8"), conneg.media_type("html"), list(SECURITY_HEADERS)
-        )
+    def _page(
+        self, request: Request, html: str, status: int = 200, style_nonce: str | None = None
+    ) -> Response:
+        """``style_nonce``: the editor's one exception to ``style-src 'self'`` — CodeMirror
+        writes its styles into a <style> element, which it marks with this per-response
+        nonce (``EditorView.cspNonce``)."""
+        headers = list(SECURITY_HEADERS)
+        if style_nonce is not None:
+            name, policy = headers[0]
+            headers[0] = (
+                name,
+                policy.replace("style-src 'self'", f"style-src 'self' 'nonce-{style_nonce}'"),
+            )
+        return Response(status, html.encode("utf-8"), conneg.media_type("html"), headers)
 
     def _problem(self, request: Request, problem: Problem) -> Response:
         """A Problem as HTML for browsers, as text for everyone else (so it varies by Accept,
@@ -233,20 +251,31 @@ class App:
     def _editor(self, request: Request) -> Response:
         text = request.first("query")
         context = self._context(request)
+        vocabulary = self._cached("vocabulary", lambda: self._run(request, "vocabulary"))
+        nonce = secrets.token_urlsafe(16)
+        context = dataclasses.replace(context, style_nonce=nonce)
         if not text:
-            return self._page(request, pages.editor(context))
+            return self._page(
+                request, pages.editor(context, vocabulary=vocabulary), style_nonce=nonce
+            )
         try:
             prepared = self.endpoint.prepare(text)
-            table = self._run(request, "sparql_table", text, None, None)
+            table, views = self._run(request, "sparql_views", text)
         except Refusal as refusal:
             return self._page(
                 request,
-                pages.editor(context, text, problem=refusal.problem),
+                pages.editor(context, text, problem=refusal.problem, vocabulary=vocabulary),
                 refusal.problem.status,
+                style_nonce=nonce,
             )
         except Exception as error:
             problem = problem_for(error)
-            return self._page(request, pages.editor(context, text, problem=problem), problem.status)
+            return self._page(
+                request,
+                pages.editor(context, text, problem=problem, vocabulary=vocabulary),
+                problem.status,
+                style_nonce=nonce,
+            )
         offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
         downloads = [
             (
@@ -255,7 +284,18 @@ class App:
             )
             for name in offers
         ]
-        return self._page(request, pages.editor(context, text, table=table, downloads=downloads))
+        return self._page(
+            request,
+            pages.editor(
+                context,
+                text,
+                table=table,
+                downloads=downloads,
+                views=views,
+                vocabulary=vocabulary,
+            ),
+            style_nonce=nonce,
+        )
 
     def _catalogue(self, request: Request) -> Response:
         fmt = conneg.choose(request.first("format"), request.header("accept"), ("html", "json"))
@@ -306,7 +346,7 @@ class App:
         context = self._context(request)
         values = {p.name: request.first(p.name) for p in query.params}
         try:
-            table = self._run(request, "canned_table", name, params)
+            table, views = self._run(request, "canned_views", name, params)
         except Refusal as refusal:
             return self._page(
                 request,
@@ -319,7 +359,8 @@ class App:
             for o in offers
         ]
         return self._page(
-            request, pages.canned(context, query, values, table=table, downloads=downloads)
+            request,
+            pages.canned(context, query, values, table=table, downloads=downloads, views=views),
         )
 
     def _download(self, request: Request, extension: str) -> Response:
@@ -363,10 +404,12 @@ class App:
                 "available: " + ", ".join(conneg.media_type(o).split(";")[0] for o in offers),
             )
         for iri in iris_for_path(request.path):
+            if fmt == "html" and iri == ONTOLOGY_IRI:
+                return self._ontology(request, iri)
             if fmt == "html":
-                description = self._run(request, "describe", iri)
-                if description is not None:
-                    return self._entity(request, iri, description)
+                found = self._run(request, "describe_views", iri)
+                if found is not None:
+                    return self._entity(request, iri, *found)
             else:
                 body = self._run(request, "describe_rdf", iri, fmt)
                 if body is not None:
@@ -385,15 +428,31 @@ class App:
             links.append(f'<{path}?format={conneg.extension(o)}>; rel="alternate"; type="{media}"')
         return [("Vary", "Accept"), ("Link", ", ".join(links))]
 
-    def _entity(self, request: Request, iri: str, description: ld.Description) -> Response:
-        alternates = [
+    def _entity(
+        self,
+        request: Request,
+        iri: str,
+        description: ld.Description,
+        views: dict[str, Any] | None = None,
+    ) -> Response:
+        html = pages.entity(self._context(request), description, self._formats(request), views)
+        response = self._page(request, html)
+        response.headers += self._alternates(request, iri)
+        return response
+
+    def _ontology(self, request: Request, iri: str) -> Response:
+        """The ontology's documentation page; the same IRI gives the RDF by Accept/?format=."""
+        doc = self._cached("ontology", lambda: self._run(request, "ontology_doc"))
+        html = pages.ontology(self._context(request), doc, self._formats(request))
+        response = self._page(request, html)
+        response.headers += self._alternates(request, iri)
+        return response
+
+    def _formats(self, request: Request) -> list[tuple[str, str]]:
+        return [
             (
                 conneg.extension(o).upper() if o != "jsonld" else "JSON-LD",
                 f"{request.path}?format={conneg.extension(o)}",
             )
             for o in ld.RDF_FORMATS
         ]
-        html = pages.entity(self._context(request), description, alternates)
-        response = self._page(request, html)
-        response.headers += self._alternates(request, iri)
-        return response

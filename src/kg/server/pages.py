@@ -23,6 +23,7 @@ from kg import __version__
 from kg.export import writers as export
 from kg.namespaces import BASE, KG, PREFIXES, curie
 from kg.server.ld import Description
+from kg.server.ontodoc import OntologyDoc
 from kg.server.overview import Overview
 from kg.server.problems import Problem
 from kg.server.views import Table
@@ -44,6 +45,7 @@ class Context:
     queries: Sequence[CannedQuery]
     timeout: float
     row_limit: int
+    style_nonce: str | None = None  # the editor page's CSP nonce for CodeMirror's styles
 
 
 def _anchor(iri: str) -> str:
@@ -106,6 +108,7 @@ def canned(
     table: Table | None = None,
     downloads: Sequence[tuple[str, str]] = (),
     problem: Problem | None = None,
+    views: dict[str, Any] | None = None,
 ) -> str:
     return _render(
         "canned.html",
@@ -115,6 +118,7 @@ def canned(
         table=table,
         downloads=downloads,
         problem=problem,
+        views=views,
     )
 
 
@@ -125,7 +129,11 @@ def editor(
     table: Table | None = None,
     downloads: Sequence[tuple[str, str]] = (),
     problem: Problem | None = None,
+    views: dict[str, Any] | None = None,
+    vocabulary: Sequence[dict[str, str]] = (),
 ) -> str:
+    """``vocabulary``: the prefixes, classes and properties the editor completes
+    (:func:`kg.server.ontodoc.vocabulary`)."""
     return _render(
         "editor.html",
         context,
@@ -134,14 +142,32 @@ def editor(
         table=table,
         downloads=downloads,
         problem=problem,
+        views=views,
+        vocabulary=list(vocabulary),
         prefixes_text="".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()),
     )
 
 
 def entity(
-    context: Context, description: Description, alternates: Sequence[tuple[str, str]]
+    context: Context,
+    description: Description,
+    alternates: Sequence[tuple[str, str]],
+    views: dict[str, Any] | None = None,
 ) -> str:
-    return _render("entity.html", context, d=description, alternates=alternates)
+    """``views``: the entity's map, timeline and neighbourhood (:func:`visual.entity_views`)."""
+    sources = {s.number: s for s in description.sources}
+    return _render(
+        "entity.html",
+        context,
+        d=description,
+        alternates=alternates,
+        views=views or {},
+        sources=sources,
+    )
+
+
+def ontology(context: Context, doc: OntologyDoc, alternates: Sequence[tuple[str, str]]) -> str:
+    return _render("ontology.html", context, doc=doc, alternates=alternates)
 
 
 def problem(context: Context, problem: Problem) -> str:

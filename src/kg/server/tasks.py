@@ -20,7 +20,7 @@ from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
 from kg.errors import UnknownQuery
 from kg.export import writers as export
 from kg.load.documents import Documents
-from kg.server import ld, overview
+from kg.server import ld, ontodoc, overview, visual
 from kg.server.limits import RowLimitExceeded, bounded
 from kg.server.views import Table, cell
 from kg.sparql import catalogue as catalogue_module
@@ -219,7 +219,44 @@ def export_dataset(state: WorkerState, fmt: str) -> bytes:
     return out.getvalue()
 
 
+def canned_views(
+    state: WorkerState, name: str, params: dict[str, str]
+) -> tuple[Table, dict[str, Any]]:
+    """A canned query's table and the views that fit it (:mod:`kg.server.visual`)."""
+    result = canned_table(state, name, params)
+    return result, visual.table_views(state.store, result)
+
+
+def sparql_views(state: WorkerState, text: str) -> tuple[Table, dict[str, Any]]:
+    """An editor query's table and the views that fit it."""
+    result = sparql_table(state, text)
+    return result, visual.table_views(state.store, result)
+
+
+def describe_views(state: WorkerState, iri: str) -> tuple[ld.Description, dict[str, Any]] | None:
+    """An entity's page data and its map, timeline and neighbourhood graph."""
+    description = describe(state, iri)
+    if description is None:
+        return None
+    return description, visual.entity_views(state.store, description)
+
+
+def ontology_doc(state: WorkerState) -> ontodoc.OntologyDoc:
+    """The ontology documentation page (:mod:`kg.server.ontodoc`)."""
+    return ontodoc.document(state.store, state.labels)
+
+
+def vocabulary(state: WorkerState) -> list[dict[str, str]]:
+    """What the SPARQL editor completes: prefixes, classes and properties."""
+    return ontodoc.vocabulary(state.store, state.labels)
+
+
 TASKS: dict[str, Callable[..., Any]] = {
+    "canned_views": canned_views,
+    "sparql_views": sparql_views,
+    "describe_views": describe_views,
+    "ontology_doc": ontology_doc,
+    "vocabulary": vocabulary,
     "ping": ping,
     "sparql": run_sparql,
     "sparql_table": sparql_table,

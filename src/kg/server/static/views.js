@@ -1,0 +1,406 @@
+// Result views: Map, Timeline, Graph and Chart, drawn from the data the server wrote into the
+// page (<script type="application/json" id="view-data">, see kg/server/visual.py, which decides
+// what each view shows). Without this script the page keeps its table; with it, the result gets
+// accessible tabs (WAI-ARIA tabs: arrow keys, Home, End) and entity pages get their map,
+// timeline and neighbourhood graph. The libraries are loaded on first use, from this server.
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+  var VENDOR = "/static/vendor/";
+  var PALETTE = ["#1d4e89", "#c2410c", "#15803d", "#7e22ce", "#b91c1c", "#0e7490", "#a16207", "#be185d"];
+  var loading = {};
+
+  function load(src) {
+    if (!loading[src]) {
+      loading[src] = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = src;
+        script.onload = resolve;
+        script.onerror = function () { reject(new Error("could not load " + src)); };
+        document.head.appendChild(script);
+      });
+    }
+    return loading[src];
+  }
+
+  var atlas = null;
+  function getAtlas() {
+    if (!atlas) {
+      atlas = fetch(VENDOR + "countries-50m.json").then(function (r) {
+        if (!r.ok) throw new Error("the world atlas is missing");
+        return r.json();
+      });
+    }
+    return atlas;
+  }
+
+  function el(name, attrs, parent, text) {
+    var node = document.createElement(name);
+    setAll(node, attrs);
+    if (text !== undefined) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function svg(name, attrs, parent, text) {
+    var node = document.createElementNS(SVG, name);
+    setAll(node, attrs);
+    if (text !== undefined) node.textContent = text;
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+  function setAll(node, attrs) {
+    for (var key in attrs || {}) {
+      if (attrs[key] !== undefined && attrs[key] !== null) node.setAttribute(key, attrs[key]);
+    }
+  }
+  function linkOrGroup(parent, href, label) {
+    // An SVG <a> is focusable and opens with Enter: keyboard users reach every item.
+    if (href) return svg("a", { href: href, "aria-label": label }, parent);
+    return svg("g", { role: "img", "aria-label": label }, parent);
+  }
+  function fmt(n) {
+    return Number.isInteger(n) ? String(n) : n.toLocaleString("en", { maximumFractionDigits: 2 });
+  }
+
+  // --- tooltip: on hover and on keyboard focus ---------------------------------------------
+  function tooltip(container) {
+    var tip = el("div", { class: "view-tooltip", role: "status", "aria-live": "polite" }, container);
+    tip.hidden = true;
+    return {
+      show: function (text, target) {
+        tip.textContent = text;
+        tip.hidden = false;
+        var box = container.getBoundingClientRect();
+        var r = target.getBoundingClientRect();
+        tip.style.left = Math.max(0, Math.min(r.left - box.left + r.width / 2, box.width - 220)) + "px";
+        tip.style.top = Math.max(0, r.top - box.top - 34) + "px";
+      },
+      hide: function () { tip.hidden = true; },
+      attach: function (target, text) {
+        var self = this;
+        ["mouseenter", "focus"].forEach(function (e) {
+          target.addEventListener(e, function () { self.show(text, target); });
+        });
+        ["mouseleave", "blur"].forEach(function (e) {
+          target.addEventListener(e, function () { self.hide(); });
+        });
+      },
+    };
+  }
+
+  // --- Map ------------------------------------------------------------------------------------
+  function colours(spec) {
+    var items = spec.items;
+    var kind = spec.colour.kind;
+    if (kind === "category") {
+      var keys = [];
+      items.forEach(function (i) { if (keys.indexOf(i.category) < 0) keys.push(i.category); });
+      var of = function (i) { return PALETTE[keys.indexOf(i.category) % PALETTE.length]; };
+      return { of: of, legend: keys.map(function (k, n) { return [PALETTE[n % PALETTE.length], k]; }) };
+    }
+    var values = items.map(function (i) { return i.value; }).filter(function (v) { return v !== null && v !== undefined; });
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+    var shade = function (v) {
+      var t = hi > lo ? (v - lo) / (hi - lo) : 1;
+      // from a light to a dark blue: every shade keeps 3:1 against the grey land
+      var r = Math.round(147 - t * 118), g = Math.round(187 - t * 109), b = Math.round(230 - t * 93);
+      return "rgb(" + r + "," + g + "," + b + ")";
+    };
+    var legend = hi > lo
+      ? [[shade(lo), spec.colour.column + " " + fmt(lo)], [shade(hi), spec.colour.column + " " + fmt(hi)]]
+      : [[shade(hi), kind === "rows" ? "in the result" : spec.colour.column + " " + fmt(hi)]];
+    return { of: function (i) { return shade(i.value === undefined || i.value === null ? lo : i.value); }, legend: legend };
+  }
+
+  function describeItem(spec, item) {
+    var parts = [item.label];
+    if (spec.colour.kind === "category") parts.push(spec.colour.column + ": " + item.category);
+    else if (spec.colour.kind === "number") parts.push(spec.colour.column + ": " + fmt(item.value));
+    if (item.rows) parts.push(item.rows + (item.rows === 1 ? " row" : " rows"));
+    return parts.join(" · ");
+  }
+
+  function drawMap(container, spec) {
+    return Promise.all([load(VENDOR + "geo.js"), getAtlas()]).then(function (loaded) {
+      var topo = loaded[1];
+      var geo = window.kgGeo;
+      var features = geo.feature(topo, topo.objects.countries).features;
+      var width = Math.max(container.clientWidth, 600), height = Math.round(width * 0.52);
+      var projection = geo.geoEqualEarth().fitExtent([[4, 4], [width - 4, height - 4]], { type: "Sphere" });
+      var path = geo.geoPath(projection);
+      var byCode = {};
+      spec.items.forEach(function (i) { byCode[i.code] = i; });
+      var colour = colours(spec);
+      var figure = el("figure", { class: "view-figure" }, container);
+      var root = svg("svg", {
+        viewBox: "0 0 " + width + " " + height, class: "map", role: "group",
+        "aria-label": "World map: " + spec.items.length + " of the result's places highlighted; Tab moves between them",
+      }, figure);
+      svg("path", { d: path({ type: "Sphere" }), class: "sphere", "aria-hidden": "true" }, root);
+      var land = svg("g", { "aria-hidden": "true" }, root);
+      var hits = svg("g", { class: "hits" }, root);
+      var tip = tooltip(container);
+      var drawn = {};
+      features.forEach(function (f) {
+        var d = path(f);
+        if (!d) return;
+        var item = byCode[f.id];
+        if (!item) {
+          svg("path", { d: d, class: "land" }, land);
+          return;
+        }
+        drawn[f.id] = true;
+        var text = describeItem(spec, item);
+        var link = linkOrGroup(hits, item.href, text);
+        link.setAttribute("class", "hit");
+        link.setAttribute("data-code", item.code);
+        link.setAttribute("data-label", item.label);
+        svg("path", { d: d, fill: colour.of(item), class: "country" }, link);
+        var area = path.area(f);
+        if (area < 40) { // too small to see or to point at: a marker at its centre
+          var c = path.centroid(f);
+          svg("circle", { cx: c[0], cy: c[1], r: 5, fill: colour.of(item), class: "marker" }, link);
+        }
+        tip.attach(link, text);
+      });
+      var caption = el("figcaption", {}, figure);
+      var legend = el("ul", { class: "legend", "aria-label": "Legend" }, caption);
+      colour.legend.forEach(function (entry) {
+        var li = el("li", {}, legend);
+        el("span", { class: "swatch", "aria-hidden": "true", "data-colour": entry[0] }, li).style.background = entry[0];
+        li.appendChild(document.createTextNode(entry[1]));
+      });
+      var missing = spec.items.filter(function (i) { return !drawn[i.code]; });
+      if (missing.length) {
+        el("p", { class: "note" }, caption,
+          "Not drawn (no shape of their own in the Natural Earth 1:50m atlas): " +
+          missing.map(function (i) { return i.label; }).join(", ") + ".");
+      }
+      el("p", { class: "note" }, caption, "Boundaries: Natural Earth 1:50m via world-atlas (public domain).");
+    });
+  }
+
+  // --- Timeline ---------------------------------------------------------------------------------
+  function drawTimeline(container, spec) {
+    var rows = [];
+    spec.groups.forEach(function (g) {
+      if (g.label) rows.push({ group: g });
+      g.items.forEach(function (i) { rows.push({ item: i }); });
+    });
+    var last = Math.max(spec.until, new Date().getFullYear()) + 1;
+    var first = spec.from;
+    var width = Math.max(container.clientWidth, 640);
+    var left = Math.min(340, Math.round(width * 0.42)), right = width - 24;
+    var rowH = 28, top = 30;
+    var height = top + rows.length * rowH + 10;
+    var x = function (year) { return left + (year - first) / (last - first) * (right - left); };
+    var figure = el("figure", { class: "view-figure" }, container);
+    var root = svg("svg", {
+      viewBox: "0 0 " + width + " " + height, class: "timeline", role: "group",
+      "aria-label": "Timeline from " + first + " to " + (last - 1) + "; Tab moves between the bars",
+    }, figure);
+    var defs = svg("defs", {}, root);
+    var marker = svg("marker", { id: "open-end", viewBox: "0 0 10 10", refX: 5, refY: 5, markerWidth: 6, markerHeight: 6, orient: "auto" }, defs);
+    svg("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow" }, marker);
+    var axis = svg("g", { class: "axis", "aria-hidden": "true" }, root);
+    var step = Math.max(1, Math.ceil((last - first) / 12));
+    for (var year = first; year <= last; year += step) {
+      svg("line", { x1: x(year), x2: x(year), y1: top - 6, y2: height, class: "tick" }, axis);
+      svg("text", { x: x(year), y: top - 12, "text-anchor": "middle" }, axis, String(year));
+    }
+    var tip = tooltip(container);
+    rows.forEach(function (row, n) {
+      var y = top + n * rowH;
+      if (row.group) {
+        var g = linkOrGroup(root, row.group.href, row.group.label);
+        svg("text", { x: 4, y: y + rowH * 0.68, class: "group-label" }, g, row.group.label);
+        return;
+      }
+      var item = row.item;
+      var open = item.end === undefined;
+      var end = open ? last : item.end + 1; // a period "2019–2024" covers the whole of 2024
+      var period = open ? "from " + item.start + ", no end given (open-ended)" : item.start + "–" + item.end;
+      var text = item.label + ", " + period;
+      var link = linkOrGroup(root, item.href, text);
+      link.setAttribute("class", "bar" + (open ? " open" : ""));
+      link.setAttribute("data-label", item.label);
+      var label = item.label.length > 48 ? item.label.slice(0, 46) + "…" : item.label;
+      // the link's name (aria-label) must contain the text it shows: a shortened label is
+      // drawn beside the link, not in it
+      svg("text", { x: 16, y: y + rowH * 0.68, class: "item-label" }, label === item.label ? link : root, label);
+      svg("rect", { x: x(item.start), y: y + 6, width: Math.max(4, x(end) - x(item.start)), height: rowH - 12, rx: 3 }, link);
+      if (open) {
+        svg("line", { x1: x(end) - 14, x2: x(end) - 2, y1: y + rowH / 2, y2: y + rowH / 2, class: "open-end", "marker-end": "url(#open-end)" }, link);
+      }
+      tip.attach(link, text);
+    });
+    var caption = el("figcaption", {}, figure);
+    el("p", { class: "note" }, caption, "Bars run from the start year to the end year; an arrow marks a period with no end given.");
+    if (spec.undated && spec.undated.length) {
+      el("p", {}, caption, "No start year given:");
+      var list = el("ul", {}, caption);
+      spec.undated.forEach(function (i) {
+        var li = el("li", {}, list);
+        if (i.href) el("a", { href: i.href }, li, i.label); else li.textContent = i.label;
+      });
+    }
+    return Promise.resolve();
+  }
+
+  // --- Chart ------------------------------------------------------------------------------------
+  function drawChart(container, spec) {
+    var bars = spec.bars;
+    var width = Math.max(container.clientWidth, 600);
+    var left = Math.min(300, Math.round(width * 0.36)), right = width - 70;
+    var rowH = 30, top = 10, height = top + bars.length * rowH + 10;
+    var max = Math.max.apply(null, bars.map(function (b) { return b.value; }).concat([0]));
+    var min = Math.min.apply(null, bars.map(function (b) { return b.value; }).concat([0]));
+    var x = function (v) { return left + (v - min) / ((max - min) || 1) * (right - left); };
+    var figure = el("figure", { class: "view-figure" }, container);
+    var root = svg("svg", {
+      viewBox: "0 0 " + width + " " + height, class: "chart", role: "group",
+      "aria-label": "Bar chart of " + spec.column + ", " + bars.length + " bars",
+    }, figure);
+    var tip = tooltip(container);
+    bars.forEach(function (bar, n) {
+      var y = top + n * rowH;
+      var text = bar.label + ": " + spec.column + " " + fmt(bar.value);
+      var link = linkOrGroup(root, bar.href, text);
+      link.setAttribute("class", "bar");
+      link.setAttribute("data-label", bar.label);
+      link.setAttribute("data-value", bar.value);
+      svg("text", { x: left - 8, y: y + rowH * 0.66, "text-anchor": "end", class: "item-label" }, link, bar.label);
+      var a = x(Math.min(0, bar.value)), b = x(Math.max(0, bar.value));
+      svg("rect", { x: a, y: y + 5, width: Math.max(2, b - a), height: rowH - 10, rx: 2 }, link);
+      svg("text", { x: b + 6, y: y + rowH * 0.66, class: "value", "aria-hidden": "true" }, root, fmt(bar.value));
+      tip.attach(link, text);
+    });
+    el("figcaption", { class: "note" }, figure, "Bars: " + spec.column + " per row of the result.");
+    return Promise.resolve();
+  }
+
+  // --- Graph ------------------------------------------------------------------------------------
+  function drawGraph(container, spec) {
+    return load(VENDOR + "cytoscape.min.js").then(function () {
+      var figure = el("figure", { class: "view-figure" }, container);
+      var help = "Graph of " + spec.nodes.length + " nodes and " + spec.edges.length +
+        " links. Arrow keys move between nodes, Enter opens the selected one.";
+      var canvas = el("div", { class: "graph-canvas", tabindex: "0", role: "application", "aria-label": help }, figure);
+      var status = el("p", { class: "graph-status", role: "status", "aria-live": "polite" }, figure);
+      var elements = spec.nodes.map(function (n) {
+        return { group: "nodes", data: { id: n.id, label: n.label.length > 40 ? n.label.slice(0, 38) + "…" : n.label, href: n.href || "", role: n.role || n.kind } };
+      }).concat(spec.edges.map(function (e, i) {
+        return { group: "edges", data: { id: "e" + i, source: e.source, target: e.target, label: e.label } };
+      }));
+      if (!document.getElementById("__________cytoscape_stylesheet")) {
+        // cytoscape adds a <style> unless an element with this id exists; the page's CSP
+        // refuses inline styles, and style.css already gives its container position: relative
+        el("meta", { id: "__________cytoscape_stylesheet" }, document.head);
+      }
+      var cy = window.cytoscape({
+        container: canvas,
+        elements: elements,
+        style: [
+          { selector: "node", style: { "background-color": "#1d4e89", label: "data(label)", "font-size": 11, color: "#1b1f24", "text-valign": "bottom", "text-margin-y": 4, width: 16, height: 16, "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+          { selector: "node[role = 'centre']", style: { "background-color": "#c2410c", width: 26, height: 26, "font-weight": "bold" } },
+          { selector: "node[role = 'bnode']", style: { "background-color": "#8a94a3" } },
+          { selector: "node:selected", style: { "border-width": 4, "border-color": "#f2a900" } },
+          { selector: "edge", style: { width: 1.4, "line-color": "#9aa6b5", "target-arrow-color": "#9aa6b5", "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 9, color: "#4b5563", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8 } },
+        ],
+        layout: spec.nodes.some(function (n) { return n.role === "centre"; })
+          ? { name: "concentric", concentric: function (n) { return n.data("role") === "centre" ? 2 : 1; }, levelWidth: function () { return 1; }, minNodeSpacing: 30, animate: false }
+          : { name: "concentric", concentric: function (n) { return n.degree(); }, minNodeSpacing: 40, animate: false },
+      });
+      var nodes = cy.nodes();
+      var at = -1;
+      function select(n) {
+        at = (n + nodes.length) % nodes.length;
+        cy.nodes().unselect();
+        var node = nodes[at];
+        node.select();
+        status.textContent = "Selected: " + node.data("label") + (node.data("href") ? " (Enter opens it)" : "");
+      }
+      cy.on("tap", "node", function (event) {
+        var href = event.target.data("href");
+        if (href) window.location.assign(href);
+      });
+      canvas.addEventListener("keydown", function (event) {
+        if (event.key === "ArrowRight" || event.key === "ArrowDown") { select(at + 1); event.preventDefault(); }
+        else if (event.key === "ArrowLeft" || event.key === "ArrowUp") { select(at - 1); event.preventDefault(); }
+        else if (event.key === "Enter" && at >= 0) {
+          var href = nodes[at].data("href");
+          if (href) window.location.assign(href);
+        }
+      });
+      container.cy = cy;
+      var list = el("details", { class: "graph-nodes" }, figure);
+      el("summary", {}, list, "The " + spec.nodes.length + " nodes as a list");
+      var ul = el("ul", {}, list);
+      spec.nodes.forEach(function (n) {
+        var li = el("li", {}, ul);
+        if (n.href) el("a", { href: n.href }, li, n.label); else li.textContent = n.label;
+      });
+      if (spec.truncated) el("p", { class: "note" }, figure, "Only the first nodes are drawn.");
+    });
+  }
+
+  var DRAW = { map: drawMap, timeline: drawTimeline, chart: drawChart, graph: drawGraph };
+
+  function draw(target, name, spec) {
+    if (target.dataset.drawn) return;
+    target.dataset.drawn = "pending";
+    DRAW[name](target, spec).then(
+      function () { target.dataset.drawn = "yes"; },
+      function (error) {
+        target.dataset.drawn = "failed";
+        el("p", { class: "note" }, target, "This view could not be drawn: " + error.message);
+      }
+    );
+  }
+
+  // --- tabs (WAI-ARIA Authoring Practices: tabs with automatic activation) --------------------
+  function setUpTabs(box, data) {
+    var tablist = box.querySelector("[role=tablist]");
+    var tabs = Array.prototype.slice.call(tablist.querySelectorAll("[role=tab]"));
+    function activate(tab, focus) {
+      tabs.forEach(function (t) {
+        var on = t === tab;
+        t.setAttribute("aria-selected", on ? "true" : "false");
+        t.tabIndex = on ? 0 : -1;
+        document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+      });
+      if (focus) tab.focus();
+      var name = tab.dataset.view;
+      if (name !== "table") {
+        draw(document.getElementById(tab.getAttribute("aria-controls")).querySelector(".view"), name, data[name]);
+      }
+    }
+    tabs.forEach(function (tab, n) {
+      tab.addEventListener("click", function () { activate(tab, false); });
+      tab.addEventListener("keydown", function (event) {
+        var next = null;
+        if (event.key === "ArrowRight") next = tabs[(n + 1) % tabs.length];
+        else if (event.key === "ArrowLeft") next = tabs[(n - 1 + tabs.length) % tabs.length];
+        else if (event.key === "Home") next = tabs[0];
+        else if (event.key === "End") next = tabs[tabs.length - 1];
+        if (next) { event.preventDefault(); activate(next, true); }
+      });
+    });
+    tablist.hidden = false;
+    var chosen = tabs.filter(function (t) { return t.dataset.view === data["default"]; })[0] || tabs[0];
+    activate(chosen, false);
+  }
+
+  function start() {
+    var source = document.getElementById("view-data");
+    if (!source) return;
+    var data = JSON.parse(source.textContent);
+    document.querySelectorAll(".result-views").forEach(function (box) { setUpTabs(box, data); });
+    document.querySelectorAll(".view[data-now]").forEach(function (target) {
+      draw(target, target.dataset.view, data[target.dataset.view]);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

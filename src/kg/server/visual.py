@@ -1,0 +1,580 @@
+"""Result views for people: which of Table, Map, Timeline, Graph and Chart fit a result, and the
+plain data each one draws.
+
+The server decides and shapes, the browser only draws (``static/views.js``): what a view shows
+is computed here from the result's cells and the graph, so it is tested without a browser and
+a page without script still has its table. A view fits when the columns say so:
+
+========  ===========================================================================
+Map       a column of countries or territories: IRIs with an ISO 3166 numeric code
+          (``kg:isoNumeric``, from linking), matched to the world atlas by that code
+Timeline  a start and an end column (years or dates), and a column of things that have
+          those periods; grouped by the country column when there is one
+Graph     a CONSTRUCT or DESCRIBE result (subjects and IRI objects as nodes)
+Chart     a number column and at most two other columns (a thing and its label)
+========  ===========================================================================
+
+Every spec is JSON (it is written into the page, see ``macros.html``), and every link in it
+comes from :func:`kg.server.views.href_for`, as in the tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Store
+
+from kg.namespaces import KG, PREFIXES
+from kg.server.views import Cell, Table, href_for
+from kg.sparql import prepare as sparql
+
+XSD = PREFIXES["xsd"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
+ISO_NUMERIC = NamedNode(KG + "isoNumeric")
+SHARES_BORDER = NamedNode(KG + "sharesLandBorderWith")
+
+NUMBER_TYPES = frozenset(
+    XSD + t
+    for t in (
+        "integer",
+        "decimal",
+        "double",
+        "float",
+        "int",
+        "long",
+        "short",
+        "nonNegativeInteger",
+        "positiveInteger",
+    )
+)
+YEAR_TYPES = frozenset(XSD + t for t in ("gYear", "date", "dateTime", "gYearMonth"))
+TEXT_TYPES = frozenset({XSD + "string", PREFIXES["rdf"] + "langString"})
+_TYPED = re.compile(r'^".*"\^\^<([^>]*)>$', re.DOTALL)
+_TAGGED = re.compile(r'"@[A-Za-z0-9-]+$')
+_START = re.compile(r"start|from|begin|since", re.IGNORECASE)
+_ADOPTED = re.compile(r"adopt|issued|published", re.IGNORECASE)
+_END = re.compile(r"end|until|^to$", re.IGNORECASE)
+_YEAR_NAME = re.compile(r"year|^from$|^until$|^to$", re.IGNORECASE)
+_LEADING_YEAR = re.compile(r"^(-?\d{4})")
+
+MAP_LIMIT = 500  # countries a map colours
+TIMELINE_LIMIT = 300  # bars a timeline draws
+GRAPH_NODES = 250  # nodes a graph draws
+CHART_LIMIT = 100  # bars a chart draws
+CATEGORIES = 8  # distinct values a map colours by, at most
+
+
+def datatype(c: Cell | None) -> str | None:
+    """A literal cell's datatype IRI (xsd:string for a plain literal), None for other cells."""
+    if c is None or c.kind != "literal":
+        return None
+    match = _TYPED.match(c.value)
+    if match:
+        return match.group(1)
+    return PREFIXES["rdf"] + "langString" if _TAGGED.search(c.value) else XSD + "string"
+
+
+def number(c: Cell | None) -> float | None:
+    """The value of a numeric literal, None for anything else."""
+    if datatype(c) not in NUMBER_TYPES:
+        return None
+    assert c is not None
+    try:
+        return float(c.text)
+    except ValueError:
+        return None
+
+
+def year(c: Cell | None, column: str) -> int | None:
+    """The year a cell gives: a gYear, date or dateTime; an integer only in a column named
+    for years (``startYear``, ``from``), so character offsets never become years."""
+    kind = datatype(c)
+    if c is None or kind is None:
+        return None
+    if kind in YEAR_TYPES:
+        match = _LEADING_YEAR.match(c.text)
+        return int(match.group(1)) if match else None
+    if kind in NUMBER_TYPES and _YEAR_NAME.search(column):
+        try:
+            return int(float(c.text))
+        except ValueError:
+            return None
+    return None
+
+
+def _link(c: Cell) -> dict[str, Any]:
+    item: dict[str, Any] = {"label": c.text, "iri": c.value}
+    if c.href:
+        item["href"] = c.href
+    return item
+
+
+def _columns(table: Table) -> list[list[Cell | None]]:
+    return [[row[i] for row in table.rows] for i in range(len(table.columns))]
+
+
+def _iri_column(values: Sequence[Cell | None]) -> bool:
+    bound = [v for v in values if v is not None]
+    return bool(bound) and all(v.kind == "iri" for v in bound)
+
+
+def country_codes(store: Store, iris: Iterable[str]) -> dict[str, str]:
+    """The ISO 3166 numeric code of each IRI that has one (linking gives countries and
+    territories theirs): how the map finds a row's shape in the atlas."""
+    codes: dict[str, str] = {}
+    for iri in set(iris):
+        try:
+            node = NamedNode(iri)
+        except ValueError:
+            continue
+        for quad in store.quads_for_pattern(node, ISO_NUMERIC, None, None):
+            if isinstance(quad.object, Literal):
+                codes[iri] = quad.object.value
+                break
+    return codes
+
+
+def table_iris(table: Table) -> set[str]:
+    return {c.value for row in table.rows for c in row if c is not None and c.kind == "iri"}
+
+
+# --- the views of a result -----------------------------------------------------------------
+
+
+def result_views(table: Table, codes: dict[str, str]) -> dict[str, Any]:
+    """Which views fit ``table`` and what each draws: ``{"views": [...], "default": name,
+    name: spec}``. ``codes``: the ISO numeric codes of the table's IRIs (:func:`country_codes`)."""
+    specs: dict[str, Any] = {}
+    if table.boolean is None and table.rows:
+        if table.form in ("CONSTRUCT", "DESCRIBE") or table.columns == (
+            "subject",
+            "predicate",
+            "object",
+        ):
+            graph = triples_graph(table)
+            if graph["nodes"]:
+                specs["graph"] = graph
+        else:
+            for name, build in (("timeline", timeline_spec), ("map", map_spec)):
+                spec = build(table, codes)
+                if spec is not None:
+                    specs[name] = spec
+            chart = chart_spec(table)
+            if chart is not None:
+                specs["chart"] = chart
+    order = [v for v in ("graph", "timeline", "map", "chart") if v in specs]
+    return {"views": ["table", *order], "default": order[0] if order else "table", **specs}
+
+
+def _country_column(table: Table, codes: dict[str, str]) -> int | None:
+    """The first column whose IRIs are all countries or territories (have a code)."""
+    for i, values in enumerate(_columns(table)):
+        if _iri_column(values) and all(v.value in codes for v in values if v is not None):
+            return i
+    return None
+
+
+def map_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
+    """The countries of the result, coloured by the first number column (summed per country),
+    else by a column of few distinct values, else by their count of rows."""
+    where = _country_column(table, codes)
+    if where is None:
+        return None
+    columns = _columns(table)
+    numeric = [
+        i
+        for i, values in enumerate(columns)
+        if i != where
+        and any(v is not None for v in values)
+        and all(number(v) is not None for v in values if v is not None)
+        and not _START.search(table.columns[i])
+        and not _END.search(table.columns[i])
+    ]
+    countries: dict[str, dict[str, Any]] = {}
+    for row in table.rows:
+        place = row[where]
+        if place is None:
+            continue
+        entry = countries.setdefault(
+            place.value, {**_link(place), "code": codes[place.value], "rows": 0}
+        )
+        entry["rows"] += 1
+    if len(countries) > MAP_LIMIT:
+        return None
+    spec: dict[str, Any] = {"column": table.columns[where]}
+    if numeric:
+        by = numeric[0]
+        spec["colour"] = {"kind": "number", "column": table.columns[by]}
+        totals: dict[str, float] = {}
+        for row in table.rows:
+            place, value = row[where], number(row[by])
+            if place is not None and value is not None:
+                totals[place.value] = totals.get(place.value, 0) + value
+        for iri, entry in countries.items():
+            entry["value"] = totals.get(iri)
+    else:
+        category = _category_column(table, where, columns)
+        if category is not None:
+            spec["colour"] = {"kind": "category", "column": table.columns[category]}
+            for iri, entry in countries.items():
+                found = sorted(
+                    {
+                        row[category].text  # type: ignore[union-attr]
+                        for row in table.rows
+                        if row[where] is not None
+                        and row[where].value == iri  # type: ignore[union-attr]
+                        and row[category] is not None
+                    }
+                )
+                entry["category"] = ", ".join(found) if found else "(none)"
+        else:
+            spec["colour"] = {"kind": "rows", "column": "rows"}
+            for entry in countries.values():
+                entry["value"] = entry["rows"]
+    spec["items"] = sorted(countries.values(), key=lambda e: e["label"].casefold())
+    return spec
+
+
+def _category_column(table: Table, where: int, columns: list[list[Cell | None]]) -> int | None:
+    """A literal column (not the country's own label) that groups the rows: a few distinct
+    values, fewer than the rows (a label or a passage per row is not a grouping)."""
+    for i, values in enumerate(columns):
+        if i == where or table.columns[i].lower().startswith(table.columns[where].lower()):
+            continue
+        bound = [v for v in values if v is not None]
+        if not bound or any(datatype(v) not in TEXT_TYPES for v in bound):
+            continue
+        distinct = len({v.text for v in bound})
+        if 1 < distinct <= CATEGORIES and distinct < len(table.rows):
+            return i
+    return None
+
+
+def _period_columns(table: Table) -> tuple[int, int, int | None] | None:
+    """(start, end, fallback): the start and end columns, and a date of adoption that stands
+    for the start when a row has none (a strategy adopted in 2020 is in force from then)."""
+    columns = _columns(table)
+    dated = [
+        i
+        for i, values in enumerate(columns)
+        if any(v is not None for v in values)
+        and all(year(v, table.columns[i]) is not None for v in values if v is not None)
+    ]
+    starts = [i for i in dated if _START.search(table.columns[i])]
+    ends = [i for i in dated if _END.search(table.columns[i])]
+    adopted = [i for i in dated if _ADOPTED.search(table.columns[i])]
+    if not starts or not ends:
+        return None
+    return starts[0], ends[0], adopted[0] if adopted else None
+
+
+def timeline_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
+    """One bar per thing of the result across its period, open-ended when it has a start and
+    no end, grouped by the country column; things with no known start are listed apart."""
+    period = _period_columns(table)
+    if period is None:
+        return None
+    start_at, end_at, adopted_at = period
+    group_at = _country_column(table, codes)
+    item_at = next(
+        (i for i, values in enumerate(_columns(table)) if i != group_at and _iri_column(values)),
+        None,
+    )
+    if item_at is None:
+        return None
+    items: dict[str, dict[str, Any]] = {}
+    for row in table.rows:
+        thing = row[item_at]
+        if thing is None:
+            continue
+        entry = items.get(thing.value)
+        if entry is None:
+            group = row[group_at] if group_at is not None else None
+            entry = {
+                **_link(thing),
+                "group": group.value if group is not None else "",
+                "start": None,
+                "end": None,
+            }
+            items[thing.value] = entry
+            if group is not None:
+                entry["groupLabel"] = group.text
+                if group.href:
+                    entry["groupHref"] = group.href
+        start = year(row[start_at], table.columns[start_at])
+        if start is None and adopted_at is not None:
+            start = year(row[adopted_at], table.columns[adopted_at])
+        end = year(row[end_at], table.columns[end_at])
+        if start is not None and (entry["start"] is None or start < entry["start"]):
+            entry["start"] = start
+        if end is not None and (entry["end"] is None or end > entry["end"]):
+            entry["end"] = end
+    return _timeline(items.values(), table.columns[start_at], table.columns[end_at])
+
+
+def _timeline(items: Iterable[dict[str, Any]], start: str, end: str) -> dict[str, Any] | None:
+    dated = [i for i in items if i["start"] is not None]
+    undated = [i for i in items if i["start"] is None]
+    if not dated or len(dated) > TIMELINE_LIMIT:
+        return None
+    groups: dict[str, dict[str, Any]] = {}
+    for item in sorted(dated, key=lambda i: (i["start"], i["label"].casefold())):
+        group = groups.setdefault(
+            item["group"],
+            {
+                "iri": item["group"],
+                "label": item.get("groupLabel", ""),
+                "href": item.get("groupHref"),
+                "items": [],
+            },
+        )
+        group["items"].append(
+            {
+                k: item[k]
+                for k in ("label", "iri", "href", "start", "end")
+                if k in item and item[k] is not None
+            }
+        )
+    ends = [i["end"] for i in dated if i["end"] is not None]
+    return {
+        "start": start,
+        "end": end,
+        "from": min(i["start"] for i in dated),
+        "until": max([*ends, *(i["start"] for i in dated)]),
+        "groups": sorted(groups.values(), key=lambda g: g["label"].casefold()),
+        "undated": [_short(i) for i in undated],
+    }
+
+
+def _short(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item[k] for k in ("label", "iri", "href") if item.get(k) is not None}
+
+
+def chart_spec(table: Table) -> dict[str, Any] | None:
+    """A bar per row: a label-and-number result (a number column and at most two others —
+    a thing and its label)."""
+    columns = _columns(table)
+    numeric = [
+        i
+        for i, values in enumerate(columns)
+        if any(v is not None for v in values)
+        and all(number(v) is not None for v in values if v is not None)
+        and year(next(v for v in values if v is not None), table.columns[i]) is None
+    ]
+    others = [i for i in range(len(columns)) if i not in numeric]
+    if not numeric or not others or len(others) > 2 or len(table.rows) > CHART_LIMIT:
+        return None
+    value_at = numeric[0]
+    link_at = next((i for i in others if _iri_column(columns[i])), None)
+    text_at = next((i for i in others if i != link_at), link_at)
+    bars = []
+    for row in table.rows:
+        value = number(row[value_at])
+        label = row[text_at] if text_at is not None else None
+        if value is None or label is None:
+            continue
+        bar: dict[str, Any] = {"label": label.text, "value": value}
+        thing = row[link_at] if link_at is not None else None
+        if thing is not None and thing.href:
+            bar["href"] = thing.href
+        bars.append(bar)
+    if not bars:
+        return None
+    return {"column": table.columns[value_at], "bars": bars}
+
+
+# --- graphs --------------------------------------------------------------------------------
+
+
+class _GraphBuilder:
+    """Nodes and edges, each node once, capped at GRAPH_NODES."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.truncated = False
+
+    def node(self, c: Cell, role: str = "") -> str | None:
+        if c.value not in self.nodes:
+            if len(self.nodes) >= GRAPH_NODES:
+                self.truncated = True
+                return None
+            node: dict[str, Any] = {"id": c.value, "label": c.text, "kind": c.kind}
+            if c.href:
+                node["href"] = c.href
+            if role:
+                node["role"] = role
+            self.nodes[c.value] = node
+        return c.value
+
+    def edge(self, source: Cell, predicate: Cell, target: Cell) -> None:
+        a, b = self.node(source), self.node(target)
+        if a is None or b is None:
+            return
+        key = (a, predicate.value, b)
+        self.edges.setdefault(
+            key, {"source": a, "target": b, "label": predicate.text, "iri": predicate.value}
+        )
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "nodes": list(self.nodes.values()),
+            "edges": list(self.edges.values()),
+            "truncated": self.truncated,
+        }
+
+
+def triples_graph(table: Table) -> dict[str, Any]:
+    """A CONSTRUCT/DESCRIBE result as nodes (subjects, IRI and blank-node objects) and edges;
+    rdf:type becomes the node's types, literals its details, so the drawing stays readable."""
+    builder = _GraphBuilder()
+    types: dict[str, list[str]] = {}
+    details: dict[str, list[str]] = {}
+    for row in table.rows:
+        subject, predicate, value = row[0], row[1], row[2]
+        if subject is None or predicate is None or value is None:
+            continue
+        if predicate.value == RDF_TYPE and value.kind == "iri":
+            builder.node(subject)
+            types.setdefault(subject.value, []).append(value.text)
+        elif value.kind in ("iri", "bnode"):
+            builder.edge(subject, predicate, value)
+        else:
+            builder.node(subject)
+            details.setdefault(subject.value, []).append(f"{predicate.text}: {value.text}")
+    for node in builder.nodes.values():
+        if node["id"] in types:
+            node["types"] = types[node["id"]]
+        if node["id"] in details:
+            node["details"] = details[node["id"]][:6]
+    return builder.spec()
+
+
+def neighbourhood(description: Any) -> dict[str, Any]:
+    """An entity's neighbourhood from its page's description (:class:`kg.server.ld.Description`):
+    what it links to, what links to it, and one hop through the unlabelled nodes of n-ary
+    relations (a participation's forum), as on the page's tables."""
+    builder = _GraphBuilder()
+    centre = Cell("iri", description.label or description.curie, description.iri)
+    builder.node(centre, "centre")
+    for s in description.statements:
+        if s.predicate.value == RDF_TYPE:
+            continue
+        if s.value.kind in ("iri", "bnode"):
+            builder.edge(centre, s.predicate, s.value)
+            for n in s.nested:
+                if n.value.kind == "iri":
+                    builder.edge(s.value, n.predicate, n.value)
+    for s in description.incoming:
+        builder.edge(s.value, s.predicate, centre)
+        for n in s.nested:
+            if n.value.kind == "iri" and n.predicate.value != RDF_TYPE:
+                builder.edge(s.value, n.predicate, n.value)
+    return builder.spec()
+
+
+# --- entity pages --------------------------------------------------------------------------
+
+STRATEGIES = """
+SELECT ?country ?strategy ?label ?startYear ?endYear ?adoptionDate WHERE {
+  ?strategy a kg:StrategyDocument ;
+      kg:jurisdiction ?country ;
+      rdfs:label ?label .
+  FILTER(LANGMATCHES(LANG(?label), "en"))
+  OPTIONAL { ?strategy kg:startYear ?startYear }
+  OPTIONAL { ?strategy kg:endYear ?endYear }
+  OPTIONAL { ?strategy kg:adoptionDate ?adoptionDate }
+}
+"""
+
+
+def entity_views(store: Store, description: Any) -> dict[str, Any]:
+    """What a country's page draws besides its tables: the country (and the countries it
+    shares a land border with) on the map, and its strategies across their periods; and for
+    every entity its neighbourhood as a graph."""
+    specs: dict[str, Any] = {}
+    iri = description.iri
+    codes = country_codes(store, [iri])
+    if iri in codes:
+        neighbours = [
+            q.object.value
+            for q in store.quads_for_pattern(NamedNode(iri), SHARES_BORDER, None, None)
+            if isinstance(q.object, NamedNode)
+        ]
+        codes.update(country_codes(store, neighbours))
+        label = description.label or description.curie
+        items = [{"label": label, "iri": iri, "code": codes[iri], "category": "this country"}]
+        for other in sorted(set(neighbours)):
+            if other in codes:
+                other_label = _label(store, other)
+                item = {
+                    "label": other_label or other,
+                    "iri": other,
+                    "code": codes[other],
+                    "category": "shares a land border",
+                }
+                href = href_for(other)
+                if href:
+                    item["href"] = href
+                items.append(item)
+        specs["map"] = {
+            "column": "country",
+            "colour": {"kind": "category", "column": "relation"},
+            "items": items,
+            "focus": codes[iri],
+        }
+        rows = sparql.execute(
+            store, sparql.prepare(STRATEGIES), substitutions={"country": NamedNode(iri)}
+        ).raw
+        things: dict[str, dict[str, Any]] = {}
+        for row in rows:  # type: ignore[union-attr]
+            strategy = row["strategy"].value
+            start = _year_of(row["startYear"]) or _year_of(row["adoptionDate"])
+            end = _year_of(row["endYear"])
+            entry = things.setdefault(
+                strategy,
+                {
+                    "label": row["label"].value,
+                    "iri": strategy,
+                    "group": "",
+                    "start": None,
+                    "end": None,
+                },
+            )
+            href = href_for(strategy)
+            if href:
+                entry["href"] = href
+            if start is not None and (entry["start"] is None or start < entry["start"]):
+                entry["start"] = start
+            if end is not None and (entry["end"] is None or end > entry["end"]):
+                entry["end"] = end
+        timeline = _timeline(things.values(), "startYear", "endYear")
+        if timeline is not None:
+            specs["timeline"] = timeline
+    graph = neighbourhood(description)
+    if len(graph["nodes"]) > 1:
+        specs["graph"] = graph
+    return specs
+
+
+def _year_of(term: Any) -> int | None:
+    if not isinstance(term, Literal):
+        return None
+    match = _LEADING_YEAR.match(term.value)
+    return int(match.group(1)) if match else None
+
+
+def _label(store: Store, iri: str) -> str | None:
+    for quad in store.quads_for_pattern(
+        NamedNode(iri), NamedNode(PREFIXES["rdfs"] + "label"), None
+    ):
+        if isinstance(quad.object, Literal) and quad.object.language in ("en", ""):
+            return quad.object.value
+    return None
+
+
+def table_views(store: Store, table: Table) -> dict[str, Any]:
+    """:func:`result_views` with the codes of the table's countries read from ``store``."""
+    return result_views(table, country_codes(store, table_iris(table)))

@@ -1,0 +1,293 @@
+"""Which views fit a result and what each draws (``kg.server.visual``), the ontology page's
+data (``kg.server.ontodoc``) and the vendored assets (``static/vendor/manifest.json``) —
+without a browser; ``test_views_browser.py`` checks the drawings in Chromium."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Literal, NamedNode
+
+from kg.load import open_dataset
+from kg.load.documents import Documents
+from kg.namespaces import ID, KG, PREFIXES
+from kg.server import ld, ontodoc, tasks, visual
+from kg.server.views import Cell, Table
+from kg.server.workers import StoreSpec
+from kg.sparql import catalogue
+
+REPO = Path(__file__).resolve().parent.parent
+VENDOR = REPO / "src" / "kg" / "server" / "static" / "vendor"
+TEST_VENDOR = REPO / "tests" / "vendor"
+BUDGET = 1_500_000  # bytes gzipped, served and test-only assets together (issue 13)
+XSD = PREFIXES["xsd"]
+
+
+@pytest.fixture(scope="module")
+def state():
+    store = open_dataset().store
+    return tasks.WorkerState(
+        store, StoreSpec(), catalogue.load_catalogue(None), ld.Labels(store), Documents()
+    )
+
+
+def lit(text: str, datatype: str | None = None) -> Cell:
+    value = f'"{text}"' + (f"^^<{datatype}>" if datatype else "")
+    return Cell("literal", text, value)
+
+
+def iri(name: str, label: str | None = None) -> Cell:
+    return Cell("iri", label or name, ID + name, "/id/" + name)
+
+
+# --- choosing views ------------------------------------------------------------------------
+
+
+def test_the_participants_of_eurodig_fit_a_map_of_poland_and_serbia(state):
+    table, views = tasks.canned_views(state, "list-participants-by-forum", {"forum": "EuroDIG"})
+    assert views["views"] == ["table", "map"] and views["default"] == "map"
+    countries = {row[table.columns.index("country")].value for row in table.rows}
+    expected = {}
+    for country in countries:  # the codes linking gave the countries, read from the graph
+        codes = [
+            q.object.value
+            for q in state.store.quads_for_pattern(
+                NamedNode(country), NamedNode(KG + "isoNumeric"), None
+            )
+        ]
+        expected[country] = codes[0]
+    items = views["map"]["items"]
+    assert {i["iri"]: i["code"] for i in items} == expected
+    assert [i["label"] for i in items] == ["Poland", "Serbia"]
+
+
+def test_polands_strategies_fit_a_timeline_with_one_bar_each(state):
+    table, views = tasks.canned_views(state, "list-strategies-by-country", {"country": "Poland"})
+    assert views["default"] == "timeline" and "map" in views["views"]
+    spec = views["timeline"]
+    at = {c: i for i, c in enumerate(table.columns)}
+    starts: dict[str, int | None] = {}
+    for row in table.rows:
+        start = row[at["startYear"]] or row[at["adoptionDate"]]
+        found = int(start.text[:4]) if start is not None else None
+        starts[row[at["strategy"]].value] = starts.get(row[at["strategy"]].value) or found
+    [group] = spec["groups"]
+    assert group["label"] == "Poland"
+    assert {i["iri"] for i in group["items"]} == {s for s, y in starts.items() if y is not None}
+    assert {i["iri"] for i in spec["undated"]} == {s for s, y in starts.items() if y is None}
+    by_iri = {i["iri"]: i for i in group["items"]}
+    ai = by_iri[ID + "pl-ai-strategy"]  # adopted in 2020, no end given: open-ended
+    assert ai["start"] == 2020 and "end" not in ai
+    assert by_iri[ID + "pl-iscp"]["start"] == 2014 and by_iri[ID + "pl-iscp"]["end"] == 2022
+
+
+def test_character_offsets_are_not_years_and_not_a_chart():
+    table = Table(
+        "SELECT",
+        ("strategy", "start", "end"),
+        ((iri("s1"), lit("10", XSD + "integer"), lit("20", XSD + "integer")),),
+    )
+    views = visual.result_views(table, {})
+    assert "timeline" not in views
+    assert "chart" in views  # a thing and numbers: bars of the first number
+    table = Table(
+        "SELECT",
+        ("s", "label", "type", "start", "end"),
+        ((iri("s1"), lit("a"), lit("b"), lit("10", XSD + "integer"), lit("20", XSD + "integer")),),
+    )
+    assert visual.result_views(table, {})["views"] == ["table"]
+
+
+def test_a_count_per_country_is_a_chart_and_a_map(state):
+    table, views = tasks.sparql_views(
+        state,
+        "SELECT ?country ?label (COUNT(?s) AS ?n) WHERE { ?s a kg:StrategyDocument ; "
+        "kg:jurisdiction ?country . ?country rdfs:label ?label FILTER(LANG(?label) = 'en') } "
+        "GROUP BY ?country ?label ORDER BY ?label",
+    )
+    assert views["views"] == ["table", "map", "chart"]
+    bars = views["chart"]["bars"]
+    assert [(b["label"], b["value"]) for b in bars] == [
+        (row[1].text, float(row[2].text)) for row in table.rows
+    ]
+    assert views["map"]["colour"] == {"kind": "number", "column": "n"}
+
+
+def test_describe_is_a_graph_without_type_edges(state):
+    table, views = tasks.sparql_views(state, "DESCRIBE id:PL")
+    assert views["default"] == "graph"
+    graph = views["graph"]
+    ids = {n["id"] for n in graph["nodes"]}
+    expected = {row[0].value for row in table.rows} | {
+        row[2].value
+        for row in table.rows
+        if row[2].kind in ("iri", "bnode") and row[1].value != PREFIXES["rdf"] + "type"
+    }
+    assert ids == expected
+    assert all(e["iri"] != PREFIXES["rdf"] + "type" for e in graph["edges"])
+    poland = next(n for n in graph["nodes"] if n["id"] == ID + "PL")
+    assert poland["href"] == "/id/PL" and "country" in [t.lower() for t in poland["types"]]
+
+
+def test_a_territory_without_a_country_page_is_still_mapped(state):
+    # French Guiana has an ISO code but no shape of its own in the atlas: the spec carries
+    # it, and the page lists it as not drawn (test_views_browser.py)
+    table = Table("SELECT", ("place",), ((iri("french-guiana", "French Guiana"),),))
+    codes = visual.country_codes(state.store, visual.table_iris(table))
+    assert codes == {ID + "french-guiana": "254"}
+    assert visual.result_views(table, codes)["map"]["items"][0]["code"] == "254"
+
+
+def test_a_countrys_page_has_a_map_a_timeline_and_a_neighbourhood(state):
+    _, views = tasks.describe_views(state, ID + "PL")
+    items = views["map"]["items"]
+    assert items[0] == {
+        "label": "Poland",
+        "iri": ID + "PL",
+        "code": "616",
+        "category": "this country",
+    }
+    neighbours = {
+        q.object.value
+        for q in state.store.quads_for_pattern(
+            NamedNode(ID + "PL"), NamedNode(KG + "sharesLandBorderWith"), None
+        )
+    }
+    assert {i["iri"] for i in items[1:]} <= neighbours
+    assert {i["category"] for i in items[1:]} == {"shares a land border"}
+    strategies = {
+        q.subject.value
+        for q in state.store.quads_for_pattern(
+            None, NamedNode(KG + "jurisdiction"), NamedNode(ID + "PL")
+        )
+    }
+    timeline = views["timeline"]
+    drawn = {i["iri"] for g in timeline["groups"] for i in g["items"]}
+    assert drawn | {i["iri"] for i in timeline["undated"]} <= strategies
+    assert ID + "pl-iscp" in drawn
+    nodes = {n["id"] for n in views["graph"]["nodes"]}
+    assert ID + "PL" in nodes and ID + "eurodig" in nodes  # through its participation
+
+
+def test_a_page_without_a_country_code_has_no_map(state):
+    _, views = tasks.describe_views(state, ID + "eurodig")
+    assert "map" not in views and "timeline" not in views and "graph" in views
+
+
+# --- the ontology page ---------------------------------------------------------------------
+
+
+def test_the_ontology_page_data(state):
+    doc = tasks.ontology_doc(state)
+    defined = {
+        q.subject.value
+        for q in state.store.quads_for_pattern(
+            None,
+            NamedNode(PREFIXES["rdfs"] + "isDefinedBy"),
+            NamedNode("https://w3id.org/digital-policy-kg/ontology"),
+        )
+    }
+    classes = {c.iri: c for c in doc.classes}
+    assert set(classes) | {p.iri for p in doc.properties} <= defined
+    country = classes[KG + "Country"]
+    instances = {
+        q.subject
+        for q in state.store.quads_for_pattern(
+            None, NamedNode(PREFIXES["rdf"] + "type"), NamedNode(KG + "Country")
+        )
+    }
+    assert country.count == len(instances)
+    assert all(NamedNode(e.value) in instances for e in country.examples)
+    assert country.definition and country.definition.startswith("A sovereign state")
+    capital = next(c for c in country.constraints if c.path == "kg:capital")
+    assert capital.words == "at most one; an instance of kg:City"
+    assert capital.message  # the shape's own sh:message
+    assert any(p.curie == "kg:capital" for p in country.properties)
+    # the hierarchy holds every class once
+    seen: list[str] = []
+
+    def walk(nodes):
+        for n in nodes:
+            seen.append(n.cls.iri)
+            walk(n.children)
+
+    walk(doc.tree)
+    assert set(seen) == set(classes)
+
+
+def test_the_core_model_diagram_is_svg_of_escaped_text(state):
+    doc = tasks.ontology_doc(state)
+    svg = doc.diagram
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    boxes = re.findall(r'<a href="#([^"]+)"', svg)
+    assert "Place" in boxes and "StrategyDocument" in boxes
+    assert ">org:Organization</text>" in svg  # a reused class: a box without a link
+    classes = {c.anchor for c in doc.classes}
+    assert set(boxes) <= classes
+    assert "<script" not in svg and not re.search(r"<[^>]*\son\w+=", svg)
+
+
+def test_constraint_words_for_each_component():
+    from pyoxigraph import BlankNode, Quad, Store
+
+    store = Store()
+    shape = BlankNode()
+    sh = PREFIXES["sh"]
+    for p, o in (
+        ("minCount", Literal("1", datatype=NamedNode(XSD + "integer"))),
+        ("maxCount", Literal("1", datatype=NamedNode(XSD + "integer"))),
+        ("datatype", NamedNode(XSD + "gYear")),
+        ("minInclusive", Literal("1900", datatype=NamedNode(XSD + "integer"))),
+    ):
+        store.add(Quad(shape, NamedNode(sh + p), o))
+    assert ontodoc.constraint_words(store, shape) == (
+        "exactly one; a literal of type xsd:gYear; at least 1900"
+    )
+
+
+def test_the_editor_completes_our_terms(state):
+    words = {v["label"]: v["type"] for v in tasks.vocabulary(state)}
+    assert words["kg:Country"] == "class"
+    assert words["kg:jurisdiction"] == "property"
+    assert words["kg:"] == "namespace"
+
+
+# --- vendored assets -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("folder", [VENDOR, TEST_VENDOR], ids=["served", "tests"])
+def test_vendored_files_match_their_manifest(folder):
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    listed = set()
+    for entry in manifest["files"]:
+        data = (folder / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["file"]
+        assert len(data) == entry["bytes"]
+        listed.add(entry["file"])
+        assert entry["packages"], entry["file"]
+        for package in entry["packages"]:
+            assert re.fullmatch(r"\d+\.\d+\.\d+", package["version"]), package
+            assert package["license"] in ("MIT", "ISC", "MPL-2.0"), package
+            assert (folder / package["licence_file"]).stat().st_size > 200, package
+    shipped = {p.name for p in folder.iterdir() if p.is_file()} - {"manifest.json"}
+    assert shipped == listed
+    lock = json.loads((REPO / "web" / "package-lock.json").read_text(encoding="utf-8"))
+    for entry in manifest["files"]:
+        for package in entry["packages"]:
+            assert (
+                lock["packages"]["node_modules/" + package["name"]]["version"]
+                == (package["version"])
+            )
+
+
+def test_the_asset_budget():
+    total = 0
+    for folder in (VENDOR, TEST_VENDOR):
+        for entry in json.loads((folder / "manifest.json").read_text())["files"]:
+            total += len(gzip.compress((folder / entry["file"]).read_bytes(), 9))
+    assert total <= BUDGET, total

@@ -1,0 +1,426 @@
+"""The result views, the entity page's map, timeline, graph and quotes, the editor and the
+ontology page in Chromium (Playwright, as ``test_browser.py``): each view draws the right items
+for a known query, works from the keyboard alone, and axe-core (vendored under tests/vendor,
+never served) finds no serious or critical violation. Every request that is not for the
+loopback server is blocked and counted, and the count must stay 0. A screenshot of each view
+is saved in the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from conftest import http_request
+from test_browser import ARGS, CHROMIUM
+
+from kg.namespaces import ID
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="/usr/bin/chromium is missing: install Debian's chromium (scripts/test does, as root)",
+)
+
+
+@pytest.fixture(scope="module")
+def views_server(tmp_path_factory):
+    """kg's server on the repository's dataset, with the source documents when this machine
+    has them (passage quotes)."""
+    import os
+
+    from kg.load import open_dataset
+    from kg.server import Server
+
+    if "KG_DOCUMENTS" not in os.environ and SEEDS.is_dir():
+        os.environ["KG_DOCUMENTS"] = str(SEEDS)
+    server = Server(open_dataset().store, host="127.0.0.1", port=0).start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is missing (pip install '.[test]')"
+    )
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def blocked():
+    """Requests for anything but the loopback server, blocked, across the module's pages."""
+    return []
+
+
+@pytest.fixture
+def page(browser, blocked):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def guard(route):
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    problems: list[str] = []
+    opened.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    opened.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not re.search(r"status of (400|404)\b", m.text)
+            else None
+        ),
+    )
+    opened.problems = problems
+    yield opened
+    context.close()
+    assert problems == []  # no script error, no CSP refusal
+
+
+def shot(page, tmp_path: Path, name: str, locator=None) -> Path:
+    path = tmp_path / f"{name}.png"
+    (locator or page).screenshot(path=str(path))
+    assert path.stat().st_size > 5_000
+    return path
+
+
+def axe(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # evaluated by the test: not a page asset
+    result = page.evaluate(
+        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }"
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def csv_rows(server, path: str) -> list[dict[str, str]]:
+    status, _, body = http_request(server.url + path)
+    assert status == 200
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+
+
+def tab_to(page, predicate: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches the JS predicate (keyboard only)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const e = document.activeElement; return {predicate}; }})()"):
+            return
+    raise AssertionError(f"Tab never reached {predicate}")
+
+
+# --- each view draws the right items ---------------------------------------------------------
+
+
+def test_eurodig_participants_on_the_map(views_server, page, tmp_path):
+    rows = csv_rows(views_server, "/queries/list-participants-by-forum.csv?forum=EuroDIG")
+    page.goto(views_server.url + "/queries/list-participants-by-forum?forum=EuroDIG")
+    tab = page.get_by_role("tab", name="Map")
+    assert tab.get_attribute("aria-selected") == "true"  # chosen: the result has countries
+    page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+    hits = page.locator("svg.map .hit")
+    assert (
+        sorted(hits.evaluate_all("l => l.map(e => e.dataset.label)"))
+        == sorted({r["countryLabel"] for r in rows})
+        == ["Poland", "Serbia"]
+    )
+    codes = sorted(hits.evaluate_all("l => l.map(e => e.dataset.code)"))
+    assert codes == ["616", "688"]  # ISO 3166 numeric: the atlas ids
+    assert page.locator("svg.map path.land").count() > 200  # the rest of the world, grey
+    shot(page, tmp_path, "map", page.locator(".result-views"))
+    assert axe(page) == []
+
+    # keyboard alone: Tab reaches the first country, its tooltip shows, Enter opens it
+    tab_to(page, "e.closest && e.closest('svg.map') !== null")
+    focused = page.evaluate("document.activeElement.dataset.label")
+    assert focused in ("Poland", "Serbia")
+    tooltip = page.locator(".view-tooltip")
+    assert tooltip.is_visible() and tooltip.inner_text().startswith(focused)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/id/" + {"Poland": "PL", "Serbia": "RS"}[focused])
+
+
+def test_polands_strategies_as_a_timeline(views_server, page, tmp_path):
+    rows = csv_rows(views_server, "/queries/list-strategies-by-country.csv?country=Poland")
+    dated = {
+        r["strategyLabel"] for r in rows if r["startYear"] or r["adoptionDate"]
+    }  # a start, else the year of adoption
+    undated = {r["strategyLabel"] for r in rows} - dated
+    page.goto(views_server.url + "/queries/list-strategies-by-country?country=Poland")
+    assert page.get_by_role("tab", name="Timeline").get_attribute("aria-selected") == "true"
+    page.wait_for_selector(".view[data-view=timeline][data-drawn=yes]")
+    bars = page.locator("svg.timeline .bar")
+    labels = bars.evaluate_all("l => l.map(e => e.dataset.label)")
+    assert sorted(labels) == sorted(dated) and len(labels) == len(set(labels))  # one bar each
+    assert page.locator("svg.timeline .group-label").all_text_contents() == ["Poland"]
+    open_ended = page.locator("svg.timeline .bar.open").evaluate_all(
+        "l => l.map(e => e.dataset.label)"
+    )
+    assert open_ended == [
+        r["strategyLabel"]
+        for r in rows
+        if not r["endYear"] and (r["startYear"] or r["adoptionDate"])
+    ]
+    assert "open-ended" in page.locator("svg.timeline .bar.open").first.get_attribute("aria-label")
+    listed = page.locator(".view[data-view=timeline] figcaption li").all_inner_texts()
+    assert set(listed) == undated
+    shot(page, tmp_path, "timeline", page.locator(".result-views"))
+    assert axe(page) == []
+
+    # keyboard: the tabs by arrow keys (Map is next), back, then into the bars
+    page.get_by_role("tab", name="Timeline").focus()
+    page.keyboard.press("ArrowRight")
+    assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    assert (
+        page.locator("#panel-map").is_visible() and not page.locator("#panel-timeline").is_visible()
+    )
+    page.keyboard.press("Home")
+    assert page.get_by_role("tab", name="Table").get_attribute("aria-selected") == "true"
+    assert page.locator("#panel-table table.data").is_visible()
+    page.keyboard.press("ArrowRight")
+    assert page.get_by_role("tab", name="Timeline").get_attribute("aria-selected") == "true"
+    tab_to(page, "e.classList && e.classList.contains('bar')")
+    first = page.evaluate("document.activeElement.dataset.label")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/id/pl-*")
+    assert page.locator("h1").inner_text() == first
+
+
+def test_a_count_per_country_as_a_chart(views_server, page, tmp_path):
+    text = (
+        "SELECT ?country ?label (COUNT(?s) AS ?n) WHERE { ?s a kg:StrategyDocument ; "
+        "kg:jurisdiction ?country . ?country rdfs:label ?label FILTER(LANG(?label) = 'en') } "
+        "GROUP BY ?country ?label ORDER BY ?label"
+    )
+    rows = csv_rows(views_server, "/sparql?format=csv&query=" + quote(text))
+    page.goto(views_server.url + "/editor?query=" + quote(text))
+    page.get_by_role("tab", name="Chart").click()
+    page.wait_for_selector(".view[data-view=chart][data-drawn=yes]")
+    bars = page.locator("svg.chart .bar").evaluate_all(
+        "l => l.map(e => [e.dataset.label, Number(e.dataset.value)])"
+    )
+    assert bars == [[r["label"], float(r["n"])] for r in rows]
+    shot(page, tmp_path, "chart", page.locator(".result-views"))
+    assert axe(page) == []
+    tab_to(page, "e.classList && e.classList.contains('bar')")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/id/*")
+    assert page.locator("h1").inner_text() == rows[0]["label"]
+
+
+def test_describe_as_a_graph_and_a_click_opens_a_node(views_server, page, tmp_path):
+    page.goto(views_server.url + "/editor?query=" + quote("DESCRIBE id:EE"))
+    assert page.get_by_role("tab", name="Graph").get_attribute("aria-selected") == "true"
+    page.wait_for_selector(".view[data-view=graph][data-drawn=yes]")
+    status, _, body = http_request(
+        views_server.url + "/sparql?format=nt&query=" + quote("DESCRIBE id:EE")
+    )
+    assert status == 200
+    from pyoxigraph import NamedNode, RdfFormat, parse
+
+    triples = list(parse(body, RdfFormat.N_TRIPLES))
+    expected = {t.subject.value for t in triples} | {
+        t.object.value
+        for t in triples
+        if not hasattr(t.object, "language")
+        and t.predicate != NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    }
+    drawn = page.evaluate(
+        "document.querySelector('.view[data-view=graph]').cy.nodes().map(n => n.id())"
+    )
+    assert set(drawn) == expected
+    shot(page, tmp_path, "graph", page.locator(".result-views"))
+    assert axe(page) == []
+    # a click on a node opens its page
+    target = ID + "EE"
+    x, y = page.evaluate(
+        "(id) => { const v = document.querySelector('.view[data-view=graph]');"
+        " const p = v.cy.getElementById(id).renderedPosition();"
+        " const r = v.querySelector('.graph-canvas').getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; }",
+        target,
+    )
+    page.mouse.click(x, y)
+    page.wait_for_url("**/id/EE")
+
+
+def test_the_graph_from_the_keyboard(views_server, page):
+    page.goto(views_server.url + "/id/EE")
+    page.wait_for_selector(".view[data-view=graph][data-drawn=yes]")
+    tab_to(page, "e.classList && e.classList.contains('graph-canvas')", limit=800)
+    page.keyboard.press("ArrowRight")
+    status = page.locator(".graph-status")
+    assert status.inner_text().startswith("Selected: ")
+    selected = page.evaluate(
+        "document.querySelector('.view[data-view=graph]').cy.$(':selected').data()"
+    )
+    while not selected["href"]:  # a blank node has no page: move on
+        page.keyboard.press("ArrowRight")
+        selected = page.evaluate(
+            "document.querySelector('.view[data-view=graph]').cy.$(':selected').data()"
+        )
+    page.keyboard.press("Enter")
+    page.wait_for_url("**" + selected["href"].split("#")[0])
+
+
+# --- entity pages ------------------------------------------------------------------------------
+
+
+def test_polands_page_map_timeline_quotes(views_server, page, tmp_path):
+    page.goto(views_server.url + "/id/PL")
+    page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+    page.wait_for_selector(".view[data-view=timeline][data-drawn=yes]")
+    page.wait_for_selector(".view[data-view=graph][data-drawn=yes]")
+    poland = page.locator("svg.map .hit[data-code='616']")
+    assert poland.get_attribute("data-label") == "Poland"
+    assert page.locator("svg.map .hit").count() > 1  # and its land neighbours
+    bars = page.locator("svg.timeline .bar").evaluate_all("l => l.map(e => e.dataset.label)")
+    assert "Integrated State Computerisation Programme" in bars
+    shot(page, tmp_path, "entity-map", page.locator("section[aria-labelledby=map-heading]"))
+    shot(
+        page,
+        tmp_path,
+        "entity-timeline",
+        page.locator("section[aria-labelledby=timeline-heading]"),
+    )
+    shot(page, tmp_path, "entity-graph", page.locator("section[aria-labelledby=graph-heading]"))
+    assert axe(page) == []
+    quotes = page.locator("details.quote")
+    if not quotes.count():
+        pytest.skip("the source documents are not on this machine: no quotes to open")
+    # keyboard: Tab to the first quote, Enter opens it in place; it is the source's text
+    tab_to(page, "e.tagName === 'SUMMARY'")
+    page.keyboard.press("Enter")
+    opened = page.locator("details.quote[open]").first
+    text = opened.locator("blockquote").inner_text()
+    number = re.search(r"source (\d+)", opened.locator("a").first.inner_text()).group(1)
+    assert page.locator(f"#source-{number} blockquote").inner_text() == text
+    shot(page, tmp_path, "entity-quote", opened)
+    assert axe(page) == []
+
+
+# --- the editor --------------------------------------------------------------------------------
+
+
+def test_the_editor_highlights_completes_and_marks_errors(views_server, page, tmp_path):
+    page.goto(views_server.url + "/editor")
+    editor = page.get_by_label("SPARQL query")
+    assert editor.get_attribute("contenteditable") == "true"  # CodeMirror, named by the label
+    assert page.locator(".cm-content .tok-keyword, .cm-content span").count() > 0
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.type("SELECT ?c WHERE { ?c a kg:Coun")
+    option = page.locator(".cm-tooltip-autocomplete li[aria-selected=true]")
+    # the list follows the typing: wait until it has caught up with the last word
+    page.wait_for_function(
+        "() => { const o = document.querySelector("
+        "'.cm-tooltip-autocomplete li[aria-selected=true]');"
+        " return o !== null && o.textContent.startsWith('kg:Country'); }"
+    )
+    assert option.inner_text().startswith("kg:Country")
+    page.wait_for_timeout(200)  # CodeMirror ignores Enter for 75 ms after the list changes
+    page.keyboard.press("Enter")
+    page.keyboard.type(" }")
+    assert "?c a kg:Country }" in page.locator(".cm-content").inner_text()
+    shot(page, tmp_path, "editor-completion", page.locator("form.editor-form"))
+    assert axe(page) == []
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url("**/editor?query=*")
+    assert "kg:Country" in page.url.replace("%3A", ":")
+    assert (
+        page.locator("#panel-table, table.data").first.is_visible()
+        or page.get_by_role("tab", name="Table").is_visible()
+    )
+
+    # a syntax error: the server's line and column are marked in the text
+    bad = "SELECT * WHERE {\n  ?s ?p ?o .\n  FILTER(?o = ) }"
+    page.goto(views_server.url + "/editor?query=" + quote(bad))
+    mark = page.locator(".cm-lintRange-error")
+    mark.wait_for()
+    status, _, body = http_request(views_server.url + "/sparql?query=" + quote(bad))
+    line, column = map(int, re.search(rb"line (\d+), column (\d+)", body).groups())
+    assert status == 400 and line == 3
+    text = bad.split("\n")[line - 1]
+    at = min(column - 1, len(text) - 1)  # a position past the end marks the last character
+    assert mark.inner_text() == text[at]
+    assert page.evaluate("document.querySelector('.code-editor').dataset.errorAt") == str(
+        len("\n".join(bad.split("\n")[: line - 1])) + 1 + at
+    )
+    assert page.locator(".cm-gutter-lint .cm-lint-marker-error").count() == 1
+    shot(page, tmp_path, "editor-error", page.locator("form.editor-form"))
+    assert axe(page) == []
+
+
+def test_the_editor_without_script_is_the_plain_form(views_server, browser, blocked):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(views_server.url + "/editor")
+        field = page.get_by_label("SPARQL query")
+        assert field.evaluate("e => e.tagName") == "TEXTAREA"
+        field.fill("SELECT ?c WHERE { ?c a kg:Country } LIMIT 3")
+        page.get_by_role("button", name="Run query").click()
+        page.wait_for_url("**/editor?query=*")
+        assert page.locator("table.data caption").inner_text() == "3 rows"
+    finally:
+        context.close()
+
+
+# --- the ontology page and the rest: axe on every page ----------------------------------------
+
+
+def test_the_ontology_page(views_server, page, tmp_path):
+    page.goto(views_server.url + "/ontology")
+    assert page.locator("svg.model-diagram").is_visible()
+    shot(page, tmp_path, "ontology-diagram", page.locator("figure.diagram"))
+    shot(page, tmp_path, "ontology-country", page.locator("#Country"))
+    assert page.locator("#Country .constraints li").count() >= 5
+    assert axe(page) == []
+    tab_to(page, "e.closest && e.closest('svg.model-diagram') !== null", limit=40)
+    page.keyboard.press("Enter")
+    assert re.search(r"#[A-Z]\w+$", page.url)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/queries",
+        "/queries/list-members-by-organisation",
+        "/editor",
+        "/id/eurodig",
+        "/id/pl-iscp",
+        "/sparql",
+        "/id/no-such-thing",
+    ],
+)
+def test_no_serious_accessibility_violation(views_server, page, path):
+    page.goto(views_server.url + path)
+    page.wait_for_load_state("networkidle")
+    assert axe(page) == []
+
+
+def test_no_request_left_the_machine(blocked):
+    """Runs last in this module: every page above asked only the loopback server."""
+    assert blocked == []
+    print(json.dumps({"blocked_requests": len(blocked)}))
