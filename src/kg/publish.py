@@ -300,7 +300,7 @@ def publish(
         pairs = [(f"{prefix}{n}", g.value) for n, g in enumerate(graphs)]
         union_name = f"{prefix}union" if default_graph == "union" else None
         staging = [name for name, _ in pairs] + ([union_name] if union_name else [])
-        dumps = (store.dump(format=RdfFormat.N_TRIPLES, from_graph=g) for g in graphs)
+        dumps = (store.dump(format=RdfFormat.N_TRIPLES, from_graph=g) or b"" for g in graphs)
         if upload == "auto":
             upload = "quads" if remote.accepts_quads() else "graphs"
         sent: dict[str, int] = {}

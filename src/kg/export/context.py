@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Store, Variable
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Store, Variable
 
 from kg import resources
 from kg.errors import KgError
@@ -78,7 +78,9 @@ def build_context(store: Store, graph_name: NamedNode = ONTOLOGY_GRAPH) -> dict[
     types: dict[str, set[str]] = {}
     ranges: dict[str, set[str]] = {}
     has_inverse: set[str] = set()
-    for row in store.query(_TERMS, substitutions={Variable("g"): graph_name}):
+    rows = store.query(_TERMS, substitutions={Variable("g"): graph_name})
+    assert isinstance(rows, QuerySolutions)  # a SELECT
+    for row in rows:
         term = row["term"].value
         if not term.startswith(KG) or term == KG:
             continue
@@ -88,10 +90,12 @@ def build_context(store: Store, graph_name: NamedNode = ONTOLOGY_GRAPH) -> dict[
         if row["inverse"] is not None:
             has_inverse.add(term)
     # a property named as another's inverse is an object property too
-    for row in store.query(
+    inverses = store.query(
         "SELECT ?p ?g WHERE { GRAPH ?g { ?q <http://www.w3.org/2002/07/owl#inverseOf> ?p } }",
         substitutions={Variable("g"): graph_name},
-    ):
+    )
+    assert isinstance(inverses, QuerySolutions)
+    for row in inverses:
         if isinstance(row["p"], NamedNode):
             has_inverse.add(row["p"].value)
 
@@ -235,11 +239,11 @@ class Compactor:
         out: list[dict[str, Any]] = []
         for node_id in sorted(grouped):
             properties = grouped[node_id]
-            node: dict[str, Any] = {"@id": node_id}
+            entry: dict[str, Any] = {"@id": node_id}
             for key in sorted(properties, key=lambda k: (k != "@type", k)):
                 values = sorted(properties[key], key=_json_sort_key)
-                node[key] = values[0] if len(values) == 1 else values
-            out.append(node)
+                entry[key] = values[0] if len(values) == 1 else values
+            out.append(entry)
         return out
 
 

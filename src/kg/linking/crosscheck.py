@@ -258,6 +258,11 @@ def _gn_name(m: Matches, code: str) -> str:
     return f"{row.name} ({code})" if row else code
 
 
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """An unordered pair, as the documents' border index keys it."""
+    return (a, b) if a <= b else (b, a)
+
+
 def _borders(m: Matches, out: list[Finding]) -> None:
     docs = m.documents
     code_of = {c.iri: c.alpha2 for c in m.countries}
@@ -290,6 +295,7 @@ def _borders(m: Matches, out: list[Finding]) -> None:
         basis = external.get(key, set())
         direct = tuple(sorted((a, b))) in basis
         via = sorted(p for p in basis if set(p) != {a, b})
+        ext_text: str | None
         if LAND in predicates:
             kind = "land border"
         elif BORDER in predicates:
@@ -312,10 +318,7 @@ def _borders(m: Matches, out: list[Finding]) -> None:
             if not direct:
                 ext_text += through(a, via)
                 territories = sorted(
-                    {
-                        _label(m, t)
-                        for t in docs.via.get(tuple(sorted((node_of[a], node_of[b]))), ())
-                    }
+                    {_label(m, t) for t in docs.via.get(_pair(node_of[a], node_of[b]), ())}
                 )
                 if territories:
                     note = "the documents name the territories " + ", ".join(territories)

@@ -272,6 +272,8 @@ def _constraints(store: Store, class_iri: str) -> tuple[tuple[Constraint, ...], 
     messages: list[str] = []
     for quad in store.quads_for_pattern(None, NamedNode(SH + "targetClass"), NamedNode(class_iri)):
         node_shape = quad.subject
+        if not isinstance(node_shape, NamedNode | BlankNode):
+            continue  # a quoted triple is no shape
         message = _text(store, node_shape, SH + "message")
         if message:
             messages.append(message)
@@ -356,13 +358,13 @@ def document(store: Store, labels) -> OntologyDoc:
     parents = {c: _iris(store, c, RDFS + "subClassOf") for c in class_iris}
     children: dict[str, list[str]] = defaultdict(list)
     for c, ps in parents.items():
-        for p in ps:
-            children[p].append(c)
+        for parent in ps:
+            children[parent].append(c)
     counts = _class_counts(store, class_iris)
     classes: dict[str, Class] = {}
     type_node = NamedNode(RDF + "type")
     for c in class_iris:
-        examples = []
+        examples: list[Cell] = []
         for quad in store.quads_for_pattern(None, type_node, NamedNode(c)):
             if isinstance(quad.subject, NamedNode) and all(
                 e.value != quad.subject.value for e in examples

@@ -27,6 +27,7 @@ from typing import Any
 
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
     QuerySolutions,
@@ -232,7 +233,11 @@ def _files_of(dataset: graph.Dataset, result: ValidationResult) -> tuple[Path, .
         patterns.append((term, result.path.node, None, None))
     patterns += [(term, None, None, None), (None, None, term, None)]
     for pattern in patterns:
-        graphs = {q.graph_name.value for q in dataset.store.quads_for_pattern(*pattern)}
+        graphs = {
+            q.graph_name.value
+            for q in dataset.store.quads_for_pattern(*pattern)
+            if not isinstance(q.graph_name, DefaultGraph)
+        }
         found = {dataset.files[g] for g in graphs if g in dataset.files}
         if found:
             return tuple(sorted(found))
@@ -303,7 +308,7 @@ def validate(
             progress("pyshacl: validating", None, None)
         results = shacl.validate_with_pyshacl(dataset.store, shapes_path)
     check_results = run_checks(dataset.store, check_list, progress)
-    names = {c.iri: c.name for c in check_list}
+    names: dict[NamedNode | BlankNode, str] = {c.iri: c.name for c in check_list}
     findings = [
         Finding(
             result=r,
