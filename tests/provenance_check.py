@@ -17,13 +17,18 @@ Pacific and Indian Oceans").
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from statistics import median
 
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store
+
+from kg.text import sentences
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -221,3 +226,132 @@ def check_passage(
                     Finding(graph.value, triple, "unlabelled object not described in the passage")
                 )
     return findings
+
+
+# --- passages as units of text -------------------------------------------------------------
+#
+# A passage is a sentence or a run of consecutive sentences as ``kg.text.sentences`` cuts the
+# document (one segmenter for the data, ``kg draft`` and the tests); no two passages share a
+# span; and at most one passage of a profile begins at the profile's first character (so a
+# profile is never cited whole for a fact one sentence states).
+
+KG_NS = "https://w3id.org/digital-policy-kg/ontology#"
+
+
+@dataclass(frozen=True)
+class PassageSpan:
+    """Where a passage graph says it lies: its document, profile and code-point span."""
+
+    name: str
+    document: str
+    profile: str
+    start: int
+    end: int
+    profile_start: int
+    profile_end: int
+
+
+def passage_spans(store: Store) -> list[PassageSpan]:
+    """Every passage that describes itself in its own graph, in document order."""
+
+    def one(subject: NamedNode, local: str, graph=None) -> str:
+        values = {
+            q.object.value
+            for q in store.quads_for_pattern(subject, NamedNode(KG_NS + local), None, graph)
+        }
+        if len(values) != 1:
+            raise ValueError(f"{subject.value} has {len(values)} values of kg:{local}")
+        return values.pop()
+
+    found = []
+    for quad in store.quads_for_pattern(None, NamedNode(KG_NS + "startOffset"), None, None):
+        node = quad.subject
+        if not isinstance(quad.graph_name, NamedNode) or quad.graph_name.value != node.value:
+            continue  # a profile, or a passage described outside its own graph
+        profile = NamedNode(one(node, "inProfile", node))
+        found.append(
+            PassageSpan(
+                name=node.value,
+                document=one(node, "inDocument", node),
+                profile=profile.value,
+                start=int(quad.object.value),
+                end=int(one(node, "endOffset", node)),
+                profile_start=int(one(profile, "startOffset")),
+                profile_end=int(one(profile, "endOffset")),
+            )
+        )
+    return sorted(found, key=lambda p: (p.document, p.start, p.end, p.name))
+
+
+def sentence_bounds(text: str) -> tuple[set[int], set[int]]:
+    """The offsets where ``kg.text.sentences`` starts and ends a sentence."""
+    spans = sentences(text)
+    return {s for s, _ in spans}, {e for _, e in spans}
+
+
+def passage_rule_violations(spans: list[PassageSpan], texts: dict[str, str]) -> list[str]:
+    """What breaks the three passage rules: a fragment (a span that does not begin where a
+    sentence begins or end where one ends), two passages with one span, and a second passage
+    beginning at its profile's first character."""
+    problems = []
+    bounds = {doc: sentence_bounds(text) for doc, text in texts.items()}
+    seen: dict[tuple[str, int, int], str] = {}
+    at_start: dict[str, str] = {}
+    for p in spans:
+        starts, ends = bounds[p.document]
+        if p.start not in starts or p.end not in ends:
+            problems.append(f"{p.name} ({p.start}-{p.end}) is not a run of whole sentences")
+        key = (p.document, p.start, p.end)
+        if key in seen:
+            problems.append(f"{p.name} and {seen[key]} share the span {p.start}-{p.end}")
+        seen.setdefault(key, p.name)
+        if p.start == p.profile_start:
+            if p.profile in at_start:
+                problems.append(
+                    f"{p.name} and {at_start[p.profile]} both begin at the start of {p.profile}"
+                )
+            at_start.setdefault(p.profile, p.name)
+    return problems
+
+
+def passage_statistics(spans: list[PassageSpan], texts: dict[str, str]) -> dict[str, float]:
+    """The figures issue 11 asks for: count, lengths in code points, passages beginning at a
+    profile start, pairs of passages sharing a span, and fragments."""
+    lengths = [p.end - p.start for p in spans]
+    bounds = {doc: sentence_bounds(text) for doc, text in texts.items()}
+    spans_seen = Counter((p.document, p.start, p.end) for p in spans)
+    return {
+        "passages": len(spans),
+        "min length": min(lengths),
+        "median length": median(lengths),
+        "max length": max(lengths),
+        "begin at a profile start": sum(p.start == p.profile_start for p in spans),
+        "pairs sharing a span": sum(n * (n - 1) // 2 for n in spans_seen.values()),
+        "fragments": sum(
+            p.start not in bounds[p.document][0] or p.end not in bounds[p.document][1]
+            for p in spans
+        ),
+    }
+
+
+def _main() -> None:
+    """Print the passage statistics of ``data/`` (run from the repository root, with the source
+    documents in ``../shared/seeds``): ``python tests/provenance_check.py``."""
+    repo = Path(__file__).resolve().parent.parent
+    seeds = Path(os.environ.get("KG_DOCUMENTS") or repo.parent / "shared" / "seeds")
+    store = Store()
+    for path in sorted((repo / "data").glob("*.trig")):
+        store.load(path=str(path), format=RdfFormat.TRIG)
+    spans = passage_spans(store)
+    texts = {}
+    for quad in store.quads_for_pattern(None, NamedNode(KG_NS + "fileName"), None, None):
+        path = seeds / quad.object.value
+        texts[quad.subject.value] = path.read_text(encoding="utf-8")
+    for key, value in passage_statistics(spans, texts).items():
+        print(f"{key:26} {value}")
+    for problem in passage_rule_violations(spans, texts):
+        print("  ", problem)
+
+
+if __name__ == "__main__":
+    _main()
