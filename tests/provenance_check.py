@@ -7,7 +7,9 @@ an entity named in the document, the subject too. An unlabelled n-ary node (a pa
 a border, a ranking) is named by the triples that describe it in the same passage, which are
 checked in turn. A type is named when the passage names the class (label or alternative
 label) or when the class follows from the domain or range of a property the data uses for
-the entity (RDFS entailment: ``x kg:extendsTo y`` makes ``y`` a ``kg:Place``).
+the entity (RDFS entailment: ``x kg:extendsTo y`` makes ``y`` a ``kg:Place``), and
+``kg:Country`` is named by a country's ISO 3166 identifier. A passage of a country's profile
+names that country even where it says "it" (a profile is about its country).
 
 Matching is on words, after folding case, quotes, dashes, non-breaking spaces and plurals: a
 name matches when its words occur in order in the passage, or, for names of two or more
@@ -34,6 +36,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+KG_NS = "https://w3id.org/digital-policy-kg/ontology#"
 LABELS = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel")
 # Descriptions in our own words: justified, like a label we give, by the passage naming the entity.
 DESCRIPTIONS = (
@@ -120,6 +123,12 @@ def literal_forms(lit: Literal) -> list[str]:
     return forms
 
 
+# A country is identified by its ISO 3166-1 alpha-2 code (``id:FR``): the identifier says that
+# the name is a country's ("France borders Belgium, Luxembourg …" names countries without the
+# word), and the shapes and ``test_repo`` check each code against the label with pycountry.
+COUNTRY_IRI = re.compile(r"https://w3id[.]org/digital-policy-kg/id/[A-Z]{2}")
+
+
 @dataclass
 class Finding:
     graph: str
@@ -184,9 +193,22 @@ def check_passage(
     quads = list(store.quads_for_pattern(None, None, None, graph))
     described = {q.subject.value for q in quads}
     findings = []
+    # A profile is about its country: "It borders Norway", "Its capital", "the country's
+    # efforts" name it without its name, so the profile's country counts as named in every
+    # passage of the profile (as subject or object of a fact; a label still needs the name).
+    implicit = {
+        country.object.value
+        for profile in store.quads_for_pattern(graph, NamedNode(KG_NS + "inProfile"), None, graph)
+        for country in store.quads_for_pattern(
+            profile.object, NamedNode(KG_NS + "profileOf"), None, None
+        )
+    }
 
     def named(names: list[str]) -> bool:
         return any(names_in(n, passage_words, passage_set) for n in names)
+
+    def names_entity(iri: str) -> bool:
+        return iri in implicit or named(index.labels.get(iri, []))
 
     for quad in quads:
         s, p, o = quad.subject, quad.predicate.value, quad.object
@@ -197,7 +219,7 @@ def check_passage(
         in_document = [
             n for n in subject_names if names_in(n, document_words, document_set, loose=False)
         ]
-        if in_document and not named(subject_names):
+        if in_document and not names_entity(s.value):
             findings.append(Finding(graph.value, triple, "passage does not name the subject"))
         if (p in LABELS[:3] or p in DESCRIPTIONS) and isinstance(o, Literal):
             # A name we give an entity (own words for a described node) is justified when the
@@ -210,14 +232,16 @@ def check_passage(
                 findings.append(Finding(graph.value, triple, "passage does not state the value"))
         elif p == RDF_TYPE:
             cls_ = o.value
-            if not named(index.labels.get(cls_, [])) and cls_ not in index.entailed_types.get(
-                s.value, set()
+            if (
+                not named(index.labels.get(cls_, []))
+                and cls_ not in index.entailed_types.get(s.value, set())
+                and not (cls_ == KG_NS + "Country" and COUNTRY_IRI.fullmatch(s.value))
             ):
                 findings.append(Finding(graph.value, triple, "passage does not name the class"))
         else:
             object_names = index.labels.get(o.value, [])
             if object_names:
-                if not named(object_names):
+                if not names_entity(o.value):
                     findings.append(
                         Finding(graph.value, triple, "passage does not name the object")
                     )
@@ -234,8 +258,6 @@ def check_passage(
 # document (one segmenter for the data, ``kg draft`` and the tests); no two passages share a
 # span; and at most one passage of a profile begins at the profile's first character (so a
 # profile is never cited whole for a fact one sentence states).
-
-KG_NS = "https://w3id.org/digital-policy-kg/ontology#"
 
 
 @dataclass(frozen=True)
