@@ -266,3 +266,49 @@ def test_every_class_the_data_uses_has_a_shape(dataset):
             used.add(q.object.value)
     assert len(used) > 50
     assert not used - targeted, f"classes with no shape: {sorted(used - targeted)}"
+
+
+WDT = "http://www.wikidata.org/prop/direct/"
+QUDT_UNIT = "http://qudt.org/vocab/unit/"
+
+
+def test_wikidata_alignments_claim_no_more_than_our_terms_mean(dataset):
+    """Issue 11: kg:capital is functional, wdt:P36 is not; kg:topic is any topic, wdt:P921 a
+    work's main subject; kg:partOf is transitive across places, sectors and policy efforts.
+    None of them is owl:equivalentProperty to Wikidata's; a SKOS mapping says how they relate."""
+    store = dataset.store
+    expected = {
+        "capital": ("broadMatch", "P36"),
+        "capitalOf": ("broadMatch", "P1376"),
+        "topic": ("closeMatch", "P921"),
+        "partOf": ("closeMatch", "P361"),
+    }
+    for local, (mapping, prop) in expected.items():
+        term = KG + local
+        assert not [
+            o for o in objects(store, term, OWL + "equivalentProperty") if o.value.startswith(WDT)
+        ], term
+        assert NamedNode(WDT + prop) in objects(store, term, SKOS + mapping), term
+
+
+def test_units_map_to_qudt_and_money_to_its_iso_4217_code(dataset):
+    """Each unit says which QUDT unit it is (exactly, closely, or as a narrower kind of count);
+    inhabitants per square mile has no QUDT unit. The euro carries its ISO 4217 code."""
+    store = dataset.store
+    units = {
+        q.subject.value
+        for q in store.quads_for_pattern(
+            None, NamedNode(SKOS + "inScheme"), NamedNode(VOC + "units")
+        )
+    }
+    mapped = {
+        unit
+        for unit in units
+        for mapping in ("exactMatch", "closeMatch", "broadMatch")
+        for o in objects(store, unit, SKOS + mapping)
+        if o.value.startswith(QUDT_UNIT)
+    }
+    assert units - mapped == {VOC + "unit-inhabitants-per-square-mile"}
+    euro = VOC + "unit-euro"
+    assert NamedNode(QUDT_UNIT + "CCY_EUR") in objects(store, euro, SKOS + "exactMatch")
+    assert [o.value for o in objects(store, euro, SKOS + "notation")] == ["EUR"]
