@@ -52,6 +52,8 @@ QUESTIONS = [
                 "pl-5g-strategy",
                 "pl-cybersecurity-strategy",
                 "pl-ai-strategy",
+                "start-in-poland",  # "government programs such as the Start In Poland initiative"
+                "digital-school",  # "the Digital School program"
             )
         },
     ),
