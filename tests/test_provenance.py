@@ -351,6 +351,16 @@ def test_the_vocational_training_programmes(dataset):
     )
 
 
+def test_serbias_steps_on_cybersecurity(dataset):
+    """Serbia's steps to enhance its cybersecurity capabilities (3705-3809) had no passage."""
+    store = dataset.store
+    effort = _n(ID, "rs-cybersecurity-effort")
+    assert _passage_graphs(store, effort, _n(KG, "actor"), _n(ID, "RS")) == {
+        PASSAGE + "rs-cybersecurity-steps"
+    }
+    assert _passage_graphs(store, effort, _n(KG, "topic"), _n(VOC, "topic-cybersecurity"))
+
+
 def test_5g_is_a_high_priority_of_the_polish_government(dataset):
     """5G networks "as a high priority for the Polish government" (13619-13805)."""
     graphs = _passage_graphs(
