@@ -10,7 +10,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 # KG_SHARED: the shared folder when the checkout does not sit beside it (a git worktree).
 SHARED = Path(os.environ.get("KG_SHARED") or REPO.parent / "shared")
-SEEDS = SHARED / "seeds"
+# The source documents: KG_DOCUMENTS wins (as for kg.resources.documents_dir).
+SEEDS = Path(os.environ.get("KG_DOCUMENTS") or SHARED / "seeds")
 CONFORMANCE = SHARED / "conformance" / "w3c-rdf-tests"
 EXTERNAL = SHARED / "external"
 TEST_DATA = REPO / "tests" / "data"

@@ -7,7 +7,9 @@ an entity named in the document, the subject too. An unlabelled n-ary node (a pa
 a border, a ranking) is named by the triples that describe it in the same passage, which are
 checked in turn. A type is named when the passage names the class (label or alternative
 label) or when the class follows from the domain or range of a property the data uses for
-the entity (RDFS entailment: ``x kg:extendsTo y`` makes ``y`` a ``kg:Place``).
+the entity (RDFS entailment: ``x kg:extendsTo y`` makes ``y`` a ``kg:Place``), and
+``kg:Country`` is named by a country's ISO 3166 identifier. A passage of a country's profile
+names that country even where it says "it" (a profile is about its country).
 
 Matching is on words, after folding case, quotes, dashes, non-breaking spaces and plurals: a
 name matches when its words occur in order in the passage, or, for names of two or more
@@ -17,18 +19,24 @@ Pacific and Indian Oceans").
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from statistics import median
 
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store
+
+from kg.text import sentences
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+KG_NS = "https://w3id.org/digital-policy-kg/ontology#"
 LABELS = (RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel")
 # Descriptions in our own words: justified, like a label we give, by the passage naming the entity.
 DESCRIPTIONS = (
@@ -115,6 +123,12 @@ def literal_forms(lit: Literal) -> list[str]:
     return forms
 
 
+# A country is identified by its ISO 3166-1 alpha-2 code (``id:FR``): the identifier says that
+# the name is a country's ("France borders Belgium, Luxembourg …" names countries without the
+# word), and the shapes and ``test_repo`` check each code against the label with pycountry.
+COUNTRY_IRI = re.compile(r"https://w3id[.]org/digital-policy-kg/id/[A-Z]{2}")
+
+
 @dataclass
 class Finding:
     graph: str
@@ -179,9 +193,22 @@ def check_passage(
     quads = list(store.quads_for_pattern(None, None, None, graph))
     described = {q.subject.value for q in quads}
     findings = []
+    # A profile is about its country: "It borders Norway", "Its capital", "the country's
+    # efforts" name it without its name, so the profile's country counts as named in every
+    # passage of the profile (as subject or object of a fact; a label still needs the name).
+    implicit = {
+        country.object.value
+        for profile in store.quads_for_pattern(graph, NamedNode(KG_NS + "inProfile"), None, graph)
+        for country in store.quads_for_pattern(
+            profile.object, NamedNode(KG_NS + "profileOf"), None, None
+        )
+    }
 
     def named(names: list[str]) -> bool:
         return any(names_in(n, passage_words, passage_set) for n in names)
+
+    def names_entity(iri: str) -> bool:
+        return iri in implicit or named(index.labels.get(iri, []))
 
     for quad in quads:
         s, p, o = quad.subject, quad.predicate.value, quad.object
@@ -192,7 +219,7 @@ def check_passage(
         in_document = [
             n for n in subject_names if names_in(n, document_words, document_set, loose=False)
         ]
-        if in_document and not named(subject_names):
+        if in_document and not names_entity(s.value):
             findings.append(Finding(graph.value, triple, "passage does not name the subject"))
         if (p in LABELS[:3] or p in DESCRIPTIONS) and isinstance(o, Literal):
             # A name we give an entity (own words for a described node) is justified when the
@@ -205,14 +232,16 @@ def check_passage(
                 findings.append(Finding(graph.value, triple, "passage does not state the value"))
         elif p == RDF_TYPE:
             cls_ = o.value
-            if not named(index.labels.get(cls_, [])) and cls_ not in index.entailed_types.get(
-                s.value, set()
+            if (
+                not named(index.labels.get(cls_, []))
+                and cls_ not in index.entailed_types.get(s.value, set())
+                and not (cls_ == KG_NS + "Country" and COUNTRY_IRI.fullmatch(s.value))
             ):
                 findings.append(Finding(graph.value, triple, "passage does not name the class"))
         else:
             object_names = index.labels.get(o.value, [])
             if object_names:
-                if not named(object_names):
+                if not names_entity(o.value):
                     findings.append(
                         Finding(graph.value, triple, "passage does not name the object")
                     )
@@ -221,3 +250,130 @@ def check_passage(
                     Finding(graph.value, triple, "unlabelled object not described in the passage")
                 )
     return findings
+
+
+# --- passages as units of text -------------------------------------------------------------
+#
+# A passage is a sentence or a run of consecutive sentences as ``kg.text.sentences`` cuts the
+# document (one segmenter for the data, ``kg draft`` and the tests); no two passages share a
+# span; and at most one passage of a profile begins at the profile's first character (so a
+# profile is never cited whole for a fact one sentence states).
+
+
+@dataclass(frozen=True)
+class PassageSpan:
+    """Where a passage graph says it lies: its document, profile and code-point span."""
+
+    name: str
+    document: str
+    profile: str
+    start: int
+    end: int
+    profile_start: int
+    profile_end: int
+
+
+def passage_spans(store: Store) -> list[PassageSpan]:
+    """Every passage that describes itself in its own graph, in document order."""
+
+    def one(subject: NamedNode, local: str, graph=None) -> str:
+        values = {
+            q.object.value
+            for q in store.quads_for_pattern(subject, NamedNode(KG_NS + local), None, graph)
+        }
+        if len(values) != 1:
+            raise ValueError(f"{subject.value} has {len(values)} values of kg:{local}")
+        return values.pop()
+
+    found = []
+    for quad in store.quads_for_pattern(None, NamedNode(KG_NS + "startOffset"), None, None):
+        node = quad.subject
+        if not isinstance(quad.graph_name, NamedNode) or quad.graph_name.value != node.value:
+            continue  # a profile, or a passage described outside its own graph
+        profile = NamedNode(one(node, "inProfile", node))
+        found.append(
+            PassageSpan(
+                name=node.value,
+                document=one(node, "inDocument", node),
+                profile=profile.value,
+                start=int(quad.object.value),
+                end=int(one(node, "endOffset", node)),
+                profile_start=int(one(profile, "startOffset")),
+                profile_end=int(one(profile, "endOffset")),
+            )
+        )
+    return sorted(found, key=lambda p: (p.document, p.start, p.end, p.name))
+
+
+def sentence_bounds(text: str) -> tuple[set[int], set[int]]:
+    """The offsets where ``kg.text.sentences`` starts and ends a sentence."""
+    spans = sentences(text)
+    return {s for s, _ in spans}, {e for _, e in spans}
+
+
+def passage_rule_violations(spans: list[PassageSpan], texts: dict[str, str]) -> list[str]:
+    """What breaks the three passage rules: a fragment (a span that does not begin where a
+    sentence begins or end where one ends), two passages with one span, and a second passage
+    beginning at its profile's first character."""
+    problems = []
+    bounds = {doc: sentence_bounds(text) for doc, text in texts.items()}
+    seen: dict[tuple[str, int, int], str] = {}
+    at_start: dict[str, str] = {}
+    for p in spans:
+        starts, ends = bounds[p.document]
+        if p.start not in starts or p.end not in ends:
+            problems.append(f"{p.name} ({p.start}-{p.end}) is not a run of whole sentences")
+        key = (p.document, p.start, p.end)
+        if key in seen:
+            problems.append(f"{p.name} and {seen[key]} share the span {p.start}-{p.end}")
+        seen.setdefault(key, p.name)
+        if p.start == p.profile_start:
+            if p.profile in at_start:
+                problems.append(
+                    f"{p.name} and {at_start[p.profile]} both begin at the start of {p.profile}"
+                )
+            at_start.setdefault(p.profile, p.name)
+    return problems
+
+
+def passage_statistics(spans: list[PassageSpan], texts: dict[str, str]) -> dict[str, float]:
+    """The figures issue 11 asks for: count, lengths in code points, passages beginning at a
+    profile start, pairs of passages sharing a span, and fragments."""
+    lengths = [p.end - p.start for p in spans]
+    bounds = {doc: sentence_bounds(text) for doc, text in texts.items()}
+    spans_seen = Counter((p.document, p.start, p.end) for p in spans)
+    return {
+        "passages": len(spans),
+        "min length": min(lengths),
+        "median length": median(lengths),
+        "max length": max(lengths),
+        "begin at a profile start": sum(p.start == p.profile_start for p in spans),
+        "pairs sharing a span": sum(n * (n - 1) // 2 for n in spans_seen.values()),
+        "fragments": sum(
+            p.start not in bounds[p.document][0] or p.end not in bounds[p.document][1]
+            for p in spans
+        ),
+    }
+
+
+def _main() -> None:
+    """Print the passage statistics of ``data/`` (run from the repository root, with the source
+    documents in ``../shared/seeds``): ``python tests/provenance_check.py``."""
+    repo = Path(__file__).resolve().parent.parent
+    seeds = Path(os.environ.get("KG_DOCUMENTS") or repo.parent / "shared" / "seeds")
+    store = Store()
+    for path in sorted((repo / "data").glob("*.trig")):
+        store.load(path=str(path), format=RdfFormat.TRIG)
+    spans = passage_spans(store)
+    texts = {}
+    for quad in store.quads_for_pattern(None, NamedNode(KG_NS + "fileName"), None, None):
+        path = seeds / quad.object.value
+        texts[quad.subject.value] = path.read_text(encoding="utf-8")
+    for key, value in passage_statistics(spans, texts).items():
+        print(f"{key:26} {value}")
+    for problem in passage_rule_violations(spans, texts):
+        print("  ", problem)
+
+
+if __name__ == "__main__":
+    _main()

@@ -83,6 +83,8 @@ def test_service_joins_local_strategies_with_accession_dates_on_the_server(endpo
             "Digital Competence Development Programme",
             "Integrated State Computerisation Programme",
             "national AI strategy of Poland",
+            "Start In Poland",  # government programs the document names without a period
+            "Digital School",
         )
     }
 

@@ -12,11 +12,17 @@ import hashlib
 
 import pytest
 from conftest import SEEDS
-from provenance_check import ProvenanceIndex, check_passage
-from pyoxigraph import NamedNode
+from provenance_check import (
+    PassageSpan,
+    ProvenanceIndex,
+    check_passage,
+    passage_rule_violations,
+    passage_spans,
+)
+from pyoxigraph import Literal, NamedNode
 
 from kg.load import files as graph
-from kg.namespaces import KG, PASSAGE, SOURCE
+from kg.namespaces import ID, KG, PASSAGE, SOURCE, VOC
 
 pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="source documents not available")
 
@@ -144,3 +150,223 @@ def test_the_check_rejects_a_fact_the_passage_does_not_state(dataset, documents)
         store.remove(probe)
     problems = {f.problem for f in findings if f.triple[0].endswith("/PL")}
     assert problems == {"passage does not name the subject", "passage does not name the object"}
+
+
+# --- passages are units of text (issue 11) ---------------------------------------------------
+
+
+def test_passages_are_sentence_runs_with_no_shared_span_and_one_profile_opening(dataset, documents):
+    """Each passage is a run of whole sentences as kg.text.sentences cuts the document, no two
+    passages share a span, and at most one passage of a profile begins at its first character."""
+    spans = passage_spans(dataset.store)
+    assert len(spans) > 100
+    problems = passage_rule_violations(spans, documents)
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_passage_rules_reject_a_fragment_a_shared_span_and_a_second_opening(documents):
+    """Guard against rules that cannot fail: three made-up passages, one breaking each rule."""
+    doc, text = next(iter(documents.items()))
+    profile = SOURCE + "profile-finland"
+    start, end = 5963, 6338  # the Finland profile: three sentences, the first ends at 6010
+
+    def span(name, s, e):
+        return PassageSpan(PASSAGE + name, doc, profile, s, e, start, end)
+
+    assert text[start:6010].endswith("Europe.")
+    problems = passage_rule_violations(
+        [
+            span("opening", start, 6010),
+            span("whole-profile", start, end),  # a second passage at the profile's start
+            span("same-span", 6011, 6198),
+            span("same-span-again", 6011, 6198),  # the span of another passage
+            span("fragment", 6011, 6100),  # ends inside a sentence
+        ],
+        {doc: text},
+    )
+    assert len(problems) == 3
+    assert any("whole-profile" in p and "begin at the start" in p for p in problems)
+    assert any("same-span-again" in p and "share the span" in p for p in problems)
+    assert any("fragment" in p and "whole sentences" in p for p in problems)
+
+
+def _passage_graphs(store, s, p, o) -> set[str]:
+    return {
+        q.graph_name.value
+        for q in store.quads_for_pattern(s, p, o, None)
+        if isinstance(q.graph_name, NamedNode) and q.graph_name.value.startswith(PASSAGE)
+    }
+
+
+def _n(prefix, local):
+    return NamedNode(prefix + local)
+
+
+RDF_TYPE = NamedNode(RDF_TYPE_IRI)
+
+
+def test_a_fact_two_passages_state_cites_both(dataset):
+    """EuroDIG's scope is stated in the Serbia and the Poland profiles: both passages cite it
+    (it used to be kept in one graph, the first, and the Poland passage lost it)."""
+    graphs = _passage_graphs(
+        dataset.store, _n(ID, "eurodig"), _n(KG, "geographicScope"), _n(VOC, "scope-regional")
+    )
+    assert graphs == {PASSAGE + "rs-see-plus-eurodig", PASSAGE + "pl-eurodig"}
+
+
+# --- regression tests: over-reads of issue 11 --------------------------------------------------
+
+
+def test_no_border_in_the_americas_is_given_one_of_the_jointly_named_territories(dataset):
+    """France borders the Netherlands, Suriname and Brazil "via its overseas territories in
+    French Guiana and Saint Martin" (5717-5960): the territories are named jointly, so no
+    border may pair with one (three of the six pairs were false)."""
+    store = dataset.store
+    for border in ("border-FR-NL", "border-FR-SR", "border-BR-FR"):
+        assert _passage_graphs(store, _n(ID, border), _n(KG, "borderRegion"), _n(ID, "americas"))
+        assert not _passage_graphs(store, _n(ID, border), _n(KG, "viaTerritory"), None), border
+
+
+def test_kauniainen_is_not_adjacent_to_helsinki(dataset):
+    """ "the neighbouring cities of Espoo, Kauniainen, and Vantaa" (6199-6338) does not make
+    each city adjacent to Helsinki; Kauniainen is an enclave of Espoo."""
+    store = dataset.store
+    kauniainen, helsinki = _n(ID, "kauniainen"), _n(ID, "helsinki")
+    adjacent = _n(KG, "adjacentTo")
+    assert not list(store.quads_for_pattern(kauniainen, adjacent, helsinki, None))
+    assert not list(store.quads_for_pattern(helsinki, adjacent, kauniainen, None))
+    assert list(
+        store.quads_for_pattern(_n(ID, "helsinki-metropolitan-area"), _n(KG, "hasPart"), kauniainen)
+    )
+
+
+def test_the_urban_share_of_sweden_is_not_attached_to_a_place(dataset):
+    """87 % of Swedes live in urban areas (6701-6928); the central and southern half is where
+    those areas lie, not what the figure measures."""
+    store = dataset.store
+    share = _n(ID, "q-SE-urban-share")
+    assert _passage_graphs(store, share, _n(KG, "value"), Literal("87", datatype=_DECIMAL))
+    assert not list(store.quads_for_pattern(share, _n(KG, "refersToPlace"), None, None))
+    assert _passage_graphs(
+        store, _n(ID, "se-urban-areas"), _n(KG, "locatedIn"), _n(ID, "central-and-southern-sweden")
+    )
+
+
+_DECIMAL = NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+
+
+@pytest.mark.parametrize(
+    "entity,cls",
+    [
+        ("brussels", "City"),
+        ("frankfurt", "City"),
+        ("strasbourg", "City"),
+        ("english-channel", "Strait"),
+        ("europe", "Continent"),
+        ("oresund", "WaterBody"),
+        # "Council of Europe Convention on Cybercrime" (15198-15313) says the council issued
+        # the convention, not what kind of body it is (an organisation, no more).
+        ("council-of-europe", "InternationalOrganisation"),
+    ],
+)
+def test_no_passage_gives_a_type_the_text_does_not_give(dataset, entity, cls):
+    assert not _passage_graphs(dataset.store, _n(ID, entity), RDF_TYPE, _n(KG, cls))
+
+
+def test_names_are_as_the_document_words_them(dataset, documents):
+    """Serbia's AI strategy was renamed ("…in Serbia, 2020-2025"); its label is the document's."""
+    text = next(iter(documents.values()))
+    store = dataset.store
+    for slug in ("rs-ai-strategy", "pl-5g-strategy", "cert-polska", "government-of-poland"):
+        labels = [q.object.value for q in store.quads_for_pattern(_n(ID, slug), _LABEL, None)]
+        assert labels and all(label in text for label in labels), (slug, labels)
+
+
+_LABEL = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def test_an_announced_institute_is_not_established_under_the_strategy(dataset):
+    """Serbia "has announced the establishment" of the AI institute (4396-4613): a measure of
+    the strategy with the status announced, not an institute established under it."""
+    store = dataset.store
+    institute = _n(ID, "rs-ai-institute")
+    assert not list(store.quads_for_pattern(institute, _n(KG, "establishedUnder"), None, None))
+    measure = _n(ID, "rs-ai-measure-institute")
+    assert _passage_graphs(store, _n(ID, "rs-ai-strategy"), _n(KG, "hasMeasure"), measure)
+    assert _passage_graphs(store, measure, _n(KG, "status"), _n(VOC, "status-announced"))
+
+
+def test_start_in_poland_is_a_programme(dataset):
+    """ "government programs such as the Start In Poland initiative" (8799-8916)."""
+    graphs = _passage_graphs(
+        dataset.store, _n(ID, "start-in-poland"), RDF_TYPE, _n(KG, "Programme")
+    )
+    assert graphs == {PASSAGE + "pl-start-in-poland"}
+
+
+# --- regression tests: facts issue 11 found missing --------------------------------------------
+
+
+def test_sweden_is_a_member_of_the_european_union(dataset):
+    """ "the third-largest country in the European Union" (6530-6657)."""
+    store = dataset.store
+    membership = _n(ID, "aff-SE-european-union")
+    assert _passage_graphs(store, membership, _n(KG, "affiliate"), _n(ID, "SE")) == {
+        PASSAGE + "se-size"
+    }
+    assert _passage_graphs(store, membership, _n(KG, "affiliatedWith"), _n(ID, "european-union"))
+    assert _passage_graphs(store, membership, RDF_TYPE, _n(KG, "Membership"))
+
+
+def test_polands_closing_paragraph_has_a_passage(dataset, documents):
+    """Poland's closing paragraph (17496-17741) had no passage; it restates the AI strategy's
+    goals, so those aims now have two sources."""
+    store = dataset.store
+    covered = [(p.start, p.end) for p in passage_spans(store)]
+    assert any(s <= 17496 and e >= 17741 for s, e in covered)
+    aim = _n(ID, "pl-ai-aim-education")
+    assert _passage_graphs(store, _n(ID, "pl-ai-strategy"), _n(KG, "hasAim"), aim) == {
+        PASSAGE + "pl-ai-strategy",
+        PASSAGE + "pl-ai-strategy-goals",
+    }
+
+
+def test_broadband_across_urban_and_rural_areas(dataset):
+    """ "broadband connectivity across urban and rural areas" (9812-9933)."""
+    store = dataset.store
+    effort = _n(ID, "pl-broadband-investment")
+    for scope in ("scope-urban-areas", "scope-rural-areas"):
+        assert _passage_graphs(store, effort, _n(KG, "geographicScope"), _n(VOC, scope)) == {
+            PASSAGE + "pl-broadband"
+        }
+
+
+def test_the_vocational_training_programmes(dataset):
+    """ "various vocational training programs" (10199-10376) are among the initiatives."""
+    store = dataset.store
+    programmes = _n(ID, "pl-vocational-training-programmes")
+    assert _passage_graphs(store, programmes, RDF_TYPE, _n(KG, "Initiative"))
+    assert _passage_graphs(
+        store, programmes, _n(KG, "partOf"), _n(ID, "pl-digital-literacy-effort")
+    )
+
+
+def test_serbias_steps_on_cybersecurity(dataset):
+    """Serbia's steps to enhance its cybersecurity capabilities (3705-3809) had no passage."""
+    store = dataset.store
+    effort = _n(ID, "rs-cybersecurity-effort")
+    assert _passage_graphs(store, effort, _n(KG, "actor"), _n(ID, "RS")) == {
+        PASSAGE + "rs-cybersecurity-steps"
+    }
+    assert _passage_graphs(store, effort, _n(KG, "topic"), _n(VOC, "topic-cybersecurity"))
+
+
+def test_5g_is_a_high_priority_of_the_polish_government(dataset):
+    """5G networks "as a high priority for the Polish government" (13619-13805)."""
+    graphs = _passage_graphs(
+        dataset.store,
+        _n(ID, "government-of-poland"),
+        _n(KG, "hasPriority"),
+        _n(VOC, "topic-broadband"),
+    )
+    assert graphs == {PASSAGE + "pl-5g-strategy-focus"}

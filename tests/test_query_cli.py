@@ -52,6 +52,8 @@ QUESTIONS = [
                 "pl-5g-strategy",
                 "pl-cybersecurity-strategy",
                 "pl-ai-strategy",
+                "start-in-poland",  # "government programs such as the Start In Poland initiative"
+                "digital-school",  # "the Digital School program"
             )
         },
     ),
@@ -100,7 +102,7 @@ QUESTIONS = [
         "list-response-teams-by-country",
         ["country=Poland"],
         "unitLabel",
-        {"CERT Polska", "CERT Orange", "CERT.GOV.PL", "Government Center for Security"},
+        {"CERT.PL", "CERT Orange", "CERT.GOV.PL", "Government Center for Security"},
     ),
     (
         "CQ10",
@@ -121,14 +123,14 @@ QUESTIONS = [
         "list-strategies-by-topic",
         ["topic=digital skills"],
         "strategy",
-        {ID + "rs-digital-skills-strategy", ID + "pl-dcdp"},
+        {ID + "rs-digital-skills-strategy", ID + "pl-dcdp", ID + "digital-school"},
     ),
     (
         "CQ15",
         "list-sources-by-resource",
         ["resource=Poland", "other=EuroDIG"],
         "passage",
-        {"https://w3id.org/digital-policy-kg/passage/pl-eurodig-igf"},
+        {"https://w3id.org/digital-policy-kg/passage/pl-eurodig"},
     ),
 ]
 

@@ -533,7 +533,7 @@ def test_the_passage_text_comes_from_the_span(monkeypatch):
     source = next(s for s in description.sources if s.graph == PASSAGE + "pl-uke")
     text = document.read_text(encoding="utf-8")
     assert source.text == text[source.start : source.end]
-    assert (source.start, source.end) == (9319, 9588)
+    assert (source.start, source.end) == (9319, 9491)  # the sentence that names UKE
 
 
 def test_statements_in_the_default_graph_are_described_too(serve_store):
@@ -609,4 +609,9 @@ def test_a_description_parses_back_as_a_dataset(repo_server):
     labels = [
         q for q in dataset if q.subject == NamedNode(ID + "eurodig") and q.predicate == RDFS_LABEL
     ]
-    assert [q.object for q in labels] == [Literal("EuroDIG", language="en")]
+    # one label, cited by each passage that names EuroDIG (the Serbia and the Poland profile)
+    assert {q.object for q in labels} == {Literal("EuroDIG", language="en")}
+    assert {q.graph_name for q in labels} == {
+        NamedNode(PASSAGE + "rs-see-plus-eurodig"),
+        NamedNode(PASSAGE + "pl-eurodig"),
+    }

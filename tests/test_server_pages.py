@@ -246,7 +246,7 @@ def test_entity_page(repo_server):
         assert section in headings
     assert 'href="http://www.wikidata.org/entity/Q36"' in html
     assert 'href="/id/eurodig"' in html and 'href="/id/igf"' in html  # through participations
-    assert "Passage" in page.plain and "characters 9319–9588" in page.plain
+    assert "Passage" in page.plain and "characters 9319–9491" in page.plain
     assert "External source" in page.plain and "GeoNames country info" in page.plain
     assert "Inferred" in page.plain
 
