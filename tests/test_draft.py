@@ -76,7 +76,7 @@ def test_a_recorded_document_with_another_hash_lists_the_passages_that_moved(tmp
     message = str(error.value)
     assert hashlib.sha256(SEED.read_bytes()).hexdigest() in message
     assert "nothing was written" in message
-    assert "fi-capital 5963-6338: moved by +10 to 5973-6348" in message
+    assert "fi-capital 6199-6338: moved by +10 to 6209-6348" in message
     assert not any(tmp_path.glob("*.trig"))
 
 
