@@ -36,13 +36,15 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 from kg.errors import KgError
-from kg.server import tasks
 from kg.server.problems import Problem, Refusal, problem_for
-from kg.server.tasks import StoreSpec
+from kg.server.tasks import StoreSpec, WorkerState
+
+Task = Callable[..., Any]  # task(state: WorkerState, *args) -> picklable answer
 
 READY_TIMEOUT = 300.0  # seconds a new worker may take to load the snapshot
 
@@ -62,7 +64,7 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
     closes. Every error becomes a Problem sent back; the loop itself never dies of one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
     try:
-        state = tasks.WorkerState.load(spec)
+        state = WorkerState.load(spec)
     except BaseException as error:  # report why, then exit
         with contextlib.suppress(OSError):
             conn.send(("failed", f"{type(error).__name__}: {error}"))
@@ -70,11 +72,11 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            name, args = conn.recv()
+            task, args = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, Any] = ("ok", tasks.TASKS[name](state, *args))
+            reply: tuple[str, Any] = ("ok", task(state, *args))
         except Refusal as refusal:
             reply = ("problem", refusal.problem)
         except KgError as error:
@@ -184,9 +186,13 @@ class WorkerPool:
 
     # --- running tasks -----------------------------------------------------------------------
 
-    def run(self, task: str, *args: Any, deadline: float, adhoc: bool = False) -> Any:
-        """Run ``task`` (a name in :data:`kg.server.tasks.TASKS`) with ``args`` on a worker
-        and return its answer.
+    def run(self, task: Task, *args: Any, deadline: float, adhoc: bool = False) -> Any:
+        """Run ``task(state, *args)`` on a worker and return its answer.
+
+        ``task`` is a module-level function (those of :mod:`kg.server.tasks`): it crosses the
+        pipe by reference (its module and name, as pickle sends functions) and the worker calls
+        it with its :class:`kg.server.tasks.WorkerState`, so following a request from the app to
+        the code that does its work is following a function.
 
         Args:
             deadline: ``time.monotonic()`` by which the answer must be complete.
@@ -205,7 +211,7 @@ class WorkerPool:
             if gate is not None:
                 gate.release()
 
-    def _run(self, task: str, args: tuple[Any, ...], deadline: float) -> Any:
+    def _run(self, task: Task, args: tuple[Any, ...], deadline: float) -> Any:
         for _attempt in range(3):
             try:
                 worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
