@@ -207,19 +207,21 @@ def run(
         review=review,
     )
     del dataset
-    say = announce or (lambda text: print(text, file=sys.stderr, flush=True))
-    say(
-        f"kg serve: {server.url}/ ({len(server.app.graphs)} graphs, "
-        f"{server.app.statements} statements; SPARQL at {server.url}/sparql; "
-        f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
-        f"row limit {limits.row_limit}). Ctrl-C stops."
-    )
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)  # `kill` stops as cleanly as Ctrl-C
+    # `kill` stops as cleanly as Ctrl-C, from the moment the server exists (a SIGTERM right
+    # after the announcement still closes it and exits 0).
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
+        say = announce or (lambda text: print(text, file=sys.stderr, flush=True))
+        say(
+            f"kg serve: {server.url}/ ({len(server.app.graphs)} graphs, "
+            f"{server.app.statements} statements; SPARQL at {server.url}/sparql; "
+            f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
+            f"row limit {limits.row_limit}). Ctrl-C stops."
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass

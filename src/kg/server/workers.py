@@ -361,7 +361,7 @@ class WorkerPool:
         )
 
     def _take(self, deadline: float) -> _Worker:
-        """An idle worker that is alive; dead ones found on the way are replaced."""
+        """An idle worker that has not been replaced."""
         while True:
             if self._closed:
                 raise Refusal(Problem(503, "server stopping", "the server is shutting down"))
@@ -375,10 +375,8 @@ class WorkerPool:
             if worker.retired:  # already replaced by the supervisor
                 worker.close_pipe()
                 continue
-            if not worker.alive():
-                self._replace(worker, died=True)
-                worker.close_pipe()
-                continue
+            # A worker that died since the supervisor last looked fails the send (EPIPE) or
+            # closes its pipe under the task: both are handled by the caller.
             return worker
 
     def _answer(self, worker: _Worker, deadline: float) -> Any:
