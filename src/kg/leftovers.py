@@ -44,7 +44,7 @@ def sweep(folder: Path | str, pattern: re.Pattern[str]) -> list[Path]:
     """Remove the entries of ``folder`` whose name matches ``pattern`` (its group ``pid``: the
     process that made it) and whose process is gone. Returns what was removed; never raises
     for a folder that cannot be read or an entry that cannot be removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
