@@ -16,10 +16,16 @@ For kg, ``forum`` is also measured through its canned-query route (``/queries/â€
 resolves the label "EuroDIG" itself.
 
     python bench/serve_load.py [--clients 4] [--requests 500] [--workers N] [--data DIR]
+        [--rounds 5] [--variant after --variant before:PYTHONPATH=/path/to/other/src]
 
 ``--data DIR`` serves a generated folder (``bench/gen.py 1M DIR``) instead of the repository's
 data: kg from its persistent store (KG_CACHE=auto), the forum being the one ``DIR/params.json``
 names. Both servers' idle memory (the server and its child processes) is printed too.
+
+``--variant`` measures several builds of ``kg serve`` in one run (each started with its own
+environment variables, e.g. another checkout's ``PYTHONPATH``); all servers take turns round by
+round, so drift on a shared machine hits them alike. Each row gives the median, lowest and
+highest requests/s of the rounds.
 """
 
 from __future__ import annotations
@@ -142,15 +148,22 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def median_of(rounds: list[tuple]) -> tuple:
-    """The round with the median throughput; errors summed over all rounds."""
+def summary(rounds: list[tuple]) -> tuple:
+    """(median, min, max requests/s, errors summed, p50 and p95 of the median round)."""
     ordered = sorted(rounds, key=lambda r: r[0])
     middle = ordered[len(ordered) // 2]
-    return (middle[0], sum(r[1] for r in rounds), middle[2], middle[3])
+    return (middle[0], ordered[0][0], ordered[-1][0], sum(r[1] for r in rounds), *middle[2:])
 
 
-def ms(result: tuple) -> str:
-    return f"{result[2] * 1000:.1f}/{result[3] * 1000:.1f}"
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """``name`` or ``name:VAR=value,VAR=value``: a kg serve started with those environment
+    variables."""
+    name, _, settings = text.partition(":")
+    env = {}
+    for item in filter(None, settings.split(",")):
+        key, _, value = item.partition("=")
+        env[key] = value
+    return name, env
 
 
 def main() -> None:
@@ -166,7 +179,14 @@ def main() -> None:
         help="serve this folder (e.g. bench/gen.py's 1M) instead of the repository's data; kg "
         "serves it from its persistent store, as it does for large inputs",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="a kg serve to measure, as name[:VAR=value,...] (repeatable; default: one, 'kg')",
+    )
     options = parser.parse_args()
+    variants = [parse_variant(v) for v in options.variant] or [("kg", {})]
     oxigraph = shutil.which("oxigraph")
     kg = shutil.which("kg")
     if oxigraph is None or kg is None:
@@ -184,7 +204,7 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        ox_port, kg_port = free_port(), free_port()
+        ox_port = free_port()
         processes.append(
             subprocess.Popen(
                 [
@@ -200,23 +220,26 @@ def main() -> None:
                 stderr=subprocess.DEVNULL,
             )
         )
-        command = [kg, "serve", "--port", str(kg_port)]
-        if options.data:
-            command.append(str(options.data))
-        if options.workers:
-            command += ["--workers", str(options.workers)]
-        processes.append(
-            subprocess.Popen(
+        servers = [("oxigraph", ox_port, "/query", processes[0])]
+        workers = None
+        for name, env in variants:
+            port = free_port()
+            command = [kg, "serve", "--port", str(port)]
+            if options.data:
+                command.append(str(options.data))
+            if options.workers:
+                command += ["--workers", str(options.workers)]
+            process = subprocess.Popen(
                 command,
                 stderr=subprocess.PIPE,
                 text=True,
-                env=dict(os.environ, KG_CACHE="auto" if options.data else "off"),
+                env=dict(os.environ, KG_CACHE="auto" if options.data else "off", **env),
             )
-        )
-        announce = processes[-1].stderr.readline()
-        workers = re.search(r"(\d+) workers", announce)
+            processes.append(process)
+            workers = workers or re.search(r"(\d+) workers", process.stderr.readline())
+            wait_ready(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process)
+            servers.append((name, port, "/sparql", process))
         wait_ready(f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", processes[0])
-        wait_ready(f"http://127.0.0.1:{kg_port}/sparql?query=ASK%7B%7D", processes[1])
 
         print(
             f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
@@ -224,19 +247,21 @@ def main() -> None:
         )
         print(
             f"data: {quads} quads; {options.clients} client processes x {options.requests} "
-            f"requests each (keep-alive), median of {options.rounds} alternating rounds; "
+            f"requests each (keep-alive), {options.rounds} rounds, the servers taking turns; "
             f"kg serve with {workers.group(1) if workers else '?'} "
             "workers; oxigraph serve --union-default-graph (RocksDB)"
         )
-        ox_mb, kg_mb = tree_rss_mb(processes[0].pid), tree_rss_mb(processes[1].pid)
+        memory = {name: tree_rss_mb(process.pid) for name, _, _, process in servers}
         print(
-            f"idle memory (RSS of the server and its child processes): oxigraph {ox_mb:.0f} MB, "
-            f"kg {kg_mb:.0f} MB, ratio {kg_mb / ox_mb:.2f}"
+            "idle memory (RSS of the server and its child processes): "
+            + ", ".join(
+                f"{name} {mb:.0f} MB ({mb / memory['oxigraph']:.2f})" for name, mb in memory.items()
+            )
         )
         print()
         header = (
-            f"{'workload':<22}{'oxigraph req/s':>15}{'kg req/s':>10}{'ratio':>7}"
-            f"{'ox p50/p95 ms':>16}{'kg p50/p95 ms':>16}{'errors':>8}"
+            f"{'workload':<12}{'server':<12}{'req/s median':>13}{'min':>7}{'max':>7}"
+            f"{'vs oxigraph':>12}{'p50/p95 ms':>14}{'errors':>8}"
         )
         print(header)
         print("-" * len(header))
@@ -248,31 +273,29 @@ def main() -> None:
                 params = json.loads((options.data / "params.json").read_text())
                 local = params["list-participants-by-forum"]["forum"].partition(":")[2]
                 forum_iri, forum_label = f"{ID}{local}", f"{ID}{local}"
-            for name, (text, accept) in workloads(forum_iri).items():
-                ox_rounds, kg_rounds = [], []
-                for _ in range(options.rounds):  # alternating, so drift hits both alike
-                    ox_rounds.append(measure(pool, ox_port, "POST", "/query", text, accept, n, r))
-                    kg_rounds.append(measure(pool, kg_port, "POST", "/sparql", text, accept, n, r))
-                ox, ours = median_of(ox_rounds), median_of(kg_rounds)
-                print(
-                    f"{name:<22}{ox[0]:>15.0f}{ours[0]:>10.0f}{ours[0] / ox[0]:>7.2f}"
-                    f"{ms(ox):>16}{ms(ours):>16}{ox[1] + ours[1]:>8}"
-                )
             label = urllib.parse.quote(forum_label, safe="")
             canned = f"/queries/list-participants-by-forum.json?forum={label}"
-            ours = median_of(
-                [
-                    measure(pool, kg_port, "GET", canned, None, "*/*", n, r)
-                    for _ in range(options.rounds)
-                ]
-            )
-            print(
-                f"{'forum (kg canned route)':<22}{'':>15}{ours[0]:>10.0f}{'':>7}{'':>16}"
-                f"{ms(ours):>16}{ours[1]:>8}"
-            )
+            jobs = [
+                (name, [(s[0], s[1], "POST", s[2], text, accept) for s in servers])
+                for name, (text, accept) in workloads(forum_iri).items()
+            ]
+            jobs.append(("canned", [(s[0], s[1], "GET", canned, None, "*/*") for s in servers[1:]]))
+            for name, runs in jobs:
+                rounds: dict[str, list[tuple]] = {run[0]: [] for run in runs}
+                for _ in range(options.rounds):  # taking turns, so drift hits all alike
+                    for server, port, method, path, body, accept in runs:
+                        rounds[server].append(measure(pool, port, method, path, body, accept, n, r))
+                results = {server: summary(rs) for server, rs in rounds.items()}
+                reference = results.get("oxigraph")
+                for server, res in results.items():
+                    ratio = f"{res[0] / reference[0]:.2f}" if reference else ""
+                    print(
+                        f"{name:<12}{server:<12}{res[0]:>13.0f}{res[1]:>7.0f}{res[2]:>7.0f}"
+                        f"{ratio:>12}{res[4] * 1000:>7.1f}/{res[5] * 1000:<6.1f}{res[3]:>8}"
+                    )
     finally:
         for process in processes:
-            process.send_signal(signal.SIGINT if process is processes[-1] else signal.SIGTERM)
+            process.send_signal(signal.SIGTERM if process is processes[0] else signal.SIGINT)
         for process in processes:
             try:
                 process.wait(timeout=20)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +42,8 @@ from pyoxigraph import (
     parse,
     parse_query_results,
 )
+
+from kg.server import tasks
 
 SPARQL11 = CONFORMANCE / "sparql" / "sparql11"
 PROTOCOL = SPARQL11 / "protocol"
@@ -244,7 +247,7 @@ def test_protocol_update_is_refused_by_design(name, serve_store):
                     bool(parse_query_results(body, format=RESULT_PARSERS[_media(headers)])) is False
                 )
     assert saw_update
-    assert server.pool.run("ping", deadline=__import__("time").monotonic() + 10) == before
+    assert server.pool.run(tasks.ping, deadline=time.monotonic() + 10) == before
 
 
 # --- result formats: json-res and csv-tsv-res ---------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ import click
 
 from kg.errors import KgError
 from kg.formats import choices
+from kg.leftovers import Terminated, terminate_cleanly
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -25,7 +27,10 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with terminate_cleanly():  # SIGTERM: cleanup code runs, temporary files go
+                return func(*args, **kwargs)
+        except Terminated:
+            sys.exit(128 + signal.SIGTERM)
         except KgError as error:
             click.echo(f"kg: error: {error}", err=True)
             sys.exit(error.exit_code)

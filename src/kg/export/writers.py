@@ -29,7 +29,8 @@ nodes, see there —, nodes and values sorted. RDF/XML is written by Oxigraph fr
 
 **Atomic files.** Output goes to a temporary file in the target's folder, is fsynced and then
 renamed over the target: on any failure the previous file is unchanged and nothing is left
-behind. The data is loaded and checked before the temporary file is even created.
+behind (SIGTERM included, see :mod:`kg.cli.base`; what a SIGKILL leaves, the next export to the
+same target removes). The data is loaded and checked before the temporary file is even created.
 
 No format needs rdflib: exports run at the speed of the engine.
 """
@@ -64,12 +65,14 @@ from pyoxigraph import (
     serialize,
 )
 
-from kg import formats, resources
+from kg import formats, leftovers, resources
 from kg.errors import InputError, OutputError
 from kg.formats import Format
 from kg.load import inference
 from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import PREFIXES, RDF_TYPE, split
+
+_PART = r"(?P<pid>[0-9]+)\.[A-Za-z0-9_]+\.part"  # after ".<target name>."
 
 XSD = PREFIXES["xsd"]
 
@@ -514,8 +517,13 @@ def atomic_write(path: Path | str, produce: Callable[[IO[bytes]], Any]) -> Any:
         raise OutputError(f"{target}: is a folder")
     if not folder.is_dir():
         raise OutputError(f"{target}: no such folder: {folder}")
+    # The name carries our pid, so that the next export removes what a killed one left
+    # (kg.leftovers); a live process's file is never touched.
+    leftovers.sweep(folder, re.compile(re.escape(f".{target.name}.") + _PART))
     try:
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+        fd, temporary = tempfile.mkstemp(
+            dir=folder, prefix=f".{target.name}.{os.getpid()}.", suffix=".part"
+        )
     except OSError as error:
         raise OutputError(f"{target}: cannot write: {error.strerror or error}") from None
     try:

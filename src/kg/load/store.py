@@ -42,6 +42,7 @@ import fcntl
 import gc
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -52,7 +53,7 @@ from typing import Any
 import pyoxigraph
 from pyoxigraph import Store
 
-from kg import __version__, resources
+from kg import __version__, leftovers, resources
 from kg.errors import KgError
 from kg.load import dataset as memory
 from kg.load import files as graph
@@ -64,6 +65,7 @@ MANIFEST = "manifest.json"
 FILES = "files.json"  # graph → file map, read only when asked
 CURRENT = "current"
 DB = "db"
+_BUILD = re.compile(r"\.build-(?P<pid>[0-9]+)-.*")  # a build in progress, by its process
 # A file modified less than this before it was hashed is re-hashed on every check (see above).
 RACY_NS = 2_000_000_000
 # The code whose behaviour is baked into a store: change it and every store is rebuilt.
@@ -467,16 +469,6 @@ def _exclusive(path: Path):  # type: ignore[no-untyped-def]
         handle.close()
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY)
@@ -498,14 +490,10 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _cleanup(slot: Path, keep: Path | None) -> None:
     """Remove builds whose process is gone and stores no reader holds (other than ``keep``)."""
+    leftovers.sweep(slot, _BUILD)
     for entry in slot.iterdir():
         if entry.name.startswith(".build-"):
-            try:
-                pid = int(entry.name.split("-")[1])
-            except (IndexError, ValueError):
-                pid = -1
-            if pid != os.getpid() and not _pid_alive(pid):
-                shutil.rmtree(entry, ignore_errors=True)
+            continue  # swept above: only those whose process is gone
         elif entry.name.startswith((".trash-",)):
             shutil.rmtree(entry, ignore_errors=True)
         elif entry.name.startswith("store-") and entry != keep and entry.is_dir():

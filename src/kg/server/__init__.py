@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import threading
@@ -25,12 +25,14 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
+from kg import leftovers
 from kg.errors import InputError, KgError
 from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
 from kg.server.tasks import StoreSpec
 from kg.server.workers import WorkerPool
 
 DEFAULT_PORT = 8000
+_FOLDER = re.compile(r"kg-serve-(?P<pid>[0-9]+)-.*")  # a server's snapshot folder
 
 
 def is_loopback(host: str) -> bool:
@@ -76,12 +78,14 @@ class Server:
                 f"--review writes into data/ and is served on loopback only, not on {host}"
             )
         from kg.server.app import App
-        from kg.server.httpd import KgHTTPServer
+        from kg.server.httpd import HttpServer
         from kg.server.review import ReviewPages
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
-        self._folder = tempfile.mkdtemp(prefix="kg-serve-")
+        # Named by our pid: what a killed server left is removed by the next one (kg.leftovers).
+        leftovers.sweep(tempfile.gettempdir(), _FOLDER)
+        self._folder = tempfile.mkdtemp(prefix=f"kg-serve-{os.getpid()}-")
         try:
             snapshot = None
             if database is None:
@@ -111,13 +115,8 @@ class Server:
                 cors,
                 review=ReviewPages(review) if review is not None else None,
             )
-            server_class = KgHTTPServer
-            if ":" in host:
-                server_class = type(
-                    "KgHTTPServer6", (KgHTTPServer,), {"address_family": socket.AF_INET6}
-                )
             try:
-                self.httpd = server_class((host, port), self.app, access_log=access_log)
+                self.httpd = HttpServer((host, port), self.app, access_log=access_log)
             except OSError as error:
                 raise InputError(
                     f"cannot listen on {host}:{port}: {error.strerror or error}"
@@ -140,7 +139,7 @@ class Server:
         return f"http://{host}:{self.port}"
 
     def serve_forever(self) -> None:
-        self.httpd.serve_forever(poll_interval=0.2)
+        self.httpd.serve_forever()
 
     def start(self) -> Server:
         """Serve in a background thread (tests, benchmarks)."""
@@ -154,7 +153,7 @@ class Server:
             self.httpd.shutdown()
             self._thread.join(timeout=10)
             self._thread = None
-        self.httpd.server_close()
+        self.httpd.close()
         self.pool.close()
         shutil.rmtree(self._folder, ignore_errors=True)
 
@@ -208,19 +207,21 @@ def run(
         review=review,
     )
     del dataset
-    say = announce or (lambda text: print(text, file=sys.stderr, flush=True))
-    say(
-        f"kg serve: {server.url}/ ({len(server.app.graphs)} graphs, "
-        f"{server.app.statements} statements; SPARQL at {server.url}/sparql; "
-        f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
-        f"row limit {limits.row_limit}). Ctrl-C stops."
-    )
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)  # `kill` stops as cleanly as Ctrl-C
+    # `kill` stops as cleanly as Ctrl-C, from the moment the server exists (a SIGTERM right
+    # after the announcement still closes it and exits 0).
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
+        say = announce or (lambda text: print(text, file=sys.stderr, flush=True))
+        say(
+            f"kg serve: {server.url}/ ({len(server.app.graphs)} graphs, "
+            f"{server.app.statements} statements; SPARQL at {server.url}/sparql; "
+            f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
+            f"row limit {limits.row_limit}). Ctrl-C stops."
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -1,5 +1,8 @@
-"""Routing: which part of the server answers a request. Every answer is computed whole before
-it is sent (its length is known), so a failure can never leave a half-written body.
+"""The server's answers: the handlers and the route table (:data:`ROUTES`, at the end) that says
+which handler answers which path. Every answer is computed whole before it is sent (its length
+is known), so a failure can never leave a half-written body. The work of a request runs in a
+worker process as a function of :mod:`kg.server.tasks` (``self._run(request, tasks.describe,
+iri)``).
 
 =====================================  =========================================================
 ``/``                                  home page: the dataset, counts per class, sources,
@@ -36,11 +39,12 @@ from urllib.parse import urlencode
 
 from kg.export import writers as export
 from kg.namespaces import ONTOLOGY_IRI
-from kg.server import conneg, ld, pages
+from kg.server import conneg, ld, pages, tasks
 from kg.server.limits import Limits
 from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
+from kg.server.routes import Route, Router, allow
 from kg.server.views import iris_for_path
 from kg.server.workers import WorkerPool
 from kg.sparql.catalogue import CannedQuery
@@ -55,8 +59,6 @@ STATIC_TYPES = {
 }
 # static/ and the vendored libraries with their licences (static/vendor/, see web/)
 _STATIC_NAME = re.compile(r"(?:vendor/(?:licences/)?)?[A-Za-z0-9][A-Za-z0-9_.-]*")
-_QUERY_PATH = re.compile(r"/queries/([a-z0-9]+(?:-[a-z0-9]+)*)(?:\.([a-z]+))?")
-_DOWNLOAD_PATH = re.compile(r"/downloads/kg\.([a-z]+)")
 _HOST = re.compile(r"[A-Za-z0-9.\-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
 SECURITY_HEADERS = (
     (
@@ -82,7 +84,9 @@ class App:
     union_default_graph: bool = True
     cors: str | None = None
     review: Any = None  # kg.server.review.ReviewPages when serving with --review
+    routes: Sequence[Route] = ()  # the route table; empty: ROUTES
     endpoint: Endpoint = field(init=False)
+    router: Router = field(init=False)
     _cache: dict[str, Any] = field(default_factory=dict, init=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -90,6 +94,8 @@ class App:
         self.endpoint = Endpoint(
             self.pool, self.limits.timeout, self.graphs, self.union_default_graph
         )
+        review = REVIEW_ROUTES if self.review is not None else ()
+        self.router = Router((*review, *(self.routes or ROUTES)))
 
     # --- entry point ---------------------------------------------------------------------------
 
@@ -123,61 +129,21 @@ class App:
         return response
 
     def _route(self, request: Request) -> Response:
-        path = request.path
         if request.method == "OPTIONS":
             return self._options(request)
-        if path == "/sparql" or path == "/sparql/":
-            if (
-                request.method in ("GET", "HEAD")
-                and not request.query_string
-                and conneg.negotiate(request.header("accept"), ("turtle", "html")) == "html"
-            ):  # a browser opening the endpoint gets the editor; clients get the description
-                page = self._editor(request)
-                page.headers.append(("Vary", "Accept"))
-                return page
-            return self.endpoint.answer(request, self._base(request))
-        if self.review is not None and self.review.handles(path):
-            return self._page(request, self.review.answer(request, self._context(request)))
-        self._only_get(request)
-        if path == "/":
-            return self._page(request, pages.home(self._context(request), self._overview(request)))
-        if path == "/editor":
-            return self._editor(request)
-        if path == "/queries" or path == "/queries/":
-            return self._catalogue(request)
-        match = _QUERY_PATH.fullmatch(path)
-        if match:
-            return self._canned(request, match.group(1), match.group(2))
-        match = _DOWNLOAD_PATH.fullmatch(path)
-        if match:
-            return self._download(request, match.group(1))
-        if path.startswith("/static/"):
-            return self._static(path[len("/static/") :])
-        if path == "/favicon.ico":
-            return self._static("favicon.svg")
-        return self._linked_data(request)
+        return self.router.dispatch(self, request)
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _only_get(self, request: Request) -> None:
-        if request.method not in ("GET", "HEAD"):
-            raise refuse(
-                405,
-                "method not allowed",
-                f"{request.method} is not allowed here; use GET",
-                headers=(("Allow", "GET, HEAD, OPTIONS"),),
-            )
-
     def _options(self, request: Request) -> Response:
-        allow = (
-            "GET, HEAD, POST, OPTIONS"
-            if request.path.startswith("/sparql")
-            else "GET, HEAD, OPTIONS"
-        )
-        headers = [("Allow", allow)]
+        methods = self.router.methods_for(request.path)
+        if not methods:
+            raise refuse(404, "not found", "no such page")
+        allowed = allow(methods)
+        headers = [("Allow", allowed)]
         if self.cors:
             headers += [
-                ("Access-Control-Allow-Methods", allow),
+                ("Access-Control-Allow-Methods", allowed),
                 ("Access-Control-Allow-Headers", "Accept, Content-Type"),
                 ("Access-Control-Max-Age", "600"),
             ]
@@ -192,7 +158,9 @@ class App:
     def _deadline(self, request: Request) -> float:
         return (request.arrived or time.monotonic()) + self.limits.timeout
 
-    def _run(self, request: Request, task: str, *args: Any) -> Any:
+    def _run(self, request: Request, task: Callable[..., Any], *args: Any) -> Any:
+        """``task`` (a function of :mod:`kg.server.tasks`) on a worker, within the request's
+        deadline."""
         return self.pool.run(task, *args, deadline=self._deadline(request))
 
     def _context(self, request: Request) -> pages.Context:
@@ -244,14 +212,32 @@ class App:
         return value
 
     def _overview(self, request: Request) -> Any:
-        return self._cached("overview", lambda: self._run(request, "overview"))
+        return self._cached("overview", lambda: self._run(request, tasks.dataset_overview))
 
-    # --- pages -----------------------------------------------------------------------------
+    # --- the handlers of the route table -------------------------------------------------------
 
-    def _editor(self, request: Request) -> Response:
+    def sparql(self, request: Request) -> Response:
+        if (
+            request.method in ("GET", "HEAD")
+            and not request.query_string
+            and conneg.negotiate(request.header("accept"), ("turtle", "html")) == "html"
+        ):  # a browser opening the endpoint gets the editor; clients get the description
+            page = self.editor(request)
+            page.headers.append(("Vary", "Accept"))
+            return page
+        return self.endpoint.answer(request, self._base(request))
+
+    def review_page(self, request: Request, rest: str = "") -> Response:
+        """The review page (``kg serve --review``), which answers its own methods."""
+        return self._page(request, self.review.answer(request, self._context(request)))
+
+    def home(self, request: Request) -> Response:
+        return self._page(request, pages.home(self._context(request), self._overview(request)))
+
+    def editor(self, request: Request) -> Response:
         text = request.first("query")
         context = self._context(request)
-        vocabulary = self._cached("vocabulary", lambda: self._run(request, "vocabulary"))
+        vocabulary = self._cached("vocabulary", lambda: self._run(request, tasks.vocabulary))
         nonce = secrets.token_urlsafe(16)
         context = dataclasses.replace(context, style_nonce=nonce)
         if not text:
@@ -260,7 +246,7 @@ class App:
             )
         try:
             prepared = self.endpoint.prepare(text)
-            table, views = self._run(request, "sparql_views", text)
+            table, views = self._run(request, tasks.sparql_views, text)
         except Refusal as refusal:
             return self._page(
                 request,
@@ -297,7 +283,7 @@ class App:
             style_nonce=nonce,
         )
 
-    def _catalogue(self, request: Request) -> Response:
+    def catalogue_page(self, request: Request) -> Response:
         fmt = conneg.choose(request.first("format"), request.header("accept"), ("html", "json"))
         if fmt == "json":
             body = json.dumps(
@@ -314,7 +300,8 @@ class App:
         page.headers.append(("Vary", "Accept"))
         return page
 
-    def _canned(self, request: Request, name: str, extension: str | None) -> Response:
+    def canned(self, request: Request, name: str, ext: str = "") -> Response:
+        extension = ext.lstrip(".") or None
         query = self.catalogue.get(name)
         if query is None:
             raise refuse(
@@ -335,7 +322,7 @@ class App:
                     "no such format",
                     f"{name} gives {', '.join(conneg.extension(o) for o in offers)}",
                 )
-            body = self._run(request, "canned", name, params, fmt)
+            body = self._run(request, tasks.run_canned, name, params, fmt)
             filename = f"{name}.{conneg.extension(fmt)}"
             return Response(
                 200,
@@ -346,7 +333,7 @@ class App:
         context = self._context(request)
         values = {p.name: request.first(p.name) for p in query.params}
         try:
-            table, views = self._run(request, "canned_views", name, params)
+            table, views = self._run(request, tasks.canned_views, name, params)
         except Refusal as refusal:
             return self._page(
                 request,
@@ -363,7 +350,7 @@ class App:
             pages.canned(context, query, values, table=table, downloads=downloads, views=views),
         )
 
-    def _download(self, request: Request, extension: str) -> Response:
+    def download(self, request: Request, extension: str) -> Response:
         fmt = EXPORT_EXTENSIONS.get(extension)
         if fmt is None:
             raise refuse(
@@ -371,7 +358,7 @@ class App:
                 "no such download",
                 "downloads: " + ", ".join(f"kg.{e}" for e in EXPORT_EXTENSIONS),
             )
-        body = self._cached(f"export:{fmt}", lambda: self._run(request, "export", fmt))
+        body = self._cached(f"export:{fmt}", lambda: self._run(request, tasks.export_dataset, fmt))
         return Response(
             200,
             body,
@@ -379,7 +366,7 @@ class App:
             [("Content-Disposition", f'attachment; filename="kg.{extension}"')],
         )
 
-    def _static(self, name: str) -> Response:
+    def static(self, request: Request, name: str) -> Response:
         if not _STATIC_NAME.fullmatch(name) or ".." in name:
             raise refuse(404, "not found", "no such file")
         suffix = name[name.rfind(".") :]
@@ -394,7 +381,10 @@ class App:
             [("Cache-Control", "public, max-age=3600")],
         )
 
-    def _linked_data(self, request: Request) -> Response:
+    def favicon(self, request: Request) -> Response:
+        return self.static(request, "favicon.svg")
+
+    def linked_data(self, request: Request, path: str = "") -> Response:
         offers = ("html", *ld.RDF_FORMATS)
         fmt = conneg.choose(request.first("format"), request.header("accept"), offers)
         if fmt is None:
@@ -407,11 +397,11 @@ class App:
             if fmt == "html" and iri == ONTOLOGY_IRI:
                 return self._ontology(request, iri)
             if fmt == "html":
-                found = self._run(request, "describe_views", iri)
+                found = self._run(request, tasks.describe_views, iri)
                 if found is not None:
                     return self._entity(request, iri, *found)
             else:
-                body = self._run(request, "describe_rdf", iri, fmt)
+                body = self._run(request, tasks.describe_rdf, iri, fmt)
                 if body is not None:
                     return Response(
                         200, body, conneg.media_type(fmt), self._alternates(request, iri)
@@ -442,7 +432,7 @@ class App:
 
     def _ontology(self, request: Request, iri: str) -> Response:
         """The ontology's documentation page; the same IRI gives the RDF by Accept/?format=."""
-        doc = self._cached("ontology", lambda: self._run(request, "ontology_doc"))
+        doc = self._cached("ontology", lambda: self._run(request, tasks.ontology_doc))
         html = pages.ontology(self._context(request), doc, self._formats(request))
         response = self._page(request, html)
         response.headers += self._alternates(request, iri)
@@ -456,3 +446,24 @@ class App:
             )
             for o in ld.RDF_FORMATS
         ]
+
+
+# The route table: which handler answers which method and path (kg.server.routes gives the
+# pattern syntax). The first row whose pattern and method match answers; a path that rows match
+# but no row's method fits gets 405 with their methods in Allow. The last row takes every other
+# path: Linked Data.
+ROUTES: tuple[Route, ...] = (
+    Route(("GET", "POST"), "/sparql/?", App.sparql),
+    Route(("GET",), "/", App.home),
+    Route(("GET",), "/editor", App.editor),
+    Route(("GET",), "/queries/?", App.catalogue_page),
+    Route(("GET",), r"/queries/{name:[a-z0-9]+(?:-[a-z0-9]+)*}{ext:(?:\.[a-z]+)?}", App.canned),
+    Route(("GET",), "/downloads/kg.{extension:[a-z]+}", App.download),
+    Route(("GET",), "/static/{name:.*}", App.static),
+    Route(("GET",), "/favicon.ico", App.favicon),
+    Route(("GET",), "/{path:.*}", App.linked_data),
+)
+# Only with ``kg serve --review DIR`` (kg.server.review), before the table above.
+REVIEW_ROUTES: tuple[Route, ...] = (
+    Route(("GET", "POST"), "/review{rest:(?:/.*)?}", App.review_page),
+)

@@ -38,7 +38,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from kg import formats
 from kg.namespaces import PREFIXES
-from kg.server import conneg
+from kg.server import conneg, tasks
 from kg.server.ld import serialize_quads
 from kg.server.messages import Request, Response, parse_params
 from kg.server.problems import Refusal, problem_for, refuse
@@ -236,7 +236,7 @@ class Endpoint:
                     + ", ".join(conneg.media_type(o).split(";")[0] for o in offers),
                 )
             body = self.pool.run(
-                "sparql",
+                tasks.run_sparql,
                 operation.query,
                 fmt,
                 operation.default_graphs,

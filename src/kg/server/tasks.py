@@ -249,21 +249,3 @@ def ontology_doc(state: WorkerState) -> ontodoc.OntologyDoc:
 def vocabulary(state: WorkerState) -> list[dict[str, str]]:
     """What the SPARQL editor completes: prefixes, classes and properties."""
     return ontodoc.vocabulary(state.store, state.labels)
-
-
-TASKS: dict[str, Callable[..., Any]] = {
-    "canned_views": canned_views,
-    "sparql_views": sparql_views,
-    "describe_views": describe_views,
-    "ontology_doc": ontology_doc,
-    "vocabulary": vocabulary,
-    "ping": ping,
-    "sparql": run_sparql,
-    "sparql_table": sparql_table,
-    "canned": run_canned,
-    "canned_table": canned_table,
-    "describe": describe,
-    "describe_rdf": describe_rdf,
-    "overview": dataset_overview,
-    "export": export_dataset,
-}

@@ -36,13 +36,16 @@ import sys
 import threading
 import time
 import traceback
-from multiprocessing.connection import Connection
+from collections.abc import Callable
+from multiprocessing import forkserver
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from kg.errors import KgError
-from kg.server import tasks
 from kg.server.problems import Problem, Refusal, problem_for
-from kg.server.tasks import StoreSpec
+from kg.server.tasks import StoreSpec, WorkerState
+
+Task = Callable[..., Any]  # task(state: WorkerState, *args) -> picklable answer
 
 READY_TIMEOUT = 300.0  # seconds a new worker may take to load the snapshot
 
@@ -57,12 +60,25 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _worker_main(conn: Connection, spec: StoreSpec) -> None:
+def _watch_lifeline(lifeline: Connection) -> None:
+    """End this worker when the server is gone: the server holds the only write end of the
+    lifeline, so reading it ends (EOF) exactly when the server process has exited, however it
+    died (SIGKILL included). The engine releases the GIL while it evaluates, so this thread
+    runs even while a query does."""
+    with contextlib.suppress(EOFError, OSError):
+        while True:
+            lifeline.recv_bytes()
+    os._exit(0)
+
+
+def _worker_main(conn: Connection, spec: StoreSpec, lifeline: Connection | None = None) -> None:
     """The loop of a worker process: load the snapshot, then answer tasks until the pipe
     closes. Every error becomes a Problem sent back; the loop itself never dies of one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
+    if lifeline is not None:
+        threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
     try:
-        state = tasks.WorkerState.load(spec)
+        state = WorkerState.load(spec)
     except BaseException as error:  # report why, then exit
         with contextlib.suppress(OSError):
             conn.send(("failed", f"{type(error).__name__}: {error}"))
@@ -70,11 +86,11 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            name, args = conn.recv()
+            task, args = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, Any] = ("ok", tasks.TASKS[name](state, *args))
+            reply: tuple[str, Any] = ("ok", task(state, *args))
         except Refusal as refusal:
             reply = ("problem", refusal.problem)
         except KgError as error:
@@ -88,41 +104,99 @@ def _worker_main(conn: Connection, spec: StoreSpec) -> None:
             return
 
 
+def _pidfd(pid: int) -> int | None:
+    """A file descriptor for the process (Linux 5.3+), or None. Why: workers are children of
+    the fork server, not of this process; once the fork server is gone, multiprocessing
+    believes every worker dead (their status pipes close) and ``Process.kill`` no longer
+    signals them. A pidfd signals exactly that process and becomes readable when it exits,
+    whoever its parent is."""
+    opener = getattr(os, "pidfd_open", None)
+    if opener is None:
+        return None
+    try:
+        return int(opener(pid))
+    except OSError:
+        return None
+
+
+class _WorkerDied(Exception):
+    """The worker's pipe closed while it held a task."""
+
+
 class _Worker:
     """One worker process and the server's end of its pipe."""
 
-    def __init__(self, context: Any, spec: StoreSpec) -> None:
+    def __init__(self, context: Any, spec: StoreSpec, lifeline: Connection | None = None) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main, args=(child, spec), daemon=True, name="kg-serve-worker"
+            target=_worker_main,
+            args=(child, spec, lifeline),
+            daemon=True,
+            name="kg-serve-worker",
         )
         self.process.start()
         child.close()
+        self.pid: int | None = self.process.pid
+        self.pidfd: int | None = None
+        self.retired = False  # replaced: never given another task
 
     def wait_ready(self, timeout: float) -> None:
         if not self.conn.poll(timeout):
             self.kill()
+            self.close_pipe()
             raise KgError(f"a query worker did not load the dataset within {timeout:.0f} s")
         try:
             status, payload = self.conn.recv()
         except (EOFError, OSError):
             self.kill()
+            self.close_pipe()
             raise KgError("a query worker died while loading the dataset") from None
         if status != "ready":
             self.kill()
+            self.close_pipe()
             raise KgError(f"a query worker could not load the dataset: {payload}")
+        self.pid = int(payload)
+        self.pidfd = _pidfd(self.pid)
+
+    @property
+    def sentinel(self) -> int:
+        """Readable once the process has exited."""
+        return self.pidfd if self.pidfd is not None else self.process.sentinel
+
+    def alive(self) -> bool:
+        return not wait([self.sentinel], timeout=0)
 
     def kill(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.process.kill()
+        if self.pidfd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            wait([self.pidfd], timeout=10)
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = None
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                self.process.kill()
         self.process.join(timeout=10)
+
+    def close_pipe(self) -> None:
+        """Close the server's end of the pipe. Only the thread that holds the worker (took it
+        from the idle queue) may: closing under a thread that polls it could let the number
+        be reused by another file, and that thread would wait on the wrong one."""
         with contextlib.suppress(OSError):
             self.conn.close()
 
 
 class WorkerPool:
     """A fixed number of worker processes; :meth:`run` gives a task to an idle one and waits
-    for its answer until a deadline (see the module docstring)."""
+    for its answer until a deadline (see the module docstring).
+
+    Supervision: a thread watches every worker and replaces one that dies, busy or idle, and
+    restarts the fork server when it has died; a task whose worker died under it is run once
+    more on another (tasks only read); every worker ends when this process does (a lifeline
+    pipe it watches), so killing the server, even with SIGKILL, leaves no worker behind."""
+
+    SUPERVISE_EVERY = 0.5  # seconds between two checks of the fork server
 
     def __init__(
         self, spec: StoreSpec, size: int = 3, *, reserved: int = 1, timeout: float | None = None
@@ -139,7 +213,12 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._adhoc = threading.BoundedSemaphore(max(1, size - reserved))
         self._closed = False
+        # The read end goes to every worker; this process holds the only write end.
+        self._lifeline, self._lifeline_end = self._context.Pipe(duplex=False)
+        self._supervisor: threading.Thread | None = None
         self.killed = 0  # workers stopped because their task ran past its deadline
+        self.replaced = 0  # workers replaced because they died (not killed by a deadline)
+        self.retried = 0  # tasks run again because their worker died under them
 
     # --- life cycle --------------------------------------------------------------------------
 
@@ -149,7 +228,7 @@ class WorkerPool:
         Raises:
             KgError: a worker could not load the snapshot (the message says why).
         """
-        started = [_Worker(self._context, self.spec) for _ in range(self.size)]
+        started = [self._new_worker() for _ in range(self.size)]
         try:
             for worker in started:
                 worker.wait_ready(READY_TIMEOUT)
@@ -161,6 +240,10 @@ class WorkerPool:
             self._all.update(started)
         for worker in started:
             self._idle.put(worker)
+        self._supervisor = threading.Thread(
+            target=self._supervise, daemon=True, name="kg-serve-supervisor"
+        )
+        self._supervisor.start()
 
     def close(self) -> None:
         """Stop every worker (busy ones too)."""
@@ -170,10 +253,21 @@ class WorkerPool:
             self._all.clear()
         for worker in workers:
             worker.kill()
+        while True:  # idle ones: nobody else holds them
+            try:
+                self._idle.get_nowait().close_pipe()
+            except queue.Empty:
+                break
+        with contextlib.suppress(OSError):
+            self._lifeline_end.close()  # any worker still starting ends itself
+        with contextlib.suppress(OSError):
+            self._lifeline.close()
+        if self._supervisor is not None and self._supervisor is not threading.current_thread():
+            self._supervisor.join(timeout=5)
 
     def pids(self) -> list[int]:
         with self._lock:
-            return sorted(w.process.pid for w in self._all if w.process.pid is not None)
+            return sorted(w.pid for w in self._all if w.pid is not None)
 
     def __enter__(self) -> WorkerPool:
         self.start()
@@ -182,19 +276,54 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._context, self.spec, self._lifeline)
+
+    def _supervise(self) -> None:
+        """Replace workers that die, and the fork server when it dies, until the pool
+        closes."""
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                watched = {w.sentinel: w for w in self._all}
+            try:
+                dead = wait(list(watched), timeout=self.SUPERVISE_EVERY)
+            except (OSError, ValueError):  # a sentinel closed under us: look again
+                dead = []
+            for sentinel in dead:
+                self._replace(watched[sentinel], died=True)  # type: ignore[index]
+            self._ensure_fork_server()
+
+    def _ensure_fork_server(self) -> None:
+        """Start a new fork server when ours has died (multiprocessing checks, and starts one,
+        only when a process is started; a dead one found here is replaced at once)."""
+        if self._context.get_start_method() != "forkserver" or self._closed:
+            return
+        try:
+            forkserver.ensure_running()
+        except OSError as error:
+            print(f"kg serve: could not restart the fork server: {error}", file=sys.stderr)
+
     # --- running tasks -----------------------------------------------------------------------
 
-    def run(self, task: str, *args: Any, deadline: float, adhoc: bool = False) -> Any:
-        """Run ``task`` (a name in :data:`kg.server.tasks.TASKS`) with ``args`` on a worker
-        and return its answer.
+    def run(self, task: Task, *args: Any, deadline: float, adhoc: bool = False) -> Any:
+        """Run ``task(state, *args)`` on a worker and return its answer.
+
+        ``task`` is a module-level function (those of :mod:`kg.server.tasks`): it crosses the
+        pipe by reference (its module and name, as pickle sends functions) and the worker calls
+        it with its :class:`kg.server.tasks.WorkerState`, so following a request from the app to
+        the code that does its work is following a function. Tasks only read, so a task whose
+        worker dies under it is run once more, on another worker, within the same deadline.
 
         Args:
             deadline: ``time.monotonic()`` by which the answer must be complete.
             adhoc: an ad-hoc query from a client; these never take the last free worker.
 
         Raises:
-            Refusal: 503 when the deadline passes (the worker is killed and replaced) or no
-                worker is free in time; the task's own Problem (400, 403, 404 …) otherwise.
+            Refusal: 503 when the deadline passes (the worker is killed and replaced), no
+                worker is free in time, or the task's worker died twice; the task's own Problem
+                (400, 403, 404 …) otherwise.
         """
         gate = self._adhoc if adhoc else None
         if gate is not None and not gate.acquire(timeout=max(0.0, deadline - time.monotonic())):
@@ -205,19 +334,50 @@ class WorkerPool:
             if gate is not None:
                 gate.release()
 
-    def _run(self, task: str, args: tuple[Any, ...], deadline: float) -> Any:
-        for _attempt in range(3):
-            try:
-                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise self._busy() from None
+    def _run(self, task: Task, args: tuple[Any, ...], deadline: float) -> Any:
+        died = 0
+        for _attempt in range(2 * self.size + 4):
+            worker = self._take(deadline)
             try:
                 worker.conn.send((task, args))
-            except (OSError, ValueError):  # the worker died while idle: take another
-                self._replace(worker)
+            except (OSError, ValueError):  # died while idle, before it got the task
+                self._replace(worker, died=True)
+                worker.close_pipe()
                 continue
-            return self._answer(worker, deadline)
-        raise Refusal(Problem(503, "server unavailable", "no query worker is working"))
+            try:
+                return self._answer(worker, deadline)
+            except _WorkerDied:
+                died += 1
+                if died > 1:
+                    break
+                self.retried += 1
+        raise Refusal(
+            Problem(
+                503,
+                "worker failed",
+                "the process running this request died twice (out of memory?) and was "
+                "replaced; nothing was sent",
+            )
+        )
+
+    def _take(self, deadline: float) -> _Worker:
+        """An idle worker that has not been replaced."""
+        while True:
+            if self._closed:
+                raise Refusal(Problem(503, "server stopping", "the server is shutting down"))
+            remaining = deadline - time.monotonic()
+            try:
+                worker = self._idle.get(timeout=max(0.0, min(remaining, 0.5)))
+            except queue.Empty:
+                if remaining <= 0.5:
+                    raise self._busy() from None
+                continue
+            if worker.retired:  # already replaced by the supervisor
+                worker.close_pipe()
+                continue
+            # A worker that died since the supervisor last looked fails the send (EPIPE) or
+            # closes its pipe under the task: both are handled by the caller.
+            return worker
 
     def _answer(self, worker: _Worker, deadline: float) -> Any:
         remaining = deadline - time.monotonic()
@@ -226,6 +386,7 @@ class WorkerPool:
             if not ready:
                 self.killed += 1
                 self._replace(worker)
+                worker.close_pipe()
                 raise Refusal(
                     Problem(
                         503,
@@ -237,14 +398,9 @@ class WorkerPool:
                 )
             status, payload = worker.conn.recv()
         except (EOFError, OSError):
-            self._replace(worker)
-            raise Refusal(
-                Problem(
-                    503,
-                    "worker failed",
-                    "the process running this request died (out of memory?) and was replaced",
-                )
-            ) from None
+            self._replace(worker, died=True)
+            worker.close_pipe()
+            raise _WorkerDied from None
         self._idle.put(worker)
         if status == "problem":
             raise Refusal(payload)
@@ -263,26 +419,44 @@ class WorkerPool:
             )
         )
 
-    def _replace(self, worker: _Worker) -> None:
-        """Kill a worker and start its successor in the background."""
+    def _retire(self, worker: _Worker) -> bool:
+        """Take a worker out of the pool; False when it was out already (replaced)."""
         with self._lock:
+            if worker.retired or worker not in self._all:
+                return False
+            worker.retired = True
             self._all.discard(worker)
-            closed = self._closed
-        threading.Thread(target=self._respawn, args=(worker, closed), daemon=True).start()
+            return True
 
-    def _respawn(self, old: _Worker, closed: bool) -> None:
-        old.kill()
-        if closed:
+    def _replace(self, worker: _Worker, *, died: bool = False) -> None:
+        """Kill a worker and start its successor in the background (once per worker).
+        ``died``: it died by itself (else it was stopped for running past a deadline)."""
+        if not self._retire(worker):
             return
+        if died:
+            self.replaced += 1
+            print(f"kg serve: query worker {worker.pid} died; starting another", file=sys.stderr)
+        threading.Thread(target=self._respawn, args=(worker,), daemon=True).start()
+
+    def _respawn(self, old: _Worker) -> None:
+        old.kill()
+        if self._closed:
+            return
+        self._ensure_fork_server()
         try:
-            new = _Worker(self._context, self.spec)
+            new = self._new_worker()
             new.wait_ready(READY_TIMEOUT)
         except (KgError, OSError) as error:
             print(f"kg serve: could not replace a query worker: {error}", file=sys.stderr)
             return
         with self._lock:
             if self._closed:
-                new.kill()
-                return
-            self._all.add(new)
+                closed = True
+            else:
+                closed = False
+                self._all.add(new)
+        if closed:
+            new.kill()
+            new.close_pipe()
+            return
         self._idle.put(new)
