@@ -12,6 +12,11 @@ class KgError(Exception):
     exit_code = 2
 
 
+class KgWarning(UserWarning):
+    """Something the user should know that is not an error (an empty data file). Raised with
+    :func:`warnings.warn`; the CLI prints it as ``kg: warning: …`` on standard error."""
+
+
 class InputError(KgError):
     """A file or folder given to kg cannot be used (missing, unknown format, unreadable)."""
 

@@ -28,6 +28,7 @@ from kg.cli import (
     sparql,
     validate,
 )
+from kg.cli.base import show_warnings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +39,7 @@ def main() -> None:
     Validate, query, export, link and serve the graph. Exit status: 0 success, 1 the data
     does not conform (validate), 2 any error.
     """
+    show_warnings()
 
 
 for _module in (

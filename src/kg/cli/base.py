@@ -10,13 +10,14 @@ import functools
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from kg.errors import KgError
+from kg.errors import KgError, KgWarning
 from kg.formats import choices
 from kg.leftovers import Terminated, terminate_cleanly
 
@@ -41,6 +42,21 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(0)
 
     return wrapper
+
+
+def show_warnings() -> None:
+    """Print the library's warnings (:class:`kg.errors.KgWarning`: an empty data file) as
+    ``kg: warning: …`` lines on standard error, each once, without Python's source line."""
+    default = warnings.showwarning
+
+    def show(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
+        if isinstance(category, type) and issubclass(category, KgWarning):
+            click.echo(f"kg: warning: {message}", err=True)
+        else:
+            default(message, category, filename, lineno, *rest)
+
+    warnings.showwarning = show
+    warnings.simplefilter("default", KgWarning)
 
 
 def command(name: str, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:

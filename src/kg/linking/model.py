@@ -115,9 +115,13 @@ def document_files(data_dir: Path | None = None) -> list[Path]:
     """The document files: RDF files directly under ``data/`` (not its subfolders, which hold
     what ``kg link`` and other tools generate)."""
     folder = data_dir if data_dir is not None else resources.data_dir()
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as error:
+        raise InputError(f"{folder}: cannot read: {error.strerror or error}") from None
+    if not is_folder:
         raise InputError(f"{folder}: no such folder")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in graph.FORMATS)
+    return graph.discover([folder], recursive=False)
 
 
 def _select(store: Store, query: str) -> list[dict[str, str]]:

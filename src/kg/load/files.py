@@ -10,6 +10,10 @@ name the file a finding comes from.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -18,7 +22,7 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
 from kg import formats, resources
-from kg.errors import InputError, RdfSyntaxError
+from kg.errors import InputError, KgWarning, RdfSyntaxError
 from kg.namespaces import GRAPH
 from kg.progress import Progress
 
@@ -115,24 +119,102 @@ class Dataset:
         return self.files.get(graph)
 
 
-def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Expand folders into the RDF files they hold (recursively, sorted, so loads are
-    reproducible). A file named explicitly must have a known extension."""
+def discover(paths: Iterable[Path | str], *, recursive: bool = True) -> list[Path]:
+    """Expand folders into the RDF files they hold (recursively unless told not to, sorted,
+    so loads are reproducible). A file named explicitly must have a known extension.
+
+    Nothing under a folder is skipped silently: a folder that cannot be listed, a file that
+    cannot be read, a symbolic link that points nowhere or into a loop is an InputError naming
+    the path (a load that quietly left out part of the data would give wrong answers that
+    look right). Symbolic links to folders are followed, once: a link back to a folder being
+    walked is a loop. Emacs lock files (``.#name.ttl``, links to nowhere by design) are the
+    one exception.
+
+    Raises:
+        InputError: a path is missing, unreadable, a loop, or has an unknown extension.
+    """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS)
-            )
-        elif path.is_file():
+        kind = _kind(path)
+        if kind == "dir":
+            files: list[Path] = []
+            _walk(path, files, set(), recursive=recursive)
+            found.extend(sorted(files))
+        elif kind == "file":
             if path.suffix.lower() not in FORMATS:
                 known = ", ".join(sorted(FORMATS))
                 raise InputError(f"{path}: unknown RDF file extension (known: {known})")
+            _check_readable(path)
             found.append(path)
         else:
             raise InputError(f"{path}: no such file or folder")
     return found
+
+
+def _kind(path: Path) -> str:
+    """``dir``, ``file``, ``missing`` or ``other`` (a socket, a device) for a path, following
+    symbolic links. Raises InputError for what cannot be looked at, naming the path."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputError(f"{path}: broken symbolic link (it points to nothing)") from None
+        return "missing"
+    except OSError as error:
+        raise _unusable(path, error) from None
+    if stat.S_ISDIR(st.st_mode):
+        return "dir"
+    return "file" if stat.S_ISREG(st.st_mode) else "other"
+
+
+def _unusable(path: Path, error: OSError) -> InputError:
+    if error.errno == errno.ELOOP:
+        return InputError(f"{path}: symbolic link loop")
+    return InputError(f"{path}: cannot read: {error.strerror or error}")
+
+
+def _check_readable(path: Path) -> None:
+    """See that a file can be read, so that an unreadable file is an error at once, before
+    anything is loaded or hashed (one ``access`` call: the kernel's own check, ACLs included)."""
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: cannot read: {os.strerror(errno.EACCES)}")
+
+
+def _walk(
+    folder: Path, found: list[Path], ancestors: set[tuple[int, int]], *, recursive: bool = True
+) -> None:
+    """The RDF files under ``folder`` (see :func:`discover`); ``ancestors`` holds the
+    (device, inode) of the folders being walked, to tell a link loop from a second visit.
+    Iterative, so that a deep tree cannot exhaust the stack."""
+    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(folder, frozenset(ancestors))]
+    while stack:
+        current, above = stack.pop()
+        try:
+            st = os.stat(current)
+            identity = (st.st_dev, st.st_ino)
+            if identity in above:
+                raise InputError(
+                    f"{current}: symbolic link loop (it leads back to a folder that contains it)"
+                )
+            with os.scandir(current) as entries:
+                listed = sorted(entries, key=lambda e: e.name)
+        except OSError as error:
+            raise _unusable(current, error) from None
+        inside = above | {identity}
+        for entry in listed:
+            path = Path(entry.path)
+            if entry.name.startswith(".#") and entry.is_symlink():
+                continue  # an Emacs lock file
+            kind = _kind(path)
+            if kind == "dir":
+                if recursive:
+                    stack.append((path, inside))
+            elif path.suffix.lower() in FORMATS:
+                if kind != "file":
+                    raise InputError(f"{path}: not a regular file")
+                _check_readable(path)
+                found.append(path)
 
 
 def _own_folders() -> tuple[tuple[Path, str], ...]:
@@ -185,6 +267,12 @@ def load_file(dataset: Dataset, path: Path) -> None:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     except ValueError as error:
         raise InputError(f"{path}: {error}") from None
+    if _holds_nothing(dataset.store, path, fmt, target, is_dataset_file):
+        warnings.warn(
+            f"{path}: no statements (the file is empty or holds only prefixes and comments)",
+            KgWarning,
+            stacklevel=2,
+        )
     if not is_dataset_file:
         dataset.files[target.value] = path
     elif isinstance(dataset.files, FileIndex):
@@ -194,6 +282,23 @@ def load_file(dataset: Dataset, path: Path) -> None:
     else:
         for name in FileIndex._graphs_of(path, fmt, target):
             dataset.files.setdefault(name, path)
+
+
+def _holds_nothing(
+    store: Store, path: Path, fmt: RdfFormat, target: NamedNode, is_dataset_file: bool
+) -> bool:
+    """Whether a file that just loaded stated nothing: its own graph is empty (one index
+    lookup), or, for a dataset file whose graphs are its own to name, it parses to no quad
+    (read up to its first statement only)."""
+    if next(store.quads_for_pattern(None, None, None, target), None) is not None:
+        return False
+    if not is_dataset_file:
+        return True
+    try:
+        quads = parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        return next(quads, None) is None
+    except (OSError, SyntaxError, ValueError):
+        return False  # it loaded a moment ago; a file changed since is not ours to judge
 
 
 def input_files(paths: Sequence[Path | str] | None = None, *, ontology: bool = True) -> list[Path]:

@@ -69,7 +69,13 @@ _BUILD = re.compile(r"\.build-(?P<pid>[0-9]+)-.*")  # a build in progress, by it
 # A file modified less than this before it was hashed is re-hashed on every check (see above).
 RACY_NS = 2_000_000_000
 # The code whose behaviour is baked into a store: change it and every store is rebuilt.
-_CODE_MODULES = ("graph.py", "inference.py", "dataset.py", "store.py", "namespaces.py")
+_CODE_MODULES = (
+    "load/files.py",
+    "load/inference.py",
+    "load/dataset.py",
+    "load/store.py",
+    "namespaces.py",
+)
 # Inputs of at least this many bytes get a store built automatically by the query commands.
 DEFAULT_AUTO_BYTES = 8 * 1024 * 1024
 
@@ -109,7 +115,7 @@ def cache_root() -> Path:
 
 def _code_hash() -> str:
     h = _hasher()()
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the kg package
     for name in _CODE_MODULES:
         h.update(name.encode())
         with contextlib.suppress(OSError):
