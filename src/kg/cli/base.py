@@ -81,14 +81,43 @@ def stdin() -> IO[bytes]:
 RESULT_FORMATS = choices("results")
 
 
+class MemorySize(click.ParamType):
+    """A memory size (``8G``, ``512M``, ``1.5GiB``); ``none`` for no limit (given as 0)."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        if isinstance(value, int):
+            return value
+        from kg.sparql.bounded import parse_size
+
+        try:
+            size = parse_size(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+        return 0 if size is None else size
+
+
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--data, --endpoint and --timeout: where `kg query` and `kg sparql` read the graph."""
+    """--data, --endpoint, --timeout and --max-memory: where `kg query` and `kg sparql` read
+    the graph, and the bounds of a query on the local data."""
+    func = click.option(
+        "--max-memory",
+        "max_memory",
+        type=MemorySize(),
+        default=None,
+        metavar="SIZE",
+        help="Most memory a query on the local data may use (like 4G or 512M; 'none' for no "
+        "limit); past it the query is stopped (exit 2). Default: half of the machine's memory.",
+    )(func)
     func = click.option(
         "--timeout",
-        type=float,
+        type=click.FloatRange(min=0, min_open=True),
         default=None,
         metavar="SECONDS",
-        help="With --endpoint: how long to wait for the server (default 30).",
+        help="Longest the query may run, answer written (loading the data not counted); past "
+        "it the query is stopped (exit 2). With --endpoint: how long to wait for the server "
+        "(default 30).",
     )(func)
     func = click.option(
         "--endpoint",
@@ -105,6 +134,44 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Data file or folder (repeatable); default: the repository's data/.",
     )(func)
     return func
+
+
+def run_query(
+    work: Callable[[IO[bytes], Callable[[], None]], None],
+    *,
+    endpoint: str | None,
+    timeout: float | None,
+    max_memory: int | None,
+) -> None:
+    """Run ``work(out, start_clock)`` — open the store, run the query, write the answer to
+    ``out`` — bounded in time and memory when it runs on the local data
+    (:mod:`kg.sparql.bounded`: a child process, stopped at the limit, exit 2 with a message).
+
+    ``max_memory`` None means the default (half of the machine's memory), 0 no limit. With
+    ``--endpoint`` the server does the work and ``--timeout`` is the HTTP client's.
+    """
+    from kg.sparql import bounded
+
+    if endpoint is not None:
+        limits = bounded.Limits()
+    else:
+        memory = bounded.default_memory_limit() if max_memory is None else max_memory or None
+        limits = bounded.Limits(timeout=timeout, memory=memory)
+    out = stdout()
+    if not limits.any:
+        work(out, lambda: None)
+        out.flush()
+        return
+    bounded.run(
+        work,
+        limits,
+        out=out,
+        err=sys.stderr,
+        advice={
+            "timeout": "narrow the query, add a LIMIT, or raise --timeout",
+            "memory": "narrow the query, add a LIMIT, or raise --max-memory",
+        },
+    )
 
 
 def open_store(data: tuple[Path, ...], endpoint: str | None, timeout: float | None) -> Any:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import click
 
 from kg.cli import base
-from kg.cli.base import RESULT_FORMATS, command, source_options, stdout, write
+from kg.cli.base import RESULT_FORMATS, command, source_options
 
 
 @command("query")
@@ -36,15 +38,22 @@ def query(
     data: tuple[Path, ...],
     endpoint: str | None,
     timeout: float | None,
+    max_memory: int | None,
 ) -> None:
     """Run the canned query NAME (see `kg queries`) on the dataset, or on a SPARQL endpoint
-    with --endpoint (entity labels are then resolved on the endpoint)."""
-    from kg.sparql import catalogue, results
+    with --endpoint (entity labels are then resolved on the endpoint). On the local data a
+    query that runs past --timeout or needs more than --max-memory is stopped (exit 2)."""
 
-    # Everything that can be checked is checked before the dataset is loaded.
-    canned = catalogue.find_query(name)
-    values = catalogue.parse_assignments(params)
-    assert canned.prepared is not None
-    fmt = results.check_format(canned.prepared.form, fmt)
-    store = base.open_store(data, endpoint, timeout)
-    write(stdout(), results.serialize(catalogue.run_canned(store, canned, values), fmt))
+    def work(out: IO[bytes], start_clock: Callable[[], None]) -> None:
+        from kg.sparql import catalogue, results
+
+        # Everything that can be checked is checked before the dataset is loaded.
+        canned = catalogue.find_query(name)
+        values = catalogue.parse_assignments(params)
+        assert canned.prepared is not None
+        chosen = results.check_format(canned.prepared.form, fmt)
+        store = base.open_store(data, endpoint, timeout)
+        start_clock()
+        results.write(catalogue.run_canned(store, canned, values), chosen, out)
+
+    base.run_query(work, endpoint=endpoint, timeout=timeout, max_memory=max_memory)

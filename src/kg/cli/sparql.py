@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import click
 
 from kg.cli import base
-from kg.cli.base import (
-    RESULT_FORMATS,
-    command,
-    source_options,
-    stdin,
-    stdout,
-    write,
-)
+from kg.cli.base import RESULT_FORMATS, command, source_options, stdin
 
 
 @command("sparql")
@@ -48,21 +43,32 @@ def sparql(
     data: tuple[Path, ...],
     endpoint: str | None,
     timeout: float | None,
+    max_memory: int | None,
 ) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the dataset.
 
     QUERY is the query text, or '-' to read it from stdin. Updates, LOAD, SERVICE (unless
     --allow-service) and FROM on anything but a graph of the dataset are refused (exit 2);
     a malformed query gives its line and column (exit 2).
-    """
-    from kg.sparql import prepare, results
 
-    # The query is checked before the dataset is loaded.
+    CSV, TSV, JSON, XML and N-Triples answers are written as the engine produces them, so a
+    large answer streams (an error after the first rows leaves those rows written, and exits
+    2); tables and the other graph formats are sorted and written once complete. On the local
+    data a query that runs past --timeout or needs more than --max-memory is stopped (exit 2).
+    """
     text = read_query(query, file)
-    prepared = prepare.prepare(text, allow_service=allow_service)
-    fmt = results.check_format(prepared.form, fmt)
-    store = base.open_store(data, endpoint, timeout)
-    write(stdout(), results.serialize(prepare.execute(store, prepared), fmt))
+
+    def work(out: IO[bytes], start_clock: Callable[[], None]) -> None:
+        from kg.sparql import prepare, results
+
+        # The query is checked before the dataset is loaded.
+        prepared = prepare.prepare(text, allow_service=allow_service)
+        chosen = results.check_format(prepared.form, fmt)
+        store = base.open_store(data, endpoint, timeout)
+        start_clock()
+        results.write(prepare.execute(store, prepared), chosen, out)
+
+    base.run_query(work, endpoint=endpoint, timeout=timeout, max_memory=max_memory)
 
 
 def read_query(query: str | None, file: str | None) -> str:

@@ -211,18 +211,22 @@ def write(
     width: int | None = None,
     prefixes: Mapping[str, str] | None = None,
 ) -> None:
-    """Stream the result to a binary file object, for large answers (a web response).
+    """Stream the result to a binary file object, for large answers (``kg sparql``).
 
-    CSV, TSV, JSON and XML are written by the engine as it evaluates; tables and graphs are
-    built first (graphs are sorted). An evaluation error can therefore leave part of the
-    output written: use :func:`serialize` where that matters.
+    CSV, TSV, JSON and XML, and N-Triples for graphs, are written by the engine as it
+    evaluates, so memory stays flat however large the answer (N-Triples then comes in the
+    engine's order, not sorted as :func:`serialize` writes it). Tables and the other graph
+    formats are built first (sorted, prefixes chosen). An evaluation error can therefore leave
+    part of the output written: use :func:`serialize` where that matters.
     """
     fmt = check_format(result.form, fmt)
-    if fmt == "table" or result.kind == "graph":
+    streamed = fmt == "ntriples" if result.kind == "graph" else fmt != "table"
+    if not streamed:
         out.write(serialize(result, fmt, width=width, prefixes=prefixes))
         return
+    engine_format = GRAPH_FORMATS[fmt] if result.kind == "graph" else SOLUTION_FORMATS[fmt]
     try:
-        result.raw.serialize(output=out, format=SOLUTION_FORMATS[fmt])
+        result.raw.serialize(output=out, format=engine_format)  # type: ignore[call-arg,arg-type]
     except RuntimeError as error:
         raise _evaluation_error(result, error) from None
     except OSError as error:

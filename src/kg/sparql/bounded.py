@@ -1,0 +1,398 @@
+"""Run work where it can be stopped: in a child process with a time limit and a memory limit.
+
+Why a process, as the server's workers (:mod:`kg.server.workers`) found: the engine evaluates
+an ORDER BY, an aggregate or an ASK over a cartesian product inside one call that neither
+checks for signals nor offers cancellation, so only killing the process running it stops it.
+And why a process for memory: under a memory limit the engine's allocator (Rust) does not fail
+softly, it aborts the process (SIGABRT, with a backtrace when ``RUST_BACKTRACE`` is set). A
+limit on the caller itself would end the command with exit 134 and a Rust backtrace; a limit on
+a child lets the caller turn the child's death into one clear message and exit 2.
+
+How:
+
+* :func:`run` forks (no new interpreter: the child has everything imported) and calls
+  ``work(out, start_clock)`` in the child. ``out`` is where the answer goes, written as it is
+  produced: straight to the caller's standard output when that is a real file or pipe (no copy),
+  else through a pipe the caller copies to its stream (a test's captured output).
+* The clock starts when the child calls ``start_clock()`` (after loading the data: the limit is
+  on the query, as on the server) and covers the query and writing its answer. Past the time
+  limit the child is killed (SIGKILL: the work really stops, its memory is returned).
+* The memory limit is ``RLIMIT_DATA`` in the child: the heap and private writable mappings,
+  which is where the engine's and Python's memory lives (not ``RLIMIT_AS``: address space that
+  threads and allocators reserve without using would count against it).
+* The child's file descriptor 2 goes to a pipe the caller reads, and the child's Python
+  ``sys.stderr`` to the caller's standard error: warnings reach the user as usual, while what
+  native code writes on its way down (``memory allocation of … bytes failed``, a backtrace) is
+  recognised and replaced by the message.
+* Errors of the library (:class:`kg.errors.KgError`) are sent back and raised again in the
+  caller with their message and exit status. A child whose caller dies (killed, say) exits too.
+
+Linux and other POSIX systems only (``fork``, ``setrlimit``), as the server's workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from kg.errors import KgError
+
+DEFAULT_SHARE = 0.5  # of the machine's memory (or the container's limit), for --max-memory
+_OOM_TEXT = re.compile(rb"memory allocation of \d+ bytes failed|out of memory|MemoryError")
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+
+Work = Callable[[IO[bytes], Callable[[], None]], None]
+
+
+class QueryTimeout(KgError):
+    """The work ran past its time limit and was stopped."""
+
+
+class OutOfMemory(KgError):
+    """The work needed more memory than its limit and was stopped."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What bounds a run: seconds from ``start_clock()`` and bytes of memory (None: none)."""
+
+    timeout: float | None = None
+    memory: int | None = None
+
+    @property
+    def any(self) -> bool:
+        return self.timeout is not None or self.memory is not None
+
+
+# --- sizes --------------------------------------------------------------------------------
+
+
+def parse_size(text: str) -> int | None:
+    """A memory size as people write it: ``8G``, ``512M``, ``1.5GiB``, ``1000000`` (bytes);
+    ``none``, ``off`` or ``0`` for no limit. Raises ValueError for anything else."""
+    if text.strip().lower() in ("none", "off", "unlimited", "0"):
+        return None
+    match = _SIZE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a size (like 8G, 512M or 1.5GiB; 'none' for no limit)")
+    size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    if size < 1 << 20:
+        raise ValueError(f"{text!r} is less than 1 MiB: nothing could run in it")
+    return size
+
+
+def format_size(size: int) -> str:
+    """``11.5 GiB``, ``512 MiB``: how a limit is named in messages."""
+    for unit, factor in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            return f"{size / factor:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{size} B"
+
+
+def machine_memory() -> int | None:
+    """The memory this process may use at most: the machine's physical memory, or the
+    container's limit (cgroup v2 ``memory.max``, v1 ``memory.limit_in_bytes``) when lower."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+    for name in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        with contextlib.suppress(OSError, ValueError):
+            value = Path(name).read_text().strip()
+            if value.isdigit() and 0 < int(value) < total:
+                total = int(value)
+    return total if total > 0 else None
+
+
+def default_memory_limit() -> int | None:
+    """The default limit of ``--max-memory``: half of :func:`machine_memory` — room for the
+    query and for the rest of the machine, so that a runaway query ends with a message before
+    the system starts swapping or its out-of-memory killer picks a victim."""
+    total = machine_memory()
+    return int(total * DEFAULT_SHARE) if total else None
+
+
+# --- the child ----------------------------------------------------------------------------
+
+
+def _fileno(stream: Any) -> int | None:
+    """The descriptor behind a stream, or None when it has none (a test's captured output)."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return fd if isinstance(fd, int) and fd >= 0 else None
+
+
+def _send(fd: int, kind: str, payload: str = "") -> None:
+    with contextlib.suppress(OSError):
+        os.write(fd, f"{kind}\n{payload}".encode("utf-8", "replace") + b"\0")
+
+
+def _watch_parent(lifeline: int) -> None:
+    """End the child when the caller is gone (its end of the lifeline pipe closes)."""
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            os.read(lifeline, 1)
+        os._exit(2)
+
+    threading.Thread(target=watch, daemon=True, name="kg-lifeline").start()
+
+
+def _child(
+    work: Work,
+    limits: Limits,
+    status: int,
+    lifeline: int,
+    diag: int,
+    out_fd: int,
+    err_fd: int,
+) -> int:
+    """Run ``work`` in the forked child; returns the exit status (see :func:`run`)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child at once
+    _watch_parent(lifeline)
+    # Out of memory, a Rust backtrace cannot be printed: symbolising it allocates, the failed
+    # allocation wants the lock the backtrace already holds, and the process hangs for ever
+    # (seen with pyoxigraph 0.5.13 under RUST_BACKTRACE=1). The message replaces it anyway.
+    os.environ["RUST_BACKTRACE"] = "0"
+    os.environ.pop("RUST_LIB_BACKTRACE", None)
+    if limits.memory is not None:
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = limits.memory if hard == resource.RLIM_INFINITY else min(limits.memory, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(err_fd, "w", closefd=False),
+        encoding="utf-8",
+        errors="replace",
+        line_buffering=True,
+    )
+    os.dup2(diag, 2)  # what native code writes; Python's own messages use sys.stderr above
+    out = io.BufferedWriter(io.FileIO(out_fd, "w", closefd=False), buffer_size=1 << 16)
+    try:
+        work(out, lambda: _send(status, "start"))
+        out.flush()
+    except BrokenPipeError:
+        _send(status, "pipe")
+        return 0
+    except KgError as error:
+        kind = type(error)
+        where = f"{kind.__module__}:{kind.__qualname__}"
+        _send(status, "error", f"{error.exit_code} {where}\n{error}")
+        return error.exit_code
+    except MemoryError:
+        _send(status, "memory")
+        return 2
+    except BaseException as error:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        _send(status, "crash", f"{type(error).__name__}: {error}")
+        return 2
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stderr.flush()
+    _send(status, "ok")
+    return 0
+
+
+# --- the caller ---------------------------------------------------------------------------
+
+
+def _rebuild(payload: str) -> KgError:
+    """The child's KgError, of the same class when it can be made without its arguments."""
+    head, _, message = payload.partition("\n")
+    code_text, _, where = head.partition(" ")
+    module, _, name = where.partition(":")
+    error: KgError
+    try:
+        cls = getattr(importlib.import_module(module), name)
+        error = cls.__new__(cls)
+        Exception.__init__(error, message)
+    except Exception:
+        error = KgError(message)
+    with contextlib.suppress(ValueError):
+        if int(code_text) != error.exit_code:
+            error.exit_code = int(code_text)
+    return error
+
+
+def run(
+    work: Work,
+    limits: Limits,
+    *,
+    out: IO[bytes],
+    err: IO[str],
+    what: str = "the query",
+    advice: dict[str, str] | None = None,
+) -> None:
+    """Call ``work(out, start_clock)`` in a child process bounded by ``limits``.
+
+    Args:
+        work: writes its answer to the binary stream it is given; calls ``start_clock()`` when
+            the bounded part begins (before it, nothing is timed: loading the data).
+        limits: the time limit (seconds from ``start_clock()``) and the memory limit (bytes).
+        out: where the answer goes (the caller's standard output).
+        err: where the child's warnings and messages go (the caller's standard error).
+        what: how messages name the work.
+        advice: extra words for the messages, by ``timeout`` and ``memory`` (e.g. which
+            option raises the limit).
+
+    Raises:
+        QueryTimeout: the clock ran past ``limits.timeout``; the child was killed.
+        OutOfMemory: the child needed more than ``limits.memory``.
+        KgError: the child's own error (its message and exit status), or the child died.
+        BrokenPipeError: the reader of ``out`` went away (the child is stopped).
+    """
+    import select
+
+    advice = advice or {}
+    out.flush()
+    err.flush()
+    direct_out, direct_err = _fileno(out), _fileno(err)
+    status_r, status_w = os.pipe()
+    life_r, life_w = os.pipe()
+    diag_r, diag_w = os.pipe()
+    out_r, out_w = os.pipe() if direct_out is None else (None, direct_out)
+    err_r, err_w = os.pipe() if direct_err is None else (None, direct_err)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        code = 2
+        try:
+            for fd in (status_r, life_w, diag_r, out_r, err_r):
+                if fd is not None:
+                    os.close(fd)
+            code = _child(work, limits, status_w, life_r, diag_w, out_w, err_w)
+        finally:
+            os._exit(code)
+    for fd in (status_w, life_r, diag_w, out_w if out_r is not None else None):
+        if fd is not None:
+            os.close(fd)
+    if err_r is not None:
+        os.close(err_w)
+    reader = {status_r: bytearray(), diag_r: bytearray()}
+    streams: dict[int, Any] = {}
+    if out_r is not None:
+        streams[out_r] = out
+    if err_r is not None:
+        streams[err_r] = err
+    open_fds = [*reader, *streams]
+    poller = select.poll()
+    for fd in open_fds:
+        poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    deadline: float | None = None
+    killed_for = None
+    try:
+        while open_fds:
+            wait_ms = None
+            if deadline is not None:
+                wait_ms = max(0, int((deadline - time.monotonic()) * 1000) + 1)
+            events = poller.poll(wait_ms)
+            if deadline is not None and time.monotonic() >= deadline:
+                killed_for = "timeout"
+                break
+            for fd, _event in events:
+                data = os.read(fd, 1 << 16)
+                if not data:
+                    poller.unregister(fd)
+                    open_fds.remove(fd)
+                    continue
+                if fd in streams:
+                    stream = streams[fd]
+                    stream.write(data if fd == out_r else data.decode("utf-8", "replace"))
+                    stream.flush()
+                    continue
+                buffer = reader[fd]
+                buffer += data
+                if fd == status_r and buffer.startswith(b"start\n\0"):
+                    del buffer[:7]
+                    if limits.timeout is not None:
+                        deadline = time.monotonic() + limits.timeout
+                if fd == diag_r and len(buffer) > 1 << 16:
+                    del buffer[: len(buffer) - (1 << 16)]  # keep the end, where a crash speaks
+    except BaseException:  # the reader went away (BrokenPipeError), Ctrl-C …: stop the child
+        _kill(pid)
+        raise
+    finally:
+        for fd in (*reader, *streams, life_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    if killed_for == "timeout":
+        _kill(pid)
+        hint = advice.get("timeout", "narrow it or add a LIMIT")
+        raise QueryTimeout(
+            f"{what} ran past the time limit of {limits.timeout:g} s and was stopped; {hint}"
+        )
+    _, wait_status = os.waitpid(pid, 0)
+    _finish(wait_status, reader[status_r], reader[diag_r], limits, what, advice, err)
+
+
+def _kill(pid: int) -> None:
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _finish(
+    wait_status: int,
+    status: bytes,
+    diag: bytes,
+    limits: Limits,
+    what: str,
+    advice: dict[str, str],
+    err: IO[str],
+) -> None:
+    """Turn how the child ended into nothing (success) or the right error."""
+    import signal
+
+    kind, _, payload = bytes(status).rstrip(b"\0").decode("utf-8", "replace").partition("\n")
+    died = os.WIFSIGNALED(wait_status)
+    out_of_memory = kind == "memory" or (
+        died and limits.memory is not None and _OOM_TEXT.search(diag) is not None
+    )
+    if out_of_memory:
+        assert limits.memory is not None
+        hint = advice.get("memory", "narrow it or add a LIMIT")
+        raise OutOfMemory(
+            f"{what} needed more than the memory limit of {format_size(limits.memory)} "
+            f"and was stopped; {hint}"
+        )
+    if diag:
+        err.write(bytes(diag).decode("utf-8", "replace"))
+        err.flush()
+    if kind == "ok":
+        return
+    if kind == "pipe":
+        raise BrokenPipeError
+    if kind == "error":
+        raise _rebuild(payload)
+    if kind == "crash":
+        raise KgError(f"{what} failed: {payload} (the details are above)")
+    if died:
+        number = os.WTERMSIG(wait_status)
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        if number == signal.SIGKILL:
+            raise KgError(
+                f"{what} was killed (SIGKILL), most likely by the system for want of memory; "
+                f"{advice.get('memory', 'narrow it or add a LIMIT')}"
+            )
+        raise KgError(f"{what} died ({name})")
+    raise KgError(f"{what} ended unexpectedly (exit status {os.WEXITSTATUS(wait_status)})")

@@ -1,0 +1,277 @@
+"""Bounds on the command line (issue 9): ``kg sparql`` and ``kg query`` stop a query on the
+local data at ``--timeout`` and at ``--max-memory`` with a message and exit 2 (never a Rust
+backtrace, never exit 134), and stream large answers with flat memory
+(:mod:`kg.sparql.bounded`)."""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO, TEST_DATA
+
+from kg.cli import main
+from kg.errors import InputError, QuerySyntaxError
+from kg.sparql import bounded
+
+FIXTURE = TEST_DATA / "inference" / "data"
+# Every statement of the repository's data three times over: 6,286³ rows, never finished.
+CARTESIAN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# The same, but nothing can be written before the whole product is counted.
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# Sorting holds every row in memory.
+SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?a"
+
+
+def kg(*args: str, **options: object) -> subprocess.Popen:
+    """``kg ARGS`` as a user runs it: its own process, real standard output and error."""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), KG_CACHE="off", RUST_BACKTRACE="1")
+    return subprocess.Popen(
+        [sys.executable, "-c", "from kg.cli import main; main()", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+# --- sizes and defaults -------------------------------------------------------------------
+
+
+def test_sizes_read_as_people_write_them() -> None:
+    assert bounded.parse_size("8G") == 8 << 30
+    assert bounded.parse_size("512m") == 512 << 20
+    assert bounded.parse_size("1.5GiB") == 3 << 29
+    assert bounded.parse_size("2 MB") == 2 << 20
+    assert bounded.parse_size("none") is None and bounded.parse_size("0") is None
+    for bad in ("lots", "-1G", "12X", "100k"):
+        with pytest.raises(ValueError):
+            bounded.parse_size(bad)
+    assert bounded.format_size(3 << 29) == "1.5 GiB"
+    assert bounded.format_size(300 << 20) == "300 MiB"
+
+
+def test_the_default_memory_limit_is_half_the_machine() -> None:
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    machine = bounded.machine_memory()
+    assert machine is not None and machine <= total
+    assert bounded.default_memory_limit() == int(machine * 0.5)
+
+
+def test_a_bad_size_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["sparql", "--max-memory", "lots", "ASK {}"])
+    assert result.exit_code == 2
+    assert "'lots' is not a size" in result.output
+
+
+# --- the mechanism ------------------------------------------------------------------------
+
+
+def test_run_relays_output_and_errors_of_the_child() -> None:
+    out, err = io.BytesIO(), io.StringIO()
+    limits = bounded.Limits(timeout=30, memory=1 << 30)
+
+    def work(stream, start):  # type: ignore[no-untyped-def]
+        start()
+        stream.write(b"x" * 200_000)
+        print("a warning", file=sys.stderr)
+
+    bounded.run(work, limits, out=out, err=err)
+    assert out.getvalue() == b"x" * 200_000
+    assert err.getvalue() == "a warning\n"
+
+    def fails(stream, start):  # type: ignore[no-untyped-def]
+        raise QuerySyntaxError("no", 3, 4)
+
+    with pytest.raises(QuerySyntaxError, match="malformed query: line 3, column 4: no") as caught:
+        bounded.run(fails, limits, out=out, err=err)
+    assert caught.value.exit_code == 2
+
+    def refuses(stream, start):  # type: ignore[no-untyped-def]
+        raise InputError("x.ttl: no such file or folder")
+
+    with pytest.raises(InputError, match=r"x\.ttl: no such file"):
+        bounded.run(refuses, limits, out=out, err=err)
+
+
+def test_the_clock_starts_when_the_work_says_so() -> None:
+    """Loading the data is not timed; the query is."""
+
+    def slow_start(stream, start):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)  # loading
+        start()
+        stream.write(b"done")
+
+    out = io.BytesIO()
+    bounded.run(slow_start, bounded.Limits(timeout=1.0), out=out, err=io.StringIO())
+    assert out.getvalue() == b"done"
+
+    def slow_query(stream, start):  # type: ignore[no-untyped-def]
+        start()
+        time.sleep(60)
+
+    started = time.monotonic()
+    with pytest.raises(bounded.QueryTimeout, match=r"time limit of 0\.5 s"):
+        bounded.run(slow_query, bounded.Limits(timeout=0.5), out=out, err=io.StringIO())
+    assert time.monotonic() - started < 10
+
+
+# --- kg sparql / kg query -----------------------------------------------------------------
+
+
+def test_timeout_stops_a_query_on_the_local_data() -> None:
+    """The engine counts the product inside one call that cannot be interrupted; the query
+    process is killed at the limit."""
+    started = time.monotonic()
+    code, out, err = finish(kg("sparql", "--timeout", "1", COUNT))
+    assert code == 2, err
+    assert err == (
+        "kg: error: the query ran past the time limit of 1 s and was stopped; "
+        "narrow the query, add a LIMIT, or raise --timeout\n"
+    )
+    assert out == ""
+    assert time.monotonic() - started < 30
+
+
+def test_timeout_under_clirunner_too() -> None:
+    result = CliRunner().invoke(
+        main, ["query", "list-ai-strategies", "--timeout", "30", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("country,countryLabel,strategy")
+    result = CliRunner().invoke(main, ["sparql", "--timeout", "0.5", COUNT])
+    assert result.exit_code == 2
+    assert "ran past the time limit of 0.5 s" in result.stderr
+
+
+def test_max_memory_ends_a_runaway_query_with_a_message_not_a_rust_backtrace() -> None:
+    code, out, err = finish(kg("sparql", "--max-memory", "400M", "--format", "csv", SORTED))
+    assert code == 2, err
+    assert err == (
+        "kg: error: the query needed more than the memory limit of 400 MiB and was stopped; "
+        "narrow the query, add a LIMIT, or raise --max-memory\n"
+    )
+    assert out == ""
+
+
+def test_max_memory_when_python_itself_runs_out() -> None:
+    """A MemoryError in Python (a table is built in Python) is the same message."""
+
+    def hungry(stream, start):  # type: ignore[no-untyped-def]
+        start()
+        hoard = []
+        while True:
+            hoard.append(bytearray(1 << 20))
+
+    with pytest.raises(bounded.OutOfMemory, match="memory limit of 200 MiB"):
+        bounded.run(hungry, bounded.Limits(memory=200 << 20), out=io.BytesIO(), err=io.StringIO())
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of a process and its children (the command and its query process)."""
+    total = 0
+    for pid in [root, *_children(root)]:
+        try:
+            with open(f"/proc/{pid}/statm") as handle:
+                total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc")
+@pytest.mark.parametrize(
+    ("fmt", "query"),
+    [
+        ("csv", CARTESIAN),
+        ("tsv", CARTESIAN),
+        ("json", CARTESIAN),
+        ("ntriples", "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f }"),
+    ],
+)
+def test_large_answers_stream_with_flat_memory(fmt: str, query: str) -> None:
+    """The first 20 MB come while the rest is computed, memory stays flat (the answer is
+    far larger than memory; for a graph, the engine keeps the set of triples it wrote, as
+    CONSTRUCT answers hold no duplicates), and when the reader goes away kg ends quietly."""
+    process = kg("sparql", "--format", fmt, query)
+    assert process.stdout is not None
+    received, peak, started = 0, 0, time.monotonic()
+    while received < 20_000_000 and time.monotonic() - started < 60:
+        ready, _, _ = select.select([process.stdout], [], [], 0.5)
+        if ready:
+            received += len(process.stdout.read1(1 << 16))
+        peak = max(peak, tree_rss(process.pid))
+    assert received >= 20_000_000
+    assert peak < 400 << 20, f"{peak >> 20} MiB"
+    process.stdout.close()  # as `head -c` does
+    assert process.wait(timeout=30) == 0
+    assert process.stderr is not None
+    assert process.stderr.read() == b""
+
+
+def test_the_query_process_dies_with_the_command() -> None:
+    process = kg("sparql", "--timeout", "300", COUNT)
+    deadline = time.monotonic() + 60
+    children: list[int] = []
+    while not children and time.monotonic() < deadline:
+        time.sleep(0.1)
+        children = _children(process.pid)
+    assert children
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    (child,) = children
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{child}/stat") as handle:
+                if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break  # a zombie: it exited (its parent is gone, init reaps it)
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the query process outlived kg")
+
+
+def test_warnings_of_the_query_process_reach_the_user(tmp_path: Path) -> None:
+    (tmp_path / "empty.ttl").write_text("")
+    code, _out, err = finish(kg("sparql", "-d", str(tmp_path), "--format", "csv", "ASK {}"))
+    assert code == 0, err
+    assert f"kg: warning: {tmp_path / 'empty.ttl'}: no statements" in err
+    result = CliRunner().invoke(main, ["sparql", "-d", str(tmp_path), "ASK {}"])
+    assert result.exit_code == 0
+    assert f"kg: warning: {tmp_path / 'empty.ttl'}: no statements" in result.stderr
+
+
+def test_without_limits_the_query_runs_in_the_command_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_fork() -> int:
+        raise AssertionError("forked")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    result = CliRunner().invoke(
+        main, ["sparql", "--max-memory", "none", "-d", str(FIXTURE), "ASK { ?s ?p ?o }"]
+    )
+    assert result.exit_code == 0 and result.stdout == "true\n"
