@@ -12,6 +12,7 @@ not do, as that user may not be able to read the Python installation under /root
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import shutil
 import subprocess
@@ -22,6 +23,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REPO, TEST_DATA
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kg.cli import main
 from kg.errors import InputError, KgWarning
@@ -202,3 +205,68 @@ def test_an_unreadable_file_is_an_error_before_anything_is_built(repo_copy: Path
         assert f"Path '{locked}' is not readable" in result.stderr
     finally:
         locked.chmod(0o644)
+
+
+# --- fuzzing the loaders ----------------------------------------------------------------------
+
+SEED_TRIG = b"""@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:g1 { ex:a ex:p "caf\\u00e9"@fr , 42 , "2020"^^xsd:gYear ; ex:q [ ex:r ( 1 2 ( 3 ) ) ] . }
+ex:a ex:p <b#c> ; ex:q _:x . _:x ex:r '''long
+text''' .
+GRAPH ex:g2 { ex:b ex:p ex:c }
+"""
+
+
+def _nested(depth: int, opener: bytes, closer: bytes) -> bytes:
+    return (
+        b"@prefix ex: <http://example.org/> .\nex:s ex:p "
+        + opener * depth
+        + b" ex:o "
+        + (closer * depth)
+        + b" .\n"
+    )
+
+
+documents = st.one_of(
+    # nested lists and blank-node property lists, balanced or not
+    st.builds(
+        lambda depth, pair, cut: _nested(depth, *pair)[: None if cut == 0 else -cut],
+        st.integers(1, 3000),
+        st.sampled_from([(b"(", b")"), (b"[ ex:p ", b"]"), (b"( [ ex:p ", b"] )")]),
+        st.integers(0, 40),
+    ),
+    # a valid document cut anywhere
+    st.integers(0, len(SEED_TRIG)).map(lambda n: SEED_TRIG[:n]),
+    # a valid document with bytes replaced, inserted or removed
+    st.lists(
+        st.tuples(st.integers(0, len(SEED_TRIG) - 1), st.binary(min_size=0, max_size=3)),
+        min_size=1,
+        max_size=6,
+    ).map(
+        lambda edits: functools.reduce(
+            lambda text, edit: text[: edit[0]] + edit[1] + text[edit[0] + 1 :], edits, SEED_TRIG
+        )
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=documents, suffix=st.sampled_from([".ttl", ".trig"]))
+def test_fuzzed_files_load_or_fail_with_a_message(
+    tmp_path_factory: pytest.TempPathFactory, document: bytes, suffix: str
+) -> None:
+    """Nested, truncated and garbled Turtle and TriG: kg answers (0), or names the file and the
+    problem (2); never a traceback. The data is loaded as every command loads it, then queried."""
+    path = tmp_path_factory.mktemp("fuzz") / f"doc{suffix}"
+    path.write_bytes(document)
+    result = CliRunner().invoke(
+        main, ["sparql", "--max-memory", "none", "-d", str(path), "--format", "csv", "ASK {}"]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert result.exit_code in (0, 1, 2)
+    assert "Traceback" not in result.output
+    if result.exit_code == 2:
+        assert result.stderr.startswith(f"kg: error: {path}"), result.stderr
+    else:
+        assert result.stdout == "true"
