@@ -220,7 +220,10 @@ def write(
     part of the output written: use :func:`serialize` where that matters.
     """
     fmt = check_format(result.form, fmt)
-    streamed = fmt == "ntriples" if result.kind == "graph" else fmt != "table"
+    if result.kind == "graph":  # the engine's triples stream; a remote store's are a list
+        streamed = fmt == "ntriples" and isinstance(result.raw, QueryTriples)
+    else:
+        streamed = fmt != "table"
     if not streamed:
         out.write(serialize(result, fmt, width=width, prefixes=prefixes))
         return
