@@ -31,6 +31,15 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?a"
 
 
+@pytest.fixture()
+def forkable() -> None:
+    """In-process tests of the child need a process without RocksDB threads (a test that ran
+    before in this process may have opened a persistent store): else they are skipped, and
+    ``test_a_process_running_rocksdb_threads_is_not_forked`` covers that case."""
+    if not bounded.fork_is_safe():
+        pytest.skip("this test process already runs RocksDB threads")
+
+
 def kg(*args: str, **options: object) -> subprocess.Popen:
     """``kg ARGS`` as a user runs it: its own process, real standard output and error."""
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"), KG_CACHE="off", RUST_BACKTRACE="1")
@@ -80,7 +89,7 @@ def test_a_bad_size_is_a_usage_error() -> None:
 # --- the mechanism ------------------------------------------------------------------------
 
 
-def test_run_relays_output_and_errors_of_the_child() -> None:
+def test_run_relays_output_and_errors_of_the_child(forkable: None) -> None:
     out, err = io.BytesIO(), io.StringIO()
     limits = bounded.Limits(timeout=30, memory=1 << 30)
 
@@ -107,7 +116,7 @@ def test_run_relays_output_and_errors_of_the_child() -> None:
         bounded.run(refuses, limits, out=out, err=err)
 
 
-def test_the_clock_starts_when_the_work_says_so() -> None:
+def test_the_clock_starts_when_the_work_says_so(forkable: None) -> None:
     """Loading the data is not timed; the query is."""
 
     def slow_start(stream, start):  # type: ignore[no-untyped-def]
@@ -146,7 +155,7 @@ def test_timeout_stops_a_query_on_the_local_data() -> None:
     assert time.monotonic() - started < 30
 
 
-def test_timeout_under_clirunner_too() -> None:
+def test_timeout_under_clirunner_too(forkable: None) -> None:
     result = CliRunner().invoke(
         main, ["query", "list-ai-strategies", "--timeout", "30", "--format", "csv"]
     )
@@ -167,7 +176,7 @@ def test_max_memory_ends_a_runaway_query_with_a_message_not_a_rust_backtrace() -
     assert out == ""
 
 
-def test_max_memory_when_python_itself_runs_out() -> None:
+def test_max_memory_when_python_itself_runs_out(forkable: None) -> None:
     """A MemoryError in Python (a table is built in Python) is the same message."""
 
     def hungry(stream, start):  # type: ignore[no-untyped-def]
@@ -254,7 +263,7 @@ def test_the_query_process_dies_with_the_command() -> None:
         pytest.fail("the query process outlived kg")
 
 
-def test_warnings_of_the_query_process_reach_the_user(tmp_path: Path) -> None:
+def test_warnings_of_the_query_process_reach_the_user(tmp_path: Path, forkable: None) -> None:
     (tmp_path / "empty.ttl").write_text("")
     code, _out, err = finish(kg("sparql", "-d", str(tmp_path), "--format", "csv", "ASK {}"))
     assert code == 0, err
@@ -275,3 +284,34 @@ def test_without_limits_the_query_runs_in_the_command_itself(
         main, ["sparql", "--max-memory", "none", "-d", str(FIXTURE), "ASK { ?s ?p ?o }"]
     )
     assert result.exit_code == 0 and result.stdout == "true\n"
+
+
+def test_a_process_running_rocksdb_threads_is_not_forked(tmp_path: Path) -> None:
+    """Regression: a child forked from a process that had opened a persistent store hung for
+    ever when it opened one itself (RocksDB's thread pool is not copied by fork). Such a
+    process runs the default-bounded query in place, and refuses an explicit bound."""
+    script = f"""
+import pyoxigraph
+from click.testing import CliRunner
+from kg.cli import main
+from kg.sparql import bounded
+assert bounded.fork_is_safe()
+store = pyoxigraph.Store({str(tmp_path / "db")!r})
+store.add(pyoxigraph.Quad(*[pyoxigraph.NamedNode("http://e/a")] * 3))
+store.flush()
+del store
+assert not bounded.fork_is_safe()
+args = ["sparql", "-d", {str(FIXTURE)!r}, "--format", "csv", "ASK {{ ?s ?p ?o }}"]
+result = CliRunner().invoke(main, args)
+print(result.exit_code, repr(result.stdout))
+result = CliRunner().invoke(main, args + ["--timeout", "5"])
+print(result.exit_code, result.stderr.strip())
+"""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), KG_CACHE="off")
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "0 'true'"
+    assert lines[1].startswith("2 kg: error: cannot bound the query here")

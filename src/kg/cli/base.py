@@ -158,6 +158,10 @@ def run_query(
         memory = bounded.default_memory_limit() if max_memory is None else max_memory or None
         limits = bounded.Limits(timeout=timeout, memory=memory)
     out = stdout()
+    if limits.any and timeout is None and max_memory is None and not bounded.fork_is_safe():
+        # Only the default memory limit, in a process that cannot fork safely (kg embedded in
+        # a long-lived process that has used a store, e.g. a test runner): run in place.
+        limits = bounded.Limits()
     if not limits.any:
         work(out, lambda: None)
         out.flush()

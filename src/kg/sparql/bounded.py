@@ -28,6 +28,12 @@ How:
   caller with their message and exit status. A child whose caller dies (killed, say) exits too.
 
 Linux and other POSIX systems only (``fork``, ``setrlimit``), as the server's workers.
+
+**When a fork is unsafe.** RocksDB (the persistent store) runs a pool of threads that a fork
+does not copy: a child of a process that has already opened a store hangs for ever the moment
+it opens one (found in the test suite). The ``kg`` command forks before it imports the engine,
+so it is always safe; a process that has the engine loaded and runs other threads is not, and
+:func:`run` refuses it (:func:`fork_is_safe` says which).
 """
 
 from __future__ import annotations
@@ -41,16 +47,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from kg.errors import KgError
 
 DEFAULT_SHARE = 0.5  # of the machine's memory (or the container's limit), for --max-memory
-_OOM_TEXT = re.compile(rb"memory allocation of \d+ bytes failed|out of memory|MemoryError")
+# Patterns as text, compiled (and cached by ``re``) when first used: importing this module is
+# on the path of every cold ``kg query``.
+_OOM_TEXT = rb"memory allocation of \d+ bytes failed|out of memory|MemoryError"
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+_SIZE = r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$"
 
 Work = Callable[[IO[bytes], Callable[[], None]], None]
 
@@ -63,16 +70,22 @@ class OutOfMemory(KgError):
     """The work needed more memory than its limit and was stopped."""
 
 
-@dataclass(frozen=True)
 class Limits:
-    """What bounds a run: seconds from ``start_clock()`` and bytes of memory (None: none)."""
+    """What bounds a run: seconds from ``start_clock()`` and bytes of memory (None: none).
+    (A plain class: a dataclass costs a millisecond to define, on every cold ``kg query``.)"""
 
-    timeout: float | None = None
-    memory: int | None = None
+    __slots__ = ("memory", "timeout")
+
+    def __init__(self, timeout: float | None = None, memory: int | None = None) -> None:
+        self.timeout = timeout
+        self.memory = memory
 
     @property
     def any(self) -> bool:
         return self.timeout is not None or self.memory is not None
+
+    def __repr__(self) -> str:
+        return f"Limits(timeout={self.timeout!r}, memory={self.memory!r})"
 
 
 # --- sizes --------------------------------------------------------------------------------
@@ -83,7 +96,7 @@ def parse_size(text: str) -> int | None:
     ``none``, ``off`` or ``0`` for no limit. Raises ValueError for anything else."""
     if text.strip().lower() in ("none", "off", "unlimited", "0"):
         return None
-    match = _SIZE.match(text)
+    match = re.match(_SIZE, text, re.IGNORECASE)
     if match is None:
         raise ValueError(f"{text!r} is not a size (like 8G, 512M or 1.5GiB; 'none' for no limit)")
     size = int(float(match.group(1)) * _UNITS[match.group(2).lower()])
@@ -121,6 +134,30 @@ def default_memory_limit() -> int | None:
     the system starts swapping or its out-of-memory killer picks a victim."""
     total = machine_memory()
     return int(total * DEFAULT_SHARE) if total else None
+
+
+def fork_is_safe() -> bool:
+    """Whether :func:`run` may fork here: no RocksDB thread runs in this process (they are
+    named ``rocksdb:low`` / ``rocksdb:high`` and outlive the stores that started them; see
+    the module docstring). Other threads do no harm: the child only uses its own."""
+    if "pyoxigraph" not in sys.modules:
+        return True
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return threading.active_count() == 1  # no /proc: be careful
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/comm") as handle:
+                if handle.read().startswith("rocksdb"):
+                    return False
+        except OSError:
+            continue
+    return True
+
+
+class UnsafeFork(KgError):
+    """The work cannot be bounded in this process (see :func:`fork_is_safe`)."""
 
 
 # --- the child ----------------------------------------------------------------------------
@@ -261,6 +298,11 @@ def run(
     """
     import select
 
+    if not fork_is_safe():
+        raise UnsafeFork(
+            f"cannot bound {what} here: this process already runs the storage engine's threads, "
+            "which a child process would not have (run it from a fresh process)"
+        )
     advice = advice or {}
     out.flush()
     err.flush()
@@ -361,12 +403,10 @@ def _finish(
     err: IO[str],
 ) -> None:
     """Turn how the child ended into nothing (success) or the right error."""
-    import signal
-
     kind, _, payload = bytes(status).rstrip(b"\0").decode("utf-8", "replace").partition("\n")
     died = os.WIFSIGNALED(wait_status)
     out_of_memory = kind == "memory" or (
-        died and limits.memory is not None and _OOM_TEXT.search(diag) is not None
+        died and limits.memory is not None and re.search(_OOM_TEXT, diag) is not None
     )
     if out_of_memory:
         assert limits.memory is not None
@@ -387,6 +427,8 @@ def _finish(
     if kind == "crash":
         raise KgError(f"{what} failed: {payload} (the details are above)")
     if died:
+        import signal  # only now: a cold query that ends well does not pay for it
+
         number = os.WTERMSIG(wait_status)
         name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
         if number == signal.SIGKILL:
