@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 import click
 
@@ -49,11 +49,18 @@ def show_warnings() -> None:
     ``kg: warning: …`` lines on standard error, each once, without Python's source line."""
     default = warnings.showwarning
 
-    def show(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
-        if isinstance(category, type) and issubclass(category, KgWarning):
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, KgWarning):
             click.echo(f"kg: warning: {message}", err=True)
         else:
-            default(message, category, filename, lineno, *rest)
+            default(message, category, filename, lineno, file, line)
 
     warnings.showwarning = show
     warnings.simplefilter("default", KgWarning)

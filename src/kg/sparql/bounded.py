@@ -381,7 +381,7 @@ def run(
             f"{what} ran past the time limit of {limits.timeout:g} s and was stopped; {hint}"
         )
     _, wait_status = os.waitpid(pid, 0)
-    _finish(wait_status, reader[status_r], reader[diag_r], limits, what, advice, err)
+    _finish(wait_status, bytes(reader[status_r]), bytes(reader[diag_r]), limits, what, advice, err)
 
 
 def _kill(pid: int) -> None:

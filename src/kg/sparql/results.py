@@ -118,6 +118,8 @@ def _rows(result: QueryResult) -> Iterator[list[Any]]:
             for solution in result.raw:
                 yield [solution[v] for v in names]
         else:
+            if isinstance(result.raw, QueryBoolean):
+                raise InputError("an ASK answer has no rows")
             for triple in result.raw:
                 yield [triple.subject, triple.predicate, triple.object]
     except (OSError, RuntimeError) as error:
@@ -169,7 +171,7 @@ def _graph(result: QueryResult, fmt: str, prefixes: Mapping[str, str] | None) ->
                 iris.add(term.datatype.value)
     used = {p: ns for p, ns in namespaces.items() if any(i.startswith(ns) for i in iris)}
     try:
-        return rdf_serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=used)
+        return rdf_serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=used) or b""
     except (ValueError, OSError) as error:
         raise KgError(f"cannot write these results as {fmt}: {error}") from None
 
@@ -194,8 +196,10 @@ def serialize(
         return _table(result, width, prefixes)
     if result.kind == "graph":
         return _graph(result, fmt, prefixes)
+    if not isinstance(result.raw, QuerySolutions | QueryBoolean):
+        raise InputError(f"format {fmt!r} is for SELECT and ASK answers")
     try:
-        data = result.raw.serialize(format=SOLUTION_FORMATS[fmt])
+        data = result.raw.serialize(format=SOLUTION_FORMATS[fmt]) or b""
     except (OSError, RuntimeError) as error:
         raise _evaluation_error(result, error) from None
     if fmt in ("json", "xml"):
@@ -229,7 +233,7 @@ def write(
         return
     engine_format = GRAPH_FORMATS[fmt] if result.kind == "graph" else SOLUTION_FORMATS[fmt]
     try:
-        result.raw.serialize(output=out, format=engine_format)  # type: ignore[call-arg,arg-type]
+        result.raw.serialize(output=out, format=engine_format)  # type: ignore[arg-type]
     except RuntimeError as error:
         raise _evaluation_error(result, error) from None
     except OSError as error:
