@@ -20,6 +20,7 @@ from pyoxigraph import CanonicalizationAlgorithm, Dataset
 
 from kg import progress, resources
 from kg.cli import main
+from kg.errors import RdfSyntaxError
 from kg.load import open_dataset, store
 from kg.sparql import catalogue as query
 
@@ -322,3 +323,66 @@ def test_kg_build_prints_no_progress_in_a_pipe(data, cache):
     assert child.returncode == 0, child.stderr
     assert child.stderr == b""
     assert child.stdout.startswith(b"built ")
+
+
+MIXED_TTL = """@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .
+@prefix id: <https://w3id.org/digital-policy-kg/id/> .
+id:ZQ a kg:Country ; kg:sharesBorderWith id:ZR ;
+    kg:hasMembership [ kg:organisation id:ZORG ; kg:note "a blank node" ] .
+"""
+MIXED_TRIG = """@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .
+@prefix id: <https://w3id.org/digital-policy-kg/id/> .
+id:ZR a kg:Country .
+<https://w3id.org/digital-policy-kg/graph/zz#p1> {
+    id:ZR kg:sharesBorderWith id:ZS . _:x kg:note "b" .
+}
+"""
+
+
+def test_a_store_built_on_disk_answers_as_the_dataset_in_memory(tmp_path, cache):
+    """The build loads the files straight into the on-disk store (bulk loader) and infers
+    there: Turtle into the file's graph, a TriG file's default-graph triples into the file's
+    graph, blank nodes, inferred graphs and their provenance — the same quads and answers as
+    the dataset loaded in memory."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a.ttl").write_text(MIXED_TTL, encoding="utf-8")
+    (folder / "b.trig").write_text(MIXED_TRIG, encoding="utf-8")
+    store.build([folder])
+    opened = store.open_persistent([folder], build=False)
+    memory = open_dataset([folder])
+    assert _quads(opened) == _quads(memory)
+    assert dict(opened.files) == {g: p.resolve() for g, p in memory.files.items()}
+    ask = (
+        "ASK { GRAPH ?g { <https://w3id.org/digital-policy-kg/id/ZS> "
+        "<https://w3id.org/digital-policy-kg/ontology#sharesBorderWith> "
+        "<https://w3id.org/digital-policy-kg/id/ZR> } }"
+    )
+    assert opened.store.query(ask) and memory.store.query(ask)  # inferred on disk too
+
+
+def test_a_syntax_error_half_way_through_a_build_publishes_nothing(data, cache):
+    """The bulk loader writes as it parses: a file that fails after others were written must
+    leave no store that is used, and a clear error naming the file."""
+    (data / "country-ZZ.trig").write_text("<a> <b> .\n", encoding="utf-8")
+    with pytest.raises(RdfSyntaxError, match=r"country-ZZ\.trig"):
+        store.build([data])
+    slot = store.slot_dir(store.Request.of([data]))
+    assert not store.check(store.Request.of([data])).usable
+    assert not any(p.name.startswith((".build-", "store-")) for p in slot.iterdir())
+
+
+def test_a_change_to_the_loader_code_invalidates_the_store(monkeypatch, tmp_path):
+    """The code hash covers the modules that shape a store, at their homes in kg/load/
+    (it named pre-layout files, so a change to the loader left old stores in use)."""
+    here = Path(store.__file__).resolve().parent.parent
+    for name in store._CODE_MODULES:
+        assert (here / name).is_file(), name
+    before = store._code_hash()
+    fake = tmp_path / "kg"
+    for name in store._CODE_MODULES:
+        (fake / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(here / name, fake / name)
+    (fake / "load" / "files.py").write_text("# changed\n", encoding="utf-8")
+    monkeypatch.setattr(store, "__file__", str(fake / "load" / "store.py"))
+    assert store._code_hash() != before

@@ -1,6 +1,7 @@
-"""The dataset in memory: the files loaded into one store, then the inferences.
+"""The dataset: the files loaded into one store, then the inferences — in memory, or straight
+into the on-disk store that :mod:`kg.load.store` is building.
 
-The persistent store (:mod:`kg.load.store`) builds itself from exactly this, and
+The persistent store builds itself with exactly this function, and
 :func:`kg.load.open_dataset` chooses between the two; this module knows nothing of the cache,
 so the store can depend on it without a cycle.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from pyoxigraph import Store
 
 from kg.load import files as graph
 from kg.load import inference
@@ -23,6 +26,7 @@ def load(
     ontology: bool = True,
     progress: Progress | None = None,
     report: Callable[[inference.InferenceReport], None] | None = None,
+    store: Store | None = None,
 ) -> Dataset:
     """Load the ontology and the given files or folders (the repository's ``data/`` when none
     are given) into memory with ``kg.load.files.load``, then materialise the OWL-lite
@@ -35,12 +39,18 @@ def load(
         ontology: load the ontology too. Without it there are no axioms, so nothing is inferred.
         progress: told of each file once it is loaded (``kg.progress``).
         report: called with the inference report (triples per axiom), when inference ran.
+        store: a new, empty on-disk store to build into instead of a store in memory. The files
+            go in with the bulk loader and the inferences are computed on it, so that a build
+            never holds the whole dataset in memory (a build at 1M triples peaked at 1.5 GB
+            when it loaded in memory and then copied the store to disk).
 
     Raises:
         RdfSyntaxError: a file does not parse (the message names file, line and column).
         InputError: a path is missing or has an unknown extension.
     """
-    dataset = graph.load(paths, ontology=ontology, progress=progress)
+    dataset = graph.load(
+        paths, ontology=ontology, progress=progress, store=store, bulk=store is not None
+    )
     if inferred and ontology:
         result = inference.materialise(dataset.store)
         if report is not None:

@@ -251,16 +251,22 @@ def _syntax_error(path: Path, error: SyntaxError) -> RdfSyntaxError:
     return RdfSyntaxError(path, message, line, column)
 
 
-def load_file(dataset: Dataset, path: Path) -> None:
-    """Load one file into the dataset's store, recording the graphs it brought."""
+def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
+    """Load one file into the dataset's store, recording the graphs it brought.
+
+    ``bulk``: write with Oxigraph's bulk loader (no transaction: the file is parsed and
+    written to the store's files in batches, never held whole in memory). For a fresh on-disk
+    store that nothing reads yet (``kg.load.store`` builds one); a file that fails half-way
+    leaves what came before it, so the caller must discard the store on error."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"{path}: unknown RDF file extension")
     resolved = path.resolve()
     target = graph_name(path, resolved)
     is_dataset_file = fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS)
+    writer = dataset.store.bulk_load if bulk else dataset.store.load
     try:
-        dataset.store.load(path=str(path), format=fmt, base_iri=resolved.as_uri(), to_graph=target)
+        writer(path=str(path), format=fmt, base_iri=resolved.as_uri(), to_graph=target)
     except SyntaxError as error:
         raise _syntax_error(path, error) from None
     except OSError as error:
@@ -318,9 +324,11 @@ def load(
     ontology: bool = True,
     store: Store | None = None,
     progress: Progress | None = None,
+    bulk: bool = False,
 ) -> Dataset:
     """Load the ontology (unless told not to) and the given files or folders — the
-    repository's ``data/`` when none are given — into one store.
+    repository's ``data/`` when none are given — into one store (a new in-memory one unless
+    ``store`` is given; ``bulk``: see ``load_file``).
 
     Raises:
         RdfSyntaxError: a file does not parse (the message names file, line and column).
@@ -329,7 +337,7 @@ def load(
     files = input_files(paths, ontology=ontology)
     dataset = Dataset(store if store is not None else Store())
     for done, path in enumerate(files, 1):
-        load_file(dataset, path)
+        load_file(dataset, path, bulk=bulk)
         if progress is not None:
             progress(f"loaded {path.name}", done, len(files))
     return dataset

@@ -45,6 +45,7 @@ import os
 import re
 import shutil
 import time
+import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -565,22 +566,31 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     inputs = fingerprint(request.files)
     code = _code_hash()
     content = _content_id(request, inputs, code)
-    dataset = memory.load(
-        list(request.files) if request.files else None,
-        inferred=request.inferred,
-        ontology=request.ontology,
-        progress=progress,
-    )
+    db = tmp / DB
+    disk = Store(str(db))
+    # Built in place: the files bulk-loaded into the new store, the inferences computed on it.
+    try:
+        dataset = memory.load(
+            list(request.files) if request.files else None,
+            inferred=request.inferred,
+            ontology=request.ontology,
+            progress=progress,
+            store=disk,
+        )
+    except BaseException as error:
+        # Close RocksDB before the caller removes the folder: its background threads would
+        # otherwise write into it while it is deleted. The traceback's frames hold the store.
+        traceback.clear_frames(error.__traceback__)
+        del disk
+        gc.collect()
+        raise
     if progress is not None:
         progress("writing the store", None, None)
     files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
     _write_atomic(tmp / FILES, files_text)
     files_size = (tmp / FILES).stat().st_size
     files_sha = _hasher()(files_text.encode("utf-8")).hexdigest()
-    graphs = sum(1 for _ in dataset.store.named_graphs())
-    db = tmp / DB
-    disk = Store(str(db))
-    disk.bulk_extend(dataset.store)
+    graphs = sum(1 for _ in disk.named_graphs())
     disk.flush()
     disk.optimize()
     quads = len(disk)
