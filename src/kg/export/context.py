@@ -230,21 +230,27 @@ class Compactor:
         ``@type``, then alphabetical — the same triples always give the same JSON."""
         grouped: dict[str, dict[str, list[Any]]] = {}
         for s, p, o in triples:
-            node = grouped.setdefault(self.node_id(s), {})
-            if p.value == RDF + "type" and isinstance(o, NamedNode):
-                node.setdefault("@type", []).append(self.classes.get(o.value) or self.iri(o.value))
-                continue
-            key, value = self._key_and_value(p.value, o)
-            node.setdefault(key, []).append(value)
-        out: list[dict[str, Any]] = []
-        for node_id in sorted(grouped):
-            properties = grouped[node_id]
-            entry: dict[str, Any] = {"@id": node_id}
-            for key in sorted(properties, key=lambda k: (k != "@type", k)):
-                values = sorted(properties[key], key=_json_sort_key)
-                entry[key] = values[0] if len(values) == 1 else values
-            out.append(entry)
-        return out
+            self.add(grouped.setdefault(self.node_id(s), {}), p, o)
+        return [self.node(node_id, grouped[node_id]) for node_id in sorted(grouped)]
+
+    def add(self, properties: dict[str, list[Any]], predicate: Any, obj: Any) -> None:
+        """Add one statement of a node to its ``properties`` (key → values, unsorted)."""
+        if predicate.value == RDF + "type" and isinstance(obj, NamedNode):
+            properties.setdefault("@type", []).append(
+                self.classes.get(obj.value) or self.iri(obj.value)
+            )
+            return
+        key, value = self._key_and_value(predicate.value, obj)
+        properties.setdefault(key, []).append(value)
+
+    @staticmethod
+    def node(node_id: str, properties: dict[str, list[Any]]) -> dict[str, Any]:
+        """The node object of ``properties`` (``add``): keys and values in their stable order."""
+        node: dict[str, Any] = {"@id": node_id}
+        for key in sorted(properties, key=lambda k: (k != "@type", k)):
+            values = sorted(properties[key], key=_json_sort_key)
+            node[key] = values[0] if len(values) == 1 else values
+        return node
 
 
 def _json_sort_key(value: Any) -> str:

@@ -42,15 +42,17 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import heapq
 import io
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
+from itertools import chain, groupby, islice
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -149,7 +151,8 @@ _TYPE_MARK = b"\x01"
 _TYPE_SPACED = b" " + _TYPE_TOKEN + b" "
 _TYPE_MARK_SPACED = b" " + _TYPE_MARK + b" "
 
-Block = tuple[bytes, list[bytes]]  # a graph's token (b"" for the default graph) and its lines
+# a graph's token (b"" for the default graph, and for the union) and its sorted lines
+Block = tuple[bytes, Iterable[bytes]]
 
 
 def _line(row: Row) -> bytes:
@@ -169,16 +172,77 @@ def _rows(blocks: Iterable[Block]) -> Iterator[Row]:
             yield graph, subject, predicate, obj
 
 
+# The union of the graphs (Turtle, N-Triples, RDF/XML, JSON-LD) is sorted in runs of about this
+# many bytes of lines: a run that fills is sorted and spilled to a temporary file, and the runs
+# are merged as they are written. An export then holds one run beside the store, not a second
+# copy of the data (at 1M triples the lines alone are 180 MB, their Turtle as much again).
+RUN_BYTES = 32 << 20
+
+
+class SortedRuns:
+    """Byte strings (without newlines) sorted in bounded memory: kept in memory while they fit
+    in ``limit`` bytes, else sorted in runs spilled to temporary files and merged when read
+    (``heapq.merge``: the same order as one ``sorted``). Read once."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit if limit is not None else RUN_BYTES
+        self.count = 0
+        self._items: list[bytes] = []
+        self._size = 0
+        self._files: list[IO[bytes]] = []
+
+    def extend(self, items: list[bytes], size: int | None = None) -> None:
+        """Add items (``size``: their total length, when the caller knows it)."""
+        self._items.extend(items)
+        self.count += len(items)
+        self._size += size if size is not None else sum(map(len, items))
+        if self._size >= self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        self._items.sort()
+        handle = tempfile.TemporaryFile(prefix="kg-export-")  # noqa: SIM115 (closed when read)
+        handle.write(b"\n".join(self._items))
+        handle.write(b"\n")
+        handle.seek(0)
+        self._files.append(handle)
+        self._items, self._size = [], 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        if not self._files:
+            self._items.sort()
+            items, self._items = self._items, []
+            yield from items
+            return
+        if self._items:
+            self._spill()
+        files, self._files = self._files, []
+        try:
+            yield from heapq.merge(*((line[:-1] for line in handle) for handle in files))
+        finally:
+            for handle in files:
+                handle.close()
+
+
+def _unique(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """Sorted lines without repeats (a triple stated in several graphs is written once)."""
+    return (line for line, _ in groupby(lines))
+
+
 def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Block]:
     """The statements of the chosen graphs as sorted blocks of lines (see ``_rows``): one block
     for the union of the graphs, without duplicates, when ``union``; else one block per graph,
-    the default graph first, then by name. Blank nodes are canonically labelled (RDFC-1.0)."""
+    the default graph first, then by name. Blank nodes are canonically labelled (RDFC-1.0).
+
+    The union's block is an iterator over ``SortedRuns`` (bounded memory; read it once); the
+    blocks of graphs are lists."""
     blocks: dict[bytes, list[bytes]] = {}
+    runs = SortedRuns()
     blank: list[Row] = []
     for g in graphs:
         token = b"" if union or isinstance(g, DefaultGraph) else str(g).encode()
         data = store.dump(None, RdfFormat.N_TRIPLES, from_graph=g)
-        lines = blocks.setdefault(token, [])
+        lines: list[bytes] = [] if union else blocks.setdefault(token, [])
         if token.startswith(b"_:") or b"_:" in data:
             for line in data.splitlines():  # rare: only graphs that mention a blank node
                 subject, predicate, obj = line[:-2].split(b" ", 2)
@@ -188,12 +252,17 @@ def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> lis
                     lines.append(_line((token, subject, predicate, obj)))
         else:
             lines.extend(data.replace(_TYPE_SPACED, _TYPE_MARK_SPACED).splitlines())
-    for row in _canonical(blank) if blank else []:
+        if union:
+            runs.extend(lines, len(data))
+        del data
+    canonical = _canonical(blank) if blank else []
+    if union:
+        runs.extend([_line(row) for row in canonical])
+        return [(b"", _unique(runs))] if runs.count else []
+    for row in canonical:
         blocks.setdefault(row[0], []).append(_line(row))
-    for token, lines in blocks.items():
+    for lines in blocks.values():
         lines.sort()
-        if union:  # a triple stated in several graphs is written once
-            blocks[token] = [line for line, _ in groupby(lines)]
     return [(token, blocks[token]) for token in sorted(blocks) if blocks[token]]
 
 
@@ -376,6 +445,9 @@ def _is_turtle_local(local: str) -> bool:
     return _LOCAL.match(local) is not None
 
 
+_NAMER_CACHE = 1 << 16
+
+
 class _Namer:
     """Renders N-Triples tokens as Turtle with the project's prefixes, remembering which
     prefixes were used."""
@@ -397,6 +469,8 @@ class _Namer:
         if rendered is None:
             rendered = self._render(token.decode("utf-8"))
             if len(token) < 200:
+                if len(self.cache) >= _NAMER_CACHE:
+                    self.cache.clear()  # bounded: a million distinct IRIs are ~100 MB
                 self.cache[token] = rendered
         return rendered
 
@@ -461,23 +535,34 @@ def _write_chunks(out: IO[bytes], chunks: Iterable[str | bytes]) -> None:
         out.write(b"".join(buffer))
 
 
+def _with_prefixes(out: IO[bytes], namer: _Namer, body: Iterable[str]) -> None:
+    """Write the prefix block, then the body. The prefix block lists the prefixes the body
+    uses, known only once it is rendered: the body goes to a spooled temporary file first
+    (in memory while small), not into a list of strings as large as the output."""
+    with tempfile.SpooledTemporaryFile(max_size=RUN_BYTES, prefix="kg-export-") as spool:
+        _write_chunks(spool, body)  # type: ignore[arg-type]
+        out.write(_prefix_block(namer).encode("utf-8"))
+        spool.seek(0)
+        shutil.copyfileobj(spool, out, 1 << 16)  # type: ignore[misc]
+
+
 def write_turtle(rows: Iterable[Row], out: IO[bytes]) -> None:
     """Stable Turtle of the sorted union rows."""
     namer = _Namer(PREFIXES)
-    # Rendered before writing: the prefix block lists the prefixes the body uses.
-    body = list(_statements(namer, rows, ""))
-    _write_chunks(out, [_prefix_block(namer), *_separated(body, "\n")])
+    _with_prefixes(out, namer, _separated(_statements(namer, rows, ""), "\n"))
 
 
 def write_trig(rows: Iterable[Row], out: IO[bytes]) -> None:
     """Stable TriG of the sorted rows, one block per graph (the default graph first)."""
     namer = _Namer(PREFIXES)
-    blocks: list[str] = []
-    for graph, same_graph in groupby(rows, key=itemgetter(0)):
-        head = namer.token(graph) + " {" if graph else "{"
-        inner = "\n".join(_statements(namer, same_graph, "    "))
-        blocks.append(f"{head}\n{inner}}}\n")
-    _write_chunks(out, [_prefix_block(namer), *_separated(blocks, "\n")])
+
+    def blocks() -> Iterator[str]:
+        for graph, same_graph in groupby(rows, key=itemgetter(0)):
+            head = namer.token(graph) + " {" if graph else "{"
+            inner = "\n".join(_statements(namer, same_graph, "    "))
+            yield f"{head}\n{inner}}}\n"
+
+    _with_prefixes(out, namer, _separated(blocks(), "\n"))
 
 
 def write_ntriples(rows: Iterable[Row], out: IO[bytes]) -> None:
@@ -551,24 +636,89 @@ def write_jsonld(
     With ``keep_graphs`` (a JSON-LD 1.1 dataset, as the server's descriptions give it), each
     named graph becomes ``{"@id": graph, "@graph": [nodes]}`` in graph order and the default
     graph's nodes stay at the top level; otherwise the rows are merged into one graph (an
-    export's union)."""
+    export's union), written as a stream (``_union_nodes``)."""
     from kg.export.context import Compactor
 
     compactor = Compactor(context["@context"])
     if not keep_graphs:
-        nodes = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(rows))
-    else:
-        nodes = []
-        for graph, group in groupby(sorted(rows, key=itemgetter(0)), key=itemgetter(0)):
-            members = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(group))
-            if graph:
-                name = graph.decode("utf-8")
-                graph_id = compactor.iri(name[1:-1]) if name.startswith("<") else name
-                nodes.append({"@id": graph_id, "@graph": members})
-            else:
-                nodes.extend(members)
+        head = json.dumps({"@context": context["@context"], "@graph": []}, indent=2, **_JSON)
+        nodes = _union_nodes(compactor, rows)
+        first = next(nodes, None)
+        if first is None:
+            _write_chunks(out, [head, "\n"])
+            return
+        # the document json.dumps(…, indent=2) writes, one node at a time
+        assert head.endswith(_EMPTY_GRAPH)
+        _write_chunks(
+            out,
+            chain(
+                (head[: -len(_EMPTY_GRAPH)] + "[\n", first),
+                (",\n" + node for node in nodes),  # one at a time, never a list of them
+                ("\n  ]\n}\n",),
+            ),
+        )
+        return
+    nodes = []
+    for graph, group in groupby(sorted(rows, key=itemgetter(0)), key=itemgetter(0)):
+        members = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(group))
+        if graph:
+            name = graph.decode("utf-8")
+            graph_id = compactor.iri(name[1:-1]) if name.startswith("<") else name
+            nodes.append({"@id": graph_id, "@graph": members})
+        else:
+            nodes.extend(members)
     document = {"@context": context["@context"], "@graph": nodes}
-    _write_chunks(out, [json.dumps(document, indent=2, ensure_ascii=False), "\n"])
+    _write_chunks(out, [json.dumps(document, indent=2, **_JSON), "\n"])
+
+
+_JSON: dict[str, Any] = {"ensure_ascii": False}
+_EMPTY_GRAPH = "[]\n}"
+_PARSE_BATCH = 10_000
+
+
+def _triple_stream(rows: Iterable[Row]) -> Iterator[Triple]:
+    """The rows as Oxigraph triples, in the same order, parsed in batches (``_triples`` parses
+    them all at once). Blank-node labels are kept as written."""
+    rows = iter(rows)
+    while chunk := list(islice(rows, _PARSE_BATCH)):
+        yield from _triples(chunk)
+
+
+def _union_nodes(compactor: Any, rows: Iterable[Row]) -> Iterator[str]:
+    """The node objects of the union rows as JSON text indented for the document's ``@graph``,
+    sorted by ``@id`` in bounded memory.
+
+    The rows come sorted by subject as N-Triples, but nodes are sorted by their compacted
+    ``@id``, another order: each subject's properties are compacted as its rows go by and kept
+    as a line ``@id NUL properties-as-JSON`` in ``SortedRuns`` (UTF-8 bytes sort as the code
+    points ``sorted`` compares, and NUL before every character, so the lines sort by ``@id``).
+    Two subjects that compact to the same ``@id`` meet there and are merged, as
+    ``Compactor.nodes`` merges them."""
+    runs = SortedRuns()
+    for subject, statements in groupby(_triple_stream(rows), key=attrgetter("subject")):
+        properties: dict[str, list[Any]] = {}
+        for triple in statements:
+            compactor.add(properties, triple.predicate, triple.object)
+        entry = (
+            compactor.node_id(subject).encode("utf-8")
+            + b"\0"
+            + json.dumps(properties, separators=(",", ":"), **_JSON).encode("utf-8")
+        )
+        runs.extend([entry], len(entry))
+    for n, (node_id, same) in enumerate(
+        groupby(runs, key=lambda entry: entry[: entry.index(b"\0")]), 1
+    ):
+        if n % 100 == 0:
+            # json.dumps with an indent builds its encoder as closures that refer to each
+            # other: a reference cycle per call, freed only by the cyclic collector, which an
+            # export turns off (_no_cycle_collection). Unfreed, they held 700 MB at 1M triples.
+            gc.collect(0)
+        merged: dict[str, list[Any]] = {}
+        for entry in same:
+            for key, values in json.loads(entry[len(node_id) + 1 :]).items():
+                merged.setdefault(key, []).extend(values)
+        node = compactor.node(node_id.decode("utf-8"), merged)
+        yield "    " + json.dumps(node, indent=2, **_JSON).replace("\n", "\n    ")
 
 
 # --------------------------------------------------------------------------------------------
@@ -621,12 +771,26 @@ def serialize_store(
     graphs = select_graphs(store, with_inferred=with_inferred, include_ontology=include_ontology)
     with _no_cycle_collection():
         blocks = collect_blocks(store, graphs, union=not spec.keeps_graphs)
-        rows = _rows(blocks)  # made as they are written: one row tuple alive at a time
+        counted = _Counted(_rows(blocks))  # made as they are written: one row alive at a time
         if spec.name == "jsonld":
-            write_jsonld(rows, out, context if context is not None else load_context(store))
+            write_jsonld(counted, out, context if context is not None else load_context(store))
         else:
-            _WRITERS[spec.name](rows, out)
-    return ExportSummary(spec.name, len(graphs), sum(len(b[1]) for b in blocks), with_inferred)
+            _WRITERS[spec.name](counted, out)
+    return ExportSummary(spec.name, len(graphs), counted.count, with_inferred)
+
+
+class _Counted:
+    """An iterable that counts what was taken from it (the union is a stream: its length is
+    known once it is written)."""
+
+    def __init__(self, items: Iterable[Row]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Row]:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 def serialize_quads(quads: Iterable[Quad], fmt: str) -> bytes:
