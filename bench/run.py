@@ -473,6 +473,43 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
     res: dict = {"scale": scale, "manifest": json.loads((folder / "manifest.json").read_text())}
     log = lambda m: print(f"[{scale}] {m}", file=sys.stderr, flush=True)  # noqa: E731
 
+    want = lambda section: not args.only or section in args.only.split(",")  # noqa: E731
+    if want("load"):
+        _load_rows(res, folder, n, peer_n, args, log)
+    if want("build"):
+        log("build")
+        res["build"] = interleaved(
+            {
+                "kg": (kg_cmd("build", folder, "--force"), cache),
+                "raw": (worker_cmd("raw-build", folder, work / "raw-store"), None),
+            },
+            args.build_repeat,
+        )
+    if want("warm"):
+        res["queries_warm"] = _warm_rows(folder, n, peer_n, args, log)
+    if want("cold"):
+        if "build" not in res:  # the cold queries read the stores a build leaves
+            interleaved(
+                {
+                    "kg": (kg_cmd("build", folder), cache),
+                    "raw": (worker_cmd("raw-build", folder, work / "raw-store"), None),
+                },
+                1,
+            )
+        res["queries_cold"] = _cold_rows(folder, work, cache, n, log)
+    if want("validate"):
+        log("validate")
+        res["validate"] = {"kg": median_of(kg_cmd("validate", folder), n, {"KG_CACHE": "off"})}
+        if not args.no_peer:
+            res["validate"]["rdflib"] = median_of(worker_cmd("pyshacl", folder), peer_n)
+    if want("export"):
+        _export_rows(res, folder, work, n, peer_n, args, log)
+    for entry in _walk(res):
+        entry.pop("stdout", None)
+    return res
+
+
+def _load_rows(res, folder, n, peer_n, args, log) -> None:
     log("load")
     res["load"] = interleaved(
         {
@@ -491,15 +528,8 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
     if not args.no_peer:
         res["load"]["rdflib"] = median_of(worker_cmd("rdflib-load", folder), peer_n)
 
-    log("build")
-    res["build"] = interleaved(
-        {
-            "kg": (kg_cmd("build", folder, "--force"), cache),
-            "raw": (worker_cmd("raw-build", folder, work / "raw-store"), None),
-        },
-        args.build_repeat,
-    )
 
+def _warm_rows(folder, n, peer_n, args, log) -> dict:
     log("queries (warm)")
     warm: dict = {"kg": {}, "raw": {}}
     for _ in range(args.rounds):  # kg, raw, kg, raw: each process runs every query n times
@@ -512,8 +542,10 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
         warm["rdflib"] = json.loads(
             measure_rss(worker_cmd("rdflib-queries", folder, peer_n, args.peer_timeout))["stdout"]
         )
-    res["queries_warm"] = warm
+    return warm
 
+
+def _cold_rows(folder, work, cache, n, log) -> dict:
     log("queries (cold)")
     params = json.loads((folder / "params.json").read_text())
     cold: dict = {}
@@ -534,13 +566,10 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
             "same": kg_run["stdout"] == raw_run["stdout"],
             "same_rows": _digests(kg_run["stdout"])["rows"] == _digests(raw_run["stdout"])["rows"],
         }
-    res["queries_cold"] = cold
+    return cold
 
-    log("validate")
-    res["validate"] = {"kg": median_of(kg_cmd("validate", folder), n, {"KG_CACHE": "off"})}
-    if not args.no_peer:
-        res["validate"]["rdflib"] = median_of(worker_cmd("pyshacl", folder), peer_n)
 
+def _export_rows(res, folder, work, n, peer_n, args, log) -> None:
     for fmt in ("turtle", "jsonld"):
         log(f"export {fmt}")
         ext = ".ttl" if fmt == "turtle" else ".jsonld"
@@ -556,9 +585,6 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
                 worker_cmd("rdflib-export", folder, fmt, work / f"rdflib{ext}"), peer_n
             )
         res[f"export {fmt}"] = row
-    for entry in _walk(res):
-        entry.pop("stdout", None)
-    return res
 
 
 def _walk(node: object):
@@ -613,12 +639,15 @@ def table(res: dict) -> str:
             f"{shown('rdflib', peer)} | {_ratio(kg, raw)} | {_ratio(kg, peer)} |"
         )
 
-    row("load, process", res["load"])
-    row("load, peak memory", res["load"], "rss_mb", "MB")
-    row("load + inference, process", res["load+inference"])
-    row("load + inference, peak memory", res["load+inference"], "rss_mb", "MB")
-    row("build persistent store", res["build"])
-    warm = res["queries_warm"]
+    if "load" in res:
+        row("load, process", res["load"])
+        row("load, peak memory", res["load"], "rss_mb", "MB")
+        row("load + inference, process", res["load+inference"])
+        row("load + inference, peak memory", res["load+inference"], "rss_mb", "MB")
+    if "build" in res:
+        row("build persistent store", res["build"])
+        row("build persistent store, peak memory", res["build"], "rss_mb", "MB")
+    warm = res.get("queries_warm", {"kg": {}})
     for name in warm["kg"]:
         cell = {}
         for e in warm:
@@ -630,16 +659,18 @@ def table(res: dict) -> str:
             )
         kg_d, raw_d = warm["kg"][name], warm["raw"][name]
         row(f"query {name}, warm{_same(kg_d, raw_d)}", cell, unit="ms")
-    for name, cell in res["queries_cold"].items():
+    for name, cell in res.get("queries_cold", {}).items():
         mark = "" if cell["same"] else " (ties ordered differently)"
         if not cell.get("same_rows", cell["same"]):
             mark = " (answers differ!)"
         row(f"query {name}, cold{mark}", cell)
-    row("validate", res["validate"])
-    row("validate, peak memory", res["validate"], "rss_mb", "MB")
+    if "validate" in res:
+        row("validate", res["validate"])
+        row("validate, peak memory", res["validate"], "rss_mb", "MB")
     for fmt in ("turtle", "jsonld"):
-        row(f"export {fmt}", res[f"export {fmt}"])
-        row(f"export {fmt}, peak memory", res[f"export {fmt}"], "rss_mb", "MB")
+        if f"export {fmt}" in res:
+            row(f"export {fmt}", res[f"export {fmt}"])
+            row(f"export {fmt}, peak memory", res[f"export {fmt}"], "rss_mb", "MB")
     return "\n".join(lines) + "\n"
 
 
@@ -660,6 +691,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip rdflib / pyshacl")
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--json", default=None, help="also write the raw results here")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated sections to run: load, build, warm, cold, validate, export "
+        "(default: all)",
+    )
     args = parser.parse_args(argv)
     results = []
     for scale in args.scales.split(","):

@@ -20,6 +20,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,9 +28,10 @@ from pyoxigraph import RdfFormat, Store
 
 from kg import leftovers
 from kg.errors import InputError, KgError
+from kg.server import tasks
 from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
 from kg.server.tasks import StoreSpec
-from kg.server.workers import WorkerPool
+from kg.server.workers import READY_TIMEOUT, WorkerPool
 
 DEFAULT_PORT = 8000
 _FOLDER = re.compile(r"kg-serve-(?P<pid>[0-9]+)-.*")  # a server's snapshot folder
@@ -56,7 +58,7 @@ class Server:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         *,
         host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
@@ -69,8 +71,9 @@ class Server:
         database: str | Path | None = None,
         review: str | Path | None = None,
     ) -> None:
-        """``database``: the folder of a persistent store holding the same data as ``store``
-        (``kg.load.store``); workers then open it read-only instead of loading a snapshot.
+        """``database``: the folder of a persistent store (``kg.load.store``); workers open it
+        read-only instead of loading a snapshot, and ``store`` is not used (None is fine): the
+        server process holds no copy of the data and never reads the store itself.
         ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
         into data/, is served only then and only on a loopback address."""
         if review is not None and not is_loopback(host):
@@ -89,9 +92,12 @@ class Server:
         try:
             snapshot = None
             if database is None:
+                if store is None:
+                    raise ValueError("Server needs a store or a database")
                 snapshot = os.path.join(self._folder, "dataset.nq")
                 store.dump(snapshot, RdfFormat.N_QUADS)
-            graphs = sorted(g.value for g in store.named_graphs() if hasattr(g, "value"))
+                graphs = sorted(g.value for g in store.named_graphs() if hasattr(g, "value"))
+                statements = len(store)
             spec = StoreSpec(
                 snapshot=snapshot,
                 database=str(database) if database is not None else None,
@@ -101,6 +107,11 @@ class Server:
             )
             self.pool = WorkerPool(spec, workers or default_workers(), timeout=self.limits.timeout)
             self.pool.start()
+            if database is not None:
+                # a worker lists and counts: the server process never opens the store
+                graphs, statements = self.pool.run(
+                    tasks.summary, deadline=time.monotonic() + READY_TIMEOUT
+                )
         except BaseException:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
@@ -110,7 +121,7 @@ class Server:
                 self.limits,
                 catalogue.load_catalogue(queries_dir),
                 graphs,
-                len(store),
+                statements,
                 union_default_graph,
                 cors,
                 review=ReviewPages(review) if review is not None else None,
@@ -195,6 +206,10 @@ def run(
         raise InputError("--workers must be at least 2 (one stays free for pages)")
     dataset = open_dataset(list(paths) or None, cache=True)
     location = getattr(dataset, "location", None)  # a persistent store: workers share it
+    if location is not None:
+        # The workers open it; this process keeps only the reader's lock (kg.load.store's
+        # _HELD), so that the store is not deleted under them.
+        dataset.store = None  # type: ignore[assignment]
     server = Server(
         dataset.store,
         database=Path(location) / persistent.DB if location is not None else None,

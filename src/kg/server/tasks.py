@@ -162,6 +162,14 @@ def ping(state: WorkerState) -> int:
     return len(state.store)
 
 
+def summary(state: WorkerState) -> tuple[list[str], int]:
+    """The named graphs (sorted IRIs) and the number of statements: what the server shows
+    about the dataset, asked of a worker so that the server process never opens the store
+    (listing and counting a 1M-triple RocksDB store leaves ~60 MB of caches behind)."""
+    graphs = sorted(g.value for g in state.store.named_graphs() if hasattr(g, "value"))
+    return graphs, len(state.store)
+
+
 def run_sparql(
     state: WorkerState,
     text: str,
