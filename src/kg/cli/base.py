@@ -106,8 +106,16 @@ class MemorySize(click.ParamType):
 
 
 def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--data, --endpoint, --timeout and --max-memory: where `kg query` and `kg sparql` read
-    the graph, and the bounds of a query on the local data."""
+    """--data, --endpoint, --timeout, --max-memory and --with-external: where `kg query` and
+    `kg sparql` read the graph, the bounds of a query on the local data, and which of its facts
+    answer (kg.load.scope)."""
+    func = click.option(
+        "--with-external",
+        is_flag=True,
+        help="Let the external open data (graphs graph:external/…, linksets graph:links/…, and "
+        "what is inferred with them) join the documents in the default graph; without it the "
+        "default graph holds the documents, the ontology and the vocabulary only.",
+    )(func)
     func = click.option(
         "--max-memory",
         "max_memory",
@@ -185,7 +193,12 @@ def run_query(
     )
 
 
-def open_store(data: tuple[Path, ...], endpoint: str | None, timeout: float | None) -> Any:
+def open_store(
+    data: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float | None,
+    with_external: bool = False,
+) -> Any:
     """The store ``kg query`` and ``kg sparql`` run on: the dataset (the given files and
     folders, the repository's data when none), from the persistent store when one is built,
     or a remote SPARQL endpoint when one is given. The one place that decides where the query
@@ -197,6 +210,12 @@ def open_store(data: tuple[Path, ...], endpoint: str | None, timeout: float | No
 
         if data:
             raise InputError("give either data files (-d) or --endpoint, not both")
+        if with_external:
+            raise InputError(
+                "--with-external applies to local data: a remote store's default graph is the "
+                "server's (kg publish writes the documents' union there); name the external "
+                "graphs with GRAPH <https://w3id.org/digital-policy-kg/graph/external/…> instead"
+            )
         return remote.RemoteStore(remote.endpoint_for(endpoint, timeout=timeout))
     from kg.load import open_dataset
 

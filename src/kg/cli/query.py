@@ -39,12 +39,17 @@ def query(
     endpoint: str | None,
     timeout: float | None,
     max_memory: int | None,
+    with_external: bool,
 ) -> None:
     """Run the canned query NAME (see `kg queries`) on the dataset, or on a SPARQL endpoint
     with --endpoint (entity labels are then resolved on the endpoint). On the local data a
-    query that runs past --timeout or needs more than --max-memory is stopped (exit 2)."""
+    query that runs past --timeout or needs more than --max-memory is stopped (exit 2). A query
+    whose header says `scope: all` reads the external open data too; --with-external makes any
+    query do so. Answers that cite passages get their quoted text (a `quote` column) when the
+    source document is on this machine."""
 
     def work(out: IO[bytes], start_clock: Callable[[], None]) -> None:
+        from kg.load import scope
         from kg.sparql import catalogue, results
 
         # Everything that can be checked is checked before the dataset is loaded.
@@ -52,8 +57,9 @@ def query(
         values = catalogue.parse_assignments(params)
         assert canned.prepared is not None
         chosen = results.check_format(canned.prepared.form, fmt)
-        store = base.open_store(data, endpoint, timeout)
+        store = base.open_store(data, endpoint, timeout, with_external)
         start_clock()
-        results.write(catalogue.run_canned(store, canned, values), chosen, out)
+        asked = scope.ALL if with_external else None
+        results.write(catalogue.run_canned(store, canned, values, scope=asked), chosen, out)
 
     base.run_query(work, endpoint=endpoint, timeout=timeout, max_memory=max_memory)

@@ -44,12 +44,15 @@ def sparql(
     endpoint: str | None,
     timeout: float | None,
     max_memory: int | None,
+    with_external: bool,
 ) -> None:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) on the dataset.
 
     QUERY is the query text, or '-' to read it from stdin. Updates, LOAD, SERVICE (unless
     --allow-service) and FROM on anything but a graph of the dataset are refused (exit 2);
-    a malformed query gives its line and column (exit 2).
+    a malformed query gives its line and column (exit 2). The default graph holds the
+    documents, the ontology and the vocabulary (each triple once); --with-external adds the
+    external open data. GRAPH ?g sees every named graph.
 
     CSV, TSV, JSON, XML and N-Triples answers are written as the engine produces them, so a
     large answer streams (an error after the first rows leaves those rows written, and exits
@@ -59,14 +62,16 @@ def sparql(
     text = read_query(query, file)
 
     def work(out: IO[bytes], start_clock: Callable[[], None]) -> None:
+        from kg.load import scope
         from kg.sparql import prepare, results
 
         # The query is checked before the dataset is loaded.
         prepared = prepare.prepare(text, allow_service=allow_service)
         chosen = results.check_format(prepared.form, fmt)
-        store = base.open_store(data, endpoint, timeout)
+        store = base.open_store(data, endpoint, timeout, with_external)
         start_clock()
-        results.write(prepare.execute(store, prepared), chosen, out)
+        wanted = scope.ALL if with_external else scope.DOCUMENTS
+        results.write(prepare.execute(store, prepared, scope=wanted), chosen, out)
 
     base.run_query(work, endpoint=endpoint, timeout=timeout, max_memory=max_memory)
 

@@ -34,14 +34,20 @@ vocabulary entails is out of scope, and so are ``owl:sameAs`` smushing and ``rdf
 
 **Which triples are premises.** The facts of every named graph except: the ontology graph and
 the other ``graph:ontology/…`` graphs (shapes) — no RDFS meta-level reasoning about the terms
-themselves —, the external linked-data graphs (``graph:external/…``: facts marked as coming
-from elsewhere must not turn into facts that look like ours), and our own provenance graph.
-The SKOS vocabulary graph (``graph:ontology/vocab``) holds instances (concepts), so it counts
-as facts. The inferred graphs themselves are premises for the next round. A triple already
-stored in any graph — a premise, an external graph, the ontology — is never added again:
-pyoxigraph's union default graph is a bag, so a triple in two graphs would show twice in every
-query. (A document-derived triple that an external source also states therefore stays only in
-the external graph.)
+themselves —, and our own provenance graphs. The SKOS vocabulary graph (``graph:ontology/vocab``)
+holds instances (concepts), so it counts as facts. The inferred graphs themselves are premises
+for the next round.
+
+**Two scopes** (:mod:`kg.load.scope`). Queries read the documents by default and the external
+sources only when asked, so the closure is computed twice: first from the documents (external
+graphs ``graph:external/…`` and linksets ``graph:links/…`` are not premises: facts marked as
+coming from elsewhere must not turn into facts that look like ours), then once more with the
+external facts as premises too, where only what *they* add is new (the first closure is closed
+under the rules). The first run's triples go to ``graph:inferred/…``, the second's to
+``graph:inferred/external/…``: in the documents scope ``id:FR kg:capital ?x`` and ``?x
+kg:capitalOf id:FR`` are both empty, in the all scope both give Paris. A triple already in a
+premise graph, or in an ontology graph, is not inferred again; one an external source states is
+(the documents scope does not see the external graph), and the query graphs count it once.
 
 **Where inferred triples go.** One named graph per axiom, under ``kg.namespaces.INFERRED_GRAPH``::
 
@@ -53,9 +59,9 @@ is a legal character in an IRI path) — e.g.
 ``https://w3id.org/digital-policy-kg/graph/inferred/symmetric/kg:sharesBorderWith`` — or
 ``iri-<sha256 prefix>`` for a term no prefix covers.
 
-**Provenance.** The graph ``graph:inferred/provenance`` describes every non-empty inferred
-graph ``G`` in PROV-O, DCTERMS and VoID, with no timestamps so that re-running gives the same
-triples::
+**Provenance.** The graph ``graph:inferred/provenance`` (``graph:inferred/external/provenance``
+for the second run) describes every non-empty inferred graph ``G`` in PROV-O, DCTERMS and
+VoID, with no timestamps so that re-running gives the same triples::
 
     G a prov:Entity ;
       prov:wasDerivedFrom <subject of the axiom> ;      # e.g. kg:sharesBorderWith
@@ -89,8 +95,9 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Variable
 
+from kg.load import scope
 from kg.load.files import ONTOLOGY_GRAPH
-from kg.namespaces import EXTERNAL_GRAPH, GRAPH, INFERRED_GRAPH, PREFIXES, RDF_TYPE, curie
+from kg.namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF_TYPE, curie
 
 RDF = PREFIXES["rdf"]
 RDFS = PREFIXES["rdfs"]
@@ -102,6 +109,8 @@ XSD = PREFIXES["xsd"]
 
 INFERRED_PREFIX = INFERRED_GRAPH + "/"
 PROVENANCE_GRAPH = NamedNode(INFERRED_PREFIX + "provenance")
+EXTERNAL_INFERRED_PREFIX = scope.INFERRED_EXTERNAL_GRAPH
+EXTERNAL_PROVENANCE_GRAPH = NamedNode(EXTERNAL_INFERRED_PREFIX + "provenance")
 VOCABULARY_GRAPH = GRAPH + "ontology/vocab"
 
 _TYPE = NamedNode(RDF_TYPE)
@@ -132,12 +141,14 @@ def is_ontology_graph(name: str) -> bool:
 
 
 def is_external_graph(name: str) -> bool:
-    """True for the graphs holding facts from external linked-data sources."""
-    return name.startswith(EXTERNAL_GRAPH)
+    """True for the graphs holding facts from external linked-data sources, linksets and what
+    is inferred with them (:func:`kg.load.scope.is_external_graph`)."""
+    return scope.is_external_graph(name)
 
 
 def is_premise_graph(name: str) -> bool:
-    """True for the asserted graphs whose facts inference reads (see the module docstring)."""
+    """True for the asserted graphs whose facts inference reads first (see the module
+    docstring); the external graphs are premises of the second run only."""
     return not (is_inferred_graph(name) or is_ontology_graph(name) or is_external_graph(name))
 
 
@@ -160,7 +171,14 @@ class Axiom:
 
     @property
     def graph(self) -> NamedNode:
-        name = f"{INFERRED_PREFIX}{self.rule}/{_term_slug(NamedNode(self.subject))}"
+        """The graph of what this axiom entails from the documents."""
+        return self.graph_in(external=False)
+
+    def graph_in(self, external: bool) -> NamedNode:
+        """The graph of what this axiom entails in a scope: from the documents, or only once
+        the external facts join (``graph:inferred/external/…``)."""
+        prefix = EXTERNAL_INFERRED_PREFIX if external else INFERRED_PREFIX
+        name = f"{prefix}{self.rule}/{_term_slug(NamedNode(self.subject))}"
         if self.object is not None:
             name += "/" + _term_slug(NamedNode(self.object))
         return NamedNode(name)
@@ -188,6 +206,13 @@ class InferenceReport:
     counts: dict[Axiom, int] = field(default_factory=dict)
     rounds: int = 0
     seconds: float = 0.0
+    # what follows only once the external facts join (graph:inferred/external/…)
+    external_counts: dict[Axiom, int] = field(default_factory=dict)
+    external_rounds: int = 0
+
+    @property
+    def external_total(self) -> int:
+        return sum(self.external_counts.values())
 
     @property
     def total(self) -> int:
@@ -330,90 +355,151 @@ def _rules(store: Store, premises: set, axioms: list[Axiom]) -> _Rules:
 Derived = dict[Axiom, list[tuple[Subject, NamedNode, Object]]]
 
 
-def _fixpoint(store: Store, premises: set, rules: _Rules) -> tuple[Derived, int]:
-    """Apply the rules until nothing new comes; return the new triples per axiom and the
-    number of rounds.
+class _Closure:
+    """The facts the axioms mention, read once from the store's indexes, and the rules applied
+    to them semi-naively until nothing new comes.
 
     Semi-naive: each round applies the rules only to the triples the previous round added, so
-    every triple is looked at once per rule that reads it. The facts the axioms mention are read
-    once from the store's indexes (premise graphs only); the rest never leaves the store.
+    every triple is looked at once per rule that reads it. :meth:`run` can be called again
+    after :meth:`admit` adds more premises (the external facts): the closure reached so far is
+    closed under the rules, so only what follows from the new facts is computed, and it is
+    returned apart.
     """
-    # premises, and what other graphs (external, ontology) already state: never premises,
-    # but never stored a second time either
-    pairs: dict[NamedNode, set[Pair]] = {}
-    stated: dict[NamedNode, set[Pair]] = {}
-    for p in rules.predicates():
-        pairs[p], stated[p] = set(), set()
-        for q in store.quads_for_pattern(None, p, None, None):
-            (pairs[p] if q.graph_name in premises else stated[p]).add((q.subject, q.object))  # type: ignore[arg-type]
-    members: dict[NamedNode, set[Subject]] = {}
-    members_stated: dict[NamedNode, set[Subject]] = {}
-    for c in rules.class_terms():
-        members[c], members_stated[c] = set(), set()
-        for q in store.quads_for_pattern(None, _TYPE, c, None):
-            (members[c] if q.graph_name in premises else members_stated[c]).add(q.subject)  # type: ignore[arg-type]
-    # successor / predecessor indexes of the transitive properties, for the joins
-    succ: dict[NamedNode, dict[object, set[object]]] = {}
-    pred: dict[NamedNode, dict[object, set[object]]] = {}
-    for t in rules.transitive:
-        succ[t], pred[t] = {}, {}
-        for s, o in pairs[t]:
-            succ[t].setdefault(s, set()).add(o)
-            pred[t].setdefault(o, set()).add(s)
 
-    out: Derived = {}
-
-    def emit(
-        q: NamedNode, candidates: Iterable[Pair], axiom: Axiom, into: dict[NamedNode, set[Pair]]
-    ) -> None:
-        """Record the candidates that are new triples of ``q``, credited to ``axiom``."""
-        known, elsewhere = pairs[q], stated[q]
-        fresh = {pair for pair in candidates if pair not in known}
-        if not fresh:
-            return
-        known |= fresh
-        into.setdefault(q, set()).update(fresh)  # entailed: it feeds the next round …
-        out.setdefault(axiom, []).extend(  # … but is stored only where no graph has it
-            (a, q, b) for a, b in fresh if (a, b) not in elsewhere
-        )
-        if q in succ:
-            for a, b in fresh:
-                succ[q].setdefault(a, set()).add(b)
-                pred[q].setdefault(b, set()).add(a)
-
-    delta_p = {p: set(v) for p, v in pairs.items() if v}
-    delta_c = {c: set(v) for c, v in members.items() if v}
-    rounds = 0
-    while delta_p or delta_c:
-        rounds += 1
-        next_p: dict[NamedNode, set[Pair]] = {}
-        next_c: dict[NamedNode, set[Subject]] = {}
-
-        for p in sorted(delta_p, key=lambda n: n.value):
-            new = list(delta_p[p])  # a snapshot: emit may grow the set of p itself
-            for q, swap, axiom in rules.properties.get(p, ()):
-                if swap:
-                    emit(q, ((o, s) for s, o in new if not isinstance(o, Literal)), axiom, next_p)
+    def __init__(self, store: Store, rules: _Rules, premises: set, external: set) -> None:
+        self.rules = rules
+        # premises; the external facts (premises of the second run only); and what the other
+        # graphs of the documents scope (ontology) state: never premises, never stored again
+        self.pairs: dict[NamedNode, set[Pair]] = {}
+        self.external_pairs: dict[NamedNode, set[Pair]] = {}
+        self.stated: dict[NamedNode, set[Pair]] = {}
+        for p in rules.predicates():
+            mine, theirs, other = set(), set(), set()
+            for q in store.quads_for_pattern(None, p, None, None):
+                g = q.graph_name
+                pair = (q.subject, q.object)
+                if g in premises:
+                    mine.add(pair)  # type: ignore[arg-type]
+                elif g in external:
+                    theirs.add(pair)  # type: ignore[arg-type]
                 else:
-                    emit(q, new, axiom, next_p)
-            if p in rules.transitive:
-                after, before = succ[p], pred[p]
-                joined = [(a, c) for a, b in new for c in list(after.get(b, ()))]
-                joined += [(z, b) for a, b in new for z in list(before.get(a, ()))]
-                emit(p, joined, rules.transitive[p], next_p)  # type: ignore[arg-type]
-        for c in sorted(delta_c, key=lambda n: n.value):
-            xs = delta_c[c]
-            for b, axiom in rules.classes.get(c, ()):
-                known = members[b]
-                fresh = xs - known
-                if fresh:
-                    known |= fresh
-                    next_c.setdefault(b, set()).update(fresh)
-                    out.setdefault(axiom, []).extend(
-                        (x, _TYPE, b) for x in fresh - members_stated[b]
-                    )
-        delta_p, delta_c = next_p, next_c
-    return out, rounds
+                    other.add(pair)  # type: ignore[arg-type]
+            self.pairs[p], self.external_pairs[p], self.stated[p] = mine, theirs, other
+        self.members: dict[NamedNode, set[Subject]] = {}
+        self.external_members: dict[NamedNode, set[Subject]] = {}
+        self.members_stated: dict[NamedNode, set[Subject]] = {}
+        for c in rules.class_terms():
+            mine_c, theirs_c, other_c = set(), set(), set()
+            for q in store.quads_for_pattern(None, _TYPE, c, None):
+                g = q.graph_name
+                if g in premises:
+                    mine_c.add(q.subject)  # type: ignore[arg-type]
+                elif g in external:
+                    theirs_c.add(q.subject)  # type: ignore[arg-type]
+                else:
+                    other_c.add(q.subject)  # type: ignore[arg-type]
+            self.members[c], self.external_members[c] = mine_c, theirs_c
+            self.members_stated[c] = other_c
+        # successor / predecessor indexes of the transitive properties, for the joins
+        self.succ: dict[NamedNode, dict[object, set[object]]] = {}
+        self.pred: dict[NamedNode, dict[object, set[object]]] = {}
+        for t in rules.transitive:
+            self.succ[t], self.pred[t] = {}, {}
+            self._index(t, self.pairs[t])
+
+    def _index(self, t: NamedNode, pairs: Iterable[Pair]) -> None:
+        for a, b in pairs:
+            self.succ[t].setdefault(a, set()).add(b)
+            self.pred[t].setdefault(b, set()).add(a)
+
+    def initial(self) -> tuple[dict[NamedNode, set[Pair]], dict[NamedNode, set[Subject]]]:
+        """The first run's delta: every premise."""
+        return (
+            {p: set(v) for p, v in self.pairs.items() if v},
+            {c: set(v) for c, v in self.members.items() if v},
+        )
+
+    def admit(self) -> tuple[dict[NamedNode, set[Pair]], dict[NamedNode, set[Subject]]]:
+        """Make the external facts premises; return those that are new (the next delta)."""
+        delta_p: dict[NamedNode, set[Pair]] = {}
+        for p, theirs in self.external_pairs.items():
+            fresh = theirs - self.pairs[p]
+            if fresh:
+                self.pairs[p] |= fresh
+                delta_p[p] = fresh
+                if p in self.succ:
+                    self._index(p, fresh)
+        delta_c: dict[NamedNode, set[Subject]] = {}
+        for c, theirs_c in self.external_members.items():
+            fresh_c = theirs_c - self.members[c]
+            if fresh_c:
+                self.members[c] |= fresh_c
+                delta_c[c] = fresh_c
+        return delta_p, delta_c
+
+    def run(
+        self, delta_p: dict[NamedNode, set[Pair]], delta_c: dict[NamedNode, set[Subject]]
+    ) -> tuple[Derived, int]:
+        """Apply the rules from the delta until nothing new comes; return the new triples per
+        axiom (those no other graph of the scope states) and the number of rounds."""
+        rules, pairs, stated = self.rules, self.pairs, self.stated
+        succ, pred = self.succ, self.pred
+        out: Derived = {}
+
+        def emit(
+            q: NamedNode,
+            candidates: Iterable[Pair],
+            axiom: Axiom,
+            into: dict[NamedNode, set[Pair]],
+        ) -> None:
+            """Record the candidates that are new triples of ``q``, credited to ``axiom``."""
+            known, elsewhere = pairs[q], stated[q]
+            fresh = {pair for pair in candidates if pair not in known}
+            if not fresh:
+                return
+            known |= fresh
+            into.setdefault(q, set()).update(fresh)  # entailed: it feeds the next round …
+            out.setdefault(axiom, []).extend(  # … but is stored only where no graph has it
+                (a, q, b) for a, b in fresh if (a, b) not in elsewhere
+            )
+            if q in succ:
+                for a, b in fresh:
+                    succ[q].setdefault(a, set()).add(b)
+                    pred[q].setdefault(b, set()).add(a)
+
+        rounds = 0
+        while delta_p or delta_c:
+            rounds += 1
+            next_p: dict[NamedNode, set[Pair]] = {}
+            next_c: dict[NamedNode, set[Subject]] = {}
+
+            for p in sorted(delta_p, key=lambda n: n.value):
+                new = list(delta_p[p])  # a snapshot: emit may grow the set of p itself
+                for q, swap, axiom in rules.properties.get(p, ()):
+                    if swap:
+                        emit(
+                            q, ((o, s) for s, o in new if not isinstance(o, Literal)), axiom, next_p
+                        )
+                    else:
+                        emit(q, new, axiom, next_p)
+                if p in rules.transitive:
+                    after, before = succ[p], pred[p]
+                    joined = [(a, c) for a, b in new for c in list(after.get(b, ()))]
+                    joined += [(z, b) for a, b in new for z in list(before.get(a, ()))]
+                    emit(p, joined, rules.transitive[p], next_p)  # type: ignore[arg-type]
+            for c in sorted(delta_c, key=lambda n: n.value):
+                xs = delta_c[c]
+                for b, axiom in rules.classes.get(c, ()):
+                    known = self.members[b]
+                    fresh = xs - known
+                    if fresh:
+                        known |= fresh
+                        next_c.setdefault(b, set()).update(fresh)
+                        out.setdefault(axiom, []).extend(
+                            (x, _TYPE, b) for x in fresh - self.members_stated[b]
+                        )
+            delta_p, delta_c = next_p, next_c
+        return out, rounds
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,58 +530,90 @@ def materialise(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> Inf
     """Compute the OWL-lite entailments of the store's facts under the ontology's axioms and
     add them to the inferred graphs (replacing any previous run's), with their provenance.
 
+    Two scopes, two sets of graphs: what follows from the documents (and the vocabulary) goes
+    to ``graph:inferred/<rule>/…``; what follows only once the external facts join goes to
+    ``graph:inferred/external/<rule>/…``, so that a query in either scope
+    (:mod:`kg.load.scope`) sees the closure of exactly the facts of that scope. The query
+    graphs of :mod:`kg.load.scope` are dropped first (they would be stale).
+
     Args:
         store: a store loaded by ``kg.load.files.load`` (ontology graph plus data graphs).
         ontology_graph: where to read the axioms; the project's ontology graph by default.
 
     Returns:
-        The number of triples each axiom added, the rounds to reach the fixpoint, the time.
+        The number of triples each axiom added (per scope), the rounds, the time.
     """
     started = time.perf_counter()
+    scope.clear(store)
     remove_inferred(store)
     axioms = read_axioms(store, ontology_graph)
     premises = _premises(store)
+    external = {
+        g
+        for g in store.named_graphs()
+        if isinstance(g, NamedNode) and scope.is_external_graph(g.value)
+    }
     rules = _rules(store, premises, axioms)
     # Millions of small tuples and no cycles: the cyclic collector would only rescan them
     # (measured: it doubles the time at 1M triples).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        new, rounds = _fixpoint(store, premises, rules)
-        counts = {ax: len(new.get(ax, ())) for ax in axioms}
-        report = InferenceReport(counts=counts, rounds=rounds)
-        if sum(len(v) for v in new.values()) < 100_000:
-            # small: one transaction for everything (bulk_extend has a fixed cost per call)
-            store.extend([Quad(s, p, o, ax.graph) for ax in axioms for s, p, o in new.pop(ax, ())])
-        for ax in axioms:
-            if new.get(ax):
-                graph = ax.graph
-                store.bulk_extend(Quad(s, p, o, graph) for s, p, o in new.pop(ax))
+        closure = _Closure(store, rules, premises, external)
+        new, rounds = closure.run(*closure.initial())
+        more, more_rounds = closure.run(*closure.admit()) if external else ({}, 0)
+        report = InferenceReport(
+            counts={ax: len(new.get(ax, ())) for ax in axioms},
+            rounds=rounds,
+            external_counts={ax: len(more.get(ax, ())) for ax in axioms if more.get(ax)},
+            external_rounds=more_rounds,
+        )
+        _store(store, axioms, new, external=False)
+        _store(store, axioms, more, external=True)
     finally:
         if collecting:
             gc.enable()
-    _write_provenance(store, report, ontology_graph)
+    _write_provenance(store, report.counts, ontology_graph, external=False)
+    _write_provenance(store, report.external_counts, ontology_graph, external=True)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _write_provenance(store: Store, report: InferenceReport, ontology_graph: NamedNode) -> None:
+def _store(store: Store, axioms: list[Axiom], new: Derived, *, external: bool) -> None:
+    if sum(len(v) for v in new.values()) < 100_000:
+        # small: one transaction for everything (bulk_extend has a fixed cost per call)
+        store.extend(
+            [Quad(s, p, o, ax.graph_in(external)) for ax in axioms for s, p, o in new.pop(ax, ())]
+        )
+    for ax in axioms:
+        if new.get(ax):
+            graph = ax.graph_in(external)
+            store.bulk_extend(Quad(s, p, o, graph) for s, p, o in new.pop(ax))
+
+
+def _write_provenance(
+    store: Store, counts: dict[Axiom, int], ontology_graph: NamedNode, *, external: bool
+) -> None:
     quads: list[Quad] = []
-    for axiom, n in sorted(report.counts.items()):
+    into = EXTERNAL_PROVENANCE_GRAPH if external else PROVENANCE_GRAPH
+    for axiom, n in sorted(counts.items()):
         if n == 0:
             continue
-        g = axiom.graph
+        g = axiom.graph_in(external)
         statement = NamedNode(g.value + "#axiom")
 
         def add(s: NamedNode, p: str, o: object) -> None:
-            quads.append(Quad(s, NamedNode(p), o, PROVENANCE_GRAPH))  # type: ignore[arg-type]
+            quads.append(Quad(s, NamedNode(p), o, into))  # type: ignore[arg-type]
 
+        comment = "inferred from the axiom: " + axiom.describe()
+        if external:
+            comment += " (with the external sources' facts as premises)"
         add(g, RDF_TYPE, NamedNode(PROV + "Entity"))
         add(g, PROV + "wasDerivedFrom", NamedNode(axiom.subject))
         add(g, PROV + "hadPrimarySource", ontology_graph)
         add(g, DCTERMS + "conformsTo", NamedNode(RULES[axiom.rule][0]))
         add(g, DCTERMS + "source", statement)
-        add(g, RDFS + "comment", Literal("inferred from the axiom: " + axiom.describe()))
+        add(g, RDFS + "comment", Literal(comment))
         add(g, VOID + "triples", Literal(str(n), datatype=NamedNode(XSD + "integer")))
         add(statement, RDF_TYPE, NamedNode(RDF + "Statement"))
         add(statement, RDF + "subject", NamedNode(axiom.subject))

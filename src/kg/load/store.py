@@ -58,10 +58,11 @@ from kg import __version__, leftovers, resources
 from kg.errors import KgError
 from kg.load import dataset as memory
 from kg.load import files as graph
+from kg.load import scope
 from kg.load.files import Dataset
 from kg.progress import Progress
 
-FORMAT = 1
+FORMAT = 2  # 2: with the query graphs of kg.load.scope
 MANIFEST = "manifest.json"
 FILES = "files.json"  # graph → file map, read only when asked
 CURRENT = "current"
@@ -74,6 +75,7 @@ _CODE_MODULES = (
     "load/files.py",
     "load/inference.py",
     "load/dataset.py",
+    "load/scope.py",
     "load/store.py",
     "namespaces.py",
 )
@@ -585,12 +587,15 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
         gc.collect()
         raise
     if progress is not None:
+        progress("computing the query graphs", None, None)
+    scope.materialise(disk)  # a built store is read-only: it holds them from the start
+    if progress is not None:
         progress("writing the store", None, None)
     files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
     _write_atomic(tmp / FILES, files_text)
     files_size = (tmp / FILES).stat().st_size
     files_sha = _hasher()(files_text.encode("utf-8")).hexdigest()
-    graphs = sum(1 for _ in disk.named_graphs())
+    graphs = len(scope.source_graphs(disk))
     disk.flush()
     disk.optimize()
     quads = len(disk)

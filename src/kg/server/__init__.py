@@ -28,6 +28,7 @@ from pyoxigraph import RdfFormat, Store
 
 from kg import leftovers
 from kg.errors import InputError, KgError
+from kg.load import scope as scopes
 from kg.server import tasks
 from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
 from kg.server.tasks import StoreSpec
@@ -94,10 +95,11 @@ class Server:
             if database is None:
                 if store is None:
                     raise ValueError("Server needs a store or a database")
+                scopes.ensure(store)  # once here, not in every worker
                 snapshot = os.path.join(self._folder, "dataset.nq")
                 store.dump(snapshot, RdfFormat.N_QUADS)
-                graphs = sorted(g.value for g in store.named_graphs() if hasattr(g, "value"))
-                statements = len(store)
+                graphs = sorted(g.value for g in scopes.source_graphs(store) if hasattr(g, "value"))
+                statements = scopes.source_quads(store)
             spec = StoreSpec(
                 snapshot=snapshot,
                 database=str(database) if database is not None else None,

@@ -7,7 +7,8 @@ iri)``).
 =====================================  =========================================================
 ``/``                                  home page: the dataset, counts per class, sources,
                                        licences, downloads
-``/sparql``                            SPARQL 1.1 Protocol (:mod:`kg.server.protocol`)
+``/sparql``                            SPARQL 1.1 Protocol, the documents (:mod:`.protocol`)
+``/sparql/all``                        the same, with the external open data joined
 ``/editor``                            a plain query editor with results as a table
 ``/queries``                           the canned queries (``?format=json``: the catalogue)
 ``/queries/<name>``                    a canned query as a form, and its results as a table
@@ -86,6 +87,7 @@ class App:
     review: Any = None  # kg.server.review.ReviewPages when serving with --review
     routes: Sequence[Route] = ()  # the route table; empty: ROUTES
     endpoint: Endpoint = field(init=False)
+    endpoint_all: Endpoint = field(init=False)  # /sparql/all: the external data joins
     router: Router = field(init=False)
     _cache: dict[str, Any] = field(default_factory=dict, init=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -93,6 +95,9 @@ class App:
     def __post_init__(self) -> None:
         self.endpoint = Endpoint(
             self.pool, self.limits.timeout, self.graphs, self.union_default_graph
+        )
+        self.endpoint_all = Endpoint(
+            self.pool, self.limits.timeout, self.graphs, self.union_default_graph, "all"
         )
         review = REVIEW_ROUTES if self.review is not None else ()
         self.router = Router((*review, *(self.routes or ROUTES)))
@@ -226,6 +231,10 @@ class App:
             page.headers.append(("Vary", "Accept"))
             return page
         return self.endpoint.answer(request, self._base(request))
+
+    def sparql_all(self, request: Request) -> Response:
+        """The SPARQL endpoint whose default graph has the external open data joined."""
+        return self.endpoint_all.answer(request, self._base(request))
 
     def review_page(self, request: Request, rest: str = "") -> Response:
         """The review page (``kg serve --review``), which answers its own methods."""
@@ -454,6 +463,7 @@ class App:
 # path: Linked Data.
 ROUTES: tuple[Route, ...] = (
     Route(("GET", "POST"), "/sparql/?", App.sparql),
+    Route(("GET", "POST"), "/sparql/all", App.sparql_all),
     Route(("GET",), "/", App.home),
     Route(("GET",), "/editor", App.editor),
     Route(("GET",), "/queries/?", App.catalogue_page),

@@ -34,6 +34,7 @@ from pyoxigraph import (
 from kg.export import writers as export
 from kg.labels import LABEL_PROPERTIES, Labels
 from kg.load import inference
+from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import EXTERNAL_GRAPH, GRAPH, KG, ONTOLOGY_IRI, PREFIXES, curie
@@ -290,6 +291,8 @@ def _grouped(
         tuple[str, str], tuple[Cell, Cell, list[int], NamedNode | BlankNode | Literal]
     ] = {}
     for quad in quads:
+        if scopes.is_query_graph(quad.graph_name):
+            continue  # the query graphs repeat what the named graphs state: no source
         value = quad.subject if incoming else quad.object
         key = (quad.predicate.value, str(value))
         entry = grouped.get(key)
@@ -316,6 +319,8 @@ def _nested(
     for quad in store.quads_for_pattern(node, None, None, None):
         if len(quads) >= NESTED_LIMIT:
             break
+        if scopes.is_query_graph(quad.graph_name):
+            continue
         if exclude is not None and quad.object == exclude:
             continue
         if quad.predicate == RDF_TYPE and isinstance(node, NamedNode):
@@ -373,6 +378,8 @@ def describe(store: Store, iri: str, labels: Labels, documents: Documents) -> De
     incoming_quads = []
     total = 0
     for quad in store.quads_for_pattern(None, None, node, None):
+        if scopes.is_query_graph(quad.graph_name):
+            continue
         total += 1
         if len(incoming_quads) < INCOMING_LIMIT:
             incoming_quads.append(quad)
@@ -463,6 +470,8 @@ def description_quads(store: Store, iri: str, row_limit: int) -> list[Quad] | No
 
     def add(quads: Iterable[Quad]) -> None:
         for quad in quads:
+            if scopes.is_query_graph(quad.graph_name):
+                continue  # derived copies (kg.load.scope): each statement in its own graph
             chosen.setdefault(str(quad), quad)
             if len(chosen) > row_limit:
                 raise RowLimitExceeded(row_limit, "statements")

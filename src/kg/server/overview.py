@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Store
 
+from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.namespaces import BASE, ONTOLOGY_IRI
 from kg.server.ld import Labels
@@ -134,8 +135,8 @@ def overview(store: Store, labels: Labels, documents: Documents) -> Overview:
         title=title,
         description=description,
         license=license_cell,
-        statements=len(store),
-        graphs=sum(1 for _ in store.named_graphs()),
+        statements=scopes.source_quads(store),
+        graphs=len(scopes.source_graphs(store)),
         passages=int(passages[0]["n"].value) if passages else 0,
         classes=classes,
         documents=tuple(docs),

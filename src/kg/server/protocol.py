@@ -17,6 +17,11 @@ What is refused, and with which status:
 * protocol mistakes — two queries, a POST without or with another media type (415),
   a charset other than UTF-8 (415), another method (405).
 
+**Scopes.** ``/sparql`` answers from the documents: its default graph holds the documents, the
+ontology and the vocabulary (and what is inferred from them), each triple once;
+``/sparql/all`` is the same service with the external open data joined (:mod:`kg.load.scope`).
+Both say so in their service description. ``GRAPH ?g`` sees every named graph at both.
+
 A graph named by ``default-graph-uri`` / ``named-graph-uri`` that the dataset lacks is an empty
 graph: the protocol's dataset selects among our graphs and never causes a fetch (the W3C tests
 name graphs nobody loaded and expect an answer). A GET without a query returns the SPARQL 1.1
@@ -37,6 +42,7 @@ from threading import Lock
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
 from kg import formats
+from kg.load import scope as scopes
 from kg.namespaces import PREFIXES
 from kg.server import conneg, tasks
 from kg.server.ld import serialize_quads
@@ -50,6 +56,22 @@ DIRECT_QUERY = "application/sparql-query"
 DIRECT_UPDATE = "application/sparql-update"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 SD_OFFERS = ("turtle", "jsonld", "ntriples", "rdfxml")
+# One endpoint per scope (kg.load.scope): its path and what its default graph holds.
+SCOPE_PATHS = {scopes.DOCUMENTS: "/sparql", scopes.ALL: "/sparql/all"}
+SCOPE_TEXT = {
+    scopes.DOCUMENTS: Literal(
+        "The default graph holds the documents, the ontology and the vocabulary, and what is "
+        "inferred from them, each triple once; the external open data (graph:external/…, "
+        "graph:links/…) joins only at /sparql/all. GRAPH ?g sees every named graph.",
+        language="en",
+    ),
+    scopes.ALL: Literal(
+        "The default graph holds the documents, the ontology, the vocabulary and the external "
+        "open data (graph:external/…, graph:links/…), and what is inferred from them, each "
+        "triple once. GRAPH ?g sees every named graph. /sparql reads the documents only.",
+        language="en",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -194,6 +216,7 @@ class Endpoint:
     timeout: float
     graphs: Sequence[str] = ()
     union_default_graph: bool = True
+    scope: str = scopes.DOCUMENTS  # the default graph: the documents', or with external data
     _cache: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
     _lock: Lock = field(default_factory=Lock)
 
@@ -241,6 +264,7 @@ class Endpoint:
                 fmt,
                 operation.default_graphs,
                 operation.named_graphs,
+                self.scope,
                 deadline=self.deadline(request),
                 adhoc=True,
             )
@@ -263,7 +287,7 @@ class Endpoint:
                 "the service description is available as "
                 + ", ".join(conneg.media_type(o).split(";")[0] for o in SD_OFFERS),
             )
-        body = serialize_quads(self.description_quads(base + "/sparql"), fmt)
+        body = serialize_quads(self.description_quads(base + SCOPE_PATHS[self.scope]), fmt)
         return Response(200, body, conneg.media_type(fmt), [("Vary", "Accept")])
 
     def description_quads(self, endpoint: str) -> list[Quad]:
@@ -292,7 +316,7 @@ class Endpoint:
                     NamedNode(formats.W3C_FORMATS + str(formats.get(name).w3c)),
                 )
             )
-        if self.union_default_graph:
+        if self.union_default_graph and self.scope == scopes.ALL:
             quads.append(
                 Quad(service, NamedNode(SD + "feature"), NamedNode(SD + "UnionDefaultGraph"))
             )
@@ -304,6 +328,17 @@ class Endpoint:
             Quad(dataset, NamedNode(SD + "defaultGraph"), default),
             Quad(default, rdf_type, NamedNode(SD + "Graph")),
         ]
+        if self.union_default_graph:
+            root = endpoint[: -len(SCOPE_PATHS[self.scope])]
+            other = scopes.ALL if self.scope == scopes.DOCUMENTS else scopes.DOCUMENTS
+            quads += [
+                Quad(default, NamedNode(PREFIXES["rdfs"] + "comment"), SCOPE_TEXT[self.scope]),
+                Quad(
+                    service,
+                    NamedNode(PREFIXES["rdfs"] + "seeAlso"),
+                    NamedNode(root + SCOPE_PATHS[other]),
+                ),
+            ]
         for i, graph in enumerate(sorted(self.graphs)):
             named = BlankNode(f"g{i}")
             quads += [

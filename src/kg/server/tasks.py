@@ -19,6 +19,7 @@ from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
 
 from kg.errors import UnknownQuery
 from kg.export import writers as export
+from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.server import ld, ontodoc, overview, visual
 from kg.server.limits import RowLimitExceeded, bounded
@@ -97,8 +98,7 @@ class WorkerState:
                 self._terms.popitem(last=False)
         else:
             self._terms.move_to_end(key)
-        prepared = query.prepared or self.prepare(query.text)
-        return sparql.execute(self.store, prepared, substitutions=terms)
+        return catalogue_module.execute_canned(self.store, query, terms, documents=self.documents)
 
 
 def _run(
@@ -106,6 +106,7 @@ def _run(
     text: str,
     default_graphs: Sequence[str] | None,
     named_graphs: Sequence[str] | None,
+    scope: str = scopes.DOCUMENTS,
 ) -> results.QueryResult:
     return sparql.execute(
         state.store,
@@ -113,6 +114,7 @@ def _run(
         default_graphs=default_graphs,
         named_graphs=named_graphs,
         union_default_graph=state.spec.union_default_graph,
+        scope=scope,
     )
 
 
@@ -166,8 +168,8 @@ def summary(state: WorkerState) -> tuple[list[str], int]:
     """The named graphs (sorted IRIs) and the number of statements: what the server shows
     about the dataset, asked of a worker so that the server process never opens the store
     (listing and counting a 1M-triple RocksDB store leaves ~60 MB of caches behind)."""
-    graphs = sorted(g.value for g in state.store.named_graphs() if hasattr(g, "value"))
-    return graphs, len(state.store)
+    graphs = sorted(g.value for g in scopes.source_graphs(state.store) if hasattr(g, "value"))
+    return graphs, scopes.source_quads(state.store)  # the query graphs left out (kg.load.scope)
 
 
 def run_sparql(
@@ -176,9 +178,11 @@ def run_sparql(
     fmt: str,
     default_graphs: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
+    scope: str = scopes.DOCUMENTS,
 ) -> bytes:
-    """An ad-hoc query's complete answer in a result format of kg.sparql.results."""
-    result = bounded(_run(state, text, default_graphs, named_graphs), state.spec.row_limit)
+    """An ad-hoc query's complete answer in a result format of kg.sparql.results, with the
+    default graph of ``scope`` (kg.load.scope)."""
+    result = bounded(_run(state, text, default_graphs, named_graphs, scope), state.spec.row_limit)
     return results.serialize(result, fmt)
 
 

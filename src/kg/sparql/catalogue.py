@@ -36,8 +36,10 @@ from pyoxigraph import Literal, NamedNode, Store
 from kg import resources
 from kg.errors import InputError, KgError, ParameterError, QuerySyntaxError, UnknownQuery
 from kg.labels import language_rank
+from kg.load import scope as scopes
+from kg.load.documents import Documents
 from kg.namespaces import PREFIXES, curie, expand
-from kg.sparql import header
+from kg.sparql import header, quotes
 from kg.sparql import prepare as sparql
 from kg.sparql.results import QueryResult
 
@@ -52,7 +54,7 @@ PARAM_TYPES = (
     "xsd:decimal",
     "xsd:boolean",
 )
-HEADER_KEYS = ("summary", "description", "tags", "competency", "params")
+HEADER_KEYS = ("summary", "description", "tags", "competency", "scope", "params")
 
 _TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 _YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
@@ -144,6 +146,7 @@ class CannedQuery:
     params: tuple[Param, ...]
     text: str
     prepared: sparql.PreparedQuery | None = field(default=None, compare=False, repr=False)
+    scope: str = scopes.DOCUMENTS  # ``#+ scope: all``: the external sources join
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -156,6 +159,7 @@ class CannedQuery:
             "tags": list(self.tags),
             "competency": list(self.competency),
             "params": [p.as_dict() for p in self.params],
+            "scope": self.scope,
             "file": self.path.name,
         }
 
@@ -262,6 +266,13 @@ def _parse_header(path: Path, text: str) -> dict[str, Any]:
             if not value or not all(re.fullmatch(r"CQ[0-9]+", c) for c in items):
                 raise InputError(f"{where}: competency must name questions like CQ1 (or CQ1, CQ2)")
             fields[key] = items
+        elif key == "scope":
+            if value not in scopes.SCOPES:
+                raise InputError(
+                    f"{where}: scope must be one of: {', '.join(scopes.SCOPES)} "
+                    f"(documents is the default; all lets the external sources join)"
+                )
+            fields[key] = value
         else:
             fields[key] = value
     if not fields.get("summary"):
@@ -342,6 +353,7 @@ def load_query(path: Path | str) -> CannedQuery:
         params=fields["params"],
         text=text,
         prepared=prepared,
+        scope=fields.get("scope", scopes.DOCUMENTS),
     )
 
 
@@ -407,18 +419,20 @@ def _norm(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
-def _ask(store: Store, text: str, **terms: Any) -> bool:
+def _ask(store: Store, text: str, scope: str, **terms: Any) -> bool:
     prepared = sparql.prepare(text)
-    return bool(sparql.execute(store, prepared, substitutions=terms).raw)
+    return bool(sparql.execute(store, prepared, substitutions=terms, scope=scope).raw)
 
 
-def _labelled(store: Store, class_iri: str | None) -> dict[str, list[str]]:
+def _labelled(store: Store, class_iri: str | None, scope: str) -> dict[str, list[str]]:
     """Entity IRI → its labels (English first), among instances of the class if given."""
     if class_iri:
         prepared = sparql.prepare(CLASS_LABELS_QUERY)
-        raw = sparql.execute(store, prepared, substitutions={"class": NamedNode(class_iri)}).raw
+        raw = sparql.execute(
+            store, prepared, substitutions={"class": NamedNode(class_iri)}, scope=scope
+        ).raw
     else:
-        raw = sparql.execute(store, sparql.prepare(LABELS_QUERY)).raw
+        raw = sparql.execute(store, sparql.prepare(LABELS_QUERY), scope=scope).raw
     labels: dict[str, list[tuple[tuple[int, int], str]]] = {}
     for row in raw:
         label = row["label"]
@@ -427,7 +441,7 @@ def _labelled(store: Store, class_iri: str | None) -> dict[str, list[str]]:
     return {iri: [text for _, text in sorted(set(items))] for iri, items in labels.items()}
 
 
-def _exact_label_matches(store: Store, wanted: str, class_iri: str | None) -> list[str]:
+def _exact_label_matches(store: Store, wanted: str, class_iri: str | None, scope: str) -> list[str]:
     """Entities with a label equal to ``wanted`` (already normalised) but for case."""
     terms: dict[str, Any] = {"wanted": Literal(wanted)}
     if class_iri:
@@ -435,7 +449,7 @@ def _exact_label_matches(store: Store, wanted: str, class_iri: str | None) -> li
         text = EXACT_CLASS_LABEL_QUERY
     else:
         text = EXACT_LABEL_QUERY
-    raw = sparql.execute(store, sparql.prepare(text), substitutions=terms).raw
+    raw = sparql.execute(store, sparql.prepare(text), substitutions=terms, scope=scope).raw
     return sorted({row["e"].value for row in raw})
 
 
@@ -444,7 +458,9 @@ def _candidate(iri: str, labels: Mapping[str, list[str]]) -> str:
     return f"{names[0]} ({curie(iri)})" if names else curie(iri)
 
 
-def resolve_entity(store: Store, param: Param, value: str) -> NamedNode:
+def resolve_entity(
+    store: Store, param: Param, value: str, scope: str = scopes.DOCUMENTS
+) -> NamedNode:
     """The entity an ``entity`` parameter value names (see the module docstring).
 
     Raises:
@@ -458,8 +474,8 @@ def resolve_entity(store: Store, param: Param, value: str) -> NamedNode:
     if explicit and node is None:
         raise ParameterError(f"parameter '{param.name}': {_show(value)} is not a valid IRI")
     if node is not None:
-        if _ask(store, EXISTS_QUERY, e=node):
-            if cls and not _ask(store, INSTANCE_QUERY, e=node, **{"class": NamedNode(cls)}):
+        if _ask(store, EXISTS_QUERY, scope, e=node):
+            if cls and not _ask(store, INSTANCE_QUERY, scope, e=node, **{"class": NamedNode(cls)}):
                 raise ParameterError(
                     f"parameter '{param.name}': {curie(node.value)} is not a {param.cls}"
                 )
@@ -470,10 +486,10 @@ def resolve_entity(store: Store, param: Param, value: str) -> NamedNode:
             )
     wanted = _norm(text)
     if wanted.isascii():
-        found = _exact_label_matches(store, wanted, cls)
+        found = _exact_label_matches(store, wanted, cls, scope)
         if len(found) == 1:
             return NamedNode(found[0])
-    labels = _labelled(store, cls)
+    labels = _labelled(store, cls, scope)
     matches = sorted(iri for iri, names in labels.items() if any(_norm(n) == wanted for n in names))
     kind = param.cls or "entity"
     if len(matches) == 1:
@@ -505,10 +521,13 @@ def resolve_entity(store: Store, param: Param, value: str) -> NamedNode:
     )
 
 
-def to_term(store: Store, param: Param, value: str) -> NamedNode | Literal:
-    """The RDF term a parameter value stands for, checked against the parameter's type."""
+def to_term(
+    store: Store, param: Param, value: str, scope: str = scopes.DOCUMENTS
+) -> NamedNode | Literal:
+    """The RDF term a parameter value stands for, checked against the parameter's type
+    (entities are looked up in ``scope``)."""
     if param.type == "entity":
-        return resolve_entity(store, param, value)
+        return resolve_entity(store, param, value, scope)
     if param.type == "iri":
         node = _iri_value(value)
         if node is None:
@@ -528,8 +547,12 @@ def to_term(store: Store, param: Param, value: str) -> NamedNode | Literal:
     return Literal(lexical, datatype=NamedNode(XSD + param.type.split(":", 1)[1]))
 
 
-def bind_params(store: Store, query: CannedQuery, values: Mapping[str, str]) -> dict[str, Any]:
-    """Terms for the query's parameters: given values, else defaults; others stay unbound."""
+def bind_params(
+    store: Store, query: CannedQuery, values: Mapping[str, str], scope: str | None = None
+) -> dict[str, Any]:
+    """Terms for the query's parameters: given values, else defaults; others stay unbound.
+    Entities are looked up in ``scope`` (the query's own when None)."""
+    scope = scope or query.scope
     unknown = sorted(set(values) - {p.name for p in query.params})
     if unknown:
         raise ParameterError(
@@ -540,7 +563,7 @@ def bind_params(store: Store, query: CannedQuery, values: Mapping[str, str]) -> 
     for p in query.params:
         value = values.get(p.name, p.default)
         if value is not None:
-            terms[p.name] = to_term(store, p, value)
+            terms[p.name] = to_term(store, p, value, scope)
     return terms
 
 
@@ -564,8 +587,12 @@ def run_canned(
     params: Mapping[str, str] | None = None,
     *,
     folder: Path | str | None = None,
+    scope: str | None = None,
+    documents: Documents | None = None,
 ) -> QueryResult:
-    """Run a canned query with parameter values (strings, as a user typed them).
+    """Run a canned query with parameter values (strings, as a user typed them), in its own
+    scope (``#+ scope:``, documents by default) or the wider one asked for, with the quote of
+    each passage added (:func:`execute_canned`).
 
     Raises:
         UnknownQuery, ParameterError, InputError (a query file that is not in the grammar),
@@ -576,6 +603,30 @@ def run_canned(
         if isinstance(name_or_query, CannedQuery)
         else find_query(name_or_query, folder)
     )
+    scope = widest(query.scope, scope)
+    terms = bind_params(store, query, params or {}, scope)
+    return execute_canned(store, query, terms, scope=scope, documents=documents)
+
+
+def widest(own: str, asked: str | None) -> str:
+    """The scope a canned query runs in: its own, widened to ``all`` when that is asked for
+    (a query that needs the external sources never runs without them)."""
+    if asked is not None:
+        scopes.check_scope(asked)
+    return scopes.ALL if scopes.ALL in (own, asked) else scopes.DOCUMENTS
+
+
+def execute_canned(
+    store: Store,
+    query: CannedQuery,
+    terms: Mapping[str, Any],
+    *,
+    scope: str | None = None,
+    documents: Documents | None = None,
+) -> QueryResult:
+    """Run a canned query with its parameters already bound as terms, and add the quote of
+    each passage its answer cites (:mod:`kg.sparql.quotes`: from the local copy of the
+    document, never from the SPARQL text, so that a remote store answers the same)."""
     prepared = query.prepared or sparql.prepare(query.text)
-    terms = bind_params(store, query, params or {})
-    return sparql.execute(store, prepared, substitutions=terms)
+    result = sparql.execute(store, prepared, substitutions=terms, scope=widest(query.scope, scope))
+    return quotes.add_quotes(store, result, documents)

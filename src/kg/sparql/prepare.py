@@ -49,6 +49,7 @@ from kg.errors import (
     QuerySyntaxError,
     UpdateRefused,
 )
+from kg.load import scope as scopes
 from kg.namespaces import BASE, PREFIXES
 from kg.sparql.lexer import (
     CLOSERS,
@@ -544,9 +545,14 @@ def execute(
     default_graphs: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
     union_default_graph: bool = True,
+    scope: str = scopes.DOCUMENTS,
 ) -> QueryResult:
-    """Run a prepared query on a store, with the union of its graphs as the default graph
-    (unless the query's own FROM clauses say otherwise).
+    """Run a prepared query on a store, with the distinct union of the graphs of ``scope`` as
+    the default graph (unless the query's own FROM clauses say otherwise): ``documents`` (the
+    documents, the ontology, the vocabulary and what is inferred from them) or ``all`` (the
+    external sources too). Every named graph is visible to ``GRAPH`` in both
+    (:mod:`kg.load.scope`). A store loaded in memory gets its query graphs computed on its
+    first query; the persistent store is built with them.
 
     ``substitutions`` binds variables to RDF terms inside the engine (SEP-0007); the same terms
     are also given as a ``VALUES`` block written by pyoxigraph's serialiser, so that the planner
@@ -563,16 +569,20 @@ def execute(
         QuerySyntaxError: the query does not parse (only for queries prepare could not check).
         EndpointError / KgError: the engine failed (e.g. a SERVICE endpoint did not answer).
     """
+    scopes.check_scope(scope)
     check_dataset(prepared, lambda iri: store.contains_named_graph(NamedNode(iri)))
-    options: dict[str, Any] = {
-        "prefixes": PREFIXES,
-        "base_iri": BASE,
-        "use_default_graph_as_union": union_default_graph and not prepared.dataset,
-    }
+    options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": BASE}
     if default_graphs is not None or named_graphs is not None:
         options["use_default_graph_as_union"] = False
         options["default_graph"] = [NamedNode(iri) for iri in default_graphs or ()]
         options["named_graphs"] = [NamedNode(iri) for iri in named_graphs or ()]
+    elif prepared.dataset or not union_default_graph:
+        options["use_default_graph_as_union"] = False
+    elif isinstance(store, Store):
+        scopes.ensure(store)
+        options.update(scopes.query_options(scope))
+    else:  # a remote store: its default graph is the server's (kg publish: the documents')
+        options["use_default_graph_as_union"] = True
     text = prepared.text
     if substitutions:
         options["substitutions"] = {Variable(name): term for name, term in substitutions.items()}

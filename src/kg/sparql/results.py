@@ -105,6 +105,19 @@ def compact(term: Any, prefixes: Mapping[str, str] | None = None) -> str:
     return str(term)
 
 
+QUOTE_WIDTH = 60  # characters of a quote a table shows (CSV, JSON … carry it whole)
+
+
+def is_quote_column(name: str) -> bool:
+    """Whether a column holds passage text (:mod:`kg.sparql.quotes` names them so)."""
+    return name == "quote" or name.endswith("Quote")
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= QUOTE_WIDTH else text[: QUOTE_WIDTH - 1].rstrip() + "…"
+
+
 def _evaluation_error(result: QueryResult, error: Exception) -> KgError:
     if isinstance(error, OSError) and result.uses_service:
         return EndpointError(f"SERVICE call failed: {error}")
@@ -147,7 +160,12 @@ def _table(result: QueryResult, width: int | None, prefixes: Mapping[str, str] |
     for column in columns:
         table.add_column(Text(column))
     for row in rows:
-        table.add_row(*[Text(compact(t, prefixes)) for t in row])
+        table.add_row(
+            *[
+                Text(_shorten(compact(t, prefixes)) if is_quote_column(c) else compact(t, prefixes))
+                for c, t in zip(columns, row, strict=True)
+            ]
+        )
     buffer = io.StringIO()
     if width is None:
         width = shutil.get_terminal_size((120, 24)).columns

@@ -1,0 +1,167 @@
+"""Scopes: what a query's default graph holds — the documents (the default), or the documents
+and the external open data — each a *set* of triples however many graphs state one.
+
+**Why a materialised default graph.** Queries read a default graph without ``GRAPH``. Oxigraph's
+union default graph (``use_default_graph_as_union``, pyoxigraph 0.5.13) is a bag: a triple
+stated by two passages is seen twice by every query, and a FROM list of several graphs is a bag
+too (oxigraph#1919). A fact two passages state must sit in both passage graphs (both are its
+source), so the union cannot be what queries read. Instead the distinct union is computed once
+and stored:
+
+* the store's own **default graph** holds the distinct union of the *documents scope*: every
+  named graph except the external ones (passages, the source documents' graphs, the ontology
+  and its companions, the vocabulary, the inferences drawn from them);
+* the named graph :data:`EXTERNAL_UNION_GRAPH` holds the external triples the default graph
+  lacks (graphs ``graph:external/…``, the linksets ``graph:links/…``, and the inferences drawn
+  with them, ``graph:inferred/external/…``), so the *all* scope is the default graph plus that
+  graph — two disjoint graphs, hence still a set.
+
+``GRAPH ?g`` sees every named graph in either scope: a pattern in ``GRAPH`` names its graph, so
+each answer says where it comes from (a passage, an external source, an inference), and it
+is how "which passages state this?" lists every one of them. Restricting the named graphs of a
+query to a list would be the stricter reading of a scope, but Oxigraph then evaluates ``GRAPH
+?g`` graph by graph (measured at 1M triples and 31k graphs: minutes instead of a second).
+
+The query graphs are derived: the loader never writes the default graph (every file goes to
+named graphs), so a store whose default graph is empty has not had them computed yet;
+:func:`ensure` computes them then, once. Everything that reads the named graphs for what they
+state (exports, entity pages, publishing) skips them (:func:`is_query_graph`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Store
+
+from kg.namespaces import EXTERNAL_GRAPH, GRAPH, INFERRED_GRAPH
+
+DOCUMENTS = "documents"
+ALL = "all"
+SCOPES = (DOCUMENTS, ALL)
+
+LINKS_GRAPH = GRAPH + "links/"
+INFERRED_EXTERNAL_GRAPH = INFERRED_GRAPH + "/external/"
+EXTERNAL_UNION_GRAPH = NamedNode(GRAPH + "union/external")
+
+# Graph name prefixes of the external scope, for the SPARQL that fills the query graphs.
+EXTERNAL_PREFIXES = (EXTERNAL_GRAPH, LINKS_GRAPH, INFERRED_EXTERNAL_GRAPH)
+
+_IS_EXTERNAL = " || ".join(f'STRSTARTS(STR(?g), "{p}")' for p in EXTERNAL_PREFIXES)
+_FILL_DEFAULT = (
+    f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!({_IS_EXTERNAL})) }}"
+)
+_FILL_EXTERNAL = (
+    f"INSERT {{ GRAPH <{EXTERNAL_UNION_GRAPH.value}> {{ ?s ?p ?o }} }} "
+    f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({_IS_EXTERNAL}) FILTER NOT EXISTS {{ ?s ?p ?o }} }}"
+)
+
+
+def is_external_graph(name: str) -> bool:
+    """True for graphs of the external scope: external sources, linksets, the inferences
+    drawn with them, and their materialised union."""
+    return name.startswith(EXTERNAL_PREFIXES) or name == EXTERNAL_UNION_GRAPH.value
+
+
+def is_query_graph(graph: Any) -> bool:
+    """True for the graphs this module derives (the default graph, the external union): they
+    repeat what the named graphs state and are the source of nothing."""
+    if isinstance(graph, DefaultGraph):
+        return True
+    return isinstance(graph, NamedNode) and graph == EXTERNAL_UNION_GRAPH
+
+
+def check_scope(scope: str) -> str:
+    """The scope name, checked (ValueError for an unknown one)."""
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r} (one of: {', '.join(SCOPES)})")
+    return scope
+
+
+def source_graphs(store: Store) -> list[NamedNode | BlankNode]:
+    """The store's named graphs that state something (the query graphs left out), sorted."""
+    return sorted((g for g in store.named_graphs() if not is_query_graph(g)), key=lambda g: str(g))
+
+
+@dataclass(frozen=True)
+class ScopeReport:
+    """What :func:`materialise` stored: the distinct triples of each scope, and the time."""
+
+    documents: int
+    external_only: int
+    seconds: float
+
+    @property
+    def all(self) -> int:
+        return self.documents + self.external_only
+
+
+def clear(store: Store) -> None:
+    """Drop the query graphs (before the named graphs change: they would be stale)."""
+    store.clear_graph(DefaultGraph())
+    store.remove_graph(EXTERNAL_UNION_GRAPH)
+
+
+def _count(store: Store, graph: DefaultGraph | NamedNode) -> int:
+    """Triples of one graph, counted by the engine."""
+    rows = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+        use_default_graph_as_union=False,
+        default_graph=[graph],
+    )
+    return int(next(iter(rows))["n"].value)  # type: ignore[index]
+
+
+def source_quads(store: Store) -> int:
+    """The quads of the named graphs that state something (the query graphs left out)."""
+    total = len(store)
+    if is_ready(store):
+        total -= _count(store, DefaultGraph())
+        if store.contains_named_graph(EXTERNAL_UNION_GRAPH):
+            total -= _count(store, EXTERNAL_UNION_GRAPH)
+    return total
+
+
+def materialise(store: Store) -> ScopeReport:
+    """Compute the query graphs of a loaded store (replacing any previous ones).
+
+    Two SPARQL updates, evaluated inside the engine (copying through Python took twice the
+    time): the documents' distinct union into the default graph, then the external triples it
+    lacks into :data:`EXTERNAL_UNION_GRAPH`.
+    """
+    started = time.perf_counter()
+    clear(store)
+    store.update(_FILL_DEFAULT)
+    store.update(_FILL_EXTERNAL)
+    return ScopeReport(
+        _count(store, DefaultGraph()),
+        _count(store, EXTERNAL_UNION_GRAPH),
+        time.perf_counter() - started,
+    )
+
+
+def is_ready(store: Store) -> bool:
+    """Whether the store's query graphs are computed (or there is nothing to compute)."""
+    if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
+        return True
+    return next(iter(store.named_graphs()), None) is None
+
+
+def ensure(store: Store) -> None:
+    """Compute the query graphs unless the store has them. A read-only store (the persistent
+    store) is built with them; one without them is left as it is."""
+    if is_ready(store):
+        return
+    with contextlib.suppress(OSError):  # read-only, not built by kg: it is read as it is
+        materialise(store)
+
+
+def query_options(scope: str) -> dict[str, Any]:
+    """The pyoxigraph query options that make a scope the default graph (named graphs: all)."""
+    graphs: list[Any] = [DefaultGraph()]
+    if check_scope(scope) == ALL:
+        graphs.append(EXTERNAL_UNION_GRAPH)
+    return {"use_default_graph_as_union": False, "default_graph": graphs}
