@@ -368,7 +368,19 @@ def test_service_description(repo_server):
     assert any(t.predicate == NamedNode(SD + "endpoint") and t.object == endpoint for t in triples)
     formats = {t.object.value for t in triples if t.predicate == NamedNode(SD + "resultFormat")}
     assert "http://www.w3.org/ns/formats/SPARQL_Results_CSV" in formats
-    assert NamedNode(SD + "UnionDefaultGraph") in {t.object for t in triples}
+    # /sparql reads the documents (not the union of every graph); it points to /sparql/all
+    assert NamedNode(SD + "UnionDefaultGraph") not in {t.object for t in triples}
+    see_also = NamedNode(PREFIXES["rdfs"] + "seeAlso")
+    assert NamedNode(repo_server.url + "/sparql/all") in {
+        t.object for t in triples if t.predicate == see_also
+    }
+    status, _, body = http_request(
+        repo_server.url + "/sparql/all", headers={"Accept": "text/turtle"}
+    )
+    assert status == 200
+    everything = list(parse(body, RdfFormat.TURTLE))
+    assert NamedNode(SD + "UnionDefaultGraph") in {t.object for t in everything}
+    assert any(t.subject == NamedNode(repo_server.url + "/sparql/all") for t in everything)
     names = {t.object for t in triples if t.predicate == NamedNode(SD + "name")}
     assert NamedNode(PASSAGE + "pl-uke") in names
     status, headers, body = http_request(repo_server.url + "/sparql?format=jsonld")

@@ -1,10 +1,13 @@
 """``kg publish``: the dataset to a SPARQL 1.1 server through the Graph Store Protocol,
 never losing the previous publication.
 
-*Union default graph.* kg's queries read the union of the named graphs as their default graph.
-Servers do not, by default (Oxigraph, Fuseki, GraphDB keep a separate default graph). So
-:func:`publish` also writes the union of the published graphs (a set: the server merges
-duplicates) into the server's default graph, and the same queries give the same answers.
+*Union default graph.* kg's queries read the distinct union of the documents' graphs as their
+default graph (:mod:`kg.load.scope`: the documents, the ontology, the vocabulary and their
+inferences; the external sources only when asked). Servers do not, by default (Oxigraph,
+Fuseki, GraphDB keep a separate default graph). So :func:`publish` also writes that union
+(a set: the server merges a triple two passages state) into the server's default graph, and
+the same queries give the same answers; the external graphs are published as named graphs,
+reachable with ``GRAPH``. The derived graph ``graph:union/external`` is not published.
 For a server already configured to use the union as its default graph, publish with
 ``default_graph="none"``.
 
@@ -41,6 +44,7 @@ from pyoxigraph import NamedNode, RdfFormat
 
 from kg.errors import DoesNotConform, EndpointError, InputError
 from kg.load import open_dataset
+from kg.load import scope as scopes
 from kg.progress import Progress
 from kg.sparql.remote import Endpoint, RemoteStore
 from kg.validation import report as validation
@@ -193,7 +197,7 @@ def _upload_each(
         quads += data.count(b"\n")
         sent[staging] = data.count(b"\n")
         remote.put_graph(staging, data)
-        if union_name is not None:
+        if union_name is not None and not scopes.is_external_graph(target):
             union_parts.append(data)
     if union_name is not None:
         chunks = list(_chunks(union_parts, CHUNK_BYTES)) or [b""]
@@ -228,7 +232,7 @@ def _upload_quads(
             quads += data.count(b"\n")
             sent[staging] = data.count(b"\n")
             yield data.replace(b" .\n", f" <{staging}> .\n".encode())
-            if union_tail is not None:
+            if union_tail is not None and not scopes.is_external_graph(target):
                 yield data.replace(b" .\n", union_tail)
 
     for chunk in _chunks(lines(), CHUNK_BYTES):
@@ -282,7 +286,7 @@ def publish(
             )
     dataset = open_dataset(paths, cache=True)
     store = dataset.store
-    graphs = sorted(store.named_graphs(), key=lambda g: str(g))
+    graphs = scopes.source_graphs(store)  # not the query graphs: the server has its own
     blank = [g for g in graphs if not isinstance(g, NamedNode)]
     if blank:
         raise InputError(
@@ -357,10 +361,11 @@ def publish(
 
 
 def _distinct_triples(store: Any) -> int:
-    """The triples of the union of the named graphs, each counted once (what the union
-    staging graph holds: a graph is a set)."""
+    """The triples of the documents' union, each counted once (what the union staging graph
+    holds: a graph is a set): the documents scope's query graph (kg.load.scope)."""
+    scopes.ensure(store)
     rows = store.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **scopes.query_options(scopes.DOCUMENTS)
     )
     return int(next(iter(rows))["n"].value)
 

@@ -74,6 +74,21 @@ def is_query_graph(graph: Any) -> bool:
     return isinstance(graph, NamedNode) and graph == EXTERNAL_UNION_GRAPH
 
 
+def is_derived_copy(store: Store, quad: Any) -> bool:
+    """Whether a quad is a query graph's copy of what a named graph states (so it is the
+    source of nothing). A default-graph triple no named graph states is the store's own
+    data (a store loaded into its default graph, as the conformance suites do)."""
+    graph = quad.graph_name
+    if isinstance(graph, NamedNode):
+        return graph == EXTERNAL_UNION_GRAPH
+    if not isinstance(graph, DefaultGraph):
+        return False
+    return any(
+        not isinstance(q.graph_name, DefaultGraph)
+        for q in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
+    )
+
+
 def check_scope(scope: str) -> str:
     """The scope name, checked (ValueError for an unknown one)."""
     if scope not in SCOPES:

@@ -164,6 +164,10 @@ class _SourceBook:
         self.documents = documents
         self.numbers: dict[str, int] = {}
 
+    def is_copy(self, quad: Quad) -> bool:
+        """A query graph's copy of a statement (kg.load.scope): cited by nobody."""
+        return scopes.is_derived_copy(self.store, quad)
+
     def cite(self, graph: NamedNode | BlankNode | DefaultGraph) -> int:
         key = _graph_key(graph)
         if key not in self.numbers:
@@ -291,7 +295,7 @@ def _grouped(
         tuple[str, str], tuple[Cell, Cell, list[int], NamedNode | BlankNode | Literal]
     ] = {}
     for quad in quads:
-        if scopes.is_query_graph(quad.graph_name):
+        if book.is_copy(quad):
             continue  # the query graphs repeat what the named graphs state: no source
         value = quad.subject if incoming else quad.object
         key = (quad.predicate.value, str(value))
@@ -319,7 +323,7 @@ def _nested(
     for quad in store.quads_for_pattern(node, None, None, None):
         if len(quads) >= NESTED_LIMIT:
             break
-        if scopes.is_query_graph(quad.graph_name):
+        if book.is_copy(quad):
             continue
         if exclude is not None and quad.object == exclude:
             continue
@@ -378,7 +382,7 @@ def describe(store: Store, iri: str, labels: Labels, documents: Documents) -> De
     incoming_quads = []
     total = 0
     for quad in store.quads_for_pattern(None, None, node, None):
-        if scopes.is_query_graph(quad.graph_name):
+        if book.is_copy(quad):
             continue
         total += 1
         if len(incoming_quads) < INCOMING_LIMIT:
@@ -470,7 +474,7 @@ def description_quads(store: Store, iri: str, row_limit: int) -> list[Quad] | No
 
     def add(quads: Iterable[Quad]) -> None:
         for quad in quads:
-            if scopes.is_query_graph(quad.graph_name):
+            if scopes.is_derived_copy(store, quad):
                 continue  # derived copies (kg.load.scope): each statement in its own graph
             chosen.setdefault(str(quad), quad)
             if len(chosen) > row_limit:
