@@ -40,6 +40,8 @@ from kg import publish as publishing
 from kg.cli import main
 from kg.errors import DoesNotConform, EndpointError, InputError
 from kg.load import open_dataset
+from kg.load import scope as scopes
+from kg.namespaces import PREFIXES
 from kg.sparql import catalogue as query
 from kg.sparql import remote, results
 from kg.sparql.lexer import STRING, lex
@@ -615,3 +617,24 @@ def test_a_server_that_does_not_speak_http_is_an_error_not_a_traceback():
     listener.close()
     assert result.exit_code == 2
     assert "not a valid HTTP answer" in result.output and "Traceback" not in result.output
+
+
+def test_the_remote_default_graph_is_the_documents_union_a_set(own_server, tmp_path):
+    """A fact two passages state (and an external source too) is published in all three
+    graphs and counted once in the server's default graph, which holds the documents' union
+    (kg.load.scope): the external facts stay in their graphs, reachable with GRAPH."""
+    from test_scope import BORDERS, _fixture_trig
+
+    folder = tmp_path / "scoped"
+    folder.mkdir()
+    (folder / "scope.trig").write_text(_fixture_trig(), encoding="utf-8")
+    publishing.publish([folder], endpoint=_endpoint(own_server), validate=False)
+    far = remote.RemoteStore(_endpoint(own_server))
+    assert int(next(iter(far.query(BORDERS, prefixes=PREFIXES)))["n"].value) == 1
+    stating = "SELECT ?g WHERE { GRAPH ?g { id:XA kg:sharesBorderWith id:XB } }"
+    graphs = list(far.query(stating, prefixes=PREFIXES))
+    assert len({r["g"].value for r in graphs}) == 3  # two passages and the external source
+    assert not list(far.query("SELECT ?c WHERE { id:XA kg:capital ?c }", prefixes=PREFIXES))
+    named = "SELECT ?c WHERE { GRAPH ?g { id:XA kg:capital ?c } }"
+    assert list(far.query(named, prefixes=PREFIXES))
+    assert scopes.EXTERNAL_UNION_GRAPH.value not in _graphs(own_server)
