@@ -20,7 +20,7 @@ from kg.load import files as graph
 from kg.load import open_dataset, scope
 from kg.load import store as persistent
 from kg.load.documents import Documents
-from kg.namespaces import EXTERNAL_GRAPH, ID, INFERRED_GRAPH, PASSAGE
+from kg.namespaces import EXTERNAL_GRAPH, GRAPH, ID, INFERRED_GRAPH, PASSAGE
 from kg.server import ld
 from kg.sparql import catalogue, results
 from kg.sparql import prepare as sparql
@@ -348,3 +348,6 @@ def test_loading_leaves_the_default_graph_to_the_query_graphs(folder: Path) -> N
     assert scope.is_ready(dataset.store)
     assert scope.is_query_graph(DefaultGraph()) and scope.is_query_graph(scope.EXTERNAL_UNION_GRAPH)
     assert not scope.is_query_graph(NamedNode(PASSAGE + "xa-one"))
+    # linksets are external; the dataset's own VoID description (beside them) is not
+    assert scope.is_external_graph(GRAPH + "links/wikidata")
+    assert not scope.is_external_graph(GRAPH + "links/void")

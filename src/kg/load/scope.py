@@ -47,10 +47,18 @@ LINKS_GRAPH = GRAPH + "links/"
 INFERRED_EXTERNAL_GRAPH = INFERRED_GRAPH + "/external/"
 EXTERNAL_UNION_GRAPH = NamedNode(GRAPH + "union/external")
 
+# The VoID / DCAT description of the dataset (kg link writes it beside the linksets): it says
+# what the dataset is, its subsets, sources and licences — about the dataset, not external facts.
+DATASET_DESCRIPTION_GRAPH = LINKS_GRAPH + "void"
+
 # Graph name prefixes of the external scope, for the SPARQL that fills the query graphs.
 EXTERNAL_PREFIXES = (EXTERNAL_GRAPH, LINKS_GRAPH, INFERRED_EXTERNAL_GRAPH)
 
-_IS_EXTERNAL = " || ".join(f'STRSTARTS(STR(?g), "{p}")' for p in EXTERNAL_PREFIXES)
+_IS_EXTERNAL = (
+    "("
+    + " || ".join(f'STRSTARTS(STR(?g), "{p}")' for p in EXTERNAL_PREFIXES)
+    + f') && STR(?g) != "{DATASET_DESCRIPTION_GRAPH}"'
+)
 _FILL_DEFAULT = (
     f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!({_IS_EXTERNAL})) }}"
 )
@@ -58,7 +66,9 @@ _FILL_DEFAULT = (
 
 def is_external_graph(name: str) -> bool:
     """True for graphs of the external scope: external sources, linksets, the inferences
-    drawn with them, and their materialised union."""
+    drawn with them, and their materialised union (not the dataset's own VoID description)."""
+    if name == DATASET_DESCRIPTION_GRAPH:
+        return False
     return name.startswith(EXTERNAL_PREFIXES) or name == EXTERNAL_UNION_GRAPH.value
 
 

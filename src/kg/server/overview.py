@@ -84,7 +84,10 @@ class Overview:
 
 
 def _rows(store: Store, text: str, **terms: NamedNode) -> list:
-    result = sparql.execute(store, sparql.prepare(text), substitutions=terms or None)
+    # the home page describes the whole dataset: every graph's sources and licences
+    result = sparql.execute(
+        store, sparql.prepare(text), substitutions=terms or None, scope=scopes.ALL
+    )
     return list(result.raw)  # type: ignore[arg-type]
 
 
