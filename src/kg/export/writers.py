@@ -73,7 +73,7 @@ from pyoxigraph import (
 from kg import formats, leftovers, resources
 from kg.errors import InputError, OutputError
 from kg.formats import Format
-from kg.load import inference
+from kg.load import inference, scope
 from kg.load.files import ONTOLOGY_GRAPH
 from kg.namespaces import PREFIXES, RDF_TYPE, split
 
@@ -119,6 +119,8 @@ def select_graphs(
     chosen: list[Graph] = []
     for g in store.named_graphs():
         name = g.value if isinstance(g, NamedNode) else ""
+        if scope.is_query_graph(g):
+            continue  # derived for queries (kg.load.scope): it states nothing of its own
         if inference.is_inferred_graph(name):
             if with_inferred:
                 chosen.append(g)
@@ -128,7 +130,10 @@ def select_graphs(
         else:
             chosen.append(g)
     chosen.sort(key=str)
-    if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
+    first = next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None)
+    # the default graph is exported when it holds data of its own, not the documents' union
+    # that kg.load.scope computes for queries (its triples are all stated in named graphs)
+    if first is not None and not scope.is_derived_copy(store, first):
         chosen.insert(0, DefaultGraph())
     return chosen
 

@@ -28,6 +28,7 @@ def open_dataset(
     progress: Progress | None = None,
     report: Callable[[inference.InferenceReport], None] | None = None,
     cache: bool = False,
+    external_inference: bool = True,
 ) -> Dataset:
     """The loaded and inferred dataset (see :func:`kg.load.dataset.load` for the arguments).
 
@@ -37,6 +38,7 @@ def open_dataset(
             when). The store is opened read-only: only for commands that never write to the
             dataset. Small inputs stay in memory (faster than a store for them, and nothing is
             written).
+        external_inference: see :func:`kg.load.dataset.load` (a persistent store always has it).
     """
     if cache:
         from kg.load import store  # only the cached commands pay for the store's imports
@@ -45,5 +47,10 @@ def open_dataset(
         if persistent is not None:
             return persistent
     return memory.load(
-        paths, inferred=inferred, ontology=ontology, progress=progress, report=report
+        paths,
+        inferred=inferred,
+        ontology=ontology,
+        progress=progress,
+        report=report,
+        external_inference=external_inference,
     )

@@ -27,6 +27,7 @@ def load(
     progress: Progress | None = None,
     report: Callable[[inference.InferenceReport], None] | None = None,
     store: Store | None = None,
+    external_inference: bool = True,
 ) -> Dataset:
     """Load the ontology and the given files or folders (the repository's ``data/`` when none
     are given) into memory with ``kg.load.files.load``, then materialise the OWL-lite
@@ -43,6 +44,8 @@ def load(
             go in with the bulk loader and the inferences are computed on it, so that a build
             never holds the whole dataset in memory (a build at 1M triples peaked at 1.5 GB
             when it loaded in memory and then copied the store to disk).
+        external_inference: also infer with the external facts as premises, into
+            ``graph:inferred/external/…`` (see :func:`kg.load.inference.materialise`).
 
     Raises:
         RdfSyntaxError: a file does not parse (the message names file, line and column).
@@ -52,7 +55,7 @@ def load(
         paths, ontology=ontology, progress=progress, store=store, bulk=store is not None
     )
     if inferred and ontology:
-        result = inference.materialise(dataset.store)
+        result = inference.materialise(dataset.store, external=external_inference)
         if report is not None:
             report(result)
     return dataset

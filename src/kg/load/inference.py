@@ -526,7 +526,9 @@ def remove_inferred(store: Store) -> int:
     return len(graphs)
 
 
-def materialise(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> InferenceReport:
+def materialise(
+    store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH, *, external: bool = True
+) -> InferenceReport:
     """Compute the OWL-lite entailments of the store's facts under the ontology's axioms and
     add them to the inferred graphs (replacing any previous run's), with their provenance.
 
@@ -539,6 +541,9 @@ def materialise(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> Inf
     Args:
         store: a store loaded by ``kg.load.files.load`` (ontology graph plus data graphs).
         ontology_graph: where to read the axioms; the project's ontology graph by default.
+        external: run the second closure, with the external facts (off for validation: the
+            shapes of the documents are not the external sources' own, which are checked
+            with ``ontology/shapes-external.ttl``).
 
     Returns:
         The number of triples each axiom added (per scope), the rounds, the time.
@@ -548,7 +553,7 @@ def materialise(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> Inf
     remove_inferred(store)
     axioms = read_axioms(store, ontology_graph)
     premises = _premises(store)
-    external = {
+    external_graphs = {
         g
         for g in store.named_graphs()
         if isinstance(g, NamedNode) and scope.is_external_graph(g.value)
@@ -559,9 +564,11 @@ def materialise(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> Inf
     collecting = gc.isenabled()
     gc.disable()
     try:
-        closure = _Closure(store, rules, premises, external)
+        closure = _Closure(store, rules, premises, external_graphs)
         new, rounds = closure.run(*closure.initial())
-        more, more_rounds = closure.run(*closure.admit()) if external else ({}, 0)
+        more, more_rounds = (
+            closure.run(*closure.admit()) if external and external_graphs else ({}, 0)
+        )
         report = InferenceReport(
             counts={ax: len(new.get(ax, ())) for ax in axioms},
             rounds=rounds,

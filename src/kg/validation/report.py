@@ -264,7 +264,15 @@ def _open_dataset(paths: Sequence[Path | str] | None, progress: Progress | None)
     them: ``sh:class`` and ``sh:targetClass`` must see the types the ontology entails."""
     if progress is not None:
         progress("loading", None, None)
-    dataset = open_dataset(list(paths) if paths else None, inferred=True, progress=progress)
+    # Without the entailments of the external facts (graph:inferred/external/…): the
+    # documents' shapes are not the external sources' (GeoNames names a neighbour by its
+    # feature, untyped), and the external data is checked with its own shapes.
+    dataset = open_dataset(
+        list(paths) if paths else None,
+        inferred=True,
+        progress=progress,
+        external_inference=False,
+    )
     if progress is not None:
         progress("inferred; validating", None, None)
     return dataset
