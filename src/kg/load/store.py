@@ -590,9 +590,6 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
         progress("computing the query graphs", None, None)
     scope.materialise(disk)  # a built store is read-only: it holds them from the start
     if progress is not None:
-        progress("computing the query graphs", None, None)
-    scope.materialise(dataset.store)  # a built store is read-only: it holds them from the start
-    if progress is not None:
         progress("writing the store", None, None)
     files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
     _write_atomic(tmp / FILES, files_text)
