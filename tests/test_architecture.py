@@ -63,3 +63,14 @@ def test_pyoxigraph_still_double_counts_a_triple_held_in_two_graphs():
         store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
     )
     assert rows[0]["n"].value == "2", "pyoxigraph deduplicates the union now: drop the workaround"
+
+
+def test_the_type_checker_finds_no_error():
+    """mypy as pyproject.toml configures it ([tool.mypy]: src/kg, untyped bodies checked)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
