@@ -247,6 +247,7 @@ def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> lis
     for g in graphs:
         token = b"" if union or isinstance(g, DefaultGraph) else str(g).encode()
         data = store.dump(None, RdfFormat.N_TRIPLES, from_graph=g)
+        assert data is not None  # no output given: dump returns the bytes
         lines: list[bytes] = [] if union else blocks.setdefault(token, [])
         if token.startswith(b"_:") or b"_:" in data:
             for line in data.splitlines():  # rare: only graphs that mention a blank node
@@ -311,9 +312,11 @@ def _canonical(rows: list[Row]) -> list[Row]:
             f"is part of a cycle); RDFC-1.0 would take hours on that. At most {RDFC_TIES} such "
             "blank nodes can be exported; give the nodes IRIs"
         )
-    return [
-        tuple(labels.get(term, term) if term[:2] == b"_:" else term for term in row) for row in rows
-    ]  # type: ignore[misc]
+
+    def relabel(term: bytes) -> bytes:
+        return labels.get(term, term) if term[:2] == b"_:" else term
+
+    return [(relabel(g), relabel(s), relabel(p), relabel(o)) for g, s, p, o in rows]
 
 
 def _rdfc(rows: list[Row]) -> list[Row]:
@@ -414,11 +417,11 @@ def _tree_labels(rows: list[Row]) -> dict[bytes, bytes] | None:
         content[node] = sha256(b"\n".join(lines)).digest()
     key: dict[bytes, bytes] = {}
     for node in order:
-        row = parent.get(node)
-        if row is None:
+        hanging = parent.get(node)
+        if hanging is None:
             where = b"root"
         else:
-            graph, subject, predicate, _obj = row
+            graph, subject, predicate, _obj = hanging
             above = key[subject] if subject[:2] == b"_:" else subject
             where = b"%s %s %s" % (graph, above, predicate)
         key[node] = sha256(content[node] + b"\n" + where).digest()
@@ -439,7 +442,7 @@ def _tree_labels(rows: list[Row]) -> dict[bytes, bytes] | None:
 _LOCAL = re.compile(r"^([A-Za-z0-9_]([A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?)?$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
-_SHORTHAND = {
+_SHORTHAND: dict[str, Callable[[str], object]] = {
     XSD + "integer": _INTEGER.match,
     XSD + "decimal": _DECIMAL.match,
     XSD + "boolean": lambda v: v in ("true", "false"),
@@ -545,10 +548,10 @@ def _with_prefixes(out: IO[bytes], namer: _Namer, body: Iterable[str]) -> None:
     uses, known only once it is rendered: the body goes to a spooled temporary file first
     (in memory while small), not into a list of strings as large as the output."""
     with tempfile.SpooledTemporaryFile(max_size=RUN_BYTES, prefix="kg-export-") as spool:
-        _write_chunks(spool, body)  # type: ignore[arg-type]
+        _write_chunks(spool, body)
         out.write(_prefix_block(namer).encode("utf-8"))
         spool.seek(0)
-        shutil.copyfileobj(spool, out, 1 << 16)  # type: ignore[misc]
+        shutil.copyfileobj(spool, out, 1 << 16)
 
 
 def write_turtle(rows: Iterable[Row], out: IO[bytes]) -> None:
@@ -663,16 +666,16 @@ def write_jsonld(
             ),
         )
         return
-    nodes = []
+    graph_nodes: list[dict[str, Any]] = []
     for graph, group in groupby(sorted(rows, key=itemgetter(0)), key=itemgetter(0)):
         members = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(group))
         if graph:
             name = graph.decode("utf-8")
             graph_id = compactor.iri(name[1:-1]) if name.startswith("<") else name
-            nodes.append({"@id": graph_id, "@graph": members})
+            graph_nodes.append({"@id": graph_id, "@graph": members})
         else:
-            nodes.extend(members)
-    document = {"@context": context["@context"], "@graph": nodes}
+            graph_nodes.extend(members)
+    document = {"@context": context["@context"], "@graph": graph_nodes}
     _write_chunks(out, [json.dumps(document, indent=2, **_JSON), "\n"])
 
 
@@ -908,16 +911,23 @@ def export(
 
     spec = format_for(output, fmt)
     dataset = open_dataset(paths, inferred=with_inferred)
-    options = {"with_inferred": with_inferred, "include_ontology": include_ontology}
-    if output is not None:
-        summary = atomic_write(
-            output, lambda handle: serialize_store(dataset.store, handle, spec.name, **options)
+
+    def write(handle: IO[bytes]) -> ExportSummary:
+        return serialize_store(
+            dataset.store,
+            handle,
+            spec.name,
+            with_inferred=with_inferred,
+            include_ontology=include_ontology,
         )
+
+    if output is not None:
+        summary = atomic_write(output, write)
         return ExportSummary(
             summary.format, summary.graphs, summary.statements, with_inferred, Path(output)
         )
     if stream is None:
         raise OutputError("no output: give a file or a stream")
-    summary = serialize_store(dataset.store, stream, spec.name, **options)
+    summary = write(stream)
     stream.flush()
     return summary

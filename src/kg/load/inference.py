@@ -93,7 +93,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store, Variable
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
 
 from kg.load import scope
 from kg.load.files import ONTOLOGY_GRAPH
@@ -249,10 +249,15 @@ def read_axioms(store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH) -> lis
     """
     axioms: set[Axiom] = set()
     for rule, (_, predicate, fixed_object) in RULES.items():
-        subs = {Variable("ontology"): ontology_graph, Variable("axiom"): NamedNode(predicate)}
+        subs: dict[Variable, NamedNode | BlankNode | Literal | Triple] = {
+            Variable("ontology"): ontology_graph,
+            Variable("axiom"): NamedNode(predicate),
+        }
         if fixed_object is not None:
             subs[Variable("o")] = NamedNode(fixed_object)
-        for row in store.query(_AXIOM_QUERY, substitutions=subs):
+        rows = store.query(_AXIOM_QUERY, substitutions=subs)
+        assert isinstance(rows, QuerySolutions)  # a SELECT
+        for row in rows:
             s, o = row["s"].value, row["o"].value
             if fixed_object is not None:
                 axioms.add(Axiom(rule, s))
@@ -374,35 +379,42 @@ class _Closure:
         self.external_pairs: dict[NamedNode, set[Pair]] = {}
         self.stated: dict[NamedNode, set[Pair]] = {}
         for p in rules.predicates():
-            mine, theirs, other = set(), set(), set()
+            mine: set[Pair] = set()
+            theirs: set[Pair] = set()
+            other: set[Pair] = set()
             for q in store.quads_for_pattern(None, p, None, None):
                 g = q.graph_name
-                pair = (q.subject, q.object)
+                # pyoxigraph's quad terms admit triple terms (RDF 1.2); the rules would carry
+                # one like any other term, so Pair leaves them out of its type only
+                pair: Pair = (q.subject, q.object)  # type: ignore[assignment]
                 if g in premises:
-                    mine.add(pair)  # type: ignore[arg-type]
+                    mine.add(pair)
                 elif g in external:
-                    theirs.add(pair)  # type: ignore[arg-type]
+                    theirs.add(pair)
                 else:
-                    other.add(pair)  # type: ignore[arg-type]
+                    other.add(pair)
             self.pairs[p], self.external_pairs[p], self.stated[p] = mine, theirs, other
         self.members: dict[NamedNode, set[Subject]] = {}
         self.external_members: dict[NamedNode, set[Subject]] = {}
         self.members_stated: dict[NamedNode, set[Subject]] = {}
         for c in rules.class_terms():
-            mine_c, theirs_c, other_c = set(), set(), set()
+            mine_c: set[Subject] = set()
+            theirs_c: set[Subject] = set()
+            other_c: set[Subject] = set()
             for q in store.quads_for_pattern(None, _TYPE, c, None):
                 g = q.graph_name
+                member: Subject = q.subject  # type: ignore[assignment]  # as for the pairs
                 if g in premises:
-                    mine_c.add(q.subject)  # type: ignore[arg-type]
+                    mine_c.add(member)
                 elif g in external:
-                    theirs_c.add(q.subject)  # type: ignore[arg-type]
+                    theirs_c.add(member)
                 else:
-                    other_c.add(q.subject)  # type: ignore[arg-type]
+                    other_c.add(member)
             self.members[c], self.external_members[c] = mine_c, theirs_c
             self.members_stated[c] = other_c
         # successor / predecessor indexes of the transitive properties, for the joins
-        self.succ: dict[NamedNode, dict[object, set[object]]] = {}
-        self.pred: dict[NamedNode, dict[object, set[object]]] = {}
+        self.succ: dict[NamedNode, dict[Object, set[Object]]] = {}
+        self.pred: dict[NamedNode, dict[Object, set[Subject]]] = {}
         for t in rules.transitive:
             self.succ[t], self.pred[t] = {}, {}
             self._index(t, self.pairs[t])
@@ -484,9 +496,9 @@ class _Closure:
                         emit(q, new, axiom, next_p)
                 if p in rules.transitive:
                     after, before = succ[p], pred[p]
-                    joined = [(a, c) for a, b in new for c in list(after.get(b, ()))]
+                    joined: list[Pair] = [(a, c) for a, b in new for c in list(after.get(b, ()))]
                     joined += [(z, b) for a, b in new for z in list(before.get(a, ()))]
-                    emit(p, joined, rules.transitive[p], next_p)  # type: ignore[arg-type]
+                    emit(p, joined, rules.transitive[p], next_p)
             for c in sorted(delta_c, key=lambda n: n.value):
                 xs = delta_c[c]
                 for b, axiom in rules.classes.get(c, ()):

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, Store
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, QuerySolutions, Store
 
 from kg.namespaces import EXTERNAL_GRAPH, GRAPH, INFERRED_GRAPH
 
@@ -133,7 +133,8 @@ def _count(store: Store, graph: DefaultGraph | NamedNode) -> int:
         use_default_graph_as_union=False,
         default_graph=[graph],
     )
-    return int(next(iter(rows))["n"].value)  # type: ignore[index]
+    assert isinstance(rows, QuerySolutions)  # a SELECT
+    return int(next(iter(rows))["n"].value)
 
 
 def source_quads(store: Store) -> int:

@@ -469,7 +469,7 @@ def build(
 
 
 @contextlib.contextmanager
-def _exclusive(path: Path):  # type: ignore[no-untyped-def]
+def _exclusive(path: Path) -> Iterator[None]:
     handle = path.open("a+b")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

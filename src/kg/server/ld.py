@@ -29,6 +29,7 @@ from pyoxigraph import (
     NamedNode,
     Quad,
     Store,
+    Triple,
 )
 
 from kg.export import writers as export
@@ -177,14 +178,18 @@ class _SourceBook:
     def sources(self) -> tuple[Source, ...]:
         return tuple(self._source(key, n) for key, n in self.numbers.items())
 
-    def _values(self, subject: str, predicate: str) -> list[NamedNode | Literal | BlankNode]:
+    def _values(
+        self, subject: str, predicate: str
+    ) -> list[NamedNode | Literal | BlankNode | Triple]:
         found = {
             q.object
             for q in self.store.quads_for_pattern(NamedNode(subject), NamedNode(predicate), None)
         }
         return sorted(found, key=str)
 
-    def _first(self, subject: str, *predicates: str) -> NamedNode | Literal | BlankNode | None:
+    def _first(
+        self, subject: str, *predicates: str
+    ) -> NamedNode | Literal | BlankNode | Triple | None:
         for predicate in predicates:
             values = self._values(subject, predicate)
             if values:
@@ -289,10 +294,10 @@ def _sort_statements(statements: Iterable[Statement]) -> tuple[Statement, ...]:
 
 def _grouped(
     quads: Iterable[Quad], book: _SourceBook, labels: Labels, *, incoming: bool
-) -> dict[tuple[str, str], tuple[Cell, Cell, list[int], NamedNode | BlankNode | Literal]]:
+) -> dict[tuple[str, str], tuple[Cell, Cell, list[int], NamedNode | BlankNode | Literal | Triple]]:
     """Statements with one entry per (predicate, value), listing every graph that states it."""
     grouped: dict[
-        tuple[str, str], tuple[Cell, Cell, list[int], NamedNode | BlankNode | Literal]
+        tuple[str, str], tuple[Cell, Cell, list[int], NamedNode | BlankNode | Literal | Triple]
     ] = {}
     for quad in quads:
         if book.is_copy(quad):
@@ -319,7 +324,7 @@ def _nested(
     """A value's own statements, shown inline: for blank nodes, and for the unlabelled nodes of
     n-ary relations (a participation, a membership) that link here — so that Poland's page
     shows the forum its participation is in, not only the participation."""
-    quads = []
+    quads: list[Quad] = []
     for quad in store.quads_for_pattern(node, None, None, None):
         if len(quads) >= NESTED_LIMIT:
             break
@@ -379,7 +384,7 @@ def describe(store: Store, iri: str, labels: Labels, documents: Documents) -> De
         return None
     book = _SourceBook(store, labels, documents)
     types, statements, identifiers = _statements(store, node, book, labels)
-    incoming_quads = []
+    incoming_quads: list[Quad] = []
     total = 0
     for quad in store.quads_for_pattern(None, None, node, None):
         if book.is_copy(quad):
@@ -516,7 +521,7 @@ def serialize_quads(quads: list[Quad], fmt: str) -> bytes:
         return export.serialize_quads(quads, fmt)
     scratch = Store()
     scratch.extend(quads)
-    graphs = sorted(scratch.named_graphs(), key=str)
+    graphs: list[export.Graph] = sorted(scratch.named_graphs(), key=str)
     if any(True for _ in scratch.quads_for_pattern(None, None, None, DefaultGraph())):
         graphs.insert(0, DefaultGraph())
     out = io.BytesIO()

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
 
 from kg import resources
 from kg.errors import InputError, KgError, ParameterError, QuerySyntaxError, UnknownQuery
@@ -433,6 +433,7 @@ def _labelled(store: Store, class_iri: str | None, scope: str) -> dict[str, list
         ).raw
     else:
         raw = sparql.execute(store, sparql.prepare(LABELS_QUERY), scope=scope).raw
+    assert isinstance(raw, QuerySolutions)  # a SELECT
     labels: dict[str, list[tuple[tuple[int, int], str]]] = {}
     for row in raw:
         label = row["label"]
@@ -450,6 +451,7 @@ def _exact_label_matches(store: Store, wanted: str, class_iri: str | None, scope
     else:
         text = EXACT_LABEL_QUERY
     raw = sparql.execute(store, sparql.prepare(text), substitutions=terms, scope=scope).raw
+    assert isinstance(raw, QuerySolutions)  # a SELECT
     return sorted({row["e"].value for row in raw})
 
 
