@@ -114,3 +114,35 @@ def test_execute_binds_by_values_and_substitution(store):
     result = prepare.execute(store, q.prepared, substitutions=PARAMS[q.name])
     rows = result.raw.serialize(format=QueryResultsFormat.CSV)
     assert rows == _csv(store, q.text, PARAMS[q.name])
+
+
+def test_a_remote_store_binds_the_parameter_inside_a_sub_select_that_projects_it():
+    """Regression: a remote store binds by a VALUES block alone (kg.sparql.remote.bind_values),
+    which was written only at the top of the query; a sub-select that projects the parameter
+    is evaluated on its own and saw it unbound (Virtuoso refused list-strategies-in-force-by-
+    year's sub-select as too costly, and any engine answers such a query with nothing)."""
+    from kg.sparql import remote
+
+    store = Store()
+    for i, year in enumerate((2019, 2021, 2023)):
+        store.add(
+            Quad(
+                NamedNode(f"{EX}s{i}"),
+                NamedNode(EX + "start"),
+                Literal(str(year), datatype=NamedNode(XSD + "integer")),
+            )
+        )
+    text = (
+        "SELECT ?y ?s WHERE { { SELECT ?y ?s WHERE { ?s <http://example.org/start> ?v "
+        "FILTER(?v <= ?y) } } } ORDER BY ?s"
+    )
+    year = Literal("2021", datatype=NamedNode(XSD + "integer"))
+    local = list(store.query(text, substitutions={Variable("y"): year}))
+    bound = remote.bind_values(text, {"y": year})
+    assert bound.count("VALUES") == 2
+    far = list(store.query(bound))  # as a remote endpoint runs it: no substitution
+    assert (
+        [r["s"] for r in far]
+        == [r["s"] for r in local]
+        == [NamedNode(EX + "s0"), NamedNode(EX + "s1")]
+    )

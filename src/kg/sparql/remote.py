@@ -51,6 +51,7 @@ from pyoxigraph import (
 from kg.errors import EndpointError, InputError, QuerySyntaxError
 from kg.sparql.lexer import PNAME, PUNCT, WORD, lex
 from kg.sparql.terms import IRIREF_BODY, sparql_term
+from kg.sparql.values import with_values
 
 DEFAULT_TIMEOUT = 30.0
 RESULTS_JSON = "application/sparql-results+json"
@@ -359,7 +360,9 @@ def bind_values(text: str, bindings: Mapping[Any, Any]) -> str:
     k = next(i for i, t in enumerate(lex(text).tokens) if t.end == at) + 1
     if after != before[:k] + added + before[k:]:  # pragma: no cover - terms are escaped
         raise InputError("a parameter value would change the query; refused")
-    return bound
+    # A sub-select that projects a parameter sees it too, as the local engine's substitution
+    # does: the sub-select is evaluated on its own, so the top-level block does not reach it.
+    return with_values(bound, named, top=False, term_text=sparql_term)
 
 
 def _prologue(text: str, prefixes: Mapping[str, str] | None, base_iri: str | None) -> str:

@@ -24,7 +24,7 @@ before its pattern) keeps the substitution alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -102,19 +102,33 @@ def _is_construct(tokens: list[Token]) -> bool:
     return any(t.kind == WORD and t.upper == "CONSTRUCT" for t in tokens[:64])
 
 
-def with_values(text: str, terms: Mapping[str, Any]) -> str:
+def with_values(
+    text: str,
+    terms: Mapping[str, Any],
+    *,
+    top: bool = True,
+    term_text: Callable[[Any], str] = _term_text,
+) -> str:
     """The query text with a ``VALUES`` block of ``terms`` (variable name → RDF term) where the
     substitution of the same terms applies (see the module docstring). The text is returned
-    unchanged when there is nothing to bind or no group to bind it in."""
+    unchanged when there is nothing to bind or no group to bind it in.
+
+    Args:
+        top: also the query's own WHERE group; False for the sub-selects only (a remote store
+            writes the top-level block itself, for every parameter: its only way to bind one).
+        term_text: how a term is written (a remote store checks each IRI as it writes it).
+    """
     if not terms:
         return text
     inserts: list[tuple[int, str]] = []
-    for start, close, inside, wraps in _places(text):
+    for k, (start, close, inside, wraps) in enumerate(_places(text)):
+        if k == 0 and not top:
+            continue
         names = [n for n in terms if n in inside]
         if not names:
             continue
         variables = " ".join(f"?{n}" for n in names)
-        values = " ".join(_term_text(terms[n]) for n in names)
+        values = " ".join(term_text(terms[n]) for n in names)
         block = f" VALUES ({variables}) {{ ({values}) }}"
         if wraps:  # the group is a sub-select: VALUES cannot precede it, so wrap it
             inserts.append((start, block + " {"))
