@@ -30,9 +30,12 @@ class Documents:
     def text(self, file_name: str, sha256: str | None) -> tuple[str | None, str | None]:
         """(the document's text, None) or (None, why it cannot be shown)."""
         key = (file_name, sha256)
-        if key not in self._texts:
-            self._texts[key] = self._read(file_name, sha256)
-        return self._texts[key]
+        if key in self._texts:
+            return self._texts[key]
+        found = self._read(file_name, sha256)
+        if found[0] is not None:  # keep a text whose hash matched; ask again after a failure
+            self._texts[key] = found
+        return found
 
     @staticmethod
     def _read(file_name: str, sha256: str | None) -> tuple[str | None, str | None]:

@@ -32,6 +32,7 @@ from pyoxigraph import (
     parse_query_results,
 )
 
+from kg import resources
 from kg.errors import KgError
 from kg.load.documents import Documents
 from kg.namespaces import KG, PASSAGE
@@ -127,6 +128,20 @@ class Quoter:
         return text[start:end]
 
 
+# The documents this process has read, kept across answers, one reader per documents folder: a
+# text is kept only once its SHA-256 matched the one the graph records, keyed by that hash, so a
+# changed document is never quoted from an old copy (measured at 1M: re-reading and hashing the
+# document for every answer was most of the quote column's cost).
+_READERS: dict[str, Documents] = {}
+
+
+def _documents() -> Documents:
+    folder = str(resources.documents_dir())
+    if folder not in _READERS:
+        _READERS[folder] = Documents()
+    return _READERS[folder]
+
+
 def add_quotes(store: Any, result: QueryResult, documents: Documents | None = None) -> QueryResult:
     """The answer with a quote column after each passage column (see the module docstring);
     answers without a passage column are returned as they are, unread."""
@@ -136,7 +151,7 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
     columns = quote_columns(variables)
     if not columns:
         return result
-    quoter = Quoter(store, documents if documents is not None else Documents())
+    quoter = Quoter(store, documents if documents is not None else _documents())
     head: list[str] = []
     for v in variables:
         head.append(v)
