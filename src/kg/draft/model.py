@@ -17,7 +17,6 @@ bookkeeping and are not part of the ontology.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,7 +30,6 @@ from pyoxigraph import (
     RdfFormat,
     Triple,
     parse,
-    serialize,
 )
 
 from kg.draft.terms import term_value
@@ -412,9 +410,3 @@ def triples_by_passage(proposals: Iterable[Proposal]) -> dict[str, list[Triple]]
             if t not in found[p.passage]:
                 found[p.passage].append(t)
     return found
-
-
-def ntriples(triples: Iterable[Triple]) -> str:
-    out = io.BytesIO()
-    serialize(list(triples), out, format=RdfFormat.N_TRIPLES)
-    return out.getvalue().decode()

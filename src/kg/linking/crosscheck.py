@@ -34,9 +34,10 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 from rich.console import Console
 from rich.table import Table
 
+from kg import labels
 from kg.export import writers as export
 from kg.linking.matching import match, read_external
-from kg.linking.model import KG, Matches, label_of, normalise, read_documents
+from kg.linking.model import KG, Matches, normalise, read_documents
 from kg.linking.rdf import slug
 from kg.linking.sources import eums, geonames, op
 from kg.namespaces import BASE, ID, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC, curie
@@ -197,7 +198,7 @@ def _eu(m: Matches, out: list[Finding]) -> None:
         facts = roles.get(c.iri, [])
         if not facts and not member:
             continue
-        doc_roles = sorted({label_of(m.documents.store, f.object) for f in facts})
+        doc_roles = sorted({labels.name(m.documents.store, f.object) for f in facts})
         doc_member = any(f.object.endswith("role-member-state") for f in facts)
         document = ", ".join(doc_roles) or None
         external = (

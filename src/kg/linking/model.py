@@ -42,7 +42,7 @@ from typing import Any
 
 from pyoxigraph import Store
 
-from kg import labels, resources
+from kg import resources
 from kg.errors import InputError
 from kg.linking.origins import Source
 from kg.load import files as graph
@@ -235,11 +235,6 @@ def read_documents(data_dir: Path | None = None) -> Documents:
         for (c, r), g in sorted(eu.items())
     ]
     return docs
-
-
-def label_of(store: Store, iri: str) -> str:
-    """What the reports call a term: its label (:mod:`kg.labels`), else its CURIE."""
-    return labels.name(store, iri)
 
 
 # --------------------------------------------------------------------------- matches

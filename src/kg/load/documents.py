@@ -15,11 +15,6 @@ from pathlib import Path
 from kg import resources
 
 
-def documents_folder() -> Path | None:
-    """The folder of the local copies, if any."""
-    return resources.documents_dir()
-
-
 class Documents:
     """Source documents read from this machine, when it has them, checked against the hash
     the graph records before any of their text is quoted."""
@@ -39,7 +34,7 @@ class Documents:
 
     @staticmethod
     def _read(file_name: str, sha256: str | None) -> tuple[str | None, str | None]:
-        folder = documents_folder()
+        folder = resources.documents_dir()
         if folder is None or not folder.is_dir():
             return None, "the source document is not available on this server"
         if Path(file_name).name != file_name:

@@ -79,7 +79,6 @@ CONTENTS_LIMIT = 500  # statements of a graph a page lists
 NESTED_LIMIT = 50  # statements shown for a blank node value
 
 RDF_FORMATS = ("turtle", "jsonld", "ntriples", "trig", "nquads", "rdfxml")
-GRAPH_KEEPING = ("trig", "nquads", "jsonld")
 
 
 # --- labels and documents (cached per worker) ----------------------------------------------
