@@ -19,7 +19,7 @@ format (CSV, TSV, JSON, XML) is still written by the engine's serialisers.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pyoxigraph import (
@@ -38,6 +38,7 @@ from kg.load.documents import Documents
 from kg.namespaces import KG, PASSAGE
 from kg.sparql import prepare as sparql
 from kg.sparql.results import QueryResult
+from kg.sparql.terms import sparql_term
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -100,6 +101,21 @@ class Quoter:
         self.documents = documents
         self._cache: dict[str, str | None] = {}
 
+    def prefetch(self, passages: Iterable[NamedNode], chunk: int = 500) -> None:
+        """Look up the spans of many passages in a few queries (a VALUES block of their IRIs,
+        written by :func:`kg.sparql.terms.sparql_term`) instead of one query per passage."""
+        todo = sorted({p.value for p in passages if p.value not in self._cache})
+        for i in range(0, len(todo), chunk):
+            part = todo[i : i + chunk]
+            values = " ".join(sparql_term(NamedNode(iri)) for iri in part)
+            text = SPAN_QUERY.replace("WHERE { ", f"WHERE {{ VALUES ?passage {{ {values} }} ", 1)
+            rows: dict[str, list[Any]] = {}
+            for row in sparql.execute(self.store, sparql.prepare(text)).raw:  # type: ignore[union-attr]
+                rows.setdefault(row["passage"].value, []).append(row)
+            for iri in part:
+                found = rows.get(iri, [])
+                self._cache[iri] = self._text(found[0]) if len(found) == 1 else None
+
     def __call__(self, passage: Any) -> str | None:
         if not isinstance(passage, NamedNode) or not passage.value.startswith(PASSAGE):
             return None
@@ -116,7 +132,10 @@ class Quoter:
         )
         if len(rows) != 1:  # no span, or an ambiguous one: nothing to quote
             return None
-        row = rows[0]
+        return self._text(rows[0])
+
+    def _text(self, row: Any) -> str | None:
+        """The quote a span row gives, when the local document matches its hash."""
         try:
             start, end = int(row["start"].value), int(row["end"].value)
         except (TypeError, ValueError, AttributeError):
@@ -158,7 +177,14 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
         if v in columns:
             head.append(columns[v])
     try:
-        bindings = list(_bindings(result.raw, variables, columns, quoter))
+        solutions = list(result.raw)
+        quoter.prefetch(
+            term
+            for solution in solutions
+            for v in columns
+            if isinstance(term := solution[v], NamedNode) and term.value.startswith(PASSAGE)
+        )
+        bindings = list(_bindings(solutions, variables, columns, quoter))
     except (OSError, RuntimeError) as error:
         raise KgError(f"query evaluation failed: {error}") from None
     document = {"head": {"vars": head}, "results": {"bindings": bindings}}
@@ -167,7 +193,7 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
 
 
 def _bindings(
-    solutions: QuerySolutions, variables: list[str], columns: dict[str, str], quoter: Quoter
+    solutions: Iterable[Any], variables: list[str], columns: dict[str, str], quoter: Quoter
 ) -> Iterator[dict[str, Any]]:
     for solution in solutions:
         row: dict[str, Any] = {}
