@@ -131,7 +131,7 @@ MaxQueryExecutionTime = 120
 MaxQueryCostEstimationTime = 400
 """
 
-# The anonymous SPARQL user may update (what `kg publish` needs, and what the README says to
+# The anonymous SPARQL user may update (what `kg publish` needs, and what the manual says to
 # grant): the role, the default graph permissions of user nobody, the SPARUL procedures.
 VIRTUOSO_GRANTS = (
     'grant SPARQL_UPDATE to "SPARQL"; '

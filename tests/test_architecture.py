@@ -52,7 +52,7 @@ def test_the_layer_contracts_hold():
 def test_pyoxigraph_still_double_counts_a_triple_held_in_two_graphs():
     """oxigraph#1919 (fixed upstream by #1920, not in the pyoxigraph release we pin): the union
     default graph is a bag, so a triple held in two named graphs is counted twice. kg works
-    around it (see the README's design section). When this test fails, pyoxigraph has
+    around it (see docs/explanation/design.md). When this test fails, pyoxigraph has
     released the fix: remove the workaround, then this test."""
     from pyoxigraph import Literal, NamedNode, Quad, Store
 

@@ -517,7 +517,7 @@ def test_link_cli_reports_coverage_and_writes_nothing_new():
 
 
 def test_link_output_csv_of_queries_is_not_mixed_up():
-    # A sanity check of the CSV the CLI gives for CQ13 (used in the README example).
+    # A sanity check of the CSV the CLI gives for CQ13 (used in the manual's example).
     result = CliRunner().invoke(main, ["query", "list-capitals", "--format", "csv"])
     rows = list(csv.DictReader(result.stdout.splitlines()))
     assert {r["origin"] for r in rows} == {"document", "external"}

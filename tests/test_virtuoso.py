@@ -1,6 +1,6 @@
 """Publishing to and querying Virtuoso Open Source (Debian's ``virtuoso-opensource``, the store
-DBpedia runs on), with the settings the README gives, and publishing that never loses the
-previous publication on Virtuoso or Oxigraph whichever request fails.
+DBpedia runs on), with the settings docs/how-to/publish.md gives, and publishing that never
+loses the previous publication on Virtuoso or Oxigraph whichever request fails.
 
 The server is the session fixture ``virtuoso_server`` (conftest): a fresh database in a
 temporary folder on loopback ports, the anonymous SPARQL user granted updates. Virtuoso never
@@ -59,7 +59,7 @@ NUMERIC = {
 
 
 def _settings(server) -> list[str]:
-    """The README's settings for Virtuoso."""
+    """The settings docs/how-to/publish.md gives for Virtuoso."""
     return [
         "--endpoint",
         server.sparql,
@@ -96,7 +96,7 @@ def _published_quads(endpoint: remote.Endpoint, graphs: set[str]) -> Counter:
         far.close()
 
 
-# --- the CLI with the README's settings ------------------------------------------------------
+# --- the CLI with the manual's settings ------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

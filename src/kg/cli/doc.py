@@ -1,8 +1,8 @@
-"""The README's CLI reference, generated from the commands' own ``--help``.
+"""The CLI reference of the manual, generated from the commands' own ``--help``.
 
-So that the reference cannot drift from the code: ``python -m kg.cli.doc --write README.md``
-rewrites the part of the README between the two markers below, and ``tests/test_docs.py``
-fails when the README differs from what this module renders.
+So that the reference cannot drift from the code: ``python -m kg.cli.doc --write
+docs/reference/cli.md`` rewrites the part of that page between the two markers below, and
+``tests/test_docs.py`` fails when the page differs from what this module renders.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-START = "<!-- cli-reference: start (python -m kg.cli.doc --write README.md) -->"
+START = "<!-- cli-reference: start (python -m kg.cli.doc --write docs/reference/cli.md) -->"
+PAGE = "docs/reference/cli.md"
 END = "<!-- cli-reference: end -->"
 
 
@@ -33,21 +34,21 @@ def render() -> str:
     from kg.cli import main
 
     root = _context(main, "kg", None)
-    parts = [START, "", "### `kg`", "", "```text", main.get_help(root).rstrip(), "```"]
+    parts = [START, "", "## `kg`", "", "```text", main.get_help(root).rstrip(), "```"]
     for name in sorted(main.commands):
         command = main.commands[name]
         text = command.get_help(_context(command, name, root)).rstrip()
-        parts += ["", f"### `kg {name}`", "", "```text", text, "```"]
+        parts += ["", f"## `kg {name}`", "", "```text", text, "```"]
     parts += ["", END]
     return "\n".join(parts)
 
 
-def update(readme: str) -> str:
-    """The README text with its CLI reference replaced by a fresh rendering."""
-    start, end = readme.find(START), readme.find(END)
+def update(page: str) -> str:
+    """The page's text with its CLI reference replaced by a fresh rendering."""
+    start, end = page.find(START), page.find(END)
     if start < 0 or end < start:
-        raise SystemExit(f"the README has no '{START}' ... '{END}' section")
-    return readme[:start] + render() + readme[end + len(END) :]
+        raise SystemExit(f"the page has no '{START}' ... '{END}' section")
+    return page[:start] + render() + page[end + len(END) :]
 
 
 def main(argv: list[str] | None = None) -> int:
