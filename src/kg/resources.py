@@ -59,7 +59,21 @@ def context_file() -> Path:
 
 
 def data_dir() -> Path:
+    """The data folder: ``KG_DATA`` when set (``--data DIR`` of ``kg draft`` and ``kg review``
+    sets it for the process), else the checkout's ``data/``.
+
+    One folder for the whole process, because graph names depend on it: a file of the data
+    folder is ``graph:<path>`` wherever the folder lives, which the provenance checks rely on.
+    """
+    env = os.environ.get("KG_DATA")
+    if env:
+        return Path(env)
     return root() / "data"
+
+
+def use_data_dir(folder: Path | str) -> None:
+    """Make ``folder`` the data folder of this process (and of the processes it starts)."""
+    os.environ["KG_DATA"] = str(Path(folder).resolve())
 
 
 def queries_dir() -> Path:

@@ -11,7 +11,11 @@ it was encoded; drafting it would cite spans of text that moved, so it is refuse
 of recorded passages whose text moved and by how much (found again by their text). A new
 document is cut into profiles at runs of two or more blank lines (the layout of the source:
 profiles are separated by blank lines, headings inside a profile by one), each named by the
-first country it mentions.
+first country it mentions and the document's token (:attr:`Document.token`):
+``src:profile-poland-1a2b3c4d``, so that a second document about a country never collides
+with the first. Its facts go to ``data/<country>.trig`` all the same.
+
+A document over :data:`MAX_BYTES` is refused before it is read.
 """
 
 from __future__ import annotations
@@ -52,6 +56,32 @@ class Document:
         match = re.search(r"_([0-9a-f]{16})\b", self.path.stem)
         return SOURCE + "doc-" + (match.group(1) if match else self.sha256[:16])
 
+    @property
+    def token(self) -> str:
+        """Eight hex digits of the document's IRI: what makes the names of its profiles and
+        passages its own, so two documents about one country never mint the same IRI."""
+        return document_token(self.iri)
+
+    @property
+    def label(self) -> str:
+        """A name for the record: the document's first line when it reads as a title (short,
+        no sentence end), else its file name."""
+        first = self.text.strip().split("\n", 1)[0].strip()
+        if first and len(first) <= TITLE_MAX and not first.endswith((".", ":", ";")):
+            return first
+        return self.name
+
+
+TITLE_MAX = 120
+# Bigger documents are refused: drafting keeps every sentence, mention and proposal in memory
+# and the review page shows them all; a profile is a few kilobytes (the seed of eight is 18 kB).
+MAX_BYTES = 1_000_000
+
+
+def document_token(document_iri: str) -> str:
+    """Eight hex digits naming a document inside profile and passage IRIs."""
+    return document_iri.rsplit("-", 1)[-1][:8]
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -69,15 +99,22 @@ class DocumentChanged(InputError):
     """The document is recorded in the graph under another hash."""
 
 
-def read_document(path: Path | str) -> Document:
+def read_document(path: Path | str, max_bytes: int | None = MAX_BYTES) -> Document:
     """Read and decode a document.
 
     Raises:
-        InputError: missing or unreadable, not UTF-8 (with byte offset, line and column),
-            empty.
+        InputError: missing or unreadable, larger than ``max_bytes`` (checked before reading),
+            not UTF-8 (with byte offset, line and column), empty.
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes and path.is_file():
+            raise InputError(
+                f"{path}: {size} bytes is more than the {max_bytes} bytes a document may have "
+                "(drafting holds every sentence and proposal in memory, and a person reviews "
+                "them all); split it into smaller documents, e.g. one per profile"
+            )
         raw = path.read_bytes()
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a document") from None
@@ -138,7 +175,9 @@ def recorded_profiles(store: Store, doc: NamedNode) -> list[Profile]:
         end = int(_value(store, node, KG + "endOffset") or 0)
         iri = term_value(node)
         label = _value(store, node, RDFS_LABEL) or iri
+        # the data file is named after the profile without the document's token
         name = iri.rsplit("/", 1)[-1].removeprefix("profile-")
+        name = name.removesuffix("-" + document_token(doc.value))
         found.append(Profile(iri, name, label, _value(store, node, KG + "profileOf"), start, end))
     unique = {p.iri: p for p in found}
     return sorted(unique.values(), key=lambda p: p.start)
@@ -295,7 +334,7 @@ def profiles_for(
             name = slug(label) if label else f"profile-{start}"
             profiles.append(
                 Profile(
-                    SOURCE + "profile-" + name,
+                    f"{SOURCE}profile-{name}-{document.token}",
                     name,
                     f"{label} profile" if label else name,
                     country,

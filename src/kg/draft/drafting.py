@@ -9,6 +9,7 @@ rules over each sentence (:mod:`kg.draft.rules`), and collect the result as a
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pyoxigraph import NamedNode, Store
 from kg import resources
 from kg.draft import document as documents
 from kg.draft import gazetteer as gazetteers
-from kg.draft.model import Draft, MentionRecord, Passage, ProfileRecord
+from kg.draft.model import Draft, MentionRecord, Passage, ProfileRecord, Proposal, proposal_id
 from kg.draft.rules import Drafter, Sentence
 from kg.draft.terms import term_value
 from kg.errors import InputError
@@ -26,6 +27,8 @@ from kg.namespaces import ID, KG, PASSAGE
 from kg.text import sentences_in
 
 OP_TABLE = "op-countries-skos-20230915.rdf"
+# More proposals than this in one draft and ``kg draft`` warns: no one reviews them all well.
+MAX_PROPOSALS = 500
 # A list item's marker is not part of its sentence (data/ cites list items without it).
 BULLETS = "•◦▪‣–-* \t"
 
@@ -91,14 +94,18 @@ def make_draft(
     external: Path | None = None,
     rejected: set[tuple[str, ...]] | None = None,
     old_text=recorded_text,
+    max_bytes: int | None = documents.MAX_BYTES,
 ) -> Draft:
     """Draft a document.
+
+    Proposal ids are derived from their passage and statement (stable across redrafts);
+    a proposal whose fact triples the graph already holds is marked ``in_graph``.
 
     Raises:
         InputError: the document cannot be read, is not UTF-8, is empty, names no such
             profile, or changed since it was recorded (:class:`DocumentChanged`).
     """
-    doc = documents.read_document(path)
+    doc = documents.read_document(path, max_bytes)
     store = load_graph(data, exclude)
     gaz, in_graph = build_gazetteer(store, external)
 
@@ -114,6 +121,7 @@ def make_draft(
     recorded = recorded_iri is not None
     doc_iri = recorded_iri.value if recorded_iri is not None else doc.iri
     existing = _existing_passages(store, doc_iri)
+    token = documents.document_token(doc_iri)
     drafter = Drafter(gaz, in_graph, rejected)
     passages: list[Passage] = []
     for p in profiles:
@@ -130,7 +138,7 @@ def make_draft(
             start += len(doc.text[start:end]) - len(doc.text[start:end].lstrip(BULLETS))
             iri = existing.get((start, end), "")
             if not iri.startswith(f"{PASSAGE}{prefix}-"):  # another profile's (shared.trig)
-                iri = f"{PASSAGE}{prefix}-{start}-{end}"
+                iri = f"{PASSAGE}{prefix}-{token}-{start}-{end}"
             mentions = gaz.mentions(doc.text, start, end)
             passage = Passage(
                 iri,
@@ -148,13 +156,31 @@ def make_draft(
         passage.mentions.sort(key=lambda m: m.start)
     if not passages:
         raise InputError(f"{doc.path}: no sentence found to draft")
+    for order, proposal in enumerate(drafter.proposals, 1):
+        proposal.order = order
+        proposal.id = proposal_id(proposal.passage, proposal.key())
+        proposal.in_graph = in_graph_already(store, proposal)
     return Draft(
         doc_iri,
         doc.name,
         doc.sha256,
         doc.length,
-        [ProfileRecord(p.iri, p.name, p.label, p.country, p.start, p.end) for p in profiles],
+        [
+            ProfileRecord(p.iri, p.name, p.label, p.country, p.start, p.end, p.name)
+            for p in profiles
+        ],
         passages,
         drafter.proposals,
         recorded,
+        doc.label,
+        datetime.date.today().isoformat(),
+    )
+
+
+def in_graph_already(store: Store, proposal: Proposal) -> bool:
+    """Whether the graph holds every triple that states the proposal's fact (in any passage:
+    accepting it again adds this passage as one more that states it)."""
+    return all(
+        next(store.quads_for_pattern(t.subject, t.predicate, t.object, None), None) is not None
+        for t in proposal.core()
     )

@@ -6,9 +6,14 @@ The draft file is TriG, so a person can read it and any RDF tool can load it:
   own description (document, profile, span) and the triples proposed from it — each fact sits
   in the passage that states it, as in ``data/``;
 - the graph ``graph:draft`` (:data:`DRAFT_GRAPH`) marks all of that as a draft: it records the
-  document (file name, SHA-256, length) and its profiles, each proposal (``draft:Proposal``: its
-  id, kind, passage, evidence span, status, and its triples as ``rdf:Statement`` nodes), and
-  each mention (span and entity, known or proposed).
+  document (label, file name, SHA-256, length, the day it was drafted) and its profiles (with
+  the data file their facts go to), each proposal (``draft:Proposal``: its id, kind, passage,
+  evidence span, status, position, whether the graph already holds it, the shape violations
+  it would cause, and its triples as ``rdf:Statement`` nodes), and each mention (span and
+  entity, known or proposed).
+
+A proposal's id is derived from what it says and where (:func:`proposal_id`), so redrafting a
+document gives the same proposal the same id, whatever was rejected or added around it.
 
 Proposals are never in ``data/``: ``kg review`` copies the triples of accepted proposals into
 ``data/<profile>.trig`` and nothing else. The ``draft:`` terms describe the drafting tool's
@@ -17,6 +22,7 @@ bookkeeping and are not part of the ontology.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,8 +47,9 @@ DRAFT = "https://w3id.org/digital-policy-kg/draft#"
 DRAFT_GRAPH = GRAPH + "draft"
 RDF = PREFIXES["rdf"]
 XSD = PREFIXES["xsd"]
+DCTERMS = "http://purl.org/dc/terms/"
 
-STATUSES = ("proposed", "accepted", "rejected", "edited")
+STATUSES = ("proposed", "accepted", "rejected", "edited", "withdrawn")
 # Properties of the triples that introduce an entity rather than state the fact.
 SUPPORT = {
     RDF_TYPE,
@@ -91,13 +98,26 @@ class Proposal:
     evidence: tuple[int, int]
     summary: str
     status: str = "proposed"
+    order: int = 0  # position in the draft (document order)
+    in_graph: bool = False  # every fact triple is already in the graph
+    violations: list[str] = field(default_factory=list)  # what the shapes say, accepted
 
     def key(self) -> tuple[str, ...]:
         """What a rejection remembers: the kind and the statement, independent of ids, of how
         the document is cut into passages, and of the type and label an entity new to the
         graph travels with (once accepted, the redraft no longer carries them)."""
-        core = [t for t in self.triples if t.predicate.value not in SUPPORT] or self.triples
-        return (self.kind, *sorted(str(t) for t in core))
+        return (self.kind, *sorted(str(t) for t in self.core()))
+
+    def core(self) -> list[Triple]:
+        """The triples that state the fact (without the type and label of entities)."""
+        return [t for t in self.triples if t.predicate.value not in SUPPORT] or self.triples
+
+
+def proposal_id(passage: str, key: tuple[str, ...]) -> str:
+    """A proposal's id: ``p`` and ten hex digits of its passage and statement, so the same
+    fact of the same sentence has the same id in every draft of the document."""
+    digest = hashlib.sha256("\n".join((passage, *key)).encode("utf-8")).hexdigest()
+    return "p" + digest[:10]
 
 
 @dataclass
@@ -108,6 +128,11 @@ class ProfileRecord:
     country: str | None
     start: int
     end: int
+    data_file: str = ""  # stem of the data/ file its facts go to (default: name)
+
+    @property
+    def file(self) -> str:
+        return self.data_file or self.name
 
 
 @dataclass
@@ -119,7 +144,9 @@ class Draft:
     profiles: list[ProfileRecord]
     passages: list[Passage]
     proposals: list[Proposal]
-    recorded: bool  # the document is already recorded in sources.trig
+    recorded: bool  # the document is already recorded in the data
+    label: str = ""  # the document's name (rdfs:label of its record)
+    date: str = ""  # the day it was drafted (xsd:date)
 
     def proposal(self, pid: str) -> Proposal:
         for p in self.proposals:
@@ -165,15 +192,27 @@ def _int(value: int) -> Literal:
     return Literal(str(value), datatype=iri(XSD + "integer"))
 
 
-def source_triples(draft: Draft) -> list[Triple]:
-    """The document record and its profiles, as ``sources.trig`` writes them."""
+def _true() -> Literal:
+    return Literal("true", datatype=iri(XSD + "boolean"))
+
+
+def source_triples(draft: Draft, accepted: str | None = None) -> list[Triple]:
+    """The document record and its profiles, as ``sources.trig`` writes them; ``accepted``:
+    the day (xsd:date) the first facts of the document were accepted into the graph."""
     doc = iri(draft.document_iri)
     out = [
         Triple(doc, iri(RDF_TYPE), iri(KG + "SourceDocument")),
+        Triple(doc, iri(RDFS_LABEL), Literal(draft.label or draft.file_name, language="en")),
         Triple(doc, iri(KG + "fileName"), Literal(draft.file_name)),
         Triple(doc, iri(KG + "sha256"), Literal(draft.sha256)),
         Triple(doc, iri(KG + "characterCount"), _int(draft.length)),
     ]
+    if accepted:
+        out.append(
+            Triple(
+                doc, iri(DCTERMS + "dateAccepted"), Literal(accepted, datatype=iri(XSD + "date"))
+            )
+        )
     for p in draft.profiles:
         node = iri(p.iri)
         out += [
@@ -195,6 +234,10 @@ def to_quads(draft: Draft) -> list[Quad]:
     d = iri(DRAFT + "this")
     quads.append(Quad(d, iri(RDF_TYPE), iri(DRAFT + "Draft"), meta))
     quads.append(Quad(d, iri(DRAFT + "document"), iri(draft.document_iri), meta))
+    if draft.date:
+        quads.append(
+            Quad(d, iri(DRAFT + "made"), Literal(draft.date, datatype=iri(XSD + "date")), meta)
+        )
     quads.append(
         Quad(
             d,
@@ -205,6 +248,8 @@ def to_quads(draft: Draft) -> list[Quad]:
     )
     for t in source_triples(draft):
         quads.append(Quad(t.subject, t.predicate, t.object, meta))
+    for profile in draft.profiles:
+        quads.append(Quad(iri(profile.iri), iri(DRAFT + "dataFile"), Literal(profile.file), meta))
     for passage in draft.passages:
         g = iri(passage.iri)
         for t in passage_triples(draft, passage):
@@ -236,7 +281,12 @@ def to_quads(draft: Draft) -> list[Quad]:
             Quad(proposal, iri(DRAFT + "start"), _int(p.evidence[0]), meta),
             Quad(proposal, iri(DRAFT + "end"), _int(p.evidence[1]), meta),
             Quad(proposal, iri(RDFS_LABEL), Literal(p.summary), meta),
+            Quad(proposal, iri(DRAFT + "order"), _int(p.order), meta),
         ]
+        if p.in_graph:
+            quads.append(Quad(proposal, iri(DRAFT + "inGraph"), _true(), meta))
+        for message in p.violations:
+            quads.append(Quad(proposal, iri(DRAFT + "violation"), Literal(message), meta))
         for i, t in enumerate(p.triples):
             st = iri(f"{DRAFT}{p.id}-t{i}")
             quads += [
@@ -261,7 +311,16 @@ def render(draft: Draft) -> bytes:
 
 
 def write(draft: Draft, path: Path | str) -> None:
+    """Write the draft atomically, making the folder it goes to when it does not exist."""
     data = render(draft)
+    path = Path(path)
+    if not path.parent.is_dir():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(
+                f"{path.parent}: cannot make the folder: {error.strerror or error}"
+            ) from None
     atomic_write(path, lambda handle: handle.write(data))
 
 
@@ -301,6 +360,8 @@ def read(path: Path | str) -> Draft:
     doc = _one(index, this, DRAFT + "document", where)
     recorded = _one(index, this, DRAFT + "recorded", where).value == "true"
     file_name = _one(index, doc, KG + "fileName", where).value
+    label = index[doc].get(RDFS_LABEL, [Literal("")])[0].value
+    date = index[this].get(DRAFT + "made", [Literal("")])[0].value
     sha = _one(index, doc, KG + "sha256", where).value
     length = int(_one(index, doc, KG + "characterCount", where).value)
     profiles = []
@@ -315,6 +376,7 @@ def read(path: Path | str) -> Draft:
                     country.value if country else None,
                     int(props[KG + "startOffset"][0].value),
                     int(props[KG + "endOffset"][0].value),
+                    props.get(DRAFT + "dataFile", [Literal("")])[0].value,
                 )
             )
     profiles.sort(key=lambda p: p.start)
@@ -377,9 +439,12 @@ def read(path: Path | str) -> Draft:
                 ),
                 _one(index, s, RDFS_LABEL, where).value,
                 status,
+                int(props.get(DRAFT + "order", [Literal("0")])[0].value),
+                props.get(DRAFT + "inGraph", [Literal("false")])[0].value == "true",
+                sorted(v.value for v in props.get(DRAFT + "violation", [])),
             )
         )
-    proposals.sort(key=lambda p: _proposal_order(p.id))
+    proposals.sort(key=lambda p: (p.order, p.id))
     for p in passages.values():
         p.mentions.sort(key=lambda m: m.start)
     return Draft(
@@ -391,16 +456,13 @@ def read(path: Path | str) -> Draft:
         sorted(passages.values(), key=lambda p: (p.start, p.end)),
         proposals,
         recorded,
+        label,
+        date,
     )
 
 
 def _statement_order(value: str) -> int:
     return int(value.rsplit("-t", 1)[-1]) if value.rsplit("-t", 1)[-1].isdigit() else 0
-
-
-def _proposal_order(pid: str) -> tuple[int, str]:
-    digits = pid.lstrip("p")
-    return (int(digits) if digits.isdigit() else 0, pid)
 
 
 def triples_by_passage(proposals: Iterable[Proposal]) -> dict[str, list[Triple]]:

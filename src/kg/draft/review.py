@@ -1,18 +1,27 @@
-"""Review a draft: accept, edit or reject each proposal; accepted facts go into ``data/``.
+"""Review a draft: accept, edit, reject or withdraw proposals; accepted facts go into ``data/``.
 
 A decision changes the draft's record of the proposal (its status, and for an edit its
-triples). :func:`apply` then writes what was accepted into ``data/<profile>.trig``:
+triples). :func:`apply` then makes ``data/<profile>.trig`` hold exactly what is accepted:
 
-- only the triples of accepted (or edited) proposals, each in its passage graph, with the
-  passage's own description when the file does not have the passage yet, and — for a document
-  ``sources.trig`` does not record — the document and profile record in the same file (a source
-  graph, as ``sources.trig`` holds them);
-- appended to the file as TriG blocks (a graph may be continued in a later block), so the
-  hand-written part of the file and its comments stay exactly as they were and a ``git diff``
-  shows only the new facts;
-- validated first: the data with the new file (written to a temporary folder) goes through
-  the same validation as ``kg validate``; only when it conforms is the file replaced, in one
-  atomic rename. Otherwise nothing is written and the report says why.
+- the triples of accepted (or edited) proposals, each in its passage graph, with the
+  passage's own description, and — for a document the data does not record yet — the
+  document and profile record (label, file name, SHA-256, length, the day of acceptance) in the
+  same file, in the document's graph, as ``sources.trig`` holds them;
+- in the file's *accepted part*: everything below the line :data:`MARK`, which this module
+  owns and rewrites whole (sorted, diffable TriG). Everything above it — the hand-written
+  part, its comments and layout — is kept byte for byte. That is what lets an accepted fact be
+  corrected (an edit of an accepted proposal) or withdrawn: its triples are replaced or
+  removed from the accepted part, and ``kg diff`` shows the change. A fact written by hand
+  above the line is never removed by a withdrawal;
+- validated first: the data with the new files (written to a temporary folder) goes through
+  the same validation as ``kg validate``; only when it conforms are the files replaced, each
+  in one atomic rename. Otherwise nothing is written, the report says why, and
+  :func:`attribute` names the proposals the violations are about.
+
+:func:`flag` runs the same validation *before* anyone decides: every undecided proposal
+accepted at once, in the context of the data, and each violation attached to the proposals
+that cause it (repeated without them until what is left conforms), so the draft and the review
+page show a proposal's violation beside it instead of after an accept fails.
 
 Rejections are remembered in a file beside the draft (``.kg-rejections.jsonl``, one proposal's
 kind and triples a line), and :func:`kg.draft.drafting.make_draft` does not propose them again.
@@ -20,11 +29,12 @@ kind and triples a line), and :func:`kg.draft.drafting.make_draft` does not prop
 
 from __future__ import annotations
 
+import datetime
 import json
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -32,13 +42,25 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 
 from kg import resources
 from kg.draft import diff as diffs
-from kg.draft.model import Draft, Proposal, passage_triples, source_triples
+from kg.draft.model import (
+    SUPPORT,
+    Draft,
+    Proposal,
+    passage_triples,
+    read,
+    source_triples,
+    write,
+)
 from kg.errors import InputError
 from kg.export.writers import atomic_write, serialize_quads
-from kg.namespaces import PREFIXES
-from kg.validation.report import Report, validate
+from kg.namespaces import KG, PREFIXES, RDF_TYPE, curie
+from kg.validation.report import Finding, Report, validate
+from kg.validation.shacl.model import ValidationResult
 
 REJECTIONS = ".kg-rejections.jsonl"
+MARK = "# ---- accepted with `kg review`: below this line the file is rewritten by kg review ----"
+VIOLATION = "http://www.w3.org/ns/shacl#Violation"
+ACCEPTED = ("accepted", "edited")
 
 
 def rejections_file(draft_path: Path | str) -> Path:
@@ -84,32 +106,66 @@ def parse_triples(text: str, where: str) -> list[Triple]:
     return [Triple(q.subject, q.predicate, q.object) for q in quads]
 
 
+@dataclass
+class Changes:
+    """What :func:`decide` changed that :func:`apply` must take out of ``data/``: the triples
+    a withdrawn or corrected proposal had put there, per passage."""
+
+    removed: dict[str, list[Triple]] = field(default_factory=lambda: defaultdict(list))
+
+
 def decide(
     draft: Draft,
     *,
     accept: Sequence[str] = (),
     reject: Sequence[str] = (),
     edit: dict[str, str] | None = None,
-) -> Draft:
+    withdraw: Sequence[str] = (),
+) -> Changes:
     """Record decisions on the draft's proposals (by id). An edit replaces a proposal's
-    triples by the Turtle given and accepts it.
+    triples by the Turtle given and accepts it; the edit of an accepted proposal corrects it
+    (its old triples come out of ``data/``). A withdrawal takes an accepted proposal's triples
+    out of ``data/`` (its status becomes ``withdrawn``); rejecting an accepted proposal does
+    the same and remembers the rejection.
 
     Raises:
-        InputError: an unknown id, an id both accepted and rejected, Turtle that does not parse.
+        InputError: an unknown id, an id given two decisions, Turtle that does not parse,
+            the withdrawal of a proposal that is not accepted.
     """
     edit = edit or {}
-    clash = (set(accept) | set(edit)) & set(reject)
-    if clash:
-        raise InputError(f"proposal(s) both accepted and rejected: {', '.join(sorted(clash))}")
-    for pid in accept:
-        draft.proposal(pid).status = "accepted"
-    for pid in reject:
-        draft.proposal(pid).status = "rejected"
-    for pid, text in edit.items():
+    named = {"accepted": set(accept) | set(edit), "rejected": set(reject)}
+    named["withdrawn"] = set(withdraw)
+    pairs = [("accepted", "rejected"), ("accepted", "withdrawn"), ("rejected", "withdrawn")]
+    for a, b in pairs:
+        clash = named[a] & named[b]
+        if clash:
+            raise InputError(f"proposal(s) both {a} and {b}: {', '.join(sorted(clash))}")
+    changes = Changes()
+    parsed = {pid: parse_triples(text, f"edit of {pid}") for pid, text in edit.items()}
+    for pid in [*accept, *reject, *withdraw, *edit]:
+        draft.proposal(pid)  # every id known before anything changes
+    for pid in withdraw:
         proposal = draft.proposal(pid)
-        proposal.triples = parse_triples(text, f"edit of {pid}")
+        if proposal.status not in ACCEPTED:
+            raise InputError(
+                f"proposal {pid} is {proposal.status}, not accepted: nothing to withdraw"
+            )
+    for pid in accept:
+        proposal = draft.proposal(pid)
+        if proposal.status not in ACCEPTED:
+            proposal.status = "accepted"
+    for pid in [*reject, *withdraw]:
+        proposal = draft.proposal(pid)
+        if proposal.status in ACCEPTED:
+            changes.removed[proposal.passage] += proposal.triples
+        proposal.status = "rejected" if pid in reject else "withdrawn"
+    for pid, triples in parsed.items():
+        proposal = draft.proposal(pid)
+        if proposal.status in ACCEPTED and triples != proposal.triples:
+            changes.removed[proposal.passage] += proposal.triples
+        proposal.triples = triples
         proposal.status = "edited"
-    return draft
+    return changes
 
 
 @dataclass
@@ -126,59 +182,132 @@ class Applied:
         return sum(len(d.added) for d in self.diff)
 
 
+def _parse(content: bytes, where: str) -> list[Quad]:
+    try:
+        return list(parse(content, format=RdfFormat.TRIG))
+    except SyntaxError as error:
+        raise InputError(f"{where}: syntax error: {error}") from None
+
+
 def _file_quads(path: Path) -> list[Quad]:
     if not path.is_file():
         return []
-    try:
-        return list(parse(path=str(path), format=RdfFormat.TRIG))
-    except SyntaxError as error:
-        raise InputError(f"{path}: syntax error: {error}") from None
+    return _parse(path.read_bytes(), str(path))
 
 
-def _new_quads(
-    draft: Draft, accepted: list[Proposal], existing: set[Quad]
-) -> dict[str, list[Quad]]:
-    """Per profile name: the quads to add (facts, passage descriptions, source record)."""
-    graphs_present = {q.graph_name for q in existing}
-    out: dict[str, list[Quad]] = defaultdict(list)
+@dataclass
+class DataFile:
+    """A data file cut at :data:`MARK`: the hand-written part (kept as it is) and the quads
+    of the accepted part (rewritten)."""
+
+    path: Path
+    hand: str
+    hand_quads: set[Quad]
+    accepted: set[Quad]
+
+    @classmethod
+    def read(cls, path: Path) -> DataFile:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        hand, mark, rest = text.partition(MARK)
+        hand_quads = set(_parse(hand.encode("utf-8"), str(path))) if hand.strip() else set()
+        accepted = set(_parse(rest.encode("utf-8"), f"{path} (accepted part)")) if mark else set()
+        return cls(path, hand, hand_quads, accepted)
+
+    @property
+    def quads(self) -> set[Quad]:
+        return self.hand_quads | self.accepted
+
+    def render(self) -> bytes:
+        hand = self.hand.rstrip("\n")
+        if not hand:
+            hand = (
+                "# Facts accepted with `kg review` from a `kg draft`; one named graph per passage."
+            )
+        if not self.accepted:
+            return (hand + "\n").encode("utf-8")
+        body = serialize_quads(sorted(self.accepted, key=str), "trig").decode("utf-8")
+        return f"{hand}\n\n{MARK}\n\n{body.strip(chr(10))}\n".encode()
+
+
+def _quads(triples: Iterable[Triple], graph: str) -> list[Quad]:
+    g = NamedNode(graph)
+    return [Quad(t.subject, t.predicate, t.object, g) for t in triples]
+
+
+def _described(data: Path) -> tuple[set[str], set[str]]:
+    """The documents (kg:SourceDocument) and passages (kg:Passage) the data folder describes."""
+    documents: set[str] = set()
+    passages: set[str] = set()
+    kinds = {KG + "SourceDocument": documents, KG + "Passage": passages}
+    for path in sorted(data.rglob("*.trig")):
+        for q in _file_quads(path):
+            if q.predicate.value == RDF_TYPE and isinstance(q.object, NamedNode):
+                found = kinds.get(q.object.value)
+                if found is not None and isinstance(q.subject, NamedNode):
+                    found.add(q.subject.value)
+    return documents, passages
+
+
+def _plan(
+    draft: Draft,
+    data: Path,
+    accepted: list[Proposal],
+    changes: Changes | None,
+) -> dict[Path, DataFile]:
+    """The data files as they are to be: what ``accepted`` needs added, what ``changes``
+    takes out of the accepted parts."""
+    files: dict[Path, DataFile] = {}
+
+    def file_for(passage_iri: str) -> DataFile:
+        profile = draft.profile_of(draft.passage(passage_iri))
+        path = data / f"{profile.file}.trig"
+        if path not in files:
+            files[path] = DataFile.read(path)
+        return files[path]
+
+    wanted: set[Quad] = set()
     for proposal in accepted:
+        wanted |= set(_quads(proposal.triples, proposal.passage))
+    # withdrawals and corrections first: out of the accepted part, unless still wanted
+    for passage_iri, triples in (changes.removed if changes else {}).items():
+        target = file_for(passage_iri)
+        for q in _quads(triples, passage_iri):
+            if q not in wanted:
+                target.accepted.discard(q)
+        _tidy(target, passage_iri)
+    documents, described = _described(data)
+    recorded = draft.recorded or draft.document_iri in documents
+    today = datetime.date.today().isoformat()
+    for proposal in accepted:
+        target = file_for(proposal.passage)
         passage = draft.passage(proposal.passage)
-        profile = draft.profile_of(passage)
-        g = NamedNode(passage.iri)
-        quads = [Quad(t.subject, t.predicate, t.object, g) for t in proposal.triples]
-        if g not in graphs_present:
-            quads += [
-                Quad(t.subject, t.predicate, t.object, g) for t in passage_triples(draft, passage)
-            ]
-        if not draft.recorded:
-            doc_graph = NamedNode(draft.document_iri)
-            quads += [
-                Quad(t.subject, t.predicate, t.object, doc_graph) for t in source_triples(draft)
-            ]
-        for q in quads:
-            if q not in existing and q not in out[profile.name]:
-                out[profile.name].append(q)
-    return out
+        quads = _quads(proposal.triples, passage.iri)
+        present = target.quads
+        if passage.iri not in described:
+            quads += _quads(passage_triples(draft, passage), passage.iri)
+            described.add(passage.iri)
+        if not recorded:
+            quads += _quads(source_triples(draft, today), draft.document_iri)
+            recorded = True
+        target.accepted |= {q for q in quads if q not in present}
+    return files
 
 
-def _append(path: Path, quads: list[Quad]) -> bytes:
-    """The file's bytes with the new quads appended as TriG blocks (prefixes the file does not
-    declare yet come first)."""
-    old = path.read_bytes() if path.is_file() else b""
-    rendered = serialize_quads(quads, "trig").decode("utf-8")
-    lines = rendered.splitlines()
-    old_text = old.decode("utf-8")
-    prefixes = [x for x in lines if x.startswith("@prefix") and x not in old_text]
-    body = "\n".join(x for x in lines if not x.startswith("@prefix")).strip("\n")
-    parts = [old_text.rstrip("\n")] if old_text else []
-    if not old_text:
-        parts.append(
-            "# Facts accepted with `kg review` from a `kg draft`; one named graph per passage."
-        )
-    if prefixes:
-        parts.append("\n".join(prefixes))
-    parts.append(body)
-    return ("\n\n".join(p for p in parts if p) + "\n").encode("utf-8")
+def _tidy(target: DataFile, passage_iri: str) -> None:
+    """After a withdrawal: drop the type and label of entities the passage's accepted facts no
+    longer mention, and the passage's description when it states nothing any more."""
+    g = NamedNode(passage_iri)
+    node = NamedNode(passage_iri)
+    mine = [q for q in target.accepted if q.graph_name == g]
+    facts = [q for q in mine if q.subject != node and q.predicate.value not in SUPPORT]
+    used = {q.subject for q in facts} | {q.object for q in facts}
+    for q in mine:
+        if q.subject != node and q.predicate.value in SUPPORT and q.subject not in used:
+            target.accepted.discard(q)
+    if not facts and not any(q.graph_name == g for q in target.hand_quads):
+        for q in mine:
+            if q.subject == node:
+                target.accepted.discard(q)
 
 
 def _writer(content: bytes) -> Callable[[IO[bytes]], int]:
@@ -190,56 +319,206 @@ def _writer(content: bytes) -> Callable[[IO[bytes]], int]:
     return produce
 
 
-def apply(draft: Draft, data: Path | None = None, *, check: bool = True) -> Applied:
-    """Write the accepted and edited proposals into ``data/<profile>.trig``.
-
-    Nothing is written when nothing new is accepted, or when ``check`` and the data with the
-    new facts does not conform (the report is returned; ``written`` is False).
-
-    Raises:
-        InputError: a data file does not parse; OutputError: a file cannot be written.
-    """
-    data = Path(data) if data is not None else resources.data_dir()
-    accepted = [p for p in draft.proposals if p.status in ("accepted", "edited")]
-    targets: dict[str, Path] = {}
-    existing: dict[str, list[Quad]] = {}
-    for p in draft.profiles:
-        targets[p.name] = data / f"{p.name}.trig"
-        existing[p.name] = _file_quads(targets[p.name])
-    every_existing = {q for qs in existing.values() for q in qs}
-    additions = _new_quads(draft, accepted, every_existing)
-    additions = {k: v for k, v in additions.items() if v}
-    if not additions:
-        return Applied([], [], None, False)
-    new_bytes = {name: _append(targets[name], quads) for name, quads in additions.items()}
-    report = None
+def _staged_report(data: Path, contents: dict[Path, bytes]) -> Report:
+    """Validate the data folder with ``contents`` in place of those files."""
     with tempfile.TemporaryDirectory(prefix="kg-review-") as tmp:
         staged = []
-        for name, content in new_bytes.items():
-            path = Path(tmp) / targets[name].name
-            path.write_bytes(content)
-            staged.append(path)
+        for i, (path, content) in enumerate(sorted(contents.items())):
+            target = Path(tmp) / str(i) / path.name
+            target.parent.mkdir()
+            target.write_bytes(content)
+            staged.append(target)
         for path in staged:  # the edited triples must make TriG that parses back
             try:
                 _file_quads(path)
             except InputError as error:
                 raise InputError(f"the accepted facts do not make valid TriG: {error}") from None
-        if check:
-            replaced = {targets[name].resolve() for name in new_bytes}
-            others = [
-                p
-                for p in sorted(data.rglob("*"))
-                if p.is_file() and p.suffix in (".trig", ".ttl") and p.resolve() not in replaced
-            ]
-            report = validate([*others, *staged])
-            if not report.conforms:
-                return Applied([], [], report, False)
-    result = []
-    for name, content in new_bytes.items():
-        atomic_write(targets[name], _writer(content))
-        result.append(targets[name])
-    added = diffs.compare(
-        [q for name in additions for q in existing[name]],
-        [q for name in additions for q in _file_quads(targets[name])],
-    )
-    return Applied(result, added, report, True)
+        replaced = {p.resolve() for p in contents}
+        others = [
+            p
+            for p in sorted(data.rglob("*"))
+            if p.is_file() and p.suffix in (".trig", ".ttl") and p.resolve() not in replaced
+        ]
+        return validate([*others, *staged])
+
+
+def apply(
+    draft: Draft,
+    data: Path | None = None,
+    *,
+    check: bool = True,
+    changes: Changes | None = None,
+) -> Applied:
+    """Make ``data/`` hold the draft's accepted and edited proposals, without the triples
+    ``changes`` withdrew or corrected.
+
+    Nothing is written when nothing changes, or when ``check`` and the data with the changes
+    does not conform (the report is returned; ``written`` is False).
+
+    Raises:
+        InputError: a data file does not parse; OutputError: a file cannot be written.
+    """
+    data = Path(data) if data is not None else resources.data_dir()
+    accepted = [p for p in draft.proposals if p.status in ACCEPTED]
+    before = {path: DataFile.read(path) for path in _targets(draft, data)}
+    plan = _plan(draft, data, accepted, changes)
+    contents = {
+        path: f.render()
+        for path, f in plan.items()
+        if f.quads != (before[path].quads if path in before else DataFile.read(path).quads)
+    }
+    if not contents:
+        return Applied([], [], None, False)
+    report = None
+    if check:
+        report = _staged_report(data, contents)
+        if not report.conforms:
+            return Applied([], [], report, False)
+    old = [q for path in contents for q in DataFile.read(path).quads]
+    for path, content in contents.items():
+        atomic_write(path, _writer(content))
+    new = [q for path in contents for q in _file_quads(path)]
+    return Applied(sorted(contents), diffs.compare(old, new), report, True)
+
+
+def _targets(draft: Draft, data: Path) -> list[Path]:
+    return [data / f"{p.file}.trig" for p in draft.profiles]
+
+
+# --------------------------------------------------------------------------- shapes first
+
+
+def describe(finding: Finding) -> str:
+    """A violation in one line: entity, property, message, value."""
+    r = finding.result
+    text = finding.label
+    if r.path:
+        text += f": {r.path.label}"
+    text += f": {r.message}"
+    if r.value is not None:
+        value = str(r.value)
+        text += f" (value {curie(value[1:-1]) if value.startswith('<') else value})"
+    return text
+
+
+def attribute(report: Report, proposals: Sequence[Proposal]) -> dict[str, list[str]]:
+    """Per proposal id, the violations of ``report`` it is involved in: a result about a
+    triple the proposal states, else about an entity the proposal describes (its subject),
+    else about an entity it points to."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for finding in report.findings:
+        if finding.result.severity.value != VIOLATION:
+            continue
+        for level in range(3):
+            hit = [p for p in proposals if _involved(finding.result, p, level)]
+            if hit:
+                for p in hit:
+                    message = describe(finding)
+                    if message not in out[p.id]:
+                        out[p.id].append(message)
+                break
+    return out
+
+
+def _involved(result: ValidationResult, proposal: Proposal, level: int) -> bool:
+    """Level 0: the proposal states the triple the result is about; 1: it describes the
+    result's focus node; 2: it points to it."""
+    path = result.path.sparql.strip("<>") if result.path else None
+    for t in proposal.triples:
+        if level == 0 and (
+            t.subject == result.focus
+            and (path is None or t.predicate.value == path)
+            and (result.value is None or t.object == result.value)
+        ):
+            return True
+        if level == 1 and t.subject == result.focus:
+            return True
+        if level == 2 and t.object == result.focus:
+            return True
+    return False
+
+
+def flag(draft: Draft, data: Path | None = None, rounds: int = 4) -> int:
+    """Attach to each undecided proposal the violations accepting it would cause (see the
+    module docstring); returns how many proposals are flagged."""
+    data = Path(data) if data is not None else resources.data_dir()
+    for p in draft.proposals:
+        p.violations = []
+    candidates = [p for p in draft.proposals if p.status == "proposed"]
+    already = [p for p in draft.proposals if p.status in ACCEPTED]
+    for _ in range(rounds):
+        plan = _plan(draft, data, [*already, *candidates], None)
+        contents = {path: f.render() for path, f in plan.items()}
+        if not contents:
+            break
+        report = _staged_report(data, contents)
+        if report.conforms:
+            break
+        found = attribute(report, candidates)
+        if not found:
+            break
+        for p in candidates:
+            p.violations += [m for m in found.get(p.id, []) if m not in p.violations]
+        candidates = [p for p in candidates if p.id not in found]
+    return sum(1 for p in draft.proposals if p.violations)
+
+
+# --------------------------------------------------------------------------- one review
+
+
+@dataclass
+class Outcome:
+    """What :func:`review` did: the data written (or the report why not), the proposals the
+    violations are about, and how many rejections were kept although nothing was written."""
+
+    applied: Applied
+    blamed: dict[str, list[str]]
+    kept: int
+    draft: Draft
+
+
+def review(
+    draft_path: Path | str,
+    *,
+    accept: Sequence[str] = (),
+    reject: Sequence[str] = (),
+    edit: dict[str, str] | None = None,
+    withdraw: Sequence[str] = (),
+    data: Path | None = None,
+) -> Outcome:
+    """Decide on a draft file's proposals and make ``data/`` hold what is accepted (see
+    :func:`decide` and :func:`apply`); the draft file records the decisions.
+
+    When the data with the decisions does not conform nothing is written to ``data/``, but
+    the decisions that do not touch it — rejections of undecided proposals — are recorded and
+    remembered all the same, so a reviewer does not take them again; the proposals the
+    violations are about get them as their ``violations``.
+
+    Raises:
+        InputError: as :func:`decide` and :func:`apply`.
+    """
+    path = Path(draft_path)
+    draft = read(path)
+    before = {p.id: p.status for p in draft.proposals}
+    changes = decide(draft, accept=accept, reject=reject, edit=edit, withdraw=withdraw)
+    applied = apply(draft, data, changes=changes)
+    if applied.report is not None and not applied.written:
+        changed = [p for p in draft.proposals if p.status in ACCEPTED]
+        blamed = attribute(applied.report, changed)
+        kept = read(path)
+        count = 0
+        for p in kept.proposals:
+            if p.id in reject and before[p.id] == "proposed":
+                p.status = "rejected"
+                count += 1
+            if p.id in blamed:
+                p.violations = blamed[p.id]
+        write(kept, path)
+        remember(rejections_file(path), [p for p in kept.proposals if p.status == "rejected"])
+        return Outcome(applied, blamed, count, kept)
+    for p in draft.proposals:
+        if p.status != "proposed":
+            p.violations = []
+    write(draft, path)
+    remember(rejections_file(path), [p for p in draft.proposals if p.status == "rejected"])
+    return Outcome(applied, {}, 0, draft)
