@@ -8,6 +8,7 @@ the checkout's.
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,8 @@ from test_draft import EXTERNAL, SEED, needs_seed
 
 from kg import resources
 from kg.cli import main
-from kg.draft import model
+from kg.draft import model, review
+from kg.namespaces import ID, KG, PASSAGE
 
 
 def run(*args: str, input: str | None = None):
@@ -225,3 +227,133 @@ def test_review_page_in_chromium(data_copy, tmp_path):
         server.close()
     assert "kg:capital id:helsinki" in (data_copy / "finland.trig").read_text(encoding="utf-8")
     assert (folder / ".kg-rejections.jsonl").read_text(encoding="utf-8").count("\n") == 1
+
+
+# --------------------------------------------------------------------------- a second document
+
+DRAFTS = Path(__file__).parent / "data" / "drafts"  # short test documents written for kg
+
+
+@pytest.fixture
+def full_data(tmp_path, monkeypatch):
+    """A copy of the whole data/ as the data folder of this process (graph names included)."""
+    folder = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), folder)
+    monkeypatch.setenv("KG_DATA", str(folder))
+    return folder
+
+
+def _ids(listing: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in listing.splitlines():
+        if not line.startswith("\t"):
+            pid, _status, kind, *_ = line.split("\t")
+            found.setdefault(kind, []).append(pid)
+    return found
+
+
+def _graphs_stating(folder, s, p, o):
+    from pyoxigraph import NamedNode
+
+    from kg.draft.drafting import load_graph
+
+    store = load_graph([folder])
+    return {
+        q.graph_name.value
+        for q in store.quads_for_pattern(NamedNode(ID + s), NamedNode(KG + p), NamedNode(ID + o))
+    }
+
+
+def test_a_second_document_about_poland_is_drafted_reviewed_accepted_corrected_and_withdrawn(
+    full_data, tmp_path
+):
+    """The curation loop on the command line for a document about a country the graph already
+    has a profile of: no id collides, the facts land in data/poland.trig below the hand-written
+    part, a fact both documents state cites both, and decisions survive a failed validation."""
+    document = DRAFTS / "poland-second.txt"
+    hand = (full_data / "poland.trig").read_text(encoding="utf-8")
+    draft_path = tmp_path / "review" / "new" / "poland.trig"  # folders that do not exist yet
+    result = run("draft", str(document), "--data", str(full_data), "-o", str(draft_path))
+    assert result.exit_code == 0, result.output
+    assert "1 already in the graph, 0 that would violate a shape" in result.output
+    made = model.read(draft_path)
+    assert made.label == "Poland" and made.file_name == "poland-second.txt"
+    token = made.document_iri.rsplit("-", 1)[-1][:8]
+    assert [p.iri.rsplit("/", 1)[-1] for p in made.profiles] == [f"profile-poland-{token}"]
+    assert all(p.iri.rsplit("/", 1)[-1].startswith(f"pl-{token}-") for p in made.passages)
+    listed = run("review", str(draft_path), "--list").output
+    assert "\tcapital\tin-graph\tWarsaw is the capital of Poland" in listed
+    ids = _ids(listed)
+    assert len(ids["border"]) == 2 and len(ids["direction"]) == 2 and ids["affiliation"]
+
+    # a failed validation writes nothing to data/ but keeps the rejection given with it
+    before = (full_data / "poland.trig").read_bytes()
+    broken = f"{ids['capital'][1]}=id:PL kg:largestCity id:PL"
+    result = run("review", str(draft_path), "--edit", broken, "--reject", ids["border"][1])
+    assert result.exit_code == 1, result.output
+    assert f"{ids['capital'][1]}: Poland: kg:largestCity" in result.output
+    assert "1 rejection(s) kept" in result.output
+    assert (full_data / "poland.trig").read_bytes() == before
+    statuses = {p.id: p.status for p in model.read(draft_path).proposals}
+    assert statuses[ids["border"][1]] == "rejected" and statuses[ids["capital"][1]] == "proposed"
+
+    # accept everything else: validated, written below the hand-written part, cited by both
+    result = run("review", str(draft_path), "--accept", "all")
+    assert result.exit_code == 0, result.output
+    text = (full_data / "poland.trig").read_text(encoding="utf-8")
+    assert text.startswith(hand.rstrip("\n")) and review.MARK in text
+    length = len(document.read_text(encoding="utf-8"))
+    assert f'rdfs:label "Poland"@en ;\n        kg:characterCount {length}' in text
+    capital = _graphs_stating(full_data, "PL", "capital", "warsaw")
+    assert f"{PASSAGE}pl-{token}-" in " ".join(capital) and len(capital) >= 2
+    assert run("validate").exit_code == 0
+    assert {p.status for p in model.read(draft_path).proposals} == {"accepted", "rejected"}
+
+    # an accepted fact is corrected (replaced, not appended) and another withdrawn
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(full_data, snapshot)
+    south = next(
+        p
+        for p in model.read(draft_path).proposals
+        if p.id in ids["direction"]
+        and any(t.object.value.endswith("direction-south") for t in p.triples)
+    )
+    corrected = " ".join(
+        str(t).replace("direction-south>", "direction-southwest>") + " ." for t in south.triples
+    )
+    affiliation = ids["affiliation"][0]
+    result = run(
+        "review", str(draft_path), "--edit", f"{south.id}={corrected}", "--withdraw", affiliation
+    )
+    assert result.exit_code == 0, result.output
+    result = run("diff", str(snapshot), str(full_data))
+    assert "direction-south -> " in result.output and "direction-southwest" in result.output
+    assert "- id:aff-PL-european-union kg:affiliatedWith id:european-union" in result.output
+    assert run("validate").exit_code == 0
+    statuses = {p.id: p.status for p in model.read(draft_path).proposals}
+    assert statuses[south.id] == "edited" and statuses[affiliation] == "withdrawn"
+
+    # a redraft keeps the ids, does not propose the rejection again, and marks what is in
+    again = tmp_path / "review" / "new" / "again.trig"
+    assert run("draft", str(document), "-o", str(again)).exit_code == 0
+    redrafted = model.read(again)
+    assert {p.id for p in redrafted.proposals} == set(statuses) - {ids["border"][1]}
+    known = {p.id for p in redrafted.proposals if p.in_graph}
+    assert ids["border"][0] in known and affiliation not in known
+
+
+def test_a_document_over_the_size_limit_is_refused_and_a_long_draft_warns(
+    full_data, tmp_path, monkeypatch
+):
+    from kg.draft import document, drafting
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"Poland borders Germany. " * (document.MAX_BYTES // 24 + 1))
+    out = tmp_path / "big.trig"
+    result = run("draft", str(big), "-o", str(out))
+    assert result.exit_code == 2
+    assert f"more than the {document.MAX_BYTES} bytes" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    monkeypatch.setattr(drafting, "MAX_PROPOSALS", 3)
+    result = run("draft", str(DRAFTS / "poland-second.txt"), "-o", str(out))
+    assert result.exit_code == 0 and "warning: 7 proposals, more than 3" in result.output

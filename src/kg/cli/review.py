@@ -13,7 +13,12 @@ from kg.cli.draft import DATA_OPTION
 
 @command("review")
 @click.argument("draft_file", metavar="DRAFT", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--accept", multiple=True, metavar="ID", help="Accept proposals (ids, or 'all').")
+@click.option(
+    "--accept",
+    multiple=True,
+    metavar="ID",
+    help="Accept proposals (ids, or 'all': every undecided one).",
+)
 @click.option("--reject", multiple=True, metavar="ID", help="Reject proposals (ids).")
 @click.option(
     "--edit",
@@ -68,7 +73,7 @@ def review(
             for violation in p.violations:
                 click.echo(f"\tviolation: {violation}")
         return
-    ids = [p.id for p in draft.proposals]
+    ids = [p.id for p in draft.proposals if p.status == "proposed"]  # what "all" accepts
     accepted = [i for a in accept for i in (ids if a == "all" else a.split(","))]
     rejected = [i for r in reject for i in r.split(",")]
     withdrawn = [i for w in withdraw for i in w.split(",")]

@@ -12,6 +12,7 @@ worker processes load, starts the workers and the HTTP server. :func:`run` is th
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
@@ -71,12 +72,15 @@ class Server:
         access_log: bool = False,
         database: str | Path | None = None,
         review: str | Path | None = None,
+        paths: Sequence[Path | str] | None = None,
     ) -> None:
         """``database``: the folder of a persistent store (``kg.load.store``); workers open it
         read-only instead of loading a snapshot, and ``store`` is not used (None is fine): the
         server process holds no copy of the data and never reads the store itself.
         ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
-        into data/, is served only then and only on a loopback address."""
+        into data/, is served only then and only on a loopback address; after it writes, the
+        server loads ``paths`` (the files and folders served; None: data/) again and serves
+        them (:meth:`reload`), so accepted facts show without a restart."""
         if review is not None and not is_loopback(host):
             raise InputError(
                 f"--review writes into data/ and is served on loopback only, not on {host}"
@@ -126,7 +130,11 @@ class Server:
                 statements,
                 union_default_graph,
                 cors,
-                review=ReviewPages(review) if review is not None else None,
+                review=(
+                    ReviewPages(review, on_written=self.reload_data if database is None else None)
+                    if review is not None
+                    else None
+                ),
             )
             try:
                 self.httpd = HttpServer((host, port), self.app, access_log=access_log)
@@ -139,6 +147,40 @@ class Server:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
         self._thread: threading.Thread | None = None
+        self._paths = list(paths) if paths else None
+        self._generation = 0
+
+    def reload(self, store: Store) -> None:
+        """Serve ``store`` from now on: a new snapshot, new workers
+        (:meth:`WorkerPool.reload`), the page caches emptied. Not for a persistent store."""
+        from dataclasses import replace
+
+        from kg.server.protocol import Endpoint
+
+        scopes.ensure(store)
+        self._generation += 1
+        snapshot = os.path.join(self._folder, f"dataset-{self._generation}.nq")
+        store.dump(snapshot, RdfFormat.N_QUADS)
+        graphs = sorted(g.value for g in scopes.source_graphs(store) if hasattr(g, "value"))
+        old = self.pool.spec.snapshot
+        self.pool.reload(replace(self.pool.spec, snapshot=snapshot))
+        app = self.app
+        app.graphs, app.statements = graphs, scopes.source_quads(store)
+        app.endpoint = Endpoint(app.pool, app.limits.timeout, app.graphs, app.union_default_graph)
+        app.endpoint_all = Endpoint(
+            app.pool, app.limits.timeout, app.graphs, app.union_default_graph, "all"
+        )
+        with app._cache_lock:
+            app._cache.clear()
+        if old and old != snapshot:
+            with contextlib.suppress(OSError):
+                os.remove(old)
+
+    def reload_data(self) -> None:
+        """Load the served files again (after the review page wrote into data/)."""
+        from kg.load import open_dataset
+
+        self.reload(open_dataset(self._paths).store)
 
     @property
     def port(self) -> int:
@@ -222,6 +264,7 @@ def run(
         workers=workers,
         access_log=access_log,
         review=review,
+        paths=list(paths) or None,
     )
     del dataset
 

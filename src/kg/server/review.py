@@ -4,10 +4,15 @@ Off unless the server is started with ``--review DIR`` (and then the server bind
 only: the page writes into ``data/``). ``GET /review`` lists the drafts in the folder;
 ``GET /review/<file>`` shows each passage of a draft with its entity mentions highlighted
 (known entities and proposed ones told apart) and its proposed triples beside it, each with
-accept / reject / leave and an editable Turtle box; ``POST /review/<file>`` records the
-decisions in the draft file, remembers the rejections, writes the accepted facts into
-``data/<profile>.trig`` through :func:`kg.draft.review.apply` (validated first, atomic) and
-shows the facts added as a diff, or the validation report when nothing could be written.
+accept / reject / leave (and withdraw, once accepted) and an editable Turtle box, marked when
+the graph already holds it and showing the violations accepting it would cause (the shapes
+are run on the undecided proposals in the context of the data each time the page is shown:
+:func:`kg.draft.review.flag`). ``POST /review/<file>`` records the decisions in the draft
+file, remembers the rejections, makes ``data/<profile>.trig`` hold the accepted facts through
+:func:`kg.draft.review.review` (validated first, atomic) and shows the facts added, removed
+and changed as a diff — or, when nothing could be written, the validation report with each
+violation beside the proposal it is about, and every choice and edit as the reviewer left
+it. After a write the server serves the new data (``on_written``), no restart needed.
 
 A POST must come from this page: a form body, and an ``Origin`` (when the browser sends one)
 naming this server, so another site cannot make a visitor's browser accept facts.
@@ -16,6 +21,9 @@ naming this server, so another site cannot make a visitor's browser accept facts
 from __future__ import annotations
 
 import re
+import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +82,16 @@ def turtle(proposal: model.Proposal) -> str:
 class ReviewPages:
     """Answers ``/review`` and ``/review/<draft>``."""
 
-    def __init__(self, folder: Path | str, data: Path | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path | str,
+        data: Path | None = None,
+        on_written: Callable[[], None] | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.data = data
+        self.on_written = on_written
+        self._lock = threading.Lock()  # one decision at a time: each rewrites data files
 
     def handles(self, path: str) -> bool:
         return path == PREFIX or path.startswith(PREFIX + "/")
@@ -132,11 +147,22 @@ class ReviewPages:
                 return doc.text
         return None
 
-    def _show(self, context: pages.Context, name: str, **extra) -> str:
+    def _show(
+        self,
+        context: pages.Context,
+        name: str,
+        choices: dict[str, str] | None = None,
+        texts: dict[str, str] | None = None,
+        **extra,
+    ) -> str:
         try:
             draft = model.read(self.folder / name)
+            blamed = {p.id: p.violations for p in draft.proposals if p.violations}
+            review.flag(draft, self.data)
         except KgError as error:
             raise refuse(400, "not a draft", str(error)) from None
+        for p in draft.proposals:  # the violations of a failed accept stay in view
+            p.violations += [m for m in blamed.get(p.id, []) if m not in p.violations]
         text = self._text(draft)
         by_passage: dict[str, list[model.Proposal]] = {}
         for p in draft.proposals:
@@ -145,7 +171,10 @@ class ReviewPages:
             (
                 passage,
                 segments(text, passage) if text is not None else None,
-                [(p, turtle(p)) for p in by_passage.get(passage.iri, [])],
+                [
+                    (p, (texts or {}).get(p.id, turtle(p)), (choices or {}).get(p.id, _choice(p)))
+                    for p in by_passage.get(passage.iri, [])
+                ],
             )
             for passage in draft.passages
             if passage.iri in by_passage or passage.mentions
@@ -176,41 +205,50 @@ class ReviewPages:
             raise refuse(400, "bad request", "the form is not UTF-8") from None
         path = self.folder / name
         draft = model.read(path)
-        accept, reject, edit = [], [], {}
         originals = {p.id: turtle(p) for p in draft.proposals}
+        choices: dict[str, str] = {}
+        texts: dict[str, str] = {}
         for key, value in form:
-            if key.startswith("decision-"):
-                pid = key[len("decision-") :]
-                if value == "accept":
+            if key.startswith("decision-") and key[len("decision-") :] in originals:
+                choices[key[len("decision-") :]] = value
+            elif key.startswith("edit-") and key[len("edit-") :] in originals:
+                texts[key[len("edit-") :]] = value.replace("\r\n", "\n")
+        status = {p.id: p.status for p in draft.proposals}
+        accept, reject, withdraw, edit = [], [], [], {}
+        for pid, value in choices.items():
+            text = texts.get(pid, "")
+            if value == "accept":
+                if text.strip() and text.strip() != originals[pid].strip():
+                    edit[pid] = text
+                elif status[pid] not in review.ACCEPTED:
                     accept.append(pid)
-                elif value == "reject":
-                    reject.append(pid)
-            elif key.startswith("edit-"):
-                pid = key[len("edit-") :]
-                if (
-                    pid in originals
-                    and value.strip()
-                    and value.replace("\r\n", "\n").strip() != originals[pid].strip()
-                ):
-                    edit[pid] = value
-        edit = {k: v for k, v in edit.items() if k in accept}
-        accept = [a for a in accept if a not in edit]
-        try:
-            review.decide(draft, accept=accept, reject=reject, edit=edit)
-            result = review.apply(draft, self.data)
-        except KgError as error:
-            return self._show(context, name, problem=str(error))
-        if result.report is not None and not result.report.conforms:
-            return self._show(
-                context,
-                name,
-                problem="The accepted facts do not conform; nothing was written.",
-                report=render_text(result.report),
-            )
-        model.write(draft, path)
-        review.remember(
-            review.rejections_file(path), [p for p in draft.proposals if p.status == "rejected"]
-        )
+            elif value == "reject" and status[pid] != "rejected":
+                reject.append(pid)
+            elif value == "withdraw" and status[pid] in review.ACCEPTED:
+                withdraw.append(pid)
+        with self._lock:
+            try:
+                outcome = review.review(
+                    path, accept=accept, reject=reject, edit=edit, withdraw=withdraw, data=self.data
+                )
+            except KgError as error:
+                return self._show(context, name, choices, texts, problem=str(error))
+            result = outcome.applied
+            if result.report is not None and not result.written:
+                return self._show(
+                    context,
+                    name,
+                    choices,
+                    texts,
+                    problem="The accepted facts do not conform; nothing was written to data/. "
+                    "Each violation is shown beside its proposal; your choices are kept.",
+                    report=render_text(result.report),
+                )
+            if result.written and self.on_written is not None:
+                try:
+                    self.on_written()
+                except KgError as error:  # the facts are written; the old data is still served
+                    print(f"kg serve: could not load the new data: {error}", file=sys.stderr)
         return self._show(
             context,
             name,
@@ -229,3 +267,14 @@ class ReviewPages:
     @staticmethod
     def _html(html: str) -> str:
         return html
+
+
+def _choice(proposal: model.Proposal) -> str:
+    """The radio button a proposal's status selects."""
+    if proposal.status in review.ACCEPTED:
+        return "accept"
+    if proposal.status == "rejected":
+        return "reject"
+    if proposal.status == "withdrawn":
+        return "withdraw"
+    return "keep"

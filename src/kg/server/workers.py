@@ -265,6 +265,44 @@ class WorkerPool:
         if self._supervisor is not None and self._supervisor is not threading.current_thread():
             self._supervisor.join(timeout=5)
 
+    def reload(self, spec: StoreSpec) -> None:
+        """Serve another dataset (``kg serve --review`` after it wrote accepted facts): start a
+        full set of workers on ``spec`` and, once all are ready, put them in place of the old
+        ones. An idle old worker stops at once; a busy one finishes its task first and stops
+        when it comes back (:meth:`_take` drops retired workers).
+
+        Raises:
+            KgError: a new worker could not load the dataset (the old ones keep serving).
+        """
+        fresh = [_Worker(self._context, spec, self._lifeline) for _ in range(self.size)]
+        try:
+            for worker in fresh:
+                worker.wait_ready(READY_TIMEOUT)
+        except KgError:
+            for worker in fresh:
+                worker.kill()
+            raise
+        with self._lock:
+            self.spec = spec
+            old = list(self._all)
+            for worker in old:
+                worker.retired = True
+            self._all = set(fresh)
+        for worker in fresh:
+            self._idle.put(worker)
+        stale = []
+        while True:
+            try:
+                stale.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for worker in stale:
+            if worker.retired:
+                worker.kill()
+                worker.close_pipe()
+            else:
+                self._idle.put(worker)
+
     def pids(self) -> list[int]:
         with self._lock:
             return sorted(w.pid for w in self._all if w.pid is not None)
