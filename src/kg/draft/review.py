@@ -491,8 +491,8 @@ def review(
 
     When the data with the decisions does not conform nothing is written to ``data/``, but
     the decisions that do not touch it — rejections of undecided proposals — are recorded and
-    remembered all the same, so a reviewer does not take them again; the proposals the
-    violations are about get them as their ``violations``.
+    remembered all the same, so a reviewer does not take them again; ``blamed`` names the
+    proposals the violations are about (not stored: they are about the choices just made).
 
     Raises:
         InputError: as :func:`decide` and :func:`apply`.
@@ -511,8 +511,6 @@ def review(
             if p.id in reject and before[p.id] == "proposed":
                 p.status = "rejected"
                 count += 1
-            if p.id in blamed:
-                p.violations = blamed[p.id]
         write(kept, path)
         remember(rejections_file(path), [p for p in kept.proposals if p.status == "rejected"])
         return Outcome(applied, blamed, count, kept)

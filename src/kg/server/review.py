@@ -153,16 +153,16 @@ class ReviewPages:
         name: str,
         choices: dict[str, str] | None = None,
         texts: dict[str, str] | None = None,
+        blamed: dict[str, list[str]] | None = None,
         **extra,
     ) -> str:
         try:
             draft = model.read(self.folder / name)
-            blamed = {p.id: p.violations for p in draft.proposals if p.violations}
             review.flag(draft, self.data)
         except KgError as error:
             raise refuse(400, "not a draft", str(error)) from None
-        for p in draft.proposals:  # the violations of a failed accept stay in view
-            p.violations += [m for m in blamed.get(p.id, []) if m not in p.violations]
+        for p in draft.proposals:  # what a failed decision ran into, beside its proposal
+            p.violations += [m for m in (blamed or {}).get(p.id, []) if m not in p.violations]
         text = self._text(draft)
         by_passage: dict[str, list[model.Proposal]] = {}
         for p in draft.proposals:
@@ -240,6 +240,7 @@ class ReviewPages:
                     name,
                     choices,
                     texts,
+                    outcome.blamed,
                     problem="The accepted facts do not conform; nothing was written to data/. "
                     "Each violation is shown beside its proposal; your choices are kept.",
                     report=render_text(result.report),
