@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kg.draft.document import Document, Profile, profile_at
+from kg.draft.document import Document, Profile, passage_iri, profile_at
 from kg.errors import InputError
 from kg.namespaces import curie
 from kg.text import sentences
@@ -120,8 +120,16 @@ def _short(text: str, width: int = 60) -> str:
 
 def skeleton(document_iri: str, match: Match) -> str:
     """A passage graph for a match, to fill with the facts the passage states."""
-    prefix = match.profile.name if match.profile else "passage"
-    name = f"psg:{prefix}-{match.start}-{match.end}"
+    profile = match.profile
+    name = curie(
+        passage_iri(
+            profile.name if profile else "passage",
+            profile.country if profile else None,
+            document_iri,
+            match.start,
+            match.end,
+        )
+    )
     lines = [
         f"{name} {{",
         f"    {name} a kg:Passage ;",

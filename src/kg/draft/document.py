@@ -30,7 +30,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Store, Triple
 
 from kg.draft.terms import term_value
 from kg.errors import InputError
-from kg.namespaces import KG, PASSAGE, RDFS_LABEL, SOURCE
+from kg.namespaces import ID, KG, PASSAGE, RDFS_LABEL, SOURCE
 
 
 @dataclass(frozen=True)
@@ -355,6 +355,15 @@ def profiles_for(
         names = ", ".join(p.name for p in profiles) or "none"
         raise InputError(f"{document.path}: no profile named {only!r} (profiles: {names})")
     return chosen
+
+
+def passage_iri(
+    profile_name: str, country: str | None, document_iri: str, start: int, end: int
+) -> str:
+    """The IRI a new passage gets: ``psg:<cc>-<token>-<start>-<end>`` (the profile's country
+    code, else its name; the document's token, so that two documents never mint one IRI)."""
+    prefix = country.removeprefix(ID).lower() if country and country.startswith(ID) else None
+    return f"{PASSAGE}{prefix or profile_name}-{document_token(document_iri)}-{start}-{end}"
 
 
 def profile_at(profiles: Sequence[Profile], start: int, end: int) -> Profile | None:

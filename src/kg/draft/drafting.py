@@ -121,7 +121,6 @@ def make_draft(
     recorded = recorded_iri is not None
     doc_iri = recorded_iri.value if recorded_iri is not None else doc.iri
     existing = _existing_passages(store, doc_iri)
-    token = documents.document_token(doc_iri)
     drafter = Drafter(gaz, in_graph, rejected)
     passages: list[Passage] = []
     for p in profiles:
@@ -133,12 +132,12 @@ def make_draft(
         drafter.list_intro = None
         prefix = (
             p.country.removeprefix(ID).lower() if p.country and p.country.startswith(ID) else p.name
-        )
+        )  # passages of the data that carry it are this profile's (not shared.trig's)
         for i, (start, end) in enumerate(sentences_in(doc.text, p.start, p.end)):
             start += len(doc.text[start:end]) - len(doc.text[start:end].lstrip(BULLETS))
             iri = existing.get((start, end), "")
             if not iri.startswith(f"{PASSAGE}{prefix}-"):  # another profile's (shared.trig)
-                iri = f"{PASSAGE}{prefix}-{token}-{start}-{end}"
+                iri = documents.passage_iri(p.name, p.country, doc_iri, start, end)
             mentions = gaz.mentions(doc.text, start, end)
             passage = Passage(
                 iri,
