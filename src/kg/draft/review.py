@@ -204,6 +204,7 @@ class DataFile:
     hand: str
     hand_quads: set[Quad]
     accepted: set[Quad]
+    original: frozenset[Quad]  # every quad of the file as it was read
 
     @classmethod
     def read(cls, path: Path) -> DataFile:
@@ -211,7 +212,11 @@ class DataFile:
         hand, mark, rest = text.partition(MARK)
         hand_quads = set(_parse(hand.encode("utf-8"), str(path))) if hand.strip() else set()
         accepted = set(_parse(rest.encode("utf-8"), f"{path} (accepted part)")) if mark else set()
-        return cls(path, hand, hand_quads, accepted)
+        return cls(path, hand, hand_quads, accepted, frozenset(hand_quads | accepted))
+
+    @property
+    def changed(self) -> bool:
+        return self.quads != self.original
 
     @property
     def quads(self) -> set[Quad]:
@@ -282,14 +287,13 @@ def _plan(
         target = file_for(proposal.passage)
         passage = draft.passage(proposal.passage)
         quads = _quads(proposal.triples, passage.iri)
-        present = target.quads
         if passage.iri not in described:
             quads += _quads(passage_triples(draft, passage), passage.iri)
             described.add(passage.iri)
         if not recorded:
             quads += _quads(source_triples(draft, today), draft.document_iri)
             recorded = True
-        target.accepted |= {q for q in quads if q not in present}
+        target.accepted |= {q for q in quads if q not in target.hand_quads}
     return files
 
 
@@ -360,13 +364,8 @@ def apply(
     """
     data = Path(data) if data is not None else resources.data_dir()
     accepted = [p for p in draft.proposals if p.status in ACCEPTED]
-    before = {path: DataFile.read(path) for path in _targets(draft, data)}
-    plan = _plan(draft, data, accepted, changes)
-    contents = {
-        path: f.render()
-        for path, f in plan.items()
-        if f.quads != (before[path].quads if path in before else DataFile.read(path).quads)
-    }
+    plan = {path: f for path, f in _plan(draft, data, accepted, changes).items() if f.changed}
+    contents = {path: f.render() for path, f in plan.items()}
     if not contents:
         return Applied([], [], None, False)
     report = None
@@ -374,15 +373,11 @@ def apply(
         report = _staged_report(data, contents)
         if not report.conforms:
             return Applied([], [], report, False)
-    old = [q for path in contents for q in DataFile.read(path).quads]
+    old = [q for f in plan.values() for q in f.original]
     for path, content in contents.items():
         atomic_write(path, _writer(content))
     new = [q for path in contents for q in _file_quads(path)]
     return Applied(sorted(contents), diffs.compare(old, new), report, True)
-
-
-def _targets(draft: Draft, data: Path) -> list[Path]:
-    return [data / f"{p.file}.trig" for p in draft.profiles]
 
 
 # --------------------------------------------------------------------------- shapes first
