@@ -158,9 +158,12 @@ class ReviewPages:
     ) -> str:
         try:
             draft = model.read(self.folder / name)
-            review.flag(draft, self.data)
         except KgError as error:
             raise refuse(400, "not a draft", str(error)) from None
+        try:
+            review.flag(draft, self.data)
+        except KgError as error:  # e.g. a data file that does not parse: say so, show the rest
+            extra.setdefault("problem", f"The proposals could not be checked: {error}")
         for p in draft.proposals:  # what a failed decision ran into, beside its proposal
             p.violations += [m for m in (blamed or {}).get(p.id, []) if m not in p.violations]
         text = self._text(draft)
