@@ -193,35 +193,6 @@ def run_query(
     )
 
 
-def open_store(
-    data: tuple[Path, ...],
-    endpoint: str | None,
-    timeout: float | None,
-    with_external: bool = False,
-) -> Any:
-    """The store ``kg query`` and ``kg sparql`` run on: the dataset (the given files and
-    folders, the repository's data when none), from the persistent store when one is built,
-    or a remote SPARQL endpoint when one is given. The one place that decides where the query
-    commands get their data."""
-    from kg.errors import InputError
-
-    if endpoint is not None:
-        from kg.sparql import remote
-
-        if data:
-            raise InputError("give either data files (-d) or --endpoint, not both")
-        if with_external:
-            raise InputError(
-                "--with-external applies to local data: a remote store's default graph is the "
-                "server's (kg publish writes the documents' union there); name the external "
-                "graphs with GRAPH <https://w3id.org/digital-policy-kg/graph/external/…> instead"
-            )
-        return remote.RemoteStore(remote.endpoint_for(endpoint, timeout=timeout))
-    from kg.load import open_dataset
-
-    return open_dataset(list(data) or None, cache=True).store
-
-
 def write(out: IO[bytes], data: bytes) -> None:
     """Write a whole answer, produced before anything is written (an error never leaves
     partial output)."""
