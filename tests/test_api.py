@@ -17,14 +17,15 @@ from kg import (  # only public names: test_only_public_names_are_used checks it
     KgError,
     QuotesUnavailable,
     cite,
-    export,
+    export_graph,
     get_query,
     open_dataset,
     queries,
     validate,
 )
 
-PUBLIC = ("Answer", "Dataset", "KgError", "QuotesUnavailable", "cite", "export", "get_query")
+PUBLIC = ("Answer", "Dataset", "KgError", "QuotesUnavailable", "cite", "export_graph")
+PUBLIC += ("get_query",)
 PUBLIC += ("open_dataset", "queries", "validate")
 
 
@@ -55,6 +56,15 @@ def test_only_public_names_are_used():
         assert getattr(kg, name) is not None
     with pytest.raises(AttributeError):
         kg.catalogue  # noqa: B018 — private modules are not attributes of the package
+
+
+def test_no_public_name_is_shadowed_by_a_module():
+    """`import kg.export` (a private package) sets the attribute kg.export: a public name
+    that is also a module's name would become that module once anything imports it."""
+    import importlib.util
+
+    for name in kg.__all__:
+        assert importlib.util.find_spec(f"kg.{name}") is None, name
 
 
 def test_every_canned_query_answers_as_the_cli_csv_byte_for_byte(graph):
@@ -224,11 +234,11 @@ def test_validate_reports_findings_of_invalid_data():
 
 
 def test_export_gives_the_cli_bytes(tmp_path):
-    exported = export(format="turtle")
+    exported = export_graph(format="turtle")
     cli = kg_command("export", "--format", "turtle")
     assert cli.returncode == 0 and exported.data == cli.stdout
     assert exported.format == "turtle" and exported.statements > 1000
-    written = export(output=tmp_path / "kg.trig")
+    written = export_graph(output=tmp_path / "kg.trig")
     assert written.path == tmp_path / "kg.trig" and written.data is None
     assert (tmp_path / "kg.trig").read_bytes() == kg_command("export").stdout
 

@@ -61,7 +61,7 @@ __all__ = [
     "QuotesUnavailable",
     "ValidationReport",
     "cite",
-    "export",
+    "export_graph",
     "get_query",
     "open_dataset",
     "queries",
@@ -679,7 +679,7 @@ def validate(
 
 @dataclass(frozen=True)
 class Exported:
-    """What :func:`export` wrote.
+    """What :func:`export_graph` wrote.
 
     Attributes:
         format: the format's name (``trig``, ``turtle``, ``jsonld`` …).
@@ -696,7 +696,7 @@ class Exported:
     data: bytes | None
 
 
-def export(
+def export_graph(
     paths: PathLike | Sequence[PathLike] | None = None,
     output: PathLike | IO[bytes] | None = None,
     *,

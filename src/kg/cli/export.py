@@ -53,7 +53,7 @@ def export(
     """
     from kg import api
 
-    api.export(
+    api.export_graph(
         paths,
         output if output is not None else stdout(),
         format=fmt,
