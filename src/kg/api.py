@@ -462,14 +462,24 @@ def _param_text(name: str, value: Any) -> str:
 
 class Dataset:
     """The graph a query runs on: local data (in memory or the persistent store) or a remote
-    SPARQL endpoint, in one scope. Made by :func:`open_dataset`."""
+    SPARQL endpoint, in one scope. Made by :func:`open_dataset`; ``Dataset(store)`` wraps a
+    ``pyoxigraph.Store`` loaded some other way (kg computes its query graphs into the store's
+    default graph on the first query, see *Sources and scopes*)."""
 
-    def __init__(self, store: Any, *, with_external: bool, endpoint: str | None) -> None:
+    def __init__(
+        self, store: Any, *, with_external: bool = False, endpoint: str | None = None
+    ) -> None:
         self._store = store
         self.with_external: bool = with_external
         """Whether the external open data answers too (the CLI's ``--with-external``)."""
         self.endpoint: str | None = endpoint
         """The SPARQL endpoint queried, or None for local data."""
+
+    @property
+    def store(self) -> Any:
+        """The store answering: a ``pyoxigraph.Store`` for local data (for what the API does
+        not offer; its interface is pyoxigraph's), a client object for an endpoint."""
+        return self._store
 
     @property
     def scope(self) -> str:

@@ -193,6 +193,22 @@ def run_query(
     )
 
 
+def open_store(
+    data: tuple[Path, ...],
+    endpoint: str | None,
+    timeout: float | None,
+    with_external: bool = False,
+) -> Any:
+    """The store ``kg query`` and ``kg sparql`` run on, as :func:`kg.api.open_dataset` opens
+    it (the one place that decides where the query commands get their data); a function of
+    its own so that tests can hand the commands a store of theirs."""
+    from kg import api
+
+    return api.open_dataset(
+        data, endpoint=endpoint, timeout=timeout, with_external=with_external
+    ).store
+
+
 def write(out: IO[bytes], data: bytes) -> None:
     """Write a whole answer, produced before anything is written (an error never leaves
     partial output)."""

@@ -56,9 +56,8 @@ def query(
         canned = api.get_query(name)
         values = catalogue.parse_assignments(params)
         chosen = results.check_format(canned.form, fmt)
-        dataset = api.open_dataset(
-            data, endpoint=endpoint, timeout=timeout, with_external=with_external
-        )
+        store = base.open_store(data, endpoint, timeout, with_external)
+        dataset = api.Dataset(store, with_external=with_external, endpoint=endpoint)
         start_clock()
         dataset.query(canned, **values).write(out, chosen)
 

@@ -68,9 +68,8 @@ def sparql(
         # The query is checked before the dataset is loaded.
         prepared = prepare.prepare(text, allow_service=allow_service)
         chosen = results.check_format(prepared.form, fmt)
-        dataset = api.open_dataset(
-            data, endpoint=endpoint, timeout=timeout, with_external=with_external
-        )
+        store = base.open_store(data, endpoint, timeout, with_external)
+        dataset = api.Dataset(store, with_external=with_external, endpoint=endpoint)
         start_clock()
         dataset.sparql(text, allow_service=allow_service).write(out, chosen)
 
