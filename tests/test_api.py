@@ -150,6 +150,23 @@ def test_a_construct_answer_is_an_rdflib_graph(graph):
         graph.sparql("SELECT * WHERE { ?s ?p ?o } LIMIT 1").graph()
 
 
+def test_the_data_as_an_rdflib_dataset_on_the_same_store(graph, published):
+    pytest.importorskip("oxrdflib")
+    import rdflib
+
+    dataset = graph.rdflib()
+    assert isinstance(dataset, rdflib.Dataset) and dataset.store.__class__.__name__ == (
+        "OxigraphStore"
+    )
+    query = "SELECT ?label WHERE { id:PL kg:sharesBorderWith ?n . ?n rdfs:label ?label }"
+    got = sorted(str(row[0]) for row in dataset.query(query))
+    assert got and got == sorted(r[0] for r in graph.sparql(query).rows)
+    passage = rdflib.URIRef("https://w3id.org/digital-policy-kg/passage/pl-eurodig")
+    assert len(dataset.graph(passage)) > 0  # the passage graphs are its named graphs
+    with pytest.raises(KgError, match="local data"):
+        open_dataset(endpoint=published).rdflib()
+
+
 def test_ask_and_select_answers(graph):
     assert graph.sparql("ASK { id:PL kg:sharesBorderWith id:LT }").boolean is True
     answer = graph.sparql("SELECT ?c WHERE { id:FR kg:capital ?c }")

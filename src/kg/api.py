@@ -515,6 +515,37 @@ class Dataset:
         prepared = prepare.prepare(query, allow_service=allow_service)
         return Answer(prepare.execute(self._store, prepared, scope=self.scope))
 
+    def rdflib(self) -> rdflib.Dataset:
+        """The local data as an ``rdflib.Dataset`` on the same store, not a copy, through
+        `oxrdflib` (``pip install 'kg[rdflib]'``): for code written for rdflib. Its SPARQL
+        runs on Oxigraph (``bench/rdflib_interop.py``: wrapping takes no time, and a query
+        runs about a hundred times faster than on a copy in rdflib's own store). Its default
+        graph is this dataset's documents scope; named graphs are the passages and sources.
+
+        Raises:
+            KgError: the dataset is a remote endpoint.
+            ImportError: oxrdflib is not installed.
+        """
+        if self.endpoint is not None:
+            raise KgError("rdflib() is for local data; query the endpoint with sparql()")
+        try:
+            from oxrdflib import OxigraphStore
+        except ImportError:
+            raise ImportError(
+                "Dataset.rdflib() needs oxrdflib, an optional dependency of kg: "
+                "pip install 'kg[rdflib]' (or pip install oxrdflib)"
+            ) from None
+        import rdflib
+
+        from kg.load import scope
+        from kg.namespaces import PREFIXES
+
+        scope.ensure(self._store)  # the default graph: the documents' distinct union
+        dataset = rdflib.Dataset(store=OxigraphStore(store=self._store))
+        for prefix, namespace in PREFIXES.items():
+            dataset.bind(prefix, namespace, override=True)
+        return dataset
+
     def close(self) -> None:
         """Let go of a remote endpoint's connections (local data needs nothing)."""
         close = getattr(self._store, "close", None)
