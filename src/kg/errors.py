@@ -17,6 +17,12 @@ class KgWarning(UserWarning):
     :func:`warnings.warn`; the CLI prints it as ``kg: warning: …`` on standard error."""
 
 
+class QuotesUnavailable(KgWarning):
+    """An answer cites passages whose source document is not on this machine (or not the
+    version the graph cites), so their quote is empty: the message says where kg looked and
+    how to point it at the document (``KG_DOCUMENTS``)."""
+
+
 class InputError(KgError):
     """A file or folder given to kg cannot be used (missing, unknown format, unreadable)."""
 

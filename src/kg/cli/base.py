@@ -199,27 +199,14 @@ def open_store(
     timeout: float | None,
     with_external: bool = False,
 ) -> Any:
-    """The store ``kg query`` and ``kg sparql`` run on: the dataset (the given files and
-    folders, the repository's data when none), from the persistent store when one is built,
-    or a remote SPARQL endpoint when one is given. The one place that decides where the query
-    commands get their data."""
-    from kg.errors import InputError
+    """The store ``kg query`` and ``kg sparql`` run on, as :func:`kg.api.open_dataset` opens
+    it (the one place that decides where the query commands get their data); a function of
+    its own so that tests can hand the commands a store of theirs."""
+    from kg import api
 
-    if endpoint is not None:
-        from kg.sparql import remote
-
-        if data:
-            raise InputError("give either data files (-d) or --endpoint, not both")
-        if with_external:
-            raise InputError(
-                "--with-external applies to local data: a remote store's default graph is the "
-                "server's (kg publish writes the documents' union there); name the external "
-                "graphs with GRAPH <https://w3id.org/digital-policy-kg/graph/external/…> instead"
-            )
-        return remote.RemoteStore(remote.endpoint_for(endpoint, timeout=timeout))
-    from kg.load import open_dataset
-
-    return open_dataset(list(data) or None, cache=True).store
+    return api.open_dataset(
+        data, endpoint=endpoint, timeout=timeout, with_external=with_external
+    ).store
 
 
 def write(out: IO[bytes], data: bytes) -> None:

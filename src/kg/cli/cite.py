@@ -21,19 +21,10 @@ def cite(document: Path, quotes: tuple[str, ...], trig: bool) -> None:
     An ambiguous quote lists every match. Exit status 2 when a quote is not found (the message
     names the closest passage), crosses a profile boundary, or the document cannot be read.
     """
-    from kg.draft import cite as citing
-    from kg.draft import document as documents
-    from kg.draft.drafting import load_graph, recorded_text
+    from kg import api
 
-    doc = documents.read_document(document)
-    store = load_graph()
-    recorded = documents.check_recorded(store, doc, recorded_text)
-    profiles = documents.recorded_profiles(store, recorded) if recorded is not None else []
-    doc_iri = recorded.value if recorded is not None else doc.iri
-    for quote in quotes:
-        matches = citing.cite(doc, quote, profiles)
-        for m in matches:
-            where = f"\t{m.profile.name}" if m.profile else ""
-            click.echo(f"{m.start}\t{m.end}{where}")
-            if trig:
-                click.echo(citing.skeleton(doc_iri, m), nl=False)
+    for found in api.cite(document, *quotes):
+        where = f"\t{found.profile}" if found.profile else ""
+        click.echo(f"{found.start}\t{found.end}{where}")
+        if trig:
+            click.echo(found.trig, nl=False)

@@ -51,13 +51,12 @@ def export(
     Output is stable (same input, same bytes, for turtle, trig, ntriples, nquads) and parses
     back to the same dataset. JSON-LD is compacted with ontology/context.jsonld, embedded.
     """
-    from kg.export import writers
+    from kg import api
 
-    writers.export(
-        list(paths) or None,
-        fmt=fmt,
-        output=output,
-        stream=stdout(),
+    api.export_graph(
+        paths,
+        output if output is not None else stdout(),
+        format=fmt,
         with_inferred=with_inferred,
         include_ontology=include_ontology,
     )

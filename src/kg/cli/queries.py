@@ -20,11 +20,10 @@ from kg.cli.base import command, stdout, write
 )
 def queries(fmt: str) -> None:
     """List the canned queries (queries/*.rq): name, summary, parameters."""
-    from kg import resources
-    from kg.sparql import catalogue
+    from kg import api, resources
 
     folder = resources.queries_dir()
-    entries = list(catalogue.load_catalogue(folder).values())
+    entries = api.queries(folder)
     if fmt == "json":
         text = json.dumps([q.as_dict() for q in entries], indent=2, ensure_ascii=False) + "\n"
         write(stdout(), text.encode("utf-8"))
@@ -40,7 +39,5 @@ def queries(fmt: str) -> None:
 
     table = Table("name", "summary", "parameters", box=box.SIMPLE_HEAD, show_edge=False)
     for q in entries:
-        table.add_row(
-            Text(q.name), Text(q.summary), Text("\n".join(p.describe() for p in q.params))
-        )
+        table.add_row(Text(q.name), Text(q.summary), Text("\n".join(str(p) for p in q.params)))
     write(stdout(), table_bytes(table))

@@ -49,17 +49,16 @@ def query(
     source document is on this machine."""
 
     def work(out: IO[bytes], start_clock: Callable[[], None]) -> None:
-        from kg.load import scope
+        from kg import api
         from kg.sparql import catalogue, results
 
         # Everything that can be checked is checked before the dataset is loaded.
-        canned = catalogue.find_query(name)
+        canned = api.get_query(name)
         values = catalogue.parse_assignments(params)
-        assert canned.prepared is not None
-        chosen = results.check_format(canned.prepared.form, fmt)
+        chosen = results.check_format(canned.form, fmt)
         store = base.open_store(data, endpoint, timeout, with_external)
+        dataset = api.Dataset(store, with_external=with_external, endpoint=endpoint)
         start_clock()
-        asked = scope.ALL if with_external else None
-        results.write(catalogue.run_canned(store, canned, values, scope=asked), chosen, out)
+        dataset.query(canned, **values).write(out, chosen)
 
     base.run_query(work, endpoint=endpoint, timeout=timeout, max_memory=max_memory)

@@ -62,16 +62,16 @@ def sparql(
     text = read_query(query, file)
 
     def work(out: IO[bytes], start_clock: Callable[[], None]) -> None:
-        from kg.load import scope
+        from kg import api
         from kg.sparql import prepare, results
 
         # The query is checked before the dataset is loaded.
         prepared = prepare.prepare(text, allow_service=allow_service)
         chosen = results.check_format(prepared.form, fmt)
         store = base.open_store(data, endpoint, timeout, with_external)
+        dataset = api.Dataset(store, with_external=with_external, endpoint=endpoint)
         start_clock()
-        wanted = scope.ALL if with_external else scope.DOCUMENTS
-        results.write(prepare.execute(store, prepared, scope=wanted), chosen, out)
+        dataset.sparql(text, allow_service=allow_service).write(out, chosen)
 
     base.run_query(work, endpoint=endpoint, timeout=timeout, max_memory=max_memory)
 

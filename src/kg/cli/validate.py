@@ -35,10 +35,9 @@ def validate(paths: tuple[Path, ...], fmt: str, engine: str) -> None:
     repository's data/ when none are given. Exit status: 0 the data conforms (warnings
     allowed), 1 it does not, 2 any error (a file that does not parse: file, line and column).
     """
-    from kg import progress
-    from kg.validation import report as validation
+    from kg import api, progress
 
     with progress.bar() as shown:
-        report = validation.validate(list(paths) or None, engine=engine, progress=shown)
-    click.echo(validation.render(report, fmt), nl=False)
+        report = api.validate(paths, engine=engine, progress=shown)
+    click.echo(report.render(fmt), nl=False)
     sys.exit(report.exit_code)

@@ -19,6 +19,7 @@ format (CSV, TSV, JSON, XML) is still written by the engine's serialisers.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -33,7 +34,7 @@ from pyoxigraph import (
 )
 
 from kg import resources
-from kg.errors import KgError
+from kg.errors import KgError, QuotesUnavailable
 from kg.load.documents import Documents
 from kg.namespaces import KG, PASSAGE
 from kg.sparql import prepare as sparql
@@ -100,6 +101,7 @@ class Quoter:
         self.store = store
         self.documents = documents
         self._cache: dict[str, str | None] = {}
+        self.missing: set[str] = set()  # documents that could not be quoted (file names)
 
     def prefetch(self, passages: Iterable[NamedNode], chunk: int = 500) -> None:
         """Look up the spans of many passages in a few queries (a VALUES block of their IRIs,
@@ -142,6 +144,8 @@ class Quoter:
             return None
         sha = row["sha"].value if row["sha"] is not None else None
         text, _ = self.documents.text(row["file"].value, sha)
+        if text is None:
+            self.missing.add(row["file"].value)
         if text is None or not 0 <= start <= end <= len(text):
             return None
         return text[start:end]
@@ -187,9 +191,30 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
         bindings = list(_bindings(solutions, variables, columns, quoter))
     except (OSError, RuntimeError) as error:
         raise KgError(f"query evaluation failed: {error}") from None
+    if quoter.missing:
+        warnings.warn(QuotesUnavailable(unavailable(quoter.missing)), stacklevel=2)
     document = {"head": {"vars": head}, "results": {"bindings": bindings}}
     raw = parse_query_results(json.dumps(document).encode("utf-8"), QueryResultsFormat.JSON)
     return QueryResult(result.form, raw, uses_service=result.uses_service)
+
+
+def unavailable(missing: set[str]) -> str:
+    """Why an answer's quotes are empty, where kg looked, and how to point it at the
+    documents: said once per answer (a :class:`QuotesUnavailable` warning), not per row."""
+    folder = resources.documents_dir()
+    names = ", ".join(sorted(missing))
+    if folder is None:
+        where = "KG_DOCUMENTS is not set and there is no shared/seeds folder beside the checkout"
+    elif not folder.is_dir():
+        where = f"{folder} is not a folder"
+    elif any((folder / name).is_file() for name in missing):
+        where = f"the copy in {folder} is not the version the graph cites (SHA-256 differs)"
+    else:
+        where = f"not found in {folder}"
+    return (
+        f"no quotes: the source document {names} is not available ({where}); "
+        "set KG_DOCUMENTS to the folder that holds it"
+    )
 
 
 def _bindings(
