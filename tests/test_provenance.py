@@ -469,3 +469,136 @@ def test_no_passage_quotes_a_section_heading(dataset, documents):
         for p in passage_spans(dataset.store):
             if p.document == doc:
                 assert not [h for h in headings if p.start <= h[0] and h[1] <= p.end], p.name
+
+
+# --- regression tests: issue 20 ----------------------------------------------------------------
+
+
+def test_uke_is_not_aligned_with_the_laws_the_regulation_is_to_secure(dataset):
+    """ "the Polish government regulates the internet to ensure compliance with national and EU
+    laws" (9319-9491): the regulation's aim concerns the laws; UKE does not 'align' with them."""
+    store = dataset.store
+    assert not list(store.quads_for_pattern(_n(ID, "uke"), _n(KG, "alignedWith"), None, None))
+    aim = _n(ID, "pl-legal-compliance-aim")
+    assert _passage_graphs(
+        store, _n(ID, "pl-internet-regulation-effort"), _n(KG, "hasAim"), aim
+    ) == {PASSAGE + "pl-uke"}
+    concerned = {q.object.value for q in store.quads_for_pattern(aim, _n(KG, "concerns"), None)}
+    assert concerned == {ID + "pl-national-laws", ID + "eu-laws"}
+
+
+def test_the_cert_polska_passage_does_not_repeat_nasks_class_and_country(dataset):
+    """The CERT.PL bullet (15493-15630) names NASK; its class and country come from 14973-15197."""
+    store = dataset.store
+    graph = NamedNode(PASSAGE + "pl-cert-polska")
+    nask = _n(ID, "nask")
+    assert not list(store.quads_for_pattern(nask, RDF_TYPE, None, graph))
+    assert not list(store.quads_for_pattern(nask, _n(KG, "country"), None, graph))
+    assert _passage_graphs(store, nask, RDF_TYPE, _n(KG, "ResearchInstitute")) == {
+        PASSAGE + "pl-international-cybersecurity"
+    }
+
+
+def test_the_nation_attacked_is_cited_with_the_sentence_it_refers_back_to(dataset):
+    """ "cyber-attacks targeting the nation" (14031-14169) follows the sentence that makes Poland
+    a focal point of cybersecurity (13936-14030); the passage now holds both."""
+    store = dataset.store
+    graphs = _passage_graphs(
+        store, _n(ID, "pl-cyberattack-uptick"), _n(KG, "affects"), _n(ID, "PL")
+    )
+    assert graphs == {PASSAGE + "pl-cyber-threats"}
+    spans = {p.name: (p.start, p.end) for p in passage_spans(store)}
+    assert spans[PASSAGE + "pl-cyber-threats"] == (13936, 14169)
+    assert _passage_graphs(
+        store,
+        _n(ID, "PL"),
+        _n(KG, "characteristic"),
+        _n(VOC, "characteristic-cybersecurity-focal-point"),
+    ) == {PASSAGE + "pl-cybersecurity-focal-point"}
+
+
+@pytest.mark.parametrize("country", ["RS", "PL"])
+def test_the_stakeholders_active_participation_is_encoded(dataset, country):
+    """ "… stakeholders are active participants in various internet governance forums and
+    initiatives at the regional and global levels" (1271-1404, 10614-10746)."""
+    store = dataset.store
+    effort = _n(ID, f"{country.lower()}-ig-forum-participation")
+    assert _passage_graphs(store, effort, _n(KG, "actor"), _n(ID, country))
+    scopes = {q.object for q in store.quads_for_pattern(effort, _n(KG, "geographicScope"), None)}
+    assert scopes == {_n(VOC, "scope-regional"), _n(VOC, "scope-global")}
+
+
+@pytest.mark.parametrize("entity", ["serbian-igf", "igf-poland", "epuap"])
+def test_what_the_text_calls_a_platform_is_a_platform(dataset, entity):
+    assert _passage_graphs(dataset.store, _n(ID, entity), RDF_TYPE, _n(KG, "Platform"))
+
+
+def test_portugals_westernmost_point_is_a_ranking(dataset):
+    """ "the westernmost point in continental Europe" (8208-8434): first from the west within
+    continental Europe, not only a label."""
+    store = dataset.store
+    point = _n(ID, "westernmost-point-of-continental-europe")
+    rankings = [q.object for q in store.quads_for_pattern(point, _n(KG, "hasRanking"), None, None)]
+    assert len(rankings) == 1
+    ranking = rankings[0]
+    assert _passage_graphs(store, ranking, _n(KG, "rankingCriterion"), _n(VOC, "direction-west"))
+    assert _passage_graphs(store, ranking, _n(KG, "rankingScope"), _n(ID, "continental-europe"))
+    assert _passage_graphs(
+        store, ranking, _n(KG, "rank"), Literal("1", datatype=NamedNode(XSD_INTEGER))
+    ) == {PASSAGE + "pt-surroundings"}
+
+
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def test_pt_territory_cites_only_the_sentence_that_states_its_facts(dataset):
+    """pt-territory cited three sentences for facts the first states alone; the autonomous
+    regions (and their own governments) are stated by the third, in a passage of their own."""
+    spans = {p.name: (p.start, p.end) for p in passage_spans(dataset.store)}
+    assert spans[PASSAGE + "pt-territory"] == (8043, 8207)
+    store = dataset.store
+    for region in ("azores", "madeira"):
+        assert _passage_graphs(store, _n(ID, region), RDF_TYPE, _n(KG, "AutonomousRegion")) == {
+            PASSAGE + "pt-autonomous-regions"
+        }
+        government = _n(ID, f"{region}-regional-government")
+        assert _passage_graphs(store, government, _n(KG, "jurisdiction"), _n(ID, region))
+
+
+def test_frances_largest_eez_is_due_to_its_coastal_territories(dataset):
+    """ "Due to its several coastal territories, France has the largest exclusive economic
+    zone" (5616-5716): two facts that were missing, the territories and the reason."""
+    store = dataset.store
+    territories = _n(ID, "fr-coastal-territories")
+    assert _passage_graphs(store, _n(ID, "FR"), _n(KG, "hasTerritory"), territories) == {
+        PASSAGE + "fr-exclusive-economic-zone"
+    }
+    assert _passage_graphs(store, _n(ID, "rank-FR-eez"), _n(KG, "dueTo"), territories)
+
+
+def test_serbias_digital_landscape_is_not_typed_an_economic_sector(dataset):
+    """ "a diverse and dynamic digital landscape" (160-339) gives no class."""
+    store = dataset.store
+    landscape = _n(ID, "rs-digital-landscape")
+    assert not list(store.quads_for_pattern(landscape, RDF_TYPE, None, None))
+    assert not list(store.quads_for_pattern(None, _n(KG, "hasSector"), landscape, None))
+
+
+def test_the_serbian_internet_dialogues_place_comes_from_the_sentence_naming_serbia(dataset):
+    """The dialogue's own sentence (2222-2303) does not say where; the run from 2027, which
+    says the dialogue on IG issues took place in Serbia, does."""
+    graphs = _passage_graphs(
+        dataset.store, _n(ID, "serbian-internet-dialogue"), _n(KG, "location"), _n(ID, "RS")
+    )
+    assert graphs == {PASSAGE + "rs-ig-dialogue-history"}
+
+
+def test_the_green_deals_objectives_are_encoded(dataset):
+    """The Green Deal bullet (17313-17494) names what the Green Deal includes; the measure
+    concerns the Green Deal."""
+    store = dataset.store
+    deal = _n(ID, "european-green-deal")
+    aims = _passage_graphs(store, deal, _n(KG, "hasAim"), None)
+    assert aims == {PASSAGE + "pl-european-green-deal"}
+    assert len(list(store.quads_for_pattern(deal, _n(KG, "hasAim"), None, None))) == 3
+    assert _passage_graphs(store, _n(ID, "pl-ai-measure-green-deal"), _n(KG, "concerns"), deal)
