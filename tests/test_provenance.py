@@ -9,6 +9,8 @@ lies inside its document and its profile, and that the passage's text names each
 from __future__ import annotations
 
 import hashlib
+import re
+from pathlib import Path
 
 import pytest
 from conftest import SEEDS
@@ -475,8 +477,8 @@ def test_no_passage_quotes_a_section_heading(dataset, documents):
 
 
 def test_uke_is_not_aligned_with_the_laws_the_regulation_is_to_secure(dataset):
-    """ "the Polish government regulates the internet to ensure compliance with national and EU
-    laws" (9319-9491): the regulation's aim concerns the laws; UKE does not 'align' with them."""
+    """The government regulates the internet so that national and EU law is complied with
+    (9319-9491): the regulation's aim concerns the laws; UKE does not 'align' with them."""
     store = dataset.store
     assert not list(store.quads_for_pattern(_n(ID, "uke"), _n(KG, "alignedWith"), None, None))
     aim = _n(ID, "pl-legal-compliance-aim")
@@ -519,8 +521,8 @@ def test_the_nation_attacked_is_cited_with_the_sentence_it_refers_back_to(datase
 
 @pytest.mark.parametrize("country", ["RS", "PL"])
 def test_the_stakeholders_active_participation_is_encoded(dataset, country):
-    """ "… stakeholders are active participants in various internet governance forums and
-    initiatives at the regional and global levels" (1271-1404, 10614-10746)."""
+    """The stakeholders' active part in internet governance forums and initiatives, at regional
+    and global level (1271-1404, 10614-10746), was in no passage."""
     store = dataset.store
     effort = _n(ID, f"{country.lower()}-ig-forum-participation")
     assert _passage_graphs(store, effort, _n(KG, "actor"), _n(ID, country))
@@ -566,8 +568,8 @@ def test_pt_territory_cites_only_the_sentence_that_states_its_facts(dataset):
 
 
 def test_frances_largest_eez_is_due_to_its_coastal_territories(dataset):
-    """ "Due to its several coastal territories, France has the largest exclusive economic
-    zone" (5616-5716): two facts that were missing, the territories and the reason."""
+    """France's exclusive economic zone is the world's largest because of its coastal
+    territories (5616-5716): two facts that were missing, the territories and the reason."""
     store = dataset.store
     territories = _n(ID, "fr-coastal-territories")
     assert _passage_graphs(store, _n(ID, "FR"), _n(KG, "hasTerritory"), territories) == {
@@ -602,3 +604,44 @@ def test_the_green_deals_objectives_are_encoded(dataset):
     assert aims == {PASSAGE + "pl-european-green-deal"}
     assert len(list(store.quads_for_pattern(deal, _n(KG, "hasAim"), None, None))) == 3
     assert _passage_graphs(store, _n(ID, "pl-ai-measure-green-deal"), _n(KG, "concerns"), deal)
+
+
+BORDERLINE = Path(__file__).resolve().parent / "data" / "borderline.md"
+_BORDERLINE_ROW = re.compile(
+    r"^\| *(\d+) *\| *`psg:([\w-]+)` *\| *(\d+)-(\d+) *\|(.+)\| *(\w+) *\|$"
+)
+
+
+def _borderline_rows() -> list[tuple[int, str, int, int, str, str]]:
+    rows = []
+    for line in BORDERLINE.read_text(encoding="utf-8").splitlines():
+        match = _BORDERLINE_ROW.match(line.strip())
+        if match:
+            number, name, start, end, reading, verdict = match.groups()
+            rows.append((int(number), name, int(start), int(end), reading.strip(), verdict))
+    return rows
+
+
+def test_every_borderline_reading_cites_an_existing_passage_span(dataset, documents):
+    """tests/data/borderline.md (issue 20: the list the last review promised was never
+    published): every row names a passage that exists with exactly the listed span, the span
+    lies inside the document, and each row has a reading and a verdict."""
+    rows = _borderline_rows()
+    assert len(rows) >= 30
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))  # numbered, none lost
+    spans = {p.name: p for p in passage_spans(dataset.store)}
+    for number, name, start, end, reading, verdict in rows:
+        passage = spans.get(PASSAGE + name)
+        assert passage is not None, f"row {number}: no passage psg:{name}"
+        assert (passage.start, passage.end) == (start, end), f"row {number}: span differs"
+        assert 0 <= start < end <= len(documents[passage.document]), f"row {number}"
+        assert verdict in {"kept", "fixed", "new"}, f"row {number}: verdict {verdict}"
+        assert len(reading.split()) >= 8, f"row {number}: say what the reading is"
+
+
+def test_the_borderline_check_can_fail():
+    """Guard: a row with a wrong span or an unknown passage does not parse as valid."""
+    good = "| 1 | `psg:pl-uke` | 9319-9491 | a reading of at least eight words goes here. | kept |"
+    match = _BORDERLINE_ROW.match(good)
+    assert match and match.group(2) == "pl-uke" and match.group(6) == "kept"
+    assert not _BORDERLINE_ROW.match("| 1 | psg:pl-uke | 9319 | no span | kept |")
