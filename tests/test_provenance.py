@@ -645,3 +645,45 @@ def test_the_borderline_check_can_fail():
     match = _BORDERLINE_ROW.match(good)
     assert match and match.group(2) == "pl-uke" and match.group(6) == "kept"
     assert not _BORDERLINE_ROW.match("| 1 | psg:pl-uke | 9319 | no span | kept |")
+
+
+REVIEW = Path(__file__).resolve().parent / "data" / "review-serbia-poland.md"
+
+
+def test_the_serbia_poland_review_covers_every_passage_and_sentence(dataset, documents):
+    """tests/data/review-serbia-poland.md has a verdict for every passage of the two profiles
+    (with its current span) and for every sentence of them (by span): a passage added, moved
+    or dropped without a review fails here."""
+    text = REVIEW.read_text(encoding="utf-8")
+    reviewed = {
+        m.group(1): (int(m.group(2)), int(m.group(3)))
+        for m in re.finditer(r"^\| `psg:([\w-]+)` \| (\d+)-(\d+) \|", text, re.M)
+    }
+    spans = passage_spans(dataset.store)
+    current = {
+        p.name.rsplit("/", 1)[1]: (p.start, p.end)
+        for p in spans
+        if p.name.rsplit("/", 1)[1].startswith(("rs-", "pl-"))
+    }
+    assert reviewed == current
+    sentence_rows = {
+        (int(m.group(1)), int(m.group(2)))
+        for m in re.finditer(r"^\| (\d+)-(\d+) \| (?:content|heading) \|", text, re.M)
+    }
+    from kg.text import sentences
+
+    profiles = {}
+    for quad in dataset.store.quads_for_pattern(None, NamedNode(KG + "profileOf"), None, None):
+        if quad.object.value in (ID + "RS", ID + "PL"):
+            profiles[quad.subject] = (
+                int(_one(dataset.store, quad.subject, KG + "startOffset").value),
+                int(_one(dataset.store, quad.subject, KG + "endOffset").value),
+            )
+    assert len(profiles) == 2
+    doc = next(iter(documents.values()))
+    expected = {
+        (s, e)
+        for s, e in sentences(doc)
+        if any(ps <= s and e <= pe for ps, pe in profiles.values())
+    }
+    assert sentence_rows == expected
