@@ -299,7 +299,8 @@ def test_cq12_what_the_measures_and_aims_of_a_strategy_concern(store):
     assert {row["x"].value for row in reach} == {ID + "rs-ai-institute"}
     polish = answer(store, "list-objectives-by-strategy", strategy=entity("pl-ai-strategy"))
     assert {r.get("concernsLabel") for r in polish if r.get("concerns")} == {
-        "virtual research institute for AI"
+        "virtual research institute for AI",
+        "European Green Deal",
     }
 
 
