@@ -687,3 +687,24 @@ def test_the_serbia_poland_review_covers_every_passage_and_sentence(dataset, doc
         if any(ps <= s and e <= pe for ps, pe in profiles.values())
     }
     assert sentence_rows == expected
+
+
+def test_every_measure_objective_and_target_is_checked_for_what_it_concerns(dataset):
+    """Section 4 of the review lists every measure, objective and target with what it
+    concerns or why nothing is linked; the links it names are the data's."""
+    text = REVIEW.read_text(encoding="utf-8")
+    section = text[text.index("## 4.") :]
+    listed = {
+        m.group(1): m.group(2)
+        for m in re.finditer(r"^\| `id:([\w-]+)` \| \w+ \| (.+) \|$", section, re.M)
+    }
+    store = dataset.store
+    items = {
+        q.subject.value.rsplit("/", 1)[1]
+        for cls in ("Measure", "Objective", "Target")
+        for q in store.quads_for_pattern(None, RDF_TYPE, _n(KG, cls), None)
+    }
+    assert set(listed) == items
+    for item, verdict in listed.items():
+        linked = list(store.quads_for_pattern(_n(ID, item), _n(KG, "concerns"), None, None))
+        assert verdict.startswith("concerns ") == bool(linked), item
