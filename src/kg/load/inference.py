@@ -27,11 +27,13 @@ two halves: ``kg:sharesBorderWith`` is a border "on land or at sea" with the sub
 is a subclass of the restriction "at most 0 ``kg:sharesMaritimeBorderWith``". The rule reads
 that restriction from the ontology graph (it fires only while the ontology states it) and
 derives, for a member of the class and each place it shares a border with, the land border both
-ways, and types each ``kg:Border`` node between them a ``kg:LandBorder``. Only borders a
-premise or the closure states are specialised; a border of unstated kind between two countries
-neither of which is stated landlocked stays unstated. Each derived triple is described in the
-provenance graph with the graphs of its premises (the passage saying the country is landlocked
-and the passage stating the border), so an analyst can see which sentences it rests on.
+ways, and types each ``kg:Border`` node between them a ``kg:LandBorder``. Only borders the
+documents or their closure state are specialised (the rule runs on the documents scope, before
+the external facts join: an external source's borders are its own); a border of unstated kind
+between two countries neither of which is stated landlocked stays unstated. Each derived
+triple is described in the provenance graph with the graphs of its premises (the passage saying
+the country is landlocked and the passage stating the border), so an analyst can see which
+sentences it rests on.
 
 The rules are applied until nothing new comes (a fixpoint), so chains compose: a subclass of a
 subclass, a subproperty of a symmetric property, a transitive closure. Each step uses only the
