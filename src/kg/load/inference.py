@@ -740,7 +740,11 @@ def _apply_kind_rule(
     members = set(closure.members.get(member_class, set()))
     if not members:
         return []
-    general_pairs = closure.pairs.get(general, set())
+    neighbours: dict[Subject | Object, set[Subject | Object]] = {}
+    for a, b in closure.pairs.get(general, set()):
+        if a in members or b in members:  # one pass over the borders, not one per member
+            neighbours.setdefault(a, set()).add(b)
+            neighbours.setdefault(b, set()).add(a)
     specific_pairs = closure.pairs.get(specific, set())
     excluded_pairs = {
         (q.subject, q.object) for q in store.quads_for_pattern(None, excluded, None, None)
@@ -749,11 +753,7 @@ def _apply_kind_rule(
     seen: set[tuple] = set()
     for member in sorted(members, key=str):
         typed = _graphs_stating(store, member, _TYPE, member_class, premises, inferred)
-        partners = sorted(
-            {o for s, o in general_pairs if s == member}
-            | {s for s, o in general_pairs if o == member},
-            key=str,
-        )
+        partners = sorted(neighbours.get(member, set()), key=str)
         for partner in partners:
             if isinstance(partner, Literal):
                 continue
@@ -840,8 +840,10 @@ def _store_derivations(
             add(statement, RDF + "object", o)
             for premise in sorted(derivation.premises, key=lambda g: g.value):
                 add(statement, PROV + "wasDerivedFrom", premise)
-    if quads:
-        store.extend(quads)
+    if len(quads) < 100_000:
+        store.extend(quads)  # small: one transaction (bulk_extend has a fixed cost per call)
+    else:
+        store.bulk_extend(quads)
 
 
 def _store(store: Store, axioms: list[Axiom], new: Derived, *, external: bool) -> None:
