@@ -30,7 +30,7 @@ from statistics import median
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store
 
-from kg.text import sentences
+from kg.text import is_heading, sentences
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -356,6 +356,108 @@ def passage_statistics(spans: list[PassageSpan], texts: dict[str, str]) -> dict[
     }
 
 
+# --- document coverage (issue 20) -----------------------------------------------------------
+#
+# Every content sentence of a source document is either in a passage or on the documented list
+# of sentences that state no fact (``tests/data/no-fact-sentences.csv``: file name, span, the
+# reason, never the sentence's text). Headings (``kg.text.is_heading``) are not content.
+
+NO_FACT_SENTENCES = Path(__file__).resolve().parent / "data" / "no-fact-sentences.csv"
+
+
+@dataclass(frozen=True)
+class NoFactSentence:
+    """A sentence that states no fact, by span, with the reason."""
+
+    file_name: str
+    start: int
+    end: int
+    reason: str
+
+
+def read_no_fact_sentences(path: Path = NO_FACT_SENTENCES) -> list[NoFactSentence]:
+    """The documented list; a row without a reason or with a malformed span is an error."""
+    import csv
+
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            try:
+                start, end = int(row["start"]), int(row["end"])
+            except (KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"{path.name}:{line}: start and end must be integers") from error
+            reason = (row.get("reason") or "").strip()
+            if not reason or not row.get("document"):
+                raise ValueError(f"{path.name}:{line}: a row needs a document and a reason")
+            rows.append(NoFactSentence(row["document"], start, end, reason))
+    return rows
+
+
+@dataclass
+class Coverage:
+    """How the sentences of the documents are accounted for."""
+
+    sentences: int = 0
+    headings: int = 0
+    in_a_passage: int = 0
+    no_fact: int = 0
+    uncovered: list[tuple[str, int, int]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def content(self) -> int:
+        return self.sentences - self.headings
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * (self.in_a_passage + self.no_fact) / self.content if self.content else 0.0
+
+
+def document_coverage(
+    spans: list[PassageSpan],
+    texts: dict[str, str],
+    file_names: dict[str, str],
+    no_fact: list[NoFactSentence],
+) -> Coverage:
+    """Count the sentences of each document that a passage covers, that the no-fact list
+    holds, that are headings, and those left over; a listed span that is not a sentence of its
+    document, is a heading or lies in a passage is a problem (the list would hide nothing)."""
+    coverage = Coverage()
+    by_file = {name: doc for doc, name in file_names.items()}
+    listed: dict[str, dict[tuple[int, int], NoFactSentence]] = defaultdict(dict)
+    for row in no_fact:
+        doc = by_file.get(row.file_name)
+        if doc is None or doc not in texts:
+            coverage.problems.append(f"{row.file_name}: not a source document of the data")
+            continue
+        listed[doc][(row.start, row.end)] = row
+    for doc, text in texts.items():
+        covered = [(p.start, p.end) for p in spans if p.document == doc]
+        sentence_spans = set()
+        for start, end in sentences(text):
+            sentence_spans.add((start, end))
+            coverage.sentences += 1
+            in_passage = any(s <= start and end <= e for s, e in covered)
+            if is_heading(text, start, end):
+                coverage.headings += 1
+                if (start, end) in listed[doc]:
+                    coverage.problems.append(f"{start}-{end} is a heading, not a listed sentence")
+            elif in_passage:
+                coverage.in_a_passage += 1
+                if (start, end) in listed[doc]:
+                    coverage.problems.append(f"{start}-{end} is listed but lies in a passage")
+            elif (start, end) in listed[doc]:
+                coverage.no_fact += 1
+            else:
+                coverage.uncovered.append((file_names[doc], start, end))
+        for start, end in listed[doc]:
+            if (start, end) not in sentence_spans:
+                coverage.problems.append(
+                    f"{file_names[doc]} {start}-{end}: listed, but not a sentence of the document"
+                )
+    return coverage
+
+
 def _main() -> None:
     """Print the passage statistics of ``data/`` (run from the repository root, with the source
     documents in ``../shared/seeds``): ``python tests/provenance_check.py``."""
@@ -365,13 +467,24 @@ def _main() -> None:
     for path in sorted((repo / "data").glob("*.trig")):
         store.load(path=str(path), format=RdfFormat.TRIG)
     spans = passage_spans(store)
-    texts = {}
+    texts, file_names = {}, {}
     for quad in store.quads_for_pattern(None, NamedNode(KG_NS + "fileName"), None, None):
         path = seeds / quad.object.value
         texts[quad.subject.value] = path.read_text(encoding="utf-8")
+        file_names[quad.subject.value] = quad.object.value
     for key, value in passage_statistics(spans, texts).items():
         print(f"{key:26} {value}")
     for problem in passage_rule_violations(spans, texts):
+        print("  ", problem)
+    coverage = document_coverage(spans, texts, file_names, read_no_fact_sentences())
+    print(f"{'sentences':26} {coverage.sentences}")
+    print(f"{'headings (not content)':26} {coverage.headings}")
+    print(f"{'in a passage':26} {coverage.in_a_passage}")
+    print(f"{'on the no-fact list':26} {coverage.no_fact}")
+    print(f"{'document coverage':26} {coverage.percent:.1f} %")
+    for name, start, end in coverage.uncovered:
+        print(f"   not covered: {name} {start}-{end}")
+    for problem in coverage.problems:
         print("  ", problem)
 
 

@@ -13,7 +13,7 @@ from pyoxigraph import Literal, NamedNode, Variable
 
 from kg import resources
 from kg.load import open_dataset
-from kg.namespaces import ID, PASSAGE, VOC
+from kg.namespaces import ID, PASSAGE, PREFIXES, VOC
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -174,6 +174,30 @@ def test_cq8_neighbours_of_sweden(store):
     }
 
 
+def test_cq8_luxembourgs_borders_are_land_borders_derived_from_its_being_landlocked(store):
+    """Luxembourg "is a landlocked country" (6931-6984): each of its borders comes also as a
+    land border kg derives, cited by the passages the derivation rests on (issue 20)."""
+    rows = answer(store, "list-neighbours-by-country", country=entity("LU"))
+    derived = {
+        (r["neighbourLabel"], r["passage"].rsplit("/", 1)[-1])
+        for r in rows
+        if r["kind"] == "land border (derived)"
+    }
+    assert derived == {
+        ("Belgium", "lu-location"),
+        ("Belgium", "lu-borders"),
+        ("Germany", "lu-location"),
+        ("Germany", "lu-borders"),
+        ("France", "lu-location"),
+        ("France", "lu-borders"),
+        ("France", "fr-borders"),
+    }
+    # France sees Luxembourg as a land neighbour; its other borders stay of unstated kind
+    france = _neighbours(store, "FR")
+    assert ("Luxembourg", "land border (derived)") in france
+    assert {k for n, k in france if n == "Belgium"} == {"border"}
+
+
 def test_cq9_response_teams_in_poland(store):
     rows = answer(store, "list-response-teams-by-country", country=entity("PL"))
     teams = {r["unitLabel"]: r for r in rows}
@@ -250,6 +274,34 @@ def test_cq12_objectives_of_the_digital_skills_strategy(store):
     assert "Raise digital skills for the needs of the labour market" in measures
     assert len(measures) == 4
     assert all(r["passage"].startswith(PASSAGE) for r in rows)
+
+
+def test_cq12_what_the_measures_and_aims_of_a_strategy_concern(store):
+    """Serbia's AI strategy plans to establish the AI institute (4396-4613): the measure now
+    links to the institute (kg:concerns), so the strategy reaches it in two steps; its aim to
+    make Serbia a regional leader concerns Serbia (issue 20)."""
+    rows = answer(store, "list-objectives-by-strategy", strategy=entity("rs-ai-strategy"))
+    concerned = {(r["kind"], r["item"], r.get("concernsLabel")) for r in rows if r.get("concerns")}
+    assert concerned == {
+        (
+            "measure",
+            ID + "rs-ai-measure-institute",
+            "Institute for Artificial Intelligence Research and Development in Serbia",
+        ),
+        ("aim", ID + "rs-ai-aim-leader", "Serbia"),
+    }
+    reach = store.query(
+        "SELECT DISTINCT ?x WHERE { id:rs-ai-strategy ?p ?m . ?m ?q ?x ."
+        " ?x a kg:ResearchInstitute }",
+        prefixes=PREFIXES,
+        use_default_graph_as_union=True,
+    )
+    assert {row["x"].value for row in reach} == {ID + "rs-ai-institute"}
+    polish = answer(store, "list-objectives-by-strategy", strategy=entity("pl-ai-strategy"))
+    assert {r.get("concernsLabel") for r in polish if r.get("concerns")} == {
+        "virtual research institute for AI",
+        "European Green Deal",
+    }
 
 
 def test_cq12_targets_come_with_their_quantities(store):

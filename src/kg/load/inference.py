@@ -19,6 +19,22 @@ from ``ontology/kg.ttl``), never from a hand-written list, and applied to the fa
 Only axioms between named terms count (a subclass of a blank-node restriction entails nothing
 we materialise); an inferred triple never has a literal subject.
 
+**One rule beyond the axioms: the borders of a landlocked country** (:data:`LANDLOCKED_BORDERS`,
+graph slug ``rule``). OWL-lite cannot say that a border is on land or at sea and nothing else,
+so no axiom entails that a landlocked country's borders are land borders; the ontology says the
+two halves: ``kg:sharesBorderWith`` is a border "on land or at sea" with the sub-properties
+``kg:sharesLandBorderWith`` and ``kg:sharesMaritimeBorderWith``, and ``kg:LandlockedCountry``
+is a subclass of the restriction "at most 0 ``kg:sharesMaritimeBorderWith``". The rule reads
+that restriction from the ontology graph (it fires only while the ontology states it) and
+derives, for a member of the class and each place it shares a border with, the land border both
+ways, and types each ``kg:Border`` node between them a ``kg:LandBorder``. Only borders the
+documents or their closure state are specialised (the rule runs on the documents scope, before
+the external facts join: an external source's borders are its own); a border of unstated kind
+between two countries neither of which is stated landlocked stays unstated. Each derived
+triple is described in the provenance graph with the graphs of its premises (the passage saying
+the country is landlocked and the passage stating the border), so an analyst can see which
+sentences it rests on.
+
 The rules are applied until nothing new comes (a fixpoint), so chains compose: a subclass of a
 subclass, a subproperty of a symmetric property, a transitive closure. Each step uses only the
 direct axiom, so every inferred triple is credited to the one axiom that produced it (when two
@@ -127,6 +143,59 @@ RULES: dict[str, tuple[str, str, str | None]] = {
 }
 
 
+@dataclass(frozen=True)
+class KindRule:
+    """A member of ``member_class`` has no ``excluded`` (the ontology says so with an
+    ``owl:maxCardinality 0`` restriction), and ``general`` is ``specific`` or ``excluded``; so
+    each ``general`` pair of a member is a ``specific`` pair, and each ``node_class`` node
+    ``node_link``-ed to a member and its partner is a ``node_specific`` node."""
+
+    slug: str
+    member_class: str
+    excluded: str
+    general: str
+    specific: str
+    node_class: str
+    node_link: str
+    node_specific: str
+    comment: str
+
+    @property
+    def graph(self) -> NamedNode:
+        return NamedNode(f"{INFERRED_PREFIX}rule/{self.slug}")
+
+
+_KG = PREFIXES["kg"]
+LANDLOCKED_BORDERS = KindRule(
+    slug="landlocked-border",
+    member_class=_KG + "LandlockedCountry",
+    excluded=_KG + "sharesMaritimeBorderWith",
+    general=_KG + "sharesBorderWith",
+    specific=_KG + "sharesLandBorderWith",
+    node_class=_KG + "Border",
+    node_link=_KG + "borderBetween",
+    node_specific=_KG + "LandBorder",
+    comment=(
+        "inferred by the rule: a landlocked country has no maritime border (kg:LandlockedCountry"
+        " is a subclass of at most 0 kg:sharesMaritimeBorderWith) and a border is on land or at"
+        " sea (kg:sharesBorderWith), so each border of a landlocked country is a land border"
+    ),
+)
+KIND_RULES = (LANDLOCKED_BORDERS,)
+
+_RESTRICTION_QUERY = """
+ASK {
+  GRAPH ?ontology {
+    ?class rdfs:subClassOf ?restriction .
+    ?restriction owl:onProperty ?excluded ; owl:maxCardinality ?n .
+    ?specific rdfs:subPropertyOf ?general .
+    ?excluded rdfs:subPropertyOf ?general .
+  }
+  FILTER(xsd:integer(?n) = 0)
+}
+"""
+
+
 def is_inferred_graph(name: str) -> bool:
     """True for the graphs kg's inference writes (the inferred triples and their provenance)."""
     return name == INFERRED_GRAPH or name.startswith(INFERRED_PREFIX)
@@ -206,6 +275,8 @@ class InferenceReport:
     counts: dict[Axiom, int] = field(default_factory=dict)
     rounds: int = 0
     seconds: float = 0.0
+    # what the rules beyond the axioms (KIND_RULES) added, by rule slug
+    rule_counts: dict[str, int] = field(default_factory=dict)
     # what follows only once the external facts join (graph:inferred/external/…)
     external_counts: dict[Axiom, int] = field(default_factory=dict)
     external_rounds: int = 0
@@ -216,7 +287,7 @@ class InferenceReport:
 
     @property
     def total(self) -> int:
-        return sum(self.counts.values())
+        return sum(self.counts.values()) + sum(self.rule_counts.values())
 
     def by_rule(self) -> dict[str, int]:
         """Inferred triples per rule slug (``symmetric``, ``subclass``, …)."""
@@ -431,6 +502,18 @@ class _Closure:
             {c: set(v) for c, v in self.members.items() if v},
         )
 
+    def know(self, triples: Iterable[tuple[Subject, NamedNode, Object]]) -> None:
+        """Count triples derived outside the rules (a kind rule's) as known, so that a later
+        run neither derives nor stores them again."""
+        for s, p, o in triples:
+            if p == _TYPE and isinstance(o, NamedNode):
+                if o in self.members:
+                    self.members[o].add(s)
+            elif p in self.pairs:
+                self.pairs[p].add((s, o))
+                if p in self.succ:
+                    self._index(p, [(s, o)])
+
     def admit(self) -> tuple[dict[NamedNode, set[Pair]], dict[NamedNode, set[Subject]]]:
         """Make the external facts premises; return those that are new (the next delta)."""
         delta_p: dict[NamedNode, set[Pair]] = {}
@@ -578,6 +661,12 @@ def materialise(
     try:
         closure = _Closure(store, rules, premises, external_graphs)
         new, rounds = closure.run(*closure.initial())
+        derivations: dict[KindRule, list[_Derivation]] = {}
+        for kind_rule in KIND_RULES:
+            if _rule_holds(store, kind_rule, ontology_graph):
+                found = _apply_kind_rule(store, kind_rule, closure, premises, new)
+                derivations[kind_rule] = found
+                closure.know(d.triple for d in found)  # the external run must not redo them
         more, more_rounds = (
             closure.run(*closure.admit()) if external and external_graphs else ({}, 0)
         )
@@ -586,8 +675,10 @@ def materialise(
             rounds=rounds,
             external_counts={ax: len(more.get(ax, ())) for ax in axioms if more.get(ax)},
             external_rounds=more_rounds,
+            rule_counts={r.slug: len(d) for r, d in derivations.items() if d},
         )
         _store(store, axioms, new, external=False)
+        _store_derivations(store, derivations, ontology_graph)
         _store(store, axioms, more, external=True)
     finally:
         if collecting:
@@ -596,6 +687,163 @@ def materialise(
     _write_provenance(store, report.external_counts, ontology_graph, external=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass(frozen=True)
+class _Derivation:
+    """A triple a kind rule derived, and the graphs that state its premises."""
+
+    triple: tuple[Subject, NamedNode, Object]
+    premises: frozenset[NamedNode]
+
+
+def _rule_holds(store: Store, rule: KindRule, ontology_graph: NamedNode) -> bool:
+    """Whether the ontology graph states the restriction and the two sub-properties the rule
+    rests on (remove the restriction from the ontology and the rule derives nothing)."""
+    answer = store.query(
+        _RESTRICTION_QUERY,
+        substitutions={
+            Variable("ontology"): ontology_graph,
+            Variable("class"): NamedNode(rule.member_class),
+            Variable("excluded"): NamedNode(rule.excluded),
+            Variable("specific"): NamedNode(rule.specific),
+            Variable("general"): NamedNode(rule.general),
+        },
+        prefixes=PREFIXES,
+    )
+    return bool(answer)
+
+
+def _graphs_stating(
+    store: Store, s: Subject, p: NamedNode, o: Object, admissible: set, inferred: Derived
+) -> set[NamedNode]:
+    """The premise graphs that state ``s p o`` (or the inferred graph that will hold it)."""
+    graphs = {
+        q.graph_name
+        for q in store.quads_for_pattern(s, p, o, None)
+        if q.graph_name in admissible and isinstance(q.graph_name, NamedNode)
+    }
+    if not graphs:
+        graphs = {ax.graph for ax, triples in inferred.items() if (s, p, o) in triples}
+    return graphs
+
+
+def _apply_kind_rule(
+    store: Store, rule: KindRule, closure: _Closure, premises: set, inferred: Derived
+) -> list[_Derivation]:
+    """Derive what ``rule`` entails from the documents' closure: the ``specific`` pairs (both
+    ways) of each member's ``general`` pairs, and the ``node_specific`` type of the nodes
+    between a member and its partner, each with the graphs of its premises. A pair the
+    documents already state as ``specific``, or state as ``excluded``, gets nothing."""
+    member_class, general = NamedNode(rule.member_class), NamedNode(rule.general)
+    specific, excluded = NamedNode(rule.specific), NamedNode(rule.excluded)
+    members = set(closure.members.get(member_class, set()))
+    if not members:
+        return []
+    neighbours: dict[Subject | Object, set[Subject | Object]] = {}
+    for a, b in closure.pairs.get(general, set()):
+        if a in members or b in members:  # one pass over the borders, not one per member
+            neighbours.setdefault(a, set()).add(b)
+            neighbours.setdefault(b, set()).add(a)
+    specific_pairs = closure.pairs.get(specific, set())
+    excluded_pairs = {
+        (q.subject, q.object) for q in store.quads_for_pattern(None, excluded, None, None)
+    }
+    out: list[_Derivation] = []
+    seen: set[tuple] = set()
+    for member in sorted(members, key=str):
+        typed = _graphs_stating(store, member, _TYPE, member_class, premises, inferred)
+        partners = sorted(neighbours.get(member, set()), key=str)
+        for partner in partners:
+            if isinstance(partner, Literal):
+                continue
+            if (member, partner) in excluded_pairs or (partner, member) in excluded_pairs:
+                continue
+            stated = _graphs_stating(store, member, general, partner, premises, {})
+            stated |= _graphs_stating(store, partner, general, member, premises, {})
+            if not stated:  # the border follows from the closure only
+                stated = _graphs_stating(store, member, general, partner, premises, inferred)
+                stated |= _graphs_stating(store, partner, general, member, premises, inferred)
+            because = frozenset(typed | stated)
+            for a, b in ((member, partner), (partner, member)):
+                if (a, b) in specific_pairs or (a, specific, b) in seen:
+                    continue
+                seen.add((a, specific, b))
+                out.append(_Derivation((a, specific, b), because))
+            link, node_class = NamedNode(rule.node_link), NamedNode(rule.node_class)
+            node_specific = NamedNode(rule.node_specific)
+            for quad in store.quads_for_pattern(None, link, member, None):
+                node = quad.subject
+                if quad.graph_name not in premises or (node, _TYPE, node_specific) in seen:
+                    continue
+                if not any(
+                    q.graph_name in premises
+                    for q in store.quads_for_pattern(node, link, partner, None)
+                ):
+                    continue
+                if any(
+                    q.graph_name in premises
+                    for q in store.quads_for_pattern(node, _TYPE, node_specific, None)
+                ):
+                    continue
+                node_typed = {
+                    g
+                    for q in store.quads_for_pattern(node, _TYPE, node_class, None)
+                    if isinstance(g := q.graph_name, NamedNode) and g in premises
+                }
+                node_links = {
+                    g
+                    for other in (member, partner)
+                    for q in store.quads_for_pattern(node, link, other, None)
+                    if isinstance(g := q.graph_name, NamedNode) and g in premises
+                }
+                if not node_typed:
+                    continue
+                seen.add((node, _TYPE, node_specific))
+                out.append(
+                    _Derivation(
+                        (node, _TYPE, node_specific),  # type: ignore[arg-type]
+                        frozenset(typed | node_typed | node_links),
+                    )
+                )
+    return out
+
+
+def _store_derivations(
+    store: Store, derivations: dict[KindRule, list[_Derivation]], ontology_graph: NamedNode
+) -> None:
+    """Write each kind rule's triples to its graph and describe them: the graph as for the
+    axioms, and each triple as an ``rdf:Statement`` derived from the graphs of its premises."""
+    quads: list[Quad] = []
+    for rule, found in derivations.items():
+        if not found:
+            continue
+        graph = rule.graph
+
+        def add(s: NamedNode, p: str, o: object) -> None:
+            quads.append(Quad(s, NamedNode(p), o, PROVENANCE_GRAPH))  # type: ignore[arg-type]
+
+        add(graph, RDF_TYPE, NamedNode(PROV + "Entity"))
+        add(graph, PROV + "wasDerivedFrom", NamedNode(rule.member_class))
+        add(graph, PROV + "hadPrimarySource", ontology_graph)
+        add(graph, DCTERMS + "conformsTo", NamedNode(OWL + "maxCardinality"))
+        add(graph, RDFS + "comment", Literal(rule.comment))
+        add(graph, VOID + "triples", Literal(str(len(found)), datatype=NamedNode(XSD + "integer")))
+        for number, derivation in enumerate(found, start=1):
+            s, p, o = derivation.triple
+            quads.append(Quad(s, p, o, graph))
+            statement = NamedNode(f"{graph.value}#derivation-{number}")
+            add(graph, DCTERMS + "hasPart", statement)
+            add(statement, RDF_TYPE, NamedNode(RDF + "Statement"))
+            add(statement, RDF + "subject", s)
+            add(statement, RDF + "predicate", p)
+            add(statement, RDF + "object", o)
+            for premise in sorted(derivation.premises, key=lambda g: g.value):
+                add(statement, PROV + "wasDerivedFrom", premise)
+    if len(quads) < 100_000:
+        store.extend(quads)  # small: one transaction (bulk_extend has a fixed cost per call)
+    else:
+        store.bulk_extend(quads)
 
 
 def _store(store: Store, axioms: list[Axiom], new: Derived, *, external: bool) -> None:
