@@ -46,7 +46,7 @@ from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.routes import Route, Router, allow
-from kg.server.views import iris_for_path
+from kg.server.views import iris_for_path, table_json
 from kg.server.workers import WorkerPool
 from kg.sparql.catalogue import CannedQuery
 
@@ -253,6 +253,10 @@ class App:
             return self._page(
                 request, pages.editor(context, vocabulary=vocabulary), style_nonce=nonce
             )
+        if request.first("format") == "cells":  # all rows for the page's table (table.js)
+            self.endpoint.prepare(text)
+            table = self._run(request, tasks.sparql_table, text)
+            return Response(200, table_json(table), "application/json")
         try:
             prepared = self.endpoint.prepare(text)
             table, views = self._run(request, tasks.sparql_views, text)
@@ -288,6 +292,7 @@ class App:
                 downloads=downloads,
                 views=views,
                 vocabulary=vocabulary,
+                rows_url="/editor?" + urlencode({"query": text, "format": "cells"}),
             ),
             style_nonce=nonce,
         )
@@ -323,6 +328,9 @@ class App:
             if key in declared and value.strip():
                 params[key] = value
         offers = conneg.GRAPH_OFFERS if query.prepared.returns_graph else conneg.RESULT_OFFERS
+        if extension == "cells":  # all rows for the page's table (static/table.js)
+            table = self._run(request, tasks.canned_table, name, params)
+            return Response(200, table_json(table), "application/json")
         if extension is not None:
             fmt = conneg.from_parameter(extension, offers)
             if fmt is None:
@@ -354,9 +362,18 @@ class App:
             (conneg.extension(o).upper(), f"/queries/{name}.{conneg.extension(o)}{suffix}")
             for o in offers
         ]
+        rows_url = f"/queries/{name}.cells{suffix}"
         return self._page(
             request,
-            pages.canned(context, query, values, table=table, downloads=downloads, views=views),
+            pages.canned(
+                context,
+                query,
+                values,
+                table=table,
+                downloads=downloads,
+                views=views,
+                rows_url=rows_url,
+            ),
         )
 
     def download(self, request: Request, extension: str) -> Response:

@@ -26,7 +26,7 @@ from kg.server.ld import Description
 from kg.server.ontodoc import OntologyDoc
 from kg.server.overview import Overview
 from kg.server.problems import Problem
-from kg.server.views import Table
+from kg.server.views import PAGE_ROWS, Table, columns_of
 from kg.sparql.catalogue import CannedQuery
 
 DEFAULT_QUERY = """SELECT ?country ?label WHERE {
@@ -84,6 +84,8 @@ def environment() -> Environment:
         editor_link=_editor_link,
         instances_query=_instances_query,
         export_formats=export.FORMATS,
+        columns_of=columns_of,
+        page_rows=PAGE_ROWS,
     )
     return env
 
@@ -109,7 +111,10 @@ def canned(
     downloads: Sequence[tuple[str, str]] = (),
     problem: Problem | None = None,
     views: dict[str, Any] | None = None,
+    rows_url: str | None = None,
 ) -> str:
+    """``rows_url``: where the page's table finds all the rows as JSON (it renders the first
+    :data:`~kg.server.views.PAGE_ROWS`)."""
     return _render(
         "canned.html",
         context,
@@ -119,6 +124,7 @@ def canned(
         downloads=downloads,
         problem=problem,
         views=views,
+        rows_url=rows_url,
     )
 
 
@@ -131,6 +137,7 @@ def editor(
     problem: Problem | None = None,
     views: dict[str, Any] | None = None,
     vocabulary: Sequence[dict[str, str]] = (),
+    rows_url: str | None = None,
 ) -> str:
     """``vocabulary``: the prefixes, classes and properties the editor completes
     (:func:`kg.server.ontodoc.vocabulary`)."""
@@ -144,6 +151,7 @@ def editor(
         problem=problem,
         views=views,
         vocabulary=list(vocabulary),
+        rows_url=rows_url,
         prefixes_text="".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()),
     )
 

@@ -236,7 +236,8 @@ def canned_views(
 ) -> tuple[Table, dict[str, Any]]:
     """A canned query's table and the views that fit it (:mod:`kg.server.visual`)."""
     result = canned_table(state, name, params)
-    return result, visual.table_views(state.store, result)
+    declared = [p.name for p in state.canned(name).params]
+    return result, visual.table_views(state.store, result, declared)
 
 
 def sparql_views(state: WorkerState, text: str) -> tuple[Table, dict[str, Any]]:
