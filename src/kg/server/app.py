@@ -349,12 +349,16 @@ class App:
             )
         context = self._context(request)
         values = {p.name: request.first(p.name) for p in query.params}
+        # the parameter fields' suggestions (the editor's completion, computed once)
+        vocabulary = self._cached("vocabulary", lambda: self._run(request, tasks.vocabulary))
         try:
             table, views = self._run(request, tasks.canned_views, name, params)
         except Refusal as refusal:
             return self._page(
                 request,
-                pages.canned(context, query, values, problem=refusal.problem),
+                pages.canned(
+                    context, query, values, problem=refusal.problem, vocabulary=vocabulary
+                ),
                 refusal.problem.status,
             )
         suffix = "?" + urlencode(params) if params else ""
@@ -373,6 +377,7 @@ class App:
                 downloads=downloads,
                 views=views,
                 rows_url=rows_url,
+                vocabulary=vocabulary,
             ),
         )
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from html import escape
+from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store
 
@@ -534,10 +535,18 @@ def diagram(
 # --- completion for the editor ------------------------------------------------------------------
 
 
-def vocabulary(store: Store, labels) -> list[dict[str, str]]:
-    """Prefixes, classes and properties for the editor's completion: ``{"label": "kg:Country",
-    "type": "class", "detail": "country"}``, prefixes as ``PREFIX kg: <…>`` lines."""
-    items = [
+ENTITY_COMPLETIONS = 2000  # entities and concepts the editor completes, at most
+STANDARD_NAMESPACES = ("rdf", "rdfs", "owl", "skos", "dcterms", "org", "prov", "schema", "time")
+
+
+def vocabulary(store: Store, labels) -> list[dict[str, Any]]:
+    """What the editor completes: prefixes; the ontology's classes and properties
+    (``{"label": "kg:Country", "type": "class", "detail": "country"}``); the standard terms the
+    graph uses as predicates or classes (``rdfs:label``, ``skos:prefLabel``); and up to
+    :data:`ENTITY_COMPLETIONS` entities and concepts with a label (``{"label": "id:PL",
+    "type": "entity", "detail": "Poland", "classes": ["kg:Country"]}``; the classes also give
+    a canned query's parameter fields their suggestions)."""
+    items: list[dict[str, Any]] = [
         {"label": f"{p}:", "type": "namespace", "detail": ns, "apply": f"{p}:"}
         for p, ns in PREFIXES.items()
     ]
@@ -553,4 +562,45 @@ def vocabulary(store: Store, labels) -> list[dict[str, str]]:
         if short == term:
             continue
         items.append({"label": short, "type": kind, "detail": labels(term) or ""})
+    items += _standard_terms(store)
+    items += _entities(store, labels)
+    return items
+
+
+def _standard_terms(store: Store) -> list[dict[str, Any]]:
+    """The terms of the standard vocabularies the graph uses, as predicates or as classes."""
+    wanted = tuple(PREFIXES[p] for p in STANDARD_NAMESPACES)
+    found: dict[str, str] = {}
+    for query, kind in (
+        ("SELECT DISTINCT ?t WHERE { ?s ?t ?o }", "property"),
+        ("SELECT DISTINCT ?t WHERE { ?s a ?t }", "class"),
+    ):
+        for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+            term = row["t"]
+            if isinstance(term, NamedNode) and term.value.startswith(wanted):
+                found.setdefault(term.value, kind)
+    return [
+        {"label": curie(t), "type": kind, "detail": ""}
+        for t, kind in sorted(found.items())
+        if curie(t) != t
+    ]
+
+
+def _entities(store: Store, labels) -> list[dict[str, Any]]:
+    """Entities (``id:``) and concepts (``voc:``) with a label, in the order of their CURIEs,
+    each with the CURIEs of its classes."""
+    bases = (PREFIXES["id"], PREFIXES["voc"])
+    seen: set[str] = set()
+    for predicate in (RDFS + "label", SKOS + "prefLabel"):
+        for quad in store.quads_for_pattern(None, NamedNode(predicate), None, None):
+            subject = quad.subject
+            if isinstance(subject, NamedNode) and subject.value.startswith(bases):
+                seen.add(subject.value)
+    items = []
+    for iri in sorted(seen)[:ENTITY_COMPLETIONS]:
+        classes = sorted({curie(t) for t in _types(store, iri)})
+        kind = "concept" if iri.startswith(PREFIXES["voc"]) else "entity"
+        items.append(
+            {"label": curie(iri), "type": kind, "detail": labels(iri) or "", "classes": classes}
+        )
     return items

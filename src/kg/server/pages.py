@@ -11,6 +11,7 @@ query editor) under ``/static/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -57,6 +58,43 @@ def _editor_link(text: str) -> str:
     return "/editor?" + urlencode({"query": text})
 
 
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def bound_text(query: CannedQuery, table: Table | None, values: dict[str, str | None]) -> str:
+    """The canned query's text for the editor with the parameter values the answer was
+    computed with, as a ``VALUES`` row at the start of its WHERE group (what the engine's
+    initial bindings do). The terms come from the answer itself — a canned query projects its
+    parameters — written as RDF terms (an IRI in <>, a literal in N-Triples form), never the
+    text a person typed; a parameter whose answer has no single value stays unbound."""
+    text = query.text
+    if table is None or not table.rows:
+        return text
+    bound: list[tuple[str, str]] = []
+    for p in query.params:
+        if p.name not in table.columns:
+            continue
+        at = table.columns.index(p.name)
+        terms = {row[at] for row in table.rows}
+        if len(terms) != 1 or None in terms or not (values.get(p.name) or p.default):
+            continue
+        (term,) = terms
+        assert term is not None
+        if term.kind == "iri":
+            bound.append((p.name, f"<{term.value}>"))
+        elif term.kind == "literal":
+            bound.append((p.name, term.value))
+    masked = _COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+    where = _WHERE.search(masked)
+    if not bound or where is None:
+        return text
+    names = " ".join(f"?{name}" for name, _ in bound)
+    row = " ".join(term for _, term in bound)
+    line = f"\n  VALUES ({names}) {{ ({row}) }}  # the parameters of the canned page"
+    return text[: where.end()] + line + text[where.end() :]
+
+
 def _instances_query(class_iri: str) -> str:
     return (
         "SELECT ?thing ?label WHERE {\n"
@@ -85,6 +123,7 @@ def environment() -> Environment:
         instances_query=_instances_query,
         export_formats=export.FORMATS,
         columns_of=columns_of,
+        bound_text=bound_text,
         page_rows=PAGE_ROWS,
     )
     return env
@@ -112,9 +151,11 @@ def canned(
     problem: Problem | None = None,
     views: dict[str, Any] | None = None,
     rows_url: str | None = None,
+    vocabulary: Sequence[dict[str, Any]] = (),
 ) -> str:
     """``rows_url``: where the page's table finds all the rows as JSON (it renders the first
-    :data:`~kg.server.views.PAGE_ROWS`)."""
+    :data:`~kg.server.views.PAGE_ROWS`); ``vocabulary``: the editor's completions, whose
+    entities suggest values for the entity parameters (:func:`suggestions`)."""
     return _render(
         "canned.html",
         context,
@@ -125,7 +166,28 @@ def canned(
         problem=problem,
         views=views,
         rows_url=rows_url,
+        suggestions=suggestions(query, vocabulary),
     )
+
+
+def suggestions(
+    query: CannedQuery, vocabulary: Sequence[dict[str, Any]]
+) -> dict[str, list[tuple[str, str]]]:
+    """Per entity parameter, (label, CURIE) of the entities of its class (of any class when
+    the parameter names none), by label: what its field suggests as one types."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for p in query.params:
+        if p.type != "entity":
+            continue
+        found = {
+            (item["detail"], item["label"])
+            for item in vocabulary
+            if item.get("type") in ("entity", "concept")
+            and item.get("detail")
+            and (p.cls is None or p.cls in item.get("classes", ()))
+        }
+        out[p.name] = sorted(found, key=lambda pair: (pair[0].casefold(), pair[1]))
+    return out
 
 
 def editor(

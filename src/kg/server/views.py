@@ -161,6 +161,8 @@ def columns_of(table: Table) -> list[Column]:
             folded = "character offsets of the passage in its document"
         elif name.endswith("Label") and name[: -len("Label")] in shown_labels:
             folded = f"the label {name[: -len('Label')]} already shows"
+            out.append(Column(name, header(name[: -len("Label")]) + " label", folded))
+            continue
         out.append(Column(name, header(name), folded))
     if all(c.folded for c in out):  # never fold everything
         out = [Column(c.name, c.header) for c in out]

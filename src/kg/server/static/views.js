@@ -486,6 +486,12 @@
     if (view) params.set("view", view); else params.delete("view");
     var search = params.toString();
     window.history.replaceState(null, "", window.location.pathname + (search ? "?" + search : "") + window.location.hash);
+    // "Open it in the editor" opens the same view of the answer
+    document.querySelectorAll("a.editor-link").forEach(function (a) {
+      var url = new URL(a.href, window.location.href);
+      if (view) url.searchParams.set("view", view); else url.searchParams.delete("view");
+      a.href = url.pathname + url.search;
+    });
   }
 
   // --- tabs (WAI-ARIA Authoring Practices: tabs with automatic activation) --------------------
