@@ -199,13 +199,17 @@ def test_polands_strategies_as_a_timeline(views_server, page, tmp_path):
     shot(page, tmp_path, "timeline", page.locator(".result-views"))
     assert axe(page) == []
 
-    # keyboard: the tabs by arrow keys (Map is next), back, then into the bars
+    # keyboard: the tabs by arrow keys (past the last, the first), back, then into the bars
+    assert page.get_by_role("tab", name="Map").count() == 0  # its only place: the one asked
     page.get_by_role("tab", name="Timeline").focus()
     page.keyboard.press("ArrowRight")
-    assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    assert page.get_by_role("tab", name="Table").get_attribute("aria-selected") == "true"
     assert (
-        page.locator("#panel-map").is_visible() and not page.locator("#panel-timeline").is_visible()
+        page.locator("#panel-table").is_visible()
+        and not page.locator("#panel-timeline").is_visible()
     )
+    page.keyboard.press("End")
+    assert page.get_by_role("tab", name="Timeline").get_attribute("aria-selected") == "true"
     page.keyboard.press("Home")
     assert page.get_by_role("tab", name="Table").get_attribute("aria-selected") == "true"
     assert page.locator("#panel-table table.data").is_visible()
@@ -278,6 +282,10 @@ def test_describe_as_a_graph_and_a_click_opens_a_node(views_server, page, tmp_pa
 
 def test_the_graph_from_the_keyboard(views_server, page):
     page.goto(views_server.url + "/id/EE")
+    graph = page.locator(".view[data-view=graph]")
+    page.wait_for_load_state("load")
+    assert graph.get_attribute("data-drawn") is None  # far down the page: not drawn yet
+    graph.scroll_into_view_if_needed()  # drawn when it comes near the screen
     page.wait_for_selector(".view[data-view=graph][data-drawn=yes]")
     tab_to(page, "e.classList && e.classList.contains('graph-canvas')", limit=800)
     page.keyboard.press("ArrowRight")
@@ -302,6 +310,7 @@ def test_polands_page_map_timeline_quotes(views_server, page, tmp_path):
     page.goto(views_server.url + "/id/PL")
     page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
     page.wait_for_selector(".view[data-view=timeline][data-drawn=yes]")
+    page.locator(".view[data-view=graph]").scroll_into_view_if_needed()
     page.wait_for_selector(".view[data-view=graph][data-drawn=yes]")
     poland = page.locator("svg.map .hit[data-code='616']")
     assert poland.get_attribute("data-label") == "Poland"
@@ -561,12 +570,12 @@ def test_parameter_fields_suggest_entities_of_their_class(views_server, page):
 
 
 def test_a_shared_link_restores_view_and_parameters(views_server, page, browser, blocked):
-    page.goto(views_server.url + "/queries/list-strategies-by-country?country=Poland")
+    page.goto(views_server.url + "/queries/list-strategies-in-force-by-year?year=2021")
     assert page.get_by_role("tab", name="Timeline").get_attribute("aria-selected") == "true"
     page.get_by_role("tab", name="Map").click()
     page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
     shared = page.url
-    assert "view=map" in shared and "country=Poland" in shared
+    assert "view=map" in shared and "year=2021" in shared
     # "Open it in the editor" keeps the view and the parameter's value
     link = page.locator("a.editor-link").get_attribute("href")
     assert "view=map" in link
@@ -574,11 +583,11 @@ def test_a_shared_link_restores_view_and_parameters(views_server, page, browser,
         other.goto(shared)
         assert other.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
         other.wait_for_selector(".view[data-view=map][data-drawn=yes]")
-        assert other.get_by_label("country", exact=True).input_value() == "Poland"
+        assert other.get_by_label("year", exact=True).input_value() == "2021"
         other.goto(views_server.url + link)
         assert other.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
         # the editor's answer is the canned page's: same rows, and the quotes
-        canned = csv_rows(views_server, "/queries/list-strategies-by-country.csv?country=Poland")
+        canned = csv_rows(views_server, "/queries/list-strategies-in-force-by-year.csv?year=2021")
         caption = other.locator("table.data caption").inner_text()
         assert caption.startswith(f"{len(canned)} rows")
         if any(r.get("quote") for r in canned):

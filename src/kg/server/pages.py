@@ -67,7 +67,8 @@ def bound_text(query: CannedQuery, table: Table | None, values: dict[str, str | 
     computed with, as a ``VALUES`` row at the start of its WHERE group (what the engine's
     initial bindings do). The terms come from the answer itself — a canned query projects its
     parameters — written as RDF terms (an IRI in <>, a literal in N-Triples form), never the
-    text a person typed; a parameter whose answer has no single value stays unbound."""
+    text a person typed; a parameter whose answer has no single value stays unbound. The row
+    goes into every WHERE group, subqueries' too (they do not see the outer bindings)."""
     text = query.text
     if table is None or not table.rows:
         return text
@@ -86,13 +87,16 @@ def bound_text(query: CannedQuery, table: Table | None, values: dict[str, str | 
         elif term.kind == "literal":
             bound.append((p.name, term.value))
     masked = _COMMENT.sub(lambda m: " " * len(m.group(0)), text)
-    where = _WHERE.search(masked)
-    if not bound or where is None:
+    wheres = [m.end() for m in _WHERE.finditer(masked)]
+    if not bound or not wheres:
         return text
     names = " ".join(f"?{name}" for name, _ in bound)
     row = " ".join(term for _, term in bound)
     line = f"\n  VALUES ({names}) {{ ({row}) }}  # the parameters of the canned page"
-    return text[: where.end()] + line + text[where.end() :]
+    # in every WHERE group: a subquery is evaluated first, and sees only what it binds itself
+    for at in reversed(wheres):
+        text = text[:at] + line + text[at:]
+    return text
 
 
 def _instances_query(class_iri: str) -> str:

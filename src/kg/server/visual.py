@@ -244,11 +244,12 @@ def _place_columns(table: Table, codes: dict[str, str]) -> list[int]:
 
 def _subject_column(table: Table, candidates: Sequence[int], params: Sequence[str]) -> int | None:
     """Of ``candidates``, the column the rows are about: not a parameter's column (the
-    neighbours of the country asked for, not the country), and of the rest the one with the
+    neighbours of the country asked for, not the country; a result whose only places are the
+    one asked for is about something else and has no map), and of the rest the one with the
     most distinct values (a constant column is context too)."""
     columns = _columns(table)
-    free = [i for i in candidates if table.columns[i] not in params] or list(candidates)
-    if not free:
+    free = [i for i in candidates if table.columns[i] not in params]
+    if not free:  # only the place asked for: the rows are about something else
         return None
     return max(free, key=lambda i: (_distinct(columns[i]), -i))
 

@@ -468,7 +468,9 @@
 
   var DRAW = { map: drawMap, timeline: drawTimeline, chart: drawChart, graph: drawGraph };
 
+  var ready = false, pending = [];
   function draw(target, name, spec) {
+    if (!ready) { pending.push(function () { draw(target, name, spec); }); return; }
     if (target.dataset.drawn) return;
     target.dataset.drawn = "pending";
     DRAW[name](target, spec).then(
@@ -530,13 +532,32 @@
     activate(chosen, false);
   }
 
+  // The libraries and the atlas are fetched only for a view that is drawn, and only once the
+  // page has loaded (the text and the table come first); an entity page's views are drawn
+  // when they come near the screen (the graph at the foot of a long page may never be).
+  function afterLoad(fn) {
+    if (document.readyState === "complete") fn();
+    else window.addEventListener("load", fn);
+  }
+  function whenNear(target, fn) {
+    if (!("IntersectionObserver" in window)) { fn(); return; }
+    var seen = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); fn(); }
+    }, { rootMargin: "400px 0px" });
+    seen.observe(target);
+  }
+
   function start() {
     var source = document.getElementById("view-data");
     if (!source) return;
     var data = JSON.parse(source.textContent);
     document.querySelectorAll(".result-views").forEach(function (box) { setUpTabs(box, data); });
-    document.querySelectorAll(".view[data-now]").forEach(function (target) {
-      draw(target, target.dataset.view, data[target.dataset.view]);
+    afterLoad(function () {
+      ready = true;
+      pending.splice(0).forEach(function (job) { job(); });
+      document.querySelectorAll(".view[data-now]").forEach(function (target) {
+        whenNear(target, function () { draw(target, target.dataset.view, data[target.dataset.view]); });
+      });
     });
   }
 
