@@ -631,6 +631,32 @@ def test_390px_pages_have_no_horizontal_overflow(views_server, phone, tmp_path, 
 def test_the_ontology_page(views_server, page, tmp_path):
     page.goto(views_server.url + "/ontology")
     assert page.locator("svg.model-diagram").is_visible()
+    # as drawn by Chromium: no label on a box or on another label, no box on another, and
+    # everything inside the drawing (a loop is not cut off)
+    problems = page.evaluate(
+        """() => { const svg = document.querySelector('svg.model-diagram');
+        const box = e => e.getBoundingClientRect();
+        const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+            && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+        const nodes = [...svg.querySelectorAll('rect.node')];
+        const labels = [...svg.querySelectorAll('text.edge-label')];
+        const found = [];
+        nodes.forEach((a, i) => nodes.slice(i + 1).forEach(b => {
+            if (hit(box(a), box(b))) found.push('boxes overlap'); }));
+        labels.forEach((a, i) => {
+            labels.slice(i + 1).forEach(b => {
+                if (hit(box(a), box(b))) found.push(a.textContent + ' / ' + b.textContent); });
+            nodes.forEach(n => {
+                if (hit(box(a), box(n))) found.push(a.textContent + ' on a box'); });
+        });
+        const all = box(svg);
+        svg.querySelectorAll('text, rect, path.edge').forEach(e => { const r = box(e);
+            if (r.left < all.left - 1 || r.right > all.right + 1 || r.top < all.top - 1
+                || r.bottom > all.bottom + 1) found.push('outside: ' + e.tagName); });
+        return found; }"""
+    )
+    assert problems == []
+    assert "country" in page.locator("svg.model-diagram").text_content()  # under its top class
     shot(page, tmp_path, "ontology-diagram", page.locator("figure.diagram"))
     shot(page, tmp_path, "ontology-country", page.locator("#Country"))
     assert page.locator("#Country .constraints li").count() >= 5
