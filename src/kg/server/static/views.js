@@ -26,7 +26,7 @@
   var atlas = null;
   function getAtlas() {
     if (!atlas) {
-      atlas = fetch(VENDOR + "countries-50m.json").then(function (r) {
+      atlas = fetch(VENDOR + "countries.json").then(function (r) {
         if (!r.ok) throw new Error("the world atlas is missing");
         return r.json();
       });
@@ -257,7 +257,7 @@
         var count = missing.length + (spec.notDrawn || []).length;
         el("p", { class: "note not-drawn" }, caption, count + (count === 1 ? " place" : " places") + " not drawn: " + notes.join("; ") + ".");
       }
-      el("p", { class: "note" }, caption, "Boundaries: Natural Earth 1:50m via world-atlas (public domain). Ctrl + wheel zooms.");
+      el("p", { class: "note" }, caption, "Boundaries: Natural Earth 1:50m via world-atlas (public domain), simplified. Ctrl + wheel zooms.");
     });
   }
 
