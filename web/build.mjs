@@ -90,7 +90,7 @@ const files = { static: [], tests: [] };
 const geo = await bundle("geo.js", "kgGeo", join(targets.static, "geo.js"));
 files.static.push(record(targets.static, "geo.js", geo));
 // The atlas the maps draw: Natural Earth 1:50m (every small state has its shape), with the
-// least visible half of its points dropped (Visvalingam weights, topojson-simplify) and its
+// 30% least visible of its points dropped (Visvalingam weights, topojson-simplify) and its
 // coordinates quantized to 20,000 steps: 285 kB instead of 756 kB, no country lost.
 const world = JSON.parse(readFileSync(join(modules, "world-atlas/countries-50m.json"), "utf8"));
 const weighted = presimplify(world);
