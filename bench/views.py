@@ -2,7 +2,7 @@
 checkout against a reference checkout (by default /work/main), interleaved A,B,A,B. A
 benchmark, not a test.
 
-    python bench/views.py [--reference /work/main] [--repeat 5] [DATA ...]
+    python bench/views.py [--reference /work/main | --reference none] [--repeat 5] [DATA ...]
 
 Starts ``kg serve`` twice on the same data (the repository's data/ unless DATA paths are
 given; a persistent store folder works too), one with this checkout's ``src`` first on the
@@ -18,6 +18,12 @@ not for the loopback server is refused and counted). Per page and server it prin
 
 as median [min–max] of ``--repeat`` runs, after one warm-up run per page and server (the
 server's caches filled, as a server that has been up a while has them).
+
+On the synthetic data of ``bench/gen.py`` (a DATA folder with ``params.json``) the canned
+pages take the generator's parameters and the entity pages its entities; ``--reference none``
+measures this checkout alone (at 1M, building a second store for the reference costs minutes
+and gigabytes). Build the store first (``KG_CACHE_DIR=… kg build DATA``) with the same
+``KG_CACHE_DIR`` in the environment, so that the servers open it instead of loading the files.
 """
 
 from __future__ import annotations
@@ -56,6 +62,31 @@ PAGES = (
         ),
     ),
 )
+
+
+def generated_pages(folder: Path) -> tuple[tuple[str, str], ...]:
+    """The page kinds with the generator's parameters (``params.json``) and entities."""
+    import json
+    from urllib.parse import urlencode
+
+    params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
+
+    def canned(name: str) -> str:
+        return f"/queries/{name}?" + urlencode(params.get(name, {}))
+
+    country = params["list-strategies-by-country"]["country"].split(":", 1)[1]
+    return (
+        ("home", "/"),
+        ("catalogue", "/queries"),
+        ("ontology", "/ontology"),
+        ("editor", "/editor"),
+        ("canned map (CQ8)", canned("list-neighbours-by-country")),
+        ("canned timeline (CQ11)", canned("list-strategies-by-topic")),
+        ("canned strategies by country", canned("list-strategies-by-country")),
+        ("canned responsible institutions", canned("list-responsible-institutions")),
+        ("country page", f"/id/{country}"),
+        PAGES[-1],
+    )
 
 
 def serve(checkout: Path, data: list[str]) -> tuple[subprocess.Popen, str]:
@@ -124,16 +155,18 @@ def summary(values: list[float], unit: str = "") -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reference", default="/work/main", type=Path)
+    parser.add_argument("--reference", default="/work/main", help="a checkout, or none")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("data", nargs="*")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    servers = {
-        "kg": serve(HERE.parent, args.data),
-        "reference": serve(args.reference, args.data),
-    }
+    pages = PAGES
+    if args.data and (Path(args.data[0]) / "params.json").is_file():
+        pages = generated_pages(Path(args.data[0]))
+    servers = {"kg": serve(HERE.parent, args.data)}
+    if args.reference != "none":
+        servers["reference"] = serve(Path(args.reference), args.data)
     blocked: list[str] = []
     results: dict[tuple[str, str], list[dict[str, float]]] = {}
     try:
@@ -141,7 +174,7 @@ def main() -> None:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
             )
-            for name, path in PAGES:
+            for name, path in pages:
                 for _, url in servers.values():
                     visit(browser, url + path, blocked)  # warm-up: the server's caches
                 for _ in range(args.repeat):
@@ -158,7 +191,7 @@ def main() -> None:
     print(f"# kg: {HERE.parent}; reference: {args.reference}; data: {args.data or 'data/'}")
     print("| page | server | html KB | total KB | load ms | views drawn ms |")
     print("|---|---|---|---|---|---|")
-    for name, _ in PAGES:
+    for name, _ in pages:
         for which in servers:
             runs = results[(name, which)]
             print(
