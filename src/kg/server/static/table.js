@@ -85,6 +85,8 @@
     this.size = SIZES.indexOf(Number(params.get("size"))) >= 0 ? Number(params.get("size")) : 50;
     this.page = Math.max(0, Number(params.get("page") || 1) - 1);
     this.build();
+    var note = this.table.querySelector("caption .server-page"); // the status line says it now
+    if (note) note.hidden = true;
     this.update();
   }
 
@@ -224,7 +226,10 @@
     var near = [0, this.page - 1, this.page, this.page + 1, pages - 1].filter(function (n, i, all) {
       return n >= 0 && n < pages && all.indexOf(n) === i;
     }).sort(function (a, b) { return a - b; });
-    near.forEach(function (n) { go(n, String(n + 1), "Page " + (n + 1)); });
+    near.forEach(function (n, i) {
+      if (i > 0 && n - near[i - 1] > 1) el("span", { class: "gap", "aria-hidden": "true" }, self.pager, "…");
+      go(n, String(n + 1), "Page " + (n + 1));
+    });
     go(this.page + 1, "Next ›", "Next page");
   };
 
