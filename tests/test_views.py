@@ -429,3 +429,21 @@ def test_open_in_the_editor_gives_the_canned_answer(state):
         edited = tasks.sparql_table(state, text)
         assert edited.columns == table.columns, name
         assert sorted(map(repr, edited.rows)) == sorted(map(repr, table.rows)), name
+
+
+def test_a_view_with_too_many_items_says_so():
+    rows = tuple(
+        (
+            iri(f"s{i}", f"strategy {i}"),
+            lit(str(2000 + i % 20), XSD + "gYear"),
+            lit(str(2021 + i % 20), XSD + "gYear"),
+        )
+        for i in range(visual.TIMELINE_LIMIT + 1)
+    )
+    table = Table("SELECT", ("strategy", "startYear", "endYear"), rows)
+    views = visual.result_views(table, {})
+    assert "timeline" not in views
+    assert views["skipped"] == [
+        f"no timeline: {visual.TIMELINE_LIMIT + 1:,} dated things, more than the "
+        f"{visual.TIMELINE_LIMIT} a timeline draws"
+    ]

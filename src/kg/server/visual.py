@@ -204,6 +204,7 @@ def result_views(table: Table, codes: dict[str, str], params: Sequence[str] = ()
     ``params``: the columns that hold the query's parameters (a canned query projects them),
     which are the context of the answer, not what its rows are about."""
     specs: dict[str, Any] = {}
+    skipped: list[str] = []  # views that fit but are not drawn, and why
     if table.boolean is None and table.rows:
         if table.form in ("CONSTRUCT", "DESCRIBE") or table.columns == (
             "subject",
@@ -216,13 +217,18 @@ def result_views(table: Table, codes: dict[str, str], params: Sequence[str] = ()
         else:
             for name, build in (("timeline", timeline_spec), ("map", map_spec)):
                 spec = build(table, codes, params)
-                if spec is not None:
+                if spec is not None and "skipped" in spec:
+                    skipped.append(spec["skipped"])
+                elif spec is not None:
                     specs[name] = spec
             chart = chart_spec(table)
             if chart is not None:
                 specs["chart"] = chart
     order = [v for v in ("graph", "timeline", "map", "chart") if v in specs]
-    return {"views": ["table", *order], "default": order[0] if order else "table", **specs}
+    views = {"views": ["table", *order], "default": order[0] if order else "table", **specs}
+    if skipped:
+        views["skipped"] = skipped
+    return views
 
 
 def _distinct(values: Sequence[Cell | None]) -> int:
@@ -289,8 +295,12 @@ def map_spec(
             place.value, {**_link(place), "code": codes[place.value], "rows": 0}
         )
         entry["rows"] += 1
-    if not countries or len(countries) > MAP_LIMIT:
+    if not countries:
         return None
+    if len(countries) > MAP_LIMIT:
+        return {
+            "skipped": f"no map: {len(countries):,} places, more than the {MAP_LIMIT} a map draws"
+        }
     spec: dict[str, Any] = {"column": table.columns[where]}
     if numeric:
         by = numeric[0]
@@ -464,7 +474,7 @@ def timeline_spec(
         if end is not None and (entry["end"] is None or end > entry["end"]):
             entry["end"] = end
     spec = _timeline(items.values(), table.columns[start_at], table.columns[end_at])
-    if spec is not None:
+    if spec is not None and "skipped" not in spec:
         spec["column"] = table.columns[item_at]
     return spec
 
@@ -472,8 +482,13 @@ def timeline_spec(
 def _timeline(items: Iterable[dict[str, Any]], start: str, end: str) -> dict[str, Any] | None:
     dated = [i for i in items if i["start"] is not None]
     undated = [i for i in items if i["start"] is None]
-    if not dated or len(dated) > TIMELINE_LIMIT:
+    if not dated:
         return None
+    if len(dated) > TIMELINE_LIMIT:
+        return {
+            "skipped": f"no timeline: {len(dated):,} dated things, more than the "
+            f"{TIMELINE_LIMIT} a timeline draws"
+        }
     groups: dict[str, dict[str, Any]] = {}
     for item in sorted(dated, key=lambda i: (i["start"], i["label"].casefold())):
         group = groups.setdefault(
