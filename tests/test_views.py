@@ -443,6 +443,11 @@ def test_a_view_with_too_many_items_says_so():
     table = Table("SELECT", ("strategy", "startYear", "endYear"), rows)
     views = visual.result_views(table, {})
     assert "timeline" not in views
+    from kg.server import pages
+
+    context = pages.Context(base="http://localhost", queries=(), timeout=30, row_limit=10_000)
+    html = pages.editor(context, "SELECT …", table=table, views=views)
+    assert f"No timeline: {visual.TIMELINE_LIMIT + 1:,} dated things" in html
     assert views["skipped"] == [
         f"no timeline: {visual.TIMELINE_LIMIT + 1:,} dated things, more than the "
         f"{visual.TIMELINE_LIMIT} a timeline draws"
