@@ -452,3 +452,13 @@ def test_a_view_with_too_many_items_says_so():
         f"no timeline: {visual.TIMELINE_LIMIT + 1:,} dated things, more than the "
         f"{visual.TIMELINE_LIMIT} a timeline draws"
     ]
+
+
+def test_a_chart_says_which_rows_it_could_not_draw():
+    rows = (
+        (iri("a", "A"), lit("1", XSD + "integer")),
+        (iri("b", "B"), None),
+    )
+    spec = visual.result_views(Table("SELECT", ("thing", "n"), rows), {})["chart"]
+    assert [b["label"] for b in spec["bars"]] == ["A"]
+    assert spec["notDrawn"] == "1 of 2 rows not drawn: no number or no label"

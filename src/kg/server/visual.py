@@ -540,10 +540,12 @@ def chart_spec(table: Table) -> dict[str, Any] | None:
     link_at = next((i for i in others if _iri_column(columns[i])), None)
     text_at = next((i for i in others if i != link_at), link_at)
     bars = []
+    dropped = 0
     for row in table.rows:
         value = number(row[value_at])
         label = row[text_at] if text_at is not None else None
         if value is None or label is None:
+            dropped += 1
             continue
         bar: dict[str, Any] = {"label": label.text, "value": value}
         thing = row[link_at] if link_at is not None else None
@@ -552,7 +554,10 @@ def chart_spec(table: Table) -> dict[str, Any] | None:
         bars.append(bar)
     if not bars:
         return None
-    return {"column": table.columns[value_at], "bars": bars}
+    spec: dict[str, Any] = {"column": table.columns[value_at], "bars": bars}
+    if dropped:
+        spec["notDrawn"] = f"{dropped} of {len(table.rows)} rows not drawn: no number or no label"
+    return spec
 
 
 # --- graphs --------------------------------------------------------------------------------

@@ -360,7 +360,8 @@
       svg("text", { x: b + 6, y: y + rowH * 0.66, class: "value", "aria-hidden": "true" }, root, fmt(bar.value));
       tip.attach(link, text);
     });
-    el("figcaption", { class: "note" }, figure, "Bars: " + spec.column + " per row of the result.");
+    var chartCaption = el("figcaption", { class: "note" }, figure, "Bars: " + spec.column + " per row of the result.");
+    if (spec.notDrawn) el("span", { class: "not-drawn" }, chartCaption, " " + spec.notDrawn + ".");
     return Promise.resolve();
   }
 
