@@ -480,6 +480,28 @@ def test_serbias_map_draws_its_neighbours_or_lists_them(views_server, page, tmp_
     assert axe(page) == []
 
 
+def test_small_states_get_a_marker_when_their_shape_is_too_small(views_server, page, tmp_path):
+    text = (
+        "SELECT ?country ?label WHERE { VALUES ?country { id:AD id:LU id:PL } "
+        "?country rdfs:label ?label FILTER(LANG(?label) = 'en') }"
+    )
+    page.goto(views_server.url + "/editor?view=map&query=" + quote(text))
+    page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+    radius = (
+        "(label) => Number(document.querySelector("
+        "`svg.map .hit[data-label='${label}'] circle.marker`).getAttribute('r'))"
+    )
+    labels = page.locator("svg.map .hit").evaluate_all("l => l.map(e => e.dataset.label)")
+    small = [name for name in labels if name != "Poland"]
+    assert small and page.evaluate(radius, "Poland") == 0  # a shape big enough to see
+    for _ in range(5):
+        page.get_by_role("button", name="Zoom out (map)").click()
+    for name in small:  # the whole continent in view: the small states become markers
+        assert page.evaluate(radius, name) > 0, name
+    assert page.evaluate(radius, "Poland") == 0
+    shot(page, tmp_path, "small-states-map", page.locator(".result-views"))
+
+
 FIVE_THOUSAND = (
     "SELECT ?n ?label WHERE { VALUES ?a {0 1 2 3 4} VALUES ?b {0 1 2 3 4 5 6 7 8 9} "
     "VALUES ?c {0 1 2 3 4 5 6 7 8 9} VALUES ?d {0 1 2 3 4 5 6 7 8 9} "

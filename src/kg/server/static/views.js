@@ -224,6 +224,7 @@
       function zoom(factor) {
         var cx = view[0] + view[2] / 2, cy = view[1] + view[3] / 2;
         var w = Math.min(WORLD * 1.2, Math.max(WORLD / 200, view[2] * factor)), h = w * aspect;
+        if (w >= WORLD) { cx = WORLD / 2; cy = WORLD * 0.487 / 2; } // the whole world: centred
         view = [cx - w / 2, cy - h / 2, w, h];
         apply();
       }
