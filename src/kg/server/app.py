@@ -13,7 +13,9 @@ iri)``).
 ``/queries``                           the canned queries (``?format=json``: the catalogue)
 ``/queries/<name>``                    a canned query as a form, and its results as a table
 ``/queries/<name>.<ext>``              its results as csv, tsv, json, xml (ttl, jsonld … for
-                                       CONSTRUCT)
+                                       CONSTRUCT); ``.cells``: every row as the page's table
+                                       pages them (``views.table_json``; also
+                                       ``/editor?query=…&format=cells``)
 ``/downloads/kg.<ext>``                the dataset as ``kg export`` writes it
 ``/static/<file>``                     the stylesheet and scripts shipped in the package;
                                        ``/static/vendor/``: the vendored libraries
