@@ -200,6 +200,39 @@ def test_a_canned_query_runs_from_its_form(repo_server):
     assert body == expected
 
 
+def test_a_result_page_renders_its_first_rows_and_gives_all_as_json(repo_server):
+    """The page's table is the first PAGE_ROWS rows; static/table.js fetches every row, as
+    cells, from the address the table names (data-rows), for canned pages and the editor."""
+    import json
+    from urllib.parse import quote
+
+    from kg.server.views import PAGE_ROWS
+
+    text = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    status, _, csv_body = http_request(repo_server.url + "/sparql?format=csv&query=" + quote(text))
+    assert status == 200
+    expected = csv_body.decode("utf-8").splitlines()[1:]
+    assert len(expected) > PAGE_ROWS  # more rows than a page shows
+    page, _ = get_page(repo_server, "/editor?query=" + quote(text))
+    rows = [a for t, a in page.tags if t == "tr"]
+    assert len(rows) == PAGE_ROWS + 1  # the header row and the first page
+    box = next(a for t, a in page.tags if t == "div" and "data-total" in a)
+    assert box["data-total"] == str(len(expected))
+    status, headers, body = http_request(repo_server.url + box["data-rows"])
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    data = json.loads(body)
+    assert data["columns"] == ["g"] and data["count"] == len(expected)
+    assert [row[0][4] for row in data["rows"]] == expected  # every row, in order
+
+    name, params = "list-participants-by-forum", "forum=EuroDIG"
+    page, _ = get_page(repo_server, f"/queries/{name}?{params}")
+    box = next(a for t, a in page.tags if t == "div" and "data-total" in a)
+    assert "data-rows" not in box  # all its rows are on the page
+    status, headers, body = http_request(repo_server.url + f"/queries/{name}.cells?{params}")
+    assert status == 200 and headers["content-type"].startswith("application/json")
+    assert json.loads(body)["count"] == int(box["data-total"])
+
+
 def test_a_bad_parameter_is_explained_on_the_form(repo_server):
     page, html = get_page(
         repo_server, "/queries/list-participants-by-forum?forum=EuroDIGG", status=400

@@ -68,7 +68,8 @@ def test_the_participants_of_eurodig_fit_a_map_of_poland_and_serbia(state):
 
 def test_polands_strategies_fit_a_timeline_with_one_bar_each(state):
     table, views = tasks.canned_views(state, "list-strategies-by-country", {"country": "Poland"})
-    assert views["default"] == "timeline" and "map" in views["views"]
+    assert views["default"] == "timeline"
+    assert "map" not in views["views"]  # its only place is the country asked for
     spec = views["timeline"]
     at = {c: i for i, c in enumerate(table.columns)}
     starts: dict[str, int | None] = {}
@@ -150,7 +151,7 @@ def test_a_countrys_page_has_a_map_a_timeline_and_a_neighbourhood(state):
         "label": "Poland",
         "iri": ID + "PL",
         "code": "616",
-        "category": "this country",
+        "categories": ["this country"],
     }
     neighbours = {
         q.object.value
@@ -158,8 +159,11 @@ def test_a_countrys_page_has_a_map_a_timeline_and_a_neighbourhood(state):
             NamedNode(ID + "PL"), NamedNode(KG + "sharesLandBorderWith"), None
         )
     }
-    assert {i["iri"] for i in items[1:]} <= neighbours
-    assert {i["category"] for i in items[1:]} == {"shares a land border"}
+    # every neighbour is drawn or listed as not drawn, with the reason
+    assert {i["iri"] for i in items[1:]} | {
+        i["iri"] for i in views["map"].get("notDrawn", [])
+    } == neighbours
+    assert {c for i in items[1:] for c in i["categories"]} == {"shares a land border"}
     strategies = {
         q.subject.value
         for q in state.store.quads_for_pattern(
@@ -172,11 +176,127 @@ def test_a_countrys_page_has_a_map_a_timeline_and_a_neighbourhood(state):
     assert ID + "pl-iscp" in drawn
     nodes = {n["id"] for n in views["graph"]["nodes"]}
     assert ID + "PL" in nodes and ID + "eurodig" in nodes  # through its participation
+    # the participation itself is collapsed into a labelled edge to the forum
+    through = {
+        e["through"]
+        for e in views["graph"]["edges"]
+        if ID + "eurodig" in (e["source"], e["target"]) and "through" in e
+    }
+    assert through and not through & nodes
+    assert all(" · " in e["label"] for e in views["graph"]["edges"] if "through" in e)
 
 
 def test_a_page_without_a_country_code_has_no_map(state):
     _, views = tasks.describe_views(state, ID + "eurodig")
     assert "map" not in views and "timeline" not in views and "graph" in views
+
+
+def test_the_neighbours_map_draws_the_neighbours_and_outlines_the_country_asked(state):
+    table, views = tasks.canned_views(state, "list-neighbours-by-country", {"country": "Lithuania"})
+    at = table.columns.index("neighbour")
+    neighbours = {row[at].value for row in table.rows}  # the answer's, not typed here
+    spec = views["map"]
+    assert spec["column"] == "neighbour"
+    assert {i["iri"] for i in spec["items"]} == neighbours and ID + "LT" not in neighbours
+    assert [c["iri"] for c in spec["context"]] == [ID + "LT"]  # the parameter, outlined
+    kinds = {row[at].value: row[table.columns.index("kind")].text for row in table.rows}
+    assert spec["colour"] == {"kind": "category", "column": "kind"}
+    assert {i["iri"]: i["categories"] for i in spec["items"]} == {
+        iri: [kind] for iri, kind in kinds.items()
+    }
+
+
+def test_one_neighbour_is_still_the_neighbour_not_the_country_asked(state):
+    table, views = tasks.canned_views(state, "list-neighbours-by-country", {"country": "Poland"})
+    at = table.columns.index("neighbour")
+    assert {i["iri"] for i in views["map"]["items"]} == {row[at].value for row in table.rows}
+    assert ID + "PL" not in {i["iri"] for i in views["map"]["items"]}
+
+
+def test_the_topic_timeline_has_one_bar_per_strategy(state):
+    table, views = tasks.canned_views(state, "list-strategies-by-topic", {"topic": "cybersecurity"})
+    at = {c: i for i, c in enumerate(table.columns)}
+    periods = {
+        row[at["strategy"]].value: (int(row[at["startYear"]].text), int(row[at["endYear"]].text))
+        for row in table.rows
+    }
+    assert len(periods) == 2  # two strategies, two countries, two periods
+    bars = [i for g in views["timeline"]["groups"] for i in g["items"]]
+    assert {b["iri"]: (b["start"], b["end"]) for b in bars} == periods
+    assert len(bars) == len(periods)
+    assert "map" not in views  # no column of places (the country is a label only)
+
+
+def test_places_without_an_iso_code_in_the_graph_get_pycountrys_by_name(state):
+    # Serbia's neighbours come from GeoNames with a name only: the map finds their codes by
+    # that name in pycountry, and a place ISO 3166 does not list is named as not drawn
+    import pycountry
+
+    _, views = tasks.describe_views(state, ID + "RS")
+    spec = views["map"]
+    neighbours = {
+        q.object.value
+        for q in state.store.quads_for_pattern(
+            NamedNode(ID + "RS"), NamedNode(KG + "sharesLandBorderWith"), None
+        )
+    }
+    drawn = {i["iri"]: i for i in spec["items"][1:]}
+    missing = {i["iri"]: i for i in spec.get("notDrawn", [])}
+    assert set(drawn) | set(missing) == neighbours and not set(drawn) & set(missing)
+    assert len(drawn) >= len(neighbours) - 1
+    for item in drawn.values():
+        assert pycountry.countries.get(numeric=item["code"]) is not None
+    for item in missing.values():
+        assert "no ISO 3166 code" in item["reason"]
+        with pytest.raises(LookupError):
+            pycountry.countries.lookup(item["label"])
+
+
+def test_iso_numeric_of_a_name_refuses_to_guess():
+    assert visual.iso_numeric_of_name("Czechia") == "203"
+    assert visual.iso_numeric_of_name("Bolivia") == "068"  # the name without ISO's qualifier
+    assert visual.iso_numeric_of_name("Kosovo") is None  # not in ISO 3166 (fuzzy: Serbia)
+    assert visual.iso_numeric_of_name("Korea") is None  # two countries: no guess
+
+
+def test_a_map_with_several_values_per_place_keeps_them_apart():
+    rows = (
+        (iri("PL", "Poland"), lit("member")),
+        (iri("PL", "Poland"), lit("observer")),
+        (iri("RS", "Serbia"), lit("observer")),
+    )
+    table = Table("SELECT", ("country", "role"), rows)
+    spec = visual.result_views(table, {ID + "PL": "616", ID + "RS": "688"})["map"]
+    assert {i["label"]: i["categories"] for i in spec["items"]} == {
+        "Poland": ["member", "observer"],
+        "Serbia": ["observer"],
+    }
+
+
+def test_a_column_with_one_value_per_place_is_not_a_colour():
+    rows = (
+        (iri("PL", "Poland"), lit("Poland profile"), lit("a")),
+        (iri("PL", "Poland"), lit("Poland profile"), lit("b")),
+        (iri("RS", "Serbia"), lit("Serbia profile"), lit("c")),
+    )
+    table = Table("SELECT", ("country", "profileLabel", "x"), rows)
+    spec = visual.result_views(table, {ID + "PL": "616", ID + "RS": "688"})["map"]
+    assert spec["colour"]["kind"] == "rows"
+
+
+def test_headers_are_readable_and_technical_columns_fold(state):
+    from kg.server.views import columns_of, header, table_json
+
+    assert header("startYear") == "Start year" and header("profileLabel") == "Profile"
+    table, _ = tasks.canned_views(state, "list-neighbours-by-country", {"country": "Lithuania"})
+    columns = {c.name: c for c in columns_of(table)}
+    assert columns["start"].folded and columns["end"].folded  # character offsets
+    assert columns["neighbourLabel"].folded  # the neighbour's link shows that label
+    assert not columns["neighbour"].folded and not columns["kind"].folded
+    data = json.loads(table_json(table))
+    assert data["count"] == len(table.rows) == len(data["rows"])
+    first = data["rows"][0][table.columns.index("neighbour")]
+    assert first[:2] == [table.rows[0][1].text, table.rows[0][1].href]
 
 
 # --- the ontology page ---------------------------------------------------------------------
@@ -291,3 +411,54 @@ def test_the_asset_budget():
         for entry in json.loads((folder / "manifest.json").read_text())["files"]:
             total += len(gzip.compress((folder / entry["file"]).read_bytes(), 9))
     assert total <= BUDGET, total
+
+
+def test_open_in_the_editor_gives_the_canned_answer(state):
+    """The editor text of a canned page (its parameter values as VALUES rows in every WHERE
+    group) answers what the page answered, for every canned query with its defaults."""
+    from kg.server.pages import bound_text
+
+    for name, query in state.catalogue.items():
+        if query.scope != "documents":
+            continue  # the editor reads the documents' default graph only
+        table, _ = tasks.canned_views(state, name, {})
+        values = {p.name: p.default for p in query.params}
+        text = bound_text(query, table, values)
+        if any(p.default for p in query.params if p.name in table.columns) and table.rows:
+            assert "VALUES" in text and text != query.text, name
+        edited = tasks.sparql_table(state, text)
+        assert edited.columns == table.columns, name
+        assert sorted(map(repr, edited.rows)) == sorted(map(repr, table.rows)), name
+
+
+def test_a_view_with_too_many_items_says_so():
+    rows = tuple(
+        (
+            iri(f"s{i}", f"strategy {i}"),
+            lit(str(2000 + i % 20), XSD + "gYear"),
+            lit(str(2021 + i % 20), XSD + "gYear"),
+        )
+        for i in range(visual.TIMELINE_LIMIT + 1)
+    )
+    table = Table("SELECT", ("strategy", "startYear", "endYear"), rows)
+    views = visual.result_views(table, {})
+    assert "timeline" not in views
+    from kg.server import pages
+
+    context = pages.Context(base="http://localhost", queries=(), timeout=30, row_limit=10_000)
+    html = pages.editor(context, "SELECT …", table=table, views=views)
+    assert f"No timeline: {visual.TIMELINE_LIMIT + 1:,} dated things" in html
+    assert views["skipped"] == [
+        f"no timeline: {visual.TIMELINE_LIMIT + 1:,} dated things, more than the "
+        f"{visual.TIMELINE_LIMIT} a timeline draws"
+    ]
+
+
+def test_a_chart_says_which_rows_it_could_not_draw():
+    rows = (
+        (iri("a", "A"), lit("1", XSD + "integer")),
+        (iri("b", "B"), None),
+    )
+    spec = visual.result_views(Table("SELECT", ("thing", "n"), rows), {})["chart"]
+    assert [b["label"] for b in spec["bars"]] == ["A"]
+    assert spec["notDrawn"] == "1 of 2 rows not drawn: no number or no label"

@@ -65,7 +65,17 @@ def blocked():
 
 @pytest.fixture
 def page(browser, blocked):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield from _guarded_page(browser, blocked, 1280)
+
+
+@pytest.fixture
+def phone(browser, blocked):
+    """A page 390 px wide (a phone held upright)."""
+    yield from _guarded_page(browser, blocked, 390)
+
+
+def _guarded_page(browser, blocked, width: int):
+    context = browser.new_context(viewport={"width": width, "height": 900})
 
     def guard(route):
         host = urlsplit(route.request.url).hostname
@@ -189,13 +199,17 @@ def test_polands_strategies_as_a_timeline(views_server, page, tmp_path):
     shot(page, tmp_path, "timeline", page.locator(".result-views"))
     assert axe(page) == []
 
-    # keyboard: the tabs by arrow keys (Map is next), back, then into the bars
+    # keyboard: the tabs by arrow keys (past the last, the first), back, then into the bars
+    assert page.get_by_role("tab", name="Map").count() == 0  # its only place: the one asked
     page.get_by_role("tab", name="Timeline").focus()
     page.keyboard.press("ArrowRight")
-    assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    assert page.get_by_role("tab", name="Table").get_attribute("aria-selected") == "true"
     assert (
-        page.locator("#panel-map").is_visible() and not page.locator("#panel-timeline").is_visible()
+        page.locator("#panel-table").is_visible()
+        and not page.locator("#panel-timeline").is_visible()
     )
+    page.keyboard.press("End")
+    assert page.get_by_role("tab", name="Timeline").get_attribute("aria-selected") == "true"
     page.keyboard.press("Home")
     assert page.get_by_role("tab", name="Table").get_attribute("aria-selected") == "true"
     assert page.locator("#panel-table table.data").is_visible()
@@ -268,6 +282,10 @@ def test_describe_as_a_graph_and_a_click_opens_a_node(views_server, page, tmp_pa
 
 def test_the_graph_from_the_keyboard(views_server, page):
     page.goto(views_server.url + "/id/EE")
+    graph = page.locator(".view[data-view=graph]")
+    page.wait_for_load_state("load")
+    assert graph.get_attribute("data-drawn") is None  # far down the page: not drawn yet
+    graph.scroll_into_view_if_needed()  # drawn when it comes near the screen
     page.wait_for_selector(".view[data-view=graph][data-drawn=yes]")
     tab_to(page, "e.classList && e.classList.contains('graph-canvas')", limit=800)
     page.keyboard.press("ArrowRight")
@@ -292,6 +310,7 @@ def test_polands_page_map_timeline_quotes(views_server, page, tmp_path):
     page.goto(views_server.url + "/id/PL")
     page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
     page.wait_for_selector(".view[data-view=timeline][data-drawn=yes]")
+    page.locator(".view[data-view=graph]").scroll_into_view_if_needed()
     page.wait_for_selector(".view[data-view=graph][data-drawn=yes]")
     poland = page.locator("svg.map .hit[data-code='616']")
     assert poland.get_attribute("data-label") == "Poland"
@@ -389,12 +408,277 @@ def test_the_editor_without_script_is_the_plain_form(views_server, browser, bloc
         context.close()
 
 
+# --- what the views draw is what the rows are about (issue 19) -----------------------------
+
+
+def test_the_neighbours_map_highlights_exactly_the_neighbours(views_server, page, tmp_path):
+    rows = csv_rows(views_server, "/queries/list-neighbours-by-country.csv?country=Lithuania")
+    neighbours = {r["neighbourLabel"] for r in rows}  # from the answer, not typed here
+    asked = {r["country"] for r in rows}
+    assert len(neighbours) == 5 and len(asked) == 1
+    page.goto(views_server.url + "/queries/list-neighbours-by-country?country=Lithuania")
+    assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+    drawn = page.locator("svg.map .hit").evaluate_all("l => l.map(e => e.dataset.label)")
+    assert sorted(drawn) == sorted(neighbours)
+    # the country asked for is outlined, not coloured as one of its own neighbours
+    outlined = page.locator("svg.map .context-place")
+    assert outlined.count() == 1
+    assert ID + outlined.get_attribute("href").rsplit("/", 1)[1] in asked
+    assert page.locator(".view[data-view=map] .not-drawn").count() == 0
+    # one swatch per value of the colouring column, and one for the outline
+    legend = page.locator(".view[data-view=map] .legend li").all_inner_texts()
+    kinds = sorted({r["kind"] for r in rows})
+    assert [t for t in legend if t.startswith("kind: ")] == [f"kind: {k}" for k in kinds]
+    assert any(t.startswith("outlined:") for t in legend)
+    # the map fits the drawn places: its view is a small part of the world
+    box = page.evaluate("document.querySelector('svg.map').viewBox.baseVal.width")
+    assert box < 500  # of the 1000 units the whole world takes
+    page.get_by_role("button", name="Zoom in (map)").click()
+    assert page.evaluate("document.querySelector('svg.map').viewBox.baseVal.width") < box
+    page.get_by_role("button", name="Fit (map)").click()
+    assert page.evaluate("document.querySelector('svg.map').viewBox.baseVal.width") == box
+    shot(page, tmp_path, "neighbours-map", page.locator(".result-views"))
+    assert axe(page) == []
+
+
+def test_the_topic_timeline_draws_one_bar_per_strategy(views_server, page, tmp_path):
+    rows = csv_rows(views_server, "/queries/list-strategies-by-topic.csv?topic=cybersecurity")
+    periods = {r["strategyLabel"]: f"{r['startYear']}–{r['endYear']}" for r in rows}
+    assert len(periods) >= 2
+    page.goto(views_server.url + "/queries/list-strategies-by-topic?topic=cybersecurity")
+    assert page.get_by_role("tab", name="Timeline").get_attribute("aria-selected") == "true"
+    page.wait_for_selector(".view[data-view=timeline][data-drawn=yes]")
+    bars = page.locator("svg.timeline .bar")
+    drawn = bars.evaluate_all("l => l.map(e => [e.dataset.label, e.getAttribute('aria-label')])")
+    assert len(drawn) == len(periods)  # one bar per strategy, none merged
+    assert {label: name.rsplit(", ", 1)[1] for label, name in drawn} == periods
+    shot(page, tmp_path, "topic-timeline", page.locator(".result-views"))
+    assert axe(page) == []
+
+
+def test_serbias_map_draws_its_neighbours_or_lists_them(views_server, page, tmp_path):
+    text = (
+        "SELECT ?n ?label WHERE { id:RS kg:sharesLandBorderWith ?n . "
+        "?n rdfs:label ?label FILTER(LANG(?label) = 'en') }"
+    )
+    status, _, body = http_request(views_server.url + "/sparql/all?format=csv&query=" + quote(text))
+    assert status == 200
+    neighbours = {r["label"] for r in csv.DictReader(io.StringIO(body.decode("utf-8")))}
+    assert len(neighbours) >= 5
+    page.goto(views_server.url + "/id/RS")
+    page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+    drawn = set(page.locator("svg.map .hit").evaluate_all("l => l.map(e => e.dataset.label)"))
+    note = page.locator(".view[data-view=map] .not-drawn")
+    listed = note.inner_text() if note.count() else ""
+    for name in neighbours:
+        assert name in drawn or name in listed, name
+    assert len(drawn & neighbours) >= len(neighbours) - 1
+    for name in neighbours - drawn:
+        assert re.search(re.escape(name) + r" \(no ISO 3166 code", listed)
+    shot(page, tmp_path, "serbia-map", page.locator("section[aria-labelledby=map-heading]"))
+    assert axe(page) == []
+
+
+def test_small_states_get_a_marker_when_their_shape_is_too_small(views_server, page, tmp_path):
+    text = (
+        "SELECT ?country ?label WHERE { VALUES ?country { id:AD id:LU id:PL } "
+        "?country rdfs:label ?label FILTER(LANG(?label) = 'en') }"
+    )
+    page.goto(views_server.url + "/editor?view=map&query=" + quote(text))
+    page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+    radius = (
+        "(label) => Number(document.querySelector("
+        "`svg.map .hit[data-label='${label}'] circle.marker`).getAttribute('r'))"
+    )
+    labels = page.locator("svg.map .hit").evaluate_all("l => l.map(e => e.dataset.label)")
+    small = [name for name in labels if name != "Poland"]
+    assert small and page.evaluate(radius, "Poland") == 0  # a shape big enough to see
+    for _ in range(5):
+        page.get_by_role("button", name="Zoom out (map)").click()
+    for name in small:  # the whole continent in view: the small states become markers
+        assert page.evaluate(radius, name) > 0, name
+    assert page.evaluate(radius, "Poland") == 0
+    shot(page, tmp_path, "small-states-map", page.locator(".result-views"))
+
+
+FIVE_THOUSAND = (
+    "SELECT ?n ?label WHERE { VALUES ?a {0 1 2 3 4} VALUES ?b {0 1 2 3 4 5 6 7 8 9} "
+    "VALUES ?c {0 1 2 3 4 5 6 7 8 9} VALUES ?d {0 1 2 3 4 5 6 7 8 9} "
+    "BIND(?a * 1000 + ?b * 100 + ?c * 10 + ?d AS ?n) BIND(CONCAT('row ', STR(?n)) AS ?label) }"
+)
+
+
+def test_sort_filter_and_page_a_5000_row_answer(views_server, page, tmp_path):
+    rows = csv_rows(views_server, "/sparql?format=csv&query=" + quote(FIVE_THOUSAND))
+    assert len(rows) == 5000
+    status, _, body = http_request(views_server.url + "/editor?query=" + quote(FIVE_THOUSAND))
+    assert status == 200 and len(body) < 500_000  # the first page only, not 5,000 rows
+    page.goto(views_server.url + "/editor?query=" + quote(FIVE_THOUSAND))
+    table = page.locator("table.data")
+    status_line = page.locator(".table-status")
+    assert table.locator("tbody tr").count() == 50
+    assert status_line.inner_text() == "Rows 1–50 of 5000."
+
+    def column(i: int) -> list[str]:
+        return table.locator(f"tbody tr td:nth-child({i})").all_inner_texts()
+
+    numbers = sorted(int(r["n"]) for r in rows)
+    header = table.get_by_role("button", name=re.compile("^N"))
+    header.click()  # ascending, as numbers: all rows fetched and sorted
+    page.wait_for_function("() => document.querySelector('th[aria-sort]') !== null")
+    assert [int(v) for v in column(1)] == numbers[:50]
+    header.click()
+    page.wait_for_function(
+        "() => document.querySelector('th[aria-sort]').getAttribute('aria-sort') === 'descending'"
+    )
+    assert [int(v) for v in column(1)] == numbers[::-1][:50]
+    page.get_by_role("button", name="Next page").click()
+    assert [int(v) for v in column(1)] == numbers[::-1][50:100]
+    assert status_line.inner_text() == "Rows 51–100 of 5000."
+    # the filter: every word in some cell of the row
+    page.get_by_label("Filter rows").fill("row 42")
+    matching = [  # every word in some cell of the row
+        r for r in rows if all(any(w in cell for cell in r.values()) for w in ("row", "42"))
+    ]
+    assert 0 < len(matching) < 5000
+    assert status_line.inner_text().startswith(f"Rows 1–50 of {len(matching)} matching")
+    assert column(2)[0] == max(matching, key=lambda r: int(r["n"]))["label"]
+    shot(page, tmp_path, "table-5000", page.locator("section.results"))
+    assert axe(page) == []
+    # the view is in the address: reloading it gives the same rows
+    page.reload()
+    page.wait_for_function("() => document.querySelector('th[aria-sort]') !== null")
+    assert page.get_by_label("Filter rows").input_value() == "row 42"
+    assert column(2)[0] == max(matching, key=lambda r: int(r["n"]))["label"]
+
+
+def test_technical_columns_are_folded_but_can_be_shown(views_server, page, tmp_path):
+    page.goto(views_server.url + "/queries/list-neighbours-by-country?country=Lithuania&view=table")
+    headers = page.locator("table.data thead th")
+    visible = [h.inner_text().rstrip(" ↕") for h in headers.all() if h.is_visible()]
+    assert "Start" not in visible and "End" not in visible  # character offsets
+    assert "Neighbour" in visible and "Kind" in visible
+    page.get_by_role("button", name=re.compile("Show 3 more columns")).click()
+    shown = [h.inner_text().rstrip(" ↕") for h in headers.all() if h.is_visible()]
+    assert "Start" in shown and "End" in shown
+    assert axe(page) == []
+
+
+def test_completion_offers_id_pl_after_id_po(views_server, page, tmp_path):
+    page.goto(views_server.url + "/editor")
+    editor = page.get_by_label("SPARQL query")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.type("DESCRIBE id:Po")
+    page.wait_for_selector(".cm-tooltip-autocomplete li")
+    options = page.locator(".cm-tooltip-autocomplete li").all_inner_texts()
+    assert any(o.startswith("id:PL") and "Poland" in o for o in options), options
+    shot(page, tmp_path, "editor-entity-completion", page.locator("form.editor-form"))
+    assert axe(page) == []
+
+
+def test_parameter_fields_suggest_entities_of_their_class(views_server, page):
+    page.goto(views_server.url + "/queries/list-neighbours-by-country")
+    field = page.get_by_label("country", exact=True)
+    suggestions = page.locator("#" + field.get_attribute("list") + " option")
+    values = suggestions.evaluate_all("l => l.map(o => o.value)")
+    text = "SELECT DISTINCT ?l WHERE { ?c a kg:Country ; rdfs:label ?l FILTER(LANG(?l)='en') }"
+    status, _, body = http_request(views_server.url + "/sparql?format=csv&query=" + quote(text))
+    assert status == 200
+    countries = {r["l"] for r in csv.DictReader(io.StringIO(body.decode("utf-8")))}
+    assert set(values) == countries
+
+
+def test_a_shared_link_restores_view_and_parameters(views_server, page, browser, blocked):
+    page.goto(views_server.url + "/queries/list-strategies-in-force-by-year?year=2021")
+    assert page.get_by_role("tab", name="Timeline").get_attribute("aria-selected") == "true"
+    page.get_by_role("tab", name="Map").click()
+    page.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+    shared = page.url
+    assert "view=map" in shared and "year=2021" in shared
+    # "Open it in the editor" keeps the view and the parameter's value
+    link = page.locator("a.editor-link").get_attribute("href")
+    assert "view=map" in link
+    for other in _guarded_page(browser, blocked, 1280):
+        other.goto(shared)
+        assert other.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+        other.wait_for_selector(".view[data-view=map][data-drawn=yes]")
+        assert other.get_by_label("year", exact=True).input_value() == "2021"
+        other.goto(views_server.url + link)
+        assert other.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+        # the editor's answer is the canned page's: same rows, and the quotes
+        canned = csv_rows(views_server, "/queries/list-strategies-in-force-by-year.csv?year=2021")
+        caption = other.locator("table.data caption").inner_text()
+        assert caption.startswith(f"{len(canned)} rows")
+        if any(r.get("quote") for r in canned):
+            assert "Quote" in other.locator("table.data thead").inner_text()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/queries",
+        "/queries/list-neighbours-by-country?country=Lithuania",
+        "/queries/list-strategies-by-country?country=Poland",
+        "/queries/list-sources-by-resource",
+        "/editor",
+        "/editor?query=" + quote("DESCRIBE id:PL"),
+        "/id/PL",
+        "/id/RS",
+        "/id/eurodig",
+        "/ontology",
+    ],
+)
+def test_390px_pages_have_no_horizontal_overflow(views_server, phone, tmp_path, path):
+    phone.goto(views_server.url + path)
+    phone.wait_for_load_state("networkidle")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width
+    sizes = phone.evaluate(
+        "Array.from(document.querySelectorAll('svg.timeline text')).map(t =>"
+        " t.getBoundingClientRect().height)"
+    )
+    assert all(size >= 10 for size in sizes)  # timeline text stays legible
+    name = "phone-" + re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:40]
+    shot(phone, tmp_path, name or "phone-home")
+    assert axe(phone) == []
+
+
 # --- the ontology page and the rest: axe on every page ----------------------------------------
 
 
 def test_the_ontology_page(views_server, page, tmp_path):
     page.goto(views_server.url + "/ontology")
     assert page.locator("svg.model-diagram").is_visible()
+    # as drawn by Chromium: no label on a box or on another label, no box on another, and
+    # everything inside the drawing (a loop is not cut off)
+    problems = page.evaluate(
+        """() => { const svg = document.querySelector('svg.model-diagram');
+        const box = e => e.getBoundingClientRect();
+        const hit = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5
+            && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+        const nodes = [...svg.querySelectorAll('rect.node')];
+        const labels = [...svg.querySelectorAll('text.edge-label')];
+        const found = [];
+        nodes.forEach((a, i) => nodes.slice(i + 1).forEach(b => {
+            if (hit(box(a), box(b))) found.push('boxes overlap'); }));
+        labels.forEach((a, i) => {
+            labels.slice(i + 1).forEach(b => {
+                if (hit(box(a), box(b))) found.push(a.textContent + ' / ' + b.textContent); });
+            nodes.forEach(n => {
+                if (hit(box(a), box(n))) found.push(a.textContent + ' on a box'); });
+        });
+        const all = box(svg);
+        svg.querySelectorAll('text, rect, path.edge').forEach(e => { const r = box(e);
+            if (r.left < all.left - 1 || r.right > all.right + 1 || r.top < all.top - 1
+                || r.bottom > all.bottom + 1) found.push('outside: ' + e.tagName); });
+        return found; }"""
+    )
+    assert problems == []
+    assert "country" in page.locator("svg.model-diagram").text_content()  # under its top class
     shot(page, tmp_path, "ontology-diagram", page.locator("figure.diagram"))
     shot(page, tmp_path, "ontology-country", page.locator("#Country"))
     assert page.locator("#Country .constraints li").count() >= 5

@@ -3,7 +3,8 @@
 //
 // Served to browsers (src/kg/server/static/vendor/):
 //   geo.js              d3-geo + topojson-client, bundled by esbuild (global kgGeo)
-//   countries-50m.json  world-atlas: Natural Earth 1:50m countries as TopoJSON
+//   countries.json      world-atlas: Natural Earth 1:50m countries as TopoJSON, simplified
+//                       (topojson-simplify) and quantized
 //   cytoscape.min.js    cytoscape's own minified build (global cytoscape)
 //   codemirror.js       CodeMirror 6 + its SPARQL mode, bundled by esbuild (global kgCodeMirror)
 // Used by the tests only (tests/vendor/): axe.min.js, axe-core's own build.
@@ -12,6 +13,8 @@
 // records per file its sha256, its size (raw and gzipped) and the packages it holds (name,
 // version, licence), so tests/test_vendor.py can check the files were not edited by hand.
 import { build } from "esbuild";
+import { quantize } from "topojson-client";
+import { presimplify, quantile, simplify } from "topojson-simplify";
 import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -86,8 +89,14 @@ const files = { static: [], tests: [] };
 
 const geo = await bundle("geo.js", "kgGeo", join(targets.static, "geo.js"));
 files.static.push(record(targets.static, "geo.js", geo));
-copyFileSync(join(modules, "world-atlas/countries-50m.json"), join(targets.static, "countries-50m.json"));
-files.static.push(record(targets.static, "countries-50m.json", ["world-atlas"]));
+// The atlas the maps draw: Natural Earth 1:50m (every small state has its shape), with the
+// 30% least visible of its points dropped (Visvalingam weights, topojson-simplify) and its
+// coordinates quantized to 20,000 steps: 285 kB instead of 756 kB, no country lost.
+const world = JSON.parse(readFileSync(join(modules, "world-atlas/countries-50m.json"), "utf8"));
+const weighted = presimplify(world);
+const atlas = quantize(simplify(weighted, quantile(weighted, 0.3)), 2e4);
+writeFileSync(join(targets.static, "countries.json"), JSON.stringify(atlas));
+files.static.push(record(targets.static, "countries.json", ["world-atlas", "topojson-simplify", "topojson-client"]));
 copyFileSync(join(modules, "cytoscape/dist/cytoscape.min.js"), join(targets.static, "cytoscape.min.js"));
 files.static.push(record(targets.static, "cytoscape.min.js", ["cytoscape"]));
 const cm = await bundle("codemirror.js", "kgCodeMirror", join(targets.static, "codemirror.js"));

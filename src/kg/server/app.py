@@ -13,7 +13,9 @@ iri)``).
 ``/queries``                           the canned queries (``?format=json``: the catalogue)
 ``/queries/<name>``                    a canned query as a form, and its results as a table
 ``/queries/<name>.<ext>``              its results as csv, tsv, json, xml (ttl, jsonld … for
-                                       CONSTRUCT)
+                                       CONSTRUCT); ``.cells``: every row as the page's table
+                                       pages them (``views.table_json``; also
+                                       ``/editor?query=…&format=cells``)
 ``/downloads/kg.<ext>``                the dataset as ``kg export`` writes it
 ``/static/<file>``                     the stylesheet and scripts shipped in the package;
                                        ``/static/vendor/``: the vendored libraries
@@ -46,7 +48,7 @@ from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.routes import Route, Router, allow
-from kg.server.views import iris_for_path
+from kg.server.views import iris_for_path, table_json
 from kg.server.workers import WorkerPool
 from kg.sparql.catalogue import CannedQuery
 
@@ -253,6 +255,10 @@ class App:
             return self._page(
                 request, pages.editor(context, vocabulary=vocabulary), style_nonce=nonce
             )
+        if request.first("format") == "cells":  # all rows for the page's table (table.js)
+            self.endpoint.prepare(text)
+            table = self._run(request, tasks.sparql_table, text)
+            return Response(200, table_json(table), "application/json")
         try:
             prepared = self.endpoint.prepare(text)
             table, views = self._run(request, tasks.sparql_views, text)
@@ -288,6 +294,7 @@ class App:
                 downloads=downloads,
                 views=views,
                 vocabulary=vocabulary,
+                rows_url="/editor?" + urlencode({"query": text, "format": "cells"}),
             ),
             style_nonce=nonce,
         )
@@ -323,6 +330,9 @@ class App:
             if key in declared and value.strip():
                 params[key] = value
         offers = conneg.GRAPH_OFFERS if query.prepared.returns_graph else conneg.RESULT_OFFERS
+        if extension == "cells":  # all rows for the page's table (static/table.js)
+            table = self._run(request, tasks.canned_table, name, params)
+            return Response(200, table_json(table), "application/json")
         if extension is not None:
             fmt = conneg.from_parameter(extension, offers)
             if fmt is None:
@@ -341,12 +351,16 @@ class App:
             )
         context = self._context(request)
         values = {p.name: request.first(p.name) for p in query.params}
+        # the parameter fields' suggestions (the editor's completion, computed once)
+        vocabulary = self._cached("vocabulary", lambda: self._run(request, tasks.vocabulary))
         try:
             table, views = self._run(request, tasks.canned_views, name, params)
         except Refusal as refusal:
             return self._page(
                 request,
-                pages.canned(context, query, values, problem=refusal.problem),
+                pages.canned(
+                    context, query, values, problem=refusal.problem, vocabulary=vocabulary
+                ),
                 refusal.problem.status,
             )
         suffix = "?" + urlencode(params) if params else ""
@@ -354,9 +368,19 @@ class App:
             (conneg.extension(o).upper(), f"/queries/{name}.{conneg.extension(o)}{suffix}")
             for o in offers
         ]
+        rows_url = f"/queries/{name}.cells{suffix}"
         return self._page(
             request,
-            pages.canned(context, query, values, table=table, downloads=downloads, views=views),
+            pages.canned(
+                context,
+                query,
+                values,
+                table=table,
+                downloads=downloads,
+                views=views,
+                rows_url=rows_url,
+                vocabulary=vocabulary,
+            ),
         )
 
     def download(self, request: Request, extension: str) -> Response:

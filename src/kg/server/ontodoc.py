@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from html import escape
+from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Store
 
@@ -434,14 +435,48 @@ def _root(iri: str, parents: dict[str, list[str]], classes: dict[str, Class]) ->
         seen.add(iri)
 
 
+NODE_H = 40  # a box: its label, and under it its best-known subclasses
+CHAR_W = 7.2  # about the width of a character of the labels, in SVG units
+EDGE_CHAR_W = 6.2
+LABEL_H = 14
+
+
+def _box_width(*texts: str) -> float:
+    return max(130.0, max(len(t) for t in texts) * CHAR_W + 24)
+
+
+def _overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Two boxes (x0, y0, x1, y1) that share more than a touching edge."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _to_edge(size: tuple[float, float], ux: float, uy: float) -> float:
+    """How far from a box's centre a line in direction (ux, uy) leaves the box."""
+    w, h = size
+    return min(w / 2 / abs(ux) if ux else 1e9, h / 2 / abs(uy) if uy else 1e9)
+
+
+def _on_curve(
+    t: float, a: tuple[float, float], m: tuple[float, float], b: tuple[float, float]
+) -> tuple[float, float]:
+    """The point at ``t`` of the quadratic Bézier curve from ``a`` to ``b`` through ``m``."""
+    return (
+        (1 - t) ** 2 * a[0] + 2 * (1 - t) * t * m[0] + t * t * b[0],
+        (1 - t) ** 2 * a[1] + 2 * (1 - t) * t * m[1] + t * t * b[1],
+    )
+
+
 def diagram(
     classes: dict[str, Class], parents: dict[str, list[str]], properties: Iterable[Property]
 ) -> str:
-    """The core model as SVG: each top-level class of ours (a class with no superclass of ours)
-    and each reused class (org:, skos: …) is a box, each object property with one of our
-    classes at either end an arrow from its domain's
-    top-level class to its range's, the properties of one pair named on one arrow. Boxes sit
-    on a circle, ordered by their links, so the drawing is the same every time."""
+    """The core model as SVG: each top-level class of ours (a class with no superclass of ours,
+    with its most used subclasses named under it — Country under place) and each reused class
+    (org:, skos: …) is a box, each object property with one of our classes at either end an
+    arrow from its domain's top-level class to its range's, the properties of one pair named
+    on one arrow. Boxes sit on an ellipse around the three most linked, ordered by their
+    links, so the drawing is the same every time. No label overlaps a box or another label:
+    each is put at the first free place along its arrow, and an arrow with no free place gets a
+    number, its names listed under the drawing; the view box holds everything drawn."""
     links: dict[tuple[str, str], list[str]] = defaultdict(list)
     for p in properties:
         if p.kind != "object property":
@@ -455,6 +490,16 @@ def diagram(
     def label(n: str) -> str:
         return classes[n].label if n in classes else curie(n)
 
+    def subclasses(n: str) -> str:
+        if n not in classes:
+            return ""
+        found = sorted(
+            (c for c in classes.values() if n in parents.get(c.iri, [])),
+            key=lambda c: (-c.count, c.label.casefold()),
+        )
+        names = [c.label for c in found[:2]]
+        return ", ".join(names) + (f" +{len(found) - 2}" if len(found) > 2 else "")
+
     nodes = sorted(
         {n for pair in links for n in pair},
         key=lambda n: (-sum(len(v) for k, v in links.items() if n in k), label(n)),
@@ -465,16 +510,127 @@ def diagram(
     # alternating sides so that the busier ones are not neighbours
     hubs, ring = nodes[:3], nodes[3:]
     order = ring[0::2] + ring[1::2][::-1]
-    width, height = 1240, 900
-    cx, cy, rx, ry = width / 2, height / 2, width / 2 - 80, height / 2 - 40
-    where = {}
+    width, height = 1400, 1000
+    cx, cy, rx, ry = width / 2, height / 2, width / 2 - 110, height / 2 - 60
+    where: dict[str, tuple[float, float]] = {}
     for i, n in enumerate(hubs):
-        where[n] = (cx + (i - 1) * 150, cy + (i - 1) * 110)
+        where[n] = (cx + (i - 1) * 190, cy + (i - 1) * 150)
     for i, n in enumerate(order):
         angle = 2 * math.pi * i / max(1, len(order)) - math.pi / 2 + math.pi / max(1, len(order))
         where[n] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
+    sizes = {n: (_box_width(label(n), subclasses(n)), NODE_H) for n in nodes}
+    for _ in range(100):  # boxes that touch are pushed apart sideways
+        moved = False
+        for i, a in enumerate(nodes):
+            for b in nodes[i + 1 :]:
+                (xa, ya), (xb, yb) = where[a], where[b]
+                gap_x = (sizes[a][0] + sizes[b][0]) / 2 + 16 - abs(xa - xb)
+                if gap_x > 0 and abs(ya - yb) < NODE_H + 16:
+                    push = gap_x / 2 + 1
+                    sign = 1 if xb >= xa else -1
+                    where[a], where[b] = (xa - sign * push, ya), (xb + sign * push, yb)
+                    moved = True
+        if not moved:
+            break
+    taken = [
+        (x - sizes[n][0] / 2 - 4, y - NODE_H / 2 - 4, x + sizes[n][0] / 2 + 4, y + NODE_H / 2 + 4)
+        for n, (x, y) in where.items()
+    ]
+
+    def place(text: str, points: list[tuple[float, float]]) -> tuple[float, float] | None:
+        w = len(text) * EDGE_CHAR_W + 8
+        for x, y in points:
+            box = (x - w / 2, y - LABEL_H + 2, x + w / 2, y + 4)
+            if not any(_overlaps(box, other) for other in taken):
+                taken.append(box)
+                return x, y
+        return None
+
+    edges: list[str] = []
+    labels_out: list[str] = []
+    notes: list[str] = []
+    for (a, b), names in sorted(links.items()):
+        names = sorted(set(names), key=str.casefold)
+        text = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+        (x1, y1), (x2, y2) = where[a], where[b]
+        if a == b:  # a loop above the box
+            half = sizes[a][0] / 2
+            top = y1 - NODE_H / 2
+            edges.append(
+                f'<path class="edge" d="M{x1 + half - 30:.0f},{top:.0f} C{x1 + half - 30:.0f},'
+                f"{top - 50:.0f} {x1 + half + 30:.0f},{top - 50:.0f} {x1 + half + 10:.0f},"
+                f'{top:.0f}" marker-end="url(#arrow)"/>'
+            )
+            candidates = [(x1 + half + dx, top - 44 - dy) for dy in (0, 14, 28) for dx in (0, 40)]
+        else:
+            # from box edge to box edge, bending pairs that go both ways
+            dx, dy = x2 - x1, y2 - y1
+            length = math.hypot(dx, dy) or 1
+            ux, uy = dx / length, dy / length
+
+            off_a = _to_edge(sizes[a], ux, uy)
+            off_b = _to_edge(sizes[b], ux, uy)
+            sx, sy = x1 + ux * off_a, y1 + uy * off_a
+            ex, ey = x2 - ux * off_b, y2 - uy * off_b
+            bend = 28 if (b, a) in links else 0
+            mx, my = (sx + ex) / 2 - uy * bend, (sy + ey) / 2 + ux * bend
+            edges.append(
+                f'<path class="edge" d="M{sx:.0f},{sy:.0f} Q{mx:.0f},{my:.0f} {ex:.0f},'
+                f'{ey:.0f}" marker-end="url(#arrow)"/>'
+            )
+
+            candidates = [
+                (x, y + shift)
+                for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.26, 0.74, 0.18, 0.82)
+                for x, y in [_on_curve(t, (sx, sy), (mx, my), (ex, ey))]
+                for shift in (-2, 10, -14)
+            ]
+        spot = place(text, candidates)
+        if spot is None:  # no free place for the names: a number, the names under the drawing
+            notes.append(text)
+            spot = place(str(len(notes)), candidates) or candidates[0]
+            text = str(len(notes))
+            css = "edge-label edge-number"
+        else:
+            css = "edge-label"
+        labels_out.append(
+            f'<text class="{css}" x="{spot[0]:.0f}" y="{spot[1]:.0f}" '
+            f'text-anchor="middle">{escape(text)}</text>'
+        )
+    boxes: list[str] = []
+    for n in nodes:
+        x, y = where[n]
+        w = sizes[n][0]
+        below = subclasses(n)
+        box = (
+            f'<rect class="node{"" if n in classes else " external"}" x="{x - w / 2:.0f}" '
+            f'y="{y - NODE_H / 2:.0f}" width="{w:.0f}" height="{NODE_H}" rx="6"/>'
+            f'<text class="node-label" x="{x:.0f}" y="{y - 2 if below else y + 5:.0f}" '
+            f'text-anchor="middle">{escape(label(n))}</text>'
+        )
+        if n in classes:  # ours link to their entry; a reused class (org:, skos:) is a box
+            c = classes[n]
+            box = f'<a href="#{escape(c.anchor)}" aria-label="{escape(c.label)}">{box}</a>'
+        if below:  # beside the link, not in it: the link's name is the class's label
+            box += (
+                f'<text class="node-sub" x="{x:.0f}" y="{y + 13:.0f}" text-anchor="middle">'
+                f"{escape(below)}</text>"
+            )
+        boxes.append(box)
+    x0 = min(b[0] for b in taken) - 10
+    y0 = min(b[1] for b in taken) - 10
+    x1_ = max(b[2] for b in taken) + 10
+    y1_ = max(b[3] for b in taken) + 10
+    footer = []
+    for i, text in enumerate(notes, start=1):
+        footer.append(
+            f'<text class="edge-label" x="{x0 + 10:.0f}" y="{y1_ + 18 * i:.0f}">'
+            f"{i}: {escape(text)}</text>"
+        )
+    y1_ += 18 * len(notes) + (10 if notes else 0)
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.0f} {y0:.0f} '
+        f'{x1_ - x0:.0f} {y1_ - y0:.0f}" '
         'class="model-diagram" role="group" aria-labelledby="diagram-title" '
         'aria-describedby="diagram-desc">',
         '<title id="diagram-title">The core model</title>',
@@ -483,61 +639,30 @@ def diagram(
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
         'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
         'class="arrow"/></marker></defs>',
+        *edges,
+        *boxes,
+        *labels_out,
+        *footer,
+        "</svg>",
     ]
-    for (a, b), names in sorted(links.items()):
-        names = sorted(set(names), key=str.casefold)
-        text = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
-        (x1, y1), (x2, y2) = where[a], where[b]
-        if a == b:  # a loop above the box
-            out.append(
-                f'<path class="edge" d="M{x1 - 20:.0f},{y1 - 16:.0f} C{x1 - 60:.0f},'
-                f'{y1 - 80:.0f} {x1 + 60:.0f},{y1 - 80:.0f} {x1 + 20:.0f},{y1 - 16:.0f}" '
-                'marker-end="url(#arrow)"/>'
-            )
-            out.append(
-                f'<text class="edge-label" x="{x1:.0f}" y="{y1 - 66:.0f}" '
-                f'text-anchor="middle">{escape(text)}</text>'
-            )
-            continue
-        # stop at the box's edge (boxes are 140 x 34), bend pairs that go both ways
-        dx, dy = x2 - x1, y2 - y1
-        length = math.hypot(dx, dy) or 1
-        ux, uy = dx / length, dy / length
-        t = min(70 / abs(ux) if ux else 1e9, 17 / abs(uy) if uy else 1e9)
-        sx, sy, ex, ey = x1 + ux * t, y1 + uy * t, x2 - ux * t, y2 - uy * t
-        bend = 28 if (b, a) in links else 0
-        mx, my = (sx + ex) / 2 - uy * bend, (sy + ey) / 2 + ux * bend
-        out.append(
-            f'<path class="edge" d="M{sx:.0f},{sy:.0f} Q{mx:.0f},{my:.0f} {ex:.0f},{ey:.0f}" '
-            'marker-end="url(#arrow)"/>'
-        )
-        out.append(
-            f'<text class="edge-label" x="{mx:.0f}" y="{my - 4:.0f}" '
-            f'text-anchor="middle">{escape(text)}</text>'
-        )
-    for n in nodes:
-        x, y = where[n]
-        box = (
-            f'<rect class="node{"" if n in classes else " external"}" x="{x - 70:.0f}" '
-            f'y="{y - 17:.0f}" width="140" height="34" rx="6"/>'
-            f'<text class="node-label" x="{x:.0f}" y="{y + 5:.0f}" text-anchor="middle">'
-            f"{escape(label(n))}</text>"
-        )
-        if n in classes:  # ours link to their entry; a reused class (org:, skos:) is a box
-            c = classes[n]
-            box = f'<a href="#{escape(c.anchor)}" aria-label="{escape(c.label)}">{box}</a>'
-        out.append(box)
-    out.append("</svg>")
     return "\n".join(out)
 
 
 # --- completion for the editor ------------------------------------------------------------------
 
 
-def vocabulary(store: Store, labels) -> list[dict[str, str]]:
-    """Prefixes, classes and properties for the editor's completion: ``{"label": "kg:Country",
-    "type": "class", "detail": "country"}``, prefixes as ``PREFIX kg: <…>`` lines."""
-    items = [
+ENTITY_COMPLETIONS = 2000  # entities and concepts the editor completes, at most
+STANDARD_NAMESPACES = ("rdf", "rdfs", "owl", "skos", "dcterms", "org", "prov", "schema", "time")
+
+
+def vocabulary(store: Store, labels) -> list[dict[str, Any]]:
+    """What the editor completes: prefixes; the ontology's classes and properties
+    (``{"label": "kg:Country", "type": "class", "detail": "country"}``); the standard terms the
+    graph uses as predicates or classes (``rdfs:label``, ``skos:prefLabel``); and up to
+    :data:`ENTITY_COMPLETIONS` entities and concepts with a label (``{"label": "id:PL",
+    "type": "entity", "detail": "Poland", "classes": ["kg:Country"]}``; the classes also give
+    a canned query's parameter fields their suggestions)."""
+    items: list[dict[str, Any]] = [
         {"label": f"{p}:", "type": "namespace", "detail": ns, "apply": f"{p}:"}
         for p, ns in PREFIXES.items()
     ]
@@ -553,4 +678,45 @@ def vocabulary(store: Store, labels) -> list[dict[str, str]]:
         if short == term:
             continue
         items.append({"label": short, "type": kind, "detail": labels(term) or ""})
+    items += _standard_terms(store)
+    items += _entities(store, labels)
+    return items
+
+
+def _standard_terms(store: Store) -> list[dict[str, Any]]:
+    """The terms of the standard vocabularies the graph uses, as predicates or as classes."""
+    wanted = tuple(PREFIXES[p] for p in STANDARD_NAMESPACES)
+    found: dict[str, str] = {}
+    for query, kind in (
+        ("SELECT DISTINCT ?t WHERE { ?s ?t ?o }", "property"),
+        ("SELECT DISTINCT ?t WHERE { ?s a ?t }", "class"),
+    ):
+        for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+            term = row["t"]
+            if isinstance(term, NamedNode) and term.value.startswith(wanted):
+                found.setdefault(term.value, kind)
+    return [
+        {"label": curie(t), "type": kind, "detail": ""}
+        for t, kind in sorted(found.items())
+        if curie(t) != t
+    ]
+
+
+def _entities(store: Store, labels) -> list[dict[str, Any]]:
+    """Entities (``id:``) and concepts (``voc:``) with a label, in the order of their CURIEs,
+    each with the CURIEs of its classes."""
+    bases = (PREFIXES["id"], PREFIXES["voc"])
+    seen: set[str] = set()
+    for predicate in (RDFS + "label", SKOS + "prefLabel"):
+        for quad in store.quads_for_pattern(None, NamedNode(predicate), None, None):
+            subject = quad.subject
+            if isinstance(subject, NamedNode) and subject.value.startswith(bases):
+                seen.add(subject.value)
+    items = []
+    for iri in sorted(seen)[:ENTITY_COMPLETIONS]:
+        classes = sorted({curie(t) for t in _types(store, iri)})
+        kind = "concept" if iri.startswith(PREFIXES["voc"]) else "entity"
+        items.append(
+            {"label": curie(iri), "type": kind, "detail": labels(iri) or "", "classes": classes}
+        )
     return items

@@ -11,6 +11,7 @@ query editor) under ``/static/``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -26,7 +27,7 @@ from kg.server.ld import Description
 from kg.server.ontodoc import OntologyDoc
 from kg.server.overview import Overview
 from kg.server.problems import Problem
-from kg.server.views import Table
+from kg.server.views import PAGE_ROWS, Table, columns_of
 from kg.sparql.catalogue import CannedQuery
 
 DEFAULT_QUERY = """SELECT ?country ?label WHERE {
@@ -57,6 +58,47 @@ def _editor_link(text: str) -> str:
     return "/editor?" + urlencode({"query": text})
 
 
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def bound_text(query: CannedQuery, table: Table | None, values: dict[str, str | None]) -> str:
+    """The canned query's text for the editor with the parameter values the answer was
+    computed with, as a ``VALUES`` row at the start of its WHERE group (what the engine's
+    initial bindings do). The terms come from the answer itself — a canned query projects its
+    parameters — written as RDF terms (an IRI in <>, a literal in N-Triples form), never the
+    text a person typed; a parameter whose answer has no single value stays unbound. The row
+    goes into every WHERE group, subqueries' too (they do not see the outer bindings)."""
+    text = query.text
+    if table is None or not table.rows:
+        return text
+    bound: list[tuple[str, str]] = []
+    for p in query.params:
+        if p.name not in table.columns:
+            continue
+        at = table.columns.index(p.name)
+        terms = {row[at] for row in table.rows}
+        if len(terms) != 1 or None in terms or not (values.get(p.name) or p.default):
+            continue
+        (term,) = terms
+        assert term is not None
+        if term.kind == "iri":
+            bound.append((p.name, f"<{term.value}>"))
+        elif term.kind == "literal":
+            bound.append((p.name, term.value))
+    masked = _COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+    wheres = [m.end() for m in _WHERE.finditer(masked)]
+    if not bound or not wheres:
+        return text
+    names = " ".join(f"?{name}" for name, _ in bound)
+    row = " ".join(term for _, term in bound)
+    line = f"\n  VALUES ({names}) {{ ({row}) }}  # the parameters of the canned page"
+    # in every WHERE group: a subquery is evaluated first, and sees only what it binds itself
+    for at in reversed(wheres):
+        text = text[:at] + line + text[at:]
+    return text
+
+
 def _instances_query(class_iri: str) -> str:
     return (
         "SELECT ?thing ?label WHERE {\n"
@@ -84,6 +126,9 @@ def environment() -> Environment:
         editor_link=_editor_link,
         instances_query=_instances_query,
         export_formats=export.FORMATS,
+        columns_of=columns_of,
+        bound_text=bound_text,
+        page_rows=PAGE_ROWS,
     )
     return env
 
@@ -109,7 +154,12 @@ def canned(
     downloads: Sequence[tuple[str, str]] = (),
     problem: Problem | None = None,
     views: dict[str, Any] | None = None,
+    rows_url: str | None = None,
+    vocabulary: Sequence[dict[str, Any]] = (),
 ) -> str:
+    """``rows_url``: where the page's table finds all the rows as JSON (it renders the first
+    :data:`~kg.server.views.PAGE_ROWS`); ``vocabulary``: the editor's completions, whose
+    entities suggest values for the entity parameters (:func:`suggestions`)."""
     return _render(
         "canned.html",
         context,
@@ -119,7 +169,29 @@ def canned(
         downloads=downloads,
         problem=problem,
         views=views,
+        rows_url=rows_url,
+        suggestions=suggestions(query, vocabulary),
     )
+
+
+def suggestions(
+    query: CannedQuery, vocabulary: Sequence[dict[str, Any]]
+) -> dict[str, list[tuple[str, str]]]:
+    """Per entity parameter, (label, CURIE) of the entities of its class (of any class when
+    the parameter names none), by label: what its field suggests as one types."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for p in query.params:
+        if p.type != "entity":
+            continue
+        found = {
+            (item["detail"], item["label"])
+            for item in vocabulary
+            if item.get("type") in ("entity", "concept")
+            and item.get("detail")
+            and (p.cls is None or p.cls in item.get("classes", ()))
+        }
+        out[p.name] = sorted(found, key=lambda pair: (pair[0].casefold(), pair[1]))
+    return out
 
 
 def editor(
@@ -131,6 +203,7 @@ def editor(
     problem: Problem | None = None,
     views: dict[str, Any] | None = None,
     vocabulary: Sequence[dict[str, str]] = (),
+    rows_url: str | None = None,
 ) -> str:
     """``vocabulary``: the prefixes, classes and properties the editor completes
     (:func:`kg.server.ontodoc.vocabulary`)."""
@@ -144,6 +217,7 @@ def editor(
         problem=problem,
         views=views,
         vocabulary=list(vocabulary),
+        rows_url=rows_url,
         prefixes_text="".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items()),
     )
 

@@ -26,7 +26,7 @@ from kg.server.limits import RowLimitExceeded, bounded
 from kg.server.views import Table, cell
 from kg.sparql import catalogue as catalogue_module
 from kg.sparql import prepare as sparql
-from kg.sparql import results
+from kg.sparql import quotes, results
 from kg.sparql.catalogue import CannedQuery
 
 _PREPARED_CACHE = 256
@@ -192,8 +192,15 @@ def sparql_table(
     default_graphs: Sequence[str] | None = None,
     named_graphs: Sequence[str] | None = None,
 ) -> Table:
-    """An ad-hoc query's answer as a table for the query editor page."""
+    """An ad-hoc query's answer as a table for the query editor page, with the quote of each
+    passage it cites (as canned answers have them: :mod:`kg.sparql.quotes`)."""
     result = _run(state, text, default_graphs, named_graphs)
+    if isinstance(result.raw, QuerySolutions) and quotes.quote_columns(
+        [v.value for v in result.raw.variables]
+    ):
+        result = quotes.add_quotes(
+            state.store, bounded(result, state.spec.row_limit), state.documents
+        )
     return table(result, state.spec.row_limit, state.labels)
 
 
@@ -236,7 +243,8 @@ def canned_views(
 ) -> tuple[Table, dict[str, Any]]:
     """A canned query's table and the views that fit it (:mod:`kg.server.visual`)."""
     result = canned_table(state, name, params)
-    return result, visual.table_views(state.store, result)
+    declared = [p.name for p in state.canned(name).params]
+    return result, visual.table_views(state.store, result, declared)
 
 
 def sparql_views(state: WorkerState, text: str) -> tuple[Table, dict[str, Any]]:

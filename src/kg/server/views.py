@@ -8,6 +8,8 @@ so a link in a page is the IRI itself, relocated to whichever host serves the gr
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
@@ -109,3 +111,70 @@ class Table:
     @property
     def count(self) -> int:
         return len(self.rows)
+
+
+# --- a result table for people: readable headers, folded columns, rows as JSON ------------------
+
+PAGE_ROWS = 100  # rows a result page renders; the browser pages through the rest (table.js)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_OFFSET = re.compile(r"^(start|end)$|offset", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A result column as a table shows it: the variable, a header people read, and whether it
+    is folded away (shown on request, always in the downloads) and why."""
+
+    name: str
+    header: str
+    folded: str | None = None  # why it is folded, None when shown
+
+
+def header(name: str) -> str:
+    """A variable name as a header: ``startYear`` → "Start year", ``profileLabel`` →
+    "Profile" (a label column is named for what it labels)."""
+    if name.endswith("Label") and len(name) > len("Label"):
+        name = name[: -len("Label")]
+    words = _CAMEL.sub(" ", name.replace("_", " ")).split()
+    text = " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+    return text[:1].upper() + text[1:] if text else name
+
+
+def columns_of(table: Table) -> list[Column]:
+    """The table's columns with readable headers; folded: character offsets (integers named
+    start/end or *offset*: where a passage sits in its document, for machines) and a label
+    column whose IRI column already shows that label as its link text."""
+    shown_labels = {
+        name
+        for i, name in enumerate(table.columns)
+        if any(row[i] is not None and row[i].note is not None for row in table.rows)  # type: ignore[union-attr]
+    }
+    out = []
+    for i, name in enumerate(table.columns):
+        values = [row[i] for row in table.rows if row[i] is not None]
+        folded = None
+        if (
+            _OFFSET.search(name)
+            and values
+            and all(v.kind == "literal" and v.text.lstrip("-").isdigit() for v in values)  # type: ignore[union-attr]
+        ):
+            folded = "character offsets of the passage in its document"
+        elif name.endswith("Label") and name[: -len("Label")] in shown_labels:
+            folded = f"the label {name[: -len('Label')]} already shows"
+            out.append(Column(name, header(name[: -len("Label")]) + " label", folded))
+            continue
+        out.append(Column(name, header(name), folded))
+    if all(c.folded for c in out):  # never fold everything
+        out = [Column(c.name, c.header) for c in out]
+    return out
+
+
+def table_json(table: Table) -> bytes:
+    """All the rows of a table for the browser's table (static/table.js): per cell ``[text,
+    href, note, kind, value]`` or null when unbound; ``json.dumps`` escapes what must be."""
+    rows = [
+        [None if c is None else [c.text, c.href, c.note, c.kind, c.value] for c in row]
+        for row in table.rows
+    ]
+    body = {"columns": list(table.columns), "count": len(rows), "rows": rows}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

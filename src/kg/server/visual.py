@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
+import pycountry
 from pyoxigraph import Literal, NamedNode, Store
 
 from kg.namespaces import KG, PREFIXES
@@ -32,7 +34,11 @@ from kg.sparql import prepare as sparql
 
 XSD = PREFIXES["xsd"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
+RDF_TYPE_NODE = NamedNode(RDF_TYPE)
+COUNTRY = NamedNode(KG + "Country")
 ISO_NUMERIC = NamedNode(KG + "isoNumeric")
+ISO_ALPHA2 = NamedNode(KG + "isoAlpha2")
+GEONAMES = "https://sws.geonames.org/"
 SHARES_BORDER = NamedNode(KG + "sharesLandBorderWith")
 
 NUMBER_TYPES = frozenset(
@@ -121,19 +127,68 @@ def _iri_column(values: Sequence[Cell | None]) -> bool:
 
 
 def country_codes(store: Store, iris: Iterable[str]) -> dict[str, str]:
-    """The ISO 3166 numeric code of each IRI that has one (linking gives countries and
-    territories theirs): how the map finds a row's shape in the atlas."""
+    """The ISO 3166 numeric code of each IRI that has one: how the map finds a row's shape in
+    the atlas. Taken from the graph when linking gave the node its codes (``kg:isoNumeric``,
+    from the Publications Office table; else ``kg:isoAlpha2`` looked up in pycountry), and for
+    the places linking only names (a GeoNames neighbour with an English label) from pycountry
+    by that name; a place ISO 3166 does not list (Kosovo) has none, and the map says so."""
     codes: dict[str, str] = {}
     for iri in set(iris):
         try:
             node = NamedNode(iri)
         except ValueError:
             continue
-        for quad in store.quads_for_pattern(node, ISO_NUMERIC, None, None):
-            if isinstance(quad.object, Literal):
-                codes[iri] = quad.object.value
-                break
+        code = _literal(store, node, ISO_NUMERIC)
+        if code is None:
+            alpha2 = _literal(store, node, ISO_ALPHA2)
+            record = pycountry.countries.get(alpha_2=alpha2) if alpha2 else None
+            code = record.numeric if record is not None else None
+        if code is None and (_is_place(store, node) or iri.startswith(GEONAMES)):
+            label = _label(store, iri)
+            code = iso_numeric_of_name(label) if label else None
+        if code is not None:
+            codes[iri] = code
     return codes
+
+
+def _literal(store: Store, node: NamedNode, predicate: NamedNode) -> str | None:
+    for quad in store.quads_for_pattern(node, predicate, None, None):
+        if isinstance(quad.object, Literal):
+            return quad.object.value
+    return None
+
+
+def _is_place(store: Store, node: NamedNode) -> bool:
+    return any(True for _ in store.quads_for_pattern(node, RDF_TYPE_NODE, COUNTRY, None))
+
+
+def _name_forms(name: str) -> set[str]:
+    """A pycountry name and its parts without the qualifier ISO adds ("Bolivia,
+    Plurinational State of" is also "Bolivia")."""
+    forms = {name}
+    forms.update(part.strip() for part in re.split(r",|\(|\)", name) if part.strip())
+    return {f.casefold() for f in forms}
+
+
+@cache
+def iso_numeric_of_name(name: str) -> str | None:
+    """The ISO 3166 numeric code of the one country pycountry names ``name`` (its name,
+    official or common name, or one of them without its qualifier), None when none or several
+    do: a guess would draw the wrong country."""
+    try:
+        return str(pycountry.countries.lookup(name).numeric)
+    except LookupError:
+        pass
+    wanted = name.casefold()
+    found = {
+        c.numeric
+        for c in pycountry.countries
+        if any(
+            wanted in _name_forms(getattr(c, attr, "") or "")
+            for attr in ("name", "official_name", "common_name")
+        )
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def table_iris(table: Table) -> set[str]:
@@ -143,10 +198,13 @@ def table_iris(table: Table) -> set[str]:
 # --- the views of a result -----------------------------------------------------------------
 
 
-def result_views(table: Table, codes: dict[str, str]) -> dict[str, Any]:
+def result_views(table: Table, codes: dict[str, str], params: Sequence[str] = ()) -> dict[str, Any]:
     """Which views fit ``table`` and what each draws: ``{"views": [...], "default": name,
-    name: spec}``. ``codes``: the ISO numeric codes of the table's IRIs (:func:`country_codes`)."""
+    name: spec}``. ``codes``: the ISO numeric codes of the table's IRIs (:func:`country_codes`);
+    ``params``: the columns that hold the query's parameters (a canned query projects them),
+    which are the context of the answer, not what its rows are about."""
     specs: dict[str, Any] = {}
+    skipped: list[str] = []  # views that fit but are not drawn, and why
     if table.boolean is None and table.rows:
         if table.form in ("CONSTRUCT", "DESCRIBE") or table.columns == (
             "subject",
@@ -158,28 +216,59 @@ def result_views(table: Table, codes: dict[str, str]) -> dict[str, Any]:
                 specs["graph"] = graph
         else:
             for name, build in (("timeline", timeline_spec), ("map", map_spec)):
-                spec = build(table, codes)
-                if spec is not None:
+                spec = build(table, codes, params)
+                if spec is not None and "skipped" in spec:
+                    skipped.append(spec["skipped"])
+                elif spec is not None:
                     specs[name] = spec
             chart = chart_spec(table)
             if chart is not None:
                 specs["chart"] = chart
     order = [v for v in ("graph", "timeline", "map", "chart") if v in specs]
-    return {"views": ["table", *order], "default": order[0] if order else "table", **specs}
+    views = {"views": ["table", *order], "default": order[0] if order else "table", **specs}
+    if skipped:
+        views["skipped"] = skipped
+    return views
 
 
-def _country_column(table: Table, codes: dict[str, str]) -> int | None:
-    """The first column whose IRIs are all countries or territories (have a code)."""
+def _distinct(values: Sequence[Cell | None]) -> int:
+    return len({v.value for v in values if v is not None})
+
+
+def _place_columns(table: Table, codes: dict[str, str]) -> list[int]:
+    """The columns of countries and territories: IRI columns most of whose values have an ISO
+    code (the others are places ISO 3166 does not list, or that the graph cannot name)."""
+    found = []
     for i, values in enumerate(_columns(table)):
-        if _iri_column(values) and all(v.value in codes for v in values if v is not None):
-            return i
-    return None
+        if not _iri_column(values):
+            continue
+        distinct = {v.value for v in values if v is not None}
+        if 2 * sum(1 for v in distinct if v in codes) > len(distinct):
+            found.append(i)
+    return found
 
 
-def map_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
-    """The countries of the result, coloured by the first number column (summed per country),
-    else by a column of few distinct values, else by their count of rows."""
-    where = _country_column(table, codes)
+def _subject_column(table: Table, candidates: Sequence[int], params: Sequence[str]) -> int | None:
+    """Of ``candidates``, the column the rows are about: not a parameter's column (the
+    neighbours of the country asked for, not the country; a result whose only places are the
+    one asked for is about something else and has no map), and of the rest the one with the
+    most distinct values (a constant column is context too)."""
+    columns = _columns(table)
+    free = [i for i in candidates if table.columns[i] not in params]
+    if not free:  # only the place asked for: the rows are about something else
+        return None
+    return max(free, key=lambda i: (_distinct(columns[i]), -i))
+
+
+def map_spec(
+    table: Table, codes: dict[str, str], params: Sequence[str] = ()
+) -> dict[str, Any] | None:
+    """The places the rows are about (:func:`_subject_column`), coloured by the first number
+    column (summed per place), else by a column of few distinct values (one swatch per value),
+    else by their count of rows; the other place columns (a parameter) outlined, and the places
+    without an ISO code listed as not drawn."""
+    places = _place_columns(table, codes)
+    where = _subject_column(table, places, params)
     if where is None:
         return None
     columns = _columns(table)
@@ -193,16 +282,25 @@ def map_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
         and not _END.search(table.columns[i])
     ]
     countries: dict[str, dict[str, Any]] = {}
+    missing: dict[str, dict[str, Any]] = {}
     for row in table.rows:
         place = row[where]
         if place is None:
+            continue
+        if place.value not in codes:
+            entry = missing.setdefault(place.value, {**_link(place), "rows": 0})
+            entry["rows"] += 1
             continue
         entry = countries.setdefault(
             place.value, {**_link(place), "code": codes[place.value], "rows": 0}
         )
         entry["rows"] += 1
-    if len(countries) > MAP_LIMIT:
+    if not countries:
         return None
+    if len(countries) > MAP_LIMIT:
+        return {
+            "skipped": f"no map: {len(countries):,} places, more than the {MAP_LIMIT} a map draws"
+        }
     spec: dict[str, Any] = {"column": table.columns[where]}
     if numeric:
         by = numeric[0]
@@ -215,7 +313,7 @@ def map_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
         for iri, entry in countries.items():
             entry["value"] = totals.get(iri)
     else:
-        category = _category_column(table, where, columns)
+        category = _category_column(table, where, columns) if len(countries) > 1 else None
         if category is not None:
             spec["colour"] = {"kind": "category", "column": table.columns[category]}
             for iri, entry in countries.items():
@@ -228,18 +326,37 @@ def map_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
                         and row[category] is not None
                     }
                 )
-                entry["category"] = ", ".join(found) if found else "(none)"
+                entry["categories"] = found or ["(none)"]
         else:
             spec["colour"] = {"kind": "rows", "column": "rows"}
             for entry in countries.values():
                 entry["value"] = entry["rows"]
     spec["items"] = sorted(countries.values(), key=lambda e: e["label"].casefold())
+    context: dict[str, dict[str, Any]] = {}
+    for i in places:
+        if i == where:
+            continue
+        for other in columns[i]:
+            if other is not None and other.value in codes and other.value not in countries:
+                context.setdefault(
+                    other.value,
+                    {**_link(other), "code": codes[other.value], "column": table.columns[i]},
+                )
+    if context:
+        spec["context"] = sorted(context.values(), key=lambda e: e["label"].casefold())
+    if missing:
+        spec["notDrawn"] = [
+            {**entry, "reason": "no ISO 3166 code in the graph or in pycountry"}
+            for entry in sorted(missing.values(), key=lambda e: e["label"].casefold())
+        ]
     return spec
 
 
 def _category_column(table: Table, where: int, columns: list[list[Cell | None]]) -> int | None:
-    """A literal column (not the country's own label) that groups the rows: a few distinct
-    values, fewer than the rows (a label or a passage per row is not a grouping)."""
+    """A literal column (not the place's own label) that groups the rows: a few distinct
+    values, fewer than the rows, and not one value per place (a name or the
+    place's profile is not a grouping)."""
+    places: dict[str, set[str]] = {}
     for i, values in enumerate(columns):
         if i == where or table.columns[i].lower().startswith(table.columns[where].lower()):
             continue
@@ -247,8 +364,17 @@ def _category_column(table: Table, where: int, columns: list[list[Cell | None]])
         if not bound or any(datatype(v) not in TEXT_TYPES for v in bound):
             continue
         distinct = len({v.text for v in bound})
-        if 1 < distinct <= CATEGORIES and distinct < len(table.rows):
-            return i
+        if not 1 < distinct <= CATEGORIES or distinct >= len(table.rows):
+            continue
+        places = {}
+        for row in table.rows:
+            if row[where] is not None and row[i] is not None:
+                places.setdefault(row[i].text, set()).add(row[where].value)  # type: ignore[union-attr]
+        if all(len(v) == 1 for v in places.values()) and len(places) == len(
+            {p for v in places.values() for p in v}
+        ):
+            continue  # one value per place and a place per value: a name, not a grouping
+        return i
     return None
 
 
@@ -270,18 +396,54 @@ def _period_columns(table: Table) -> tuple[int, int, int | None] | None:
     return starts[0], ends[0], adopted[0] if adopted else None
 
 
-def timeline_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
-    """One bar per thing of the result across its period, open-ended when it has a start and
-    no end, grouped by the country column; things with no known start are listed apart."""
+def _item_column(
+    table: Table, period: Sequence[int], exclude: Sequence[int], params: Sequence[str]
+) -> int | None:
+    """The column of the things that have the periods: an IRI column (not a parameter's) on
+    whose value the period depends, with the fewest distinct values (the strategy, not the
+    passage that states it); else the IRI column with the most."""
+    columns = _columns(table)
+    candidates = [
+        i
+        for i, values in enumerate(columns)
+        if i not in exclude and table.columns[i] not in params and _iri_column(values)
+    ]
+    if not candidates:
+        return None
+
+    def determines(i: int) -> bool:
+        seen: dict[str, tuple[str | None, ...]] = {}
+        for row in table.rows:
+            key = row[i]
+            if key is None:
+                continue
+            period_of = tuple(None if row[p] is None else row[p].value for p in period)  # type: ignore[union-attr]
+            if seen.setdefault(key.value, period_of) != period_of:
+                return False
+        return True
+
+    keyed = [i for i in candidates if determines(i) and _distinct(columns[i]) > 1]
+    if keyed:
+        return min(keyed, key=lambda i: (_distinct(columns[i]), i))
+    return max(candidates, key=lambda i: (_distinct(columns[i]), -i))
+
+
+def timeline_spec(
+    table: Table, codes: dict[str, str], params: Sequence[str] = ()
+) -> dict[str, Any] | None:
+    """One bar per thing of the result across its period (:func:`_item_column`: two
+    strategies of one topic are two bars), open-ended when it has a start and no end, grouped
+    by a place column when there is one; things with no known start are listed apart."""
     period = _period_columns(table)
     if period is None:
         return None
     start_at, end_at, adopted_at = period
-    group_at = _country_column(table, codes)
-    item_at = next(
-        (i for i, values in enumerate(_columns(table)) if i != group_at and _iri_column(values)),
-        None,
-    )
+    places = _place_columns(table, codes)
+    group_at = places[0] if places else None
+    used = [p for p in period if p is not None]
+    item_at = _item_column(table, used, [g for g in (group_at,) if g is not None], params)
+    if item_at is None and group_at is not None:
+        item_at, group_at = _item_column(table, used, [], params), None
     if item_at is None:
         return None
     items: dict[str, dict[str, Any]] = {}
@@ -311,14 +473,22 @@ def timeline_spec(table: Table, codes: dict[str, str]) -> dict[str, Any] | None:
             entry["start"] = start
         if end is not None and (entry["end"] is None or end > entry["end"]):
             entry["end"] = end
-    return _timeline(items.values(), table.columns[start_at], table.columns[end_at])
+    spec = _timeline(items.values(), table.columns[start_at], table.columns[end_at])
+    if spec is not None and "skipped" not in spec:
+        spec["column"] = table.columns[item_at]
+    return spec
 
 
 def _timeline(items: Iterable[dict[str, Any]], start: str, end: str) -> dict[str, Any] | None:
     dated = [i for i in items if i["start"] is not None]
     undated = [i for i in items if i["start"] is None]
-    if not dated or len(dated) > TIMELINE_LIMIT:
+    if not dated:
         return None
+    if len(dated) > TIMELINE_LIMIT:
+        return {
+            "skipped": f"no timeline: {len(dated):,} dated things, more than the "
+            f"{TIMELINE_LIMIT} a timeline draws"
+        }
     groups: dict[str, dict[str, Any]] = {}
     for item in sorted(dated, key=lambda i: (i["start"], i["label"].casefold())):
         group = groups.setdefault(
@@ -370,10 +540,12 @@ def chart_spec(table: Table) -> dict[str, Any] | None:
     link_at = next((i for i in others if _iri_column(columns[i])), None)
     text_at = next((i for i in others if i != link_at), link_at)
     bars = []
+    dropped = 0
     for row in table.rows:
         value = number(row[value_at])
         label = row[text_at] if text_at is not None else None
         if value is None or label is None:
+            dropped += 1
             continue
         bar: dict[str, Any] = {"label": label.text, "value": value}
         thing = row[link_at] if link_at is not None else None
@@ -382,7 +554,10 @@ def chart_spec(table: Table) -> dict[str, Any] | None:
         bars.append(bar)
     if not bars:
         return None
-    return {"column": table.columns[value_at], "bars": bars}
+    spec: dict[str, Any] = {"column": table.columns[value_at], "bars": bars}
+    if dropped:
+        spec["notDrawn"] = f"{dropped} of {len(table.rows)} rows not drawn: no number or no label"
+    return spec
 
 
 # --- graphs --------------------------------------------------------------------------------
@@ -409,14 +584,16 @@ class _GraphBuilder:
             self.nodes[c.value] = node
         return c.value
 
-    def edge(self, source: Cell, predicate: Cell, target: Cell) -> None:
+    def edge(self, source: Cell, predicate: Cell, target: Cell, through: str = "") -> None:
+        """``through``: the intermediate node this edge stands for (collapsed)."""
         a, b = self.node(source), self.node(target)
         if a is None or b is None:
             return
-        key = (a, predicate.value, b)
-        self.edges.setdefault(
-            key, {"source": a, "target": b, "label": predicate.text, "iri": predicate.value}
-        )
+        key = (a, predicate.text if through else predicate.value, b)
+        edge = {"source": a, "target": b, "label": predicate.text, "iri": predicate.value}
+        if through:
+            edge["through"] = through
+        self.edges.setdefault(key, edge)
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -454,25 +631,44 @@ def triples_graph(table: Table) -> dict[str, Any]:
 
 def neighbourhood(description: Any) -> dict[str, Any]:
     """An entity's neighbourhood from its page's description (:class:`kg.server.ld.Description`):
-    what it links to, what links to it, and one hop through the unlabelled nodes of n-ary
-    relations (a participation's forum), as on the page's tables."""
+    what it links to and what links to it. The unlabelled intermediate node of an n-ary
+    relation (a participation, whose forum is the point) is collapsed into one labelled edge
+    ("participates · forum") to what it leads to, so a country's graph shows forums and
+    organisations, not codes of participations; an intermediate node that leads nowhere stays."""
     builder = _GraphBuilder()
     centre = Cell("iri", description.label or description.curie, description.iri)
     builder.node(centre, "centre")
-    for s in description.statements:
-        if s.predicate.value == RDF_TYPE:
-            continue
-        if s.value.kind in ("iri", "bnode"):
-            builder.edge(centre, s.predicate, s.value)
-            for n in s.nested:
-                if n.value.kind == "iri":
-                    builder.edge(s.value, n.predicate, n.value)
-    for s in description.incoming:
-        builder.edge(s.value, s.predicate, centre)
-        for n in s.nested:
-            if n.value.kind == "iri" and n.predicate.value != RDF_TYPE:
+
+    def through(start: Cell, s: Any, outgoing: bool) -> None:
+        onward = [n for n in s.nested if n.value.kind == "iri" and n.predicate.value != RDF_TYPE]
+        if not onward or s.value.kind not in ("iri", "bnode") or not _intermediate(s.value):
+            if outgoing:
+                builder.edge(start, s.predicate, s.value)
+            else:
+                builder.edge(s.value, s.predicate, start)
+            for n in onward:
                 builder.edge(s.value, n.predicate, n.value)
+            return
+        for n in onward:
+            label = f"{s.predicate.text} · {n.predicate.text}"
+            via = Cell("iri", label, s.predicate.value)
+            if outgoing:
+                builder.edge(start, via, n.value, through=s.value.value)
+            else:
+                builder.edge(n.value, via, start, through=s.value.value)
+
+    for s in description.statements:
+        if s.predicate.value == RDF_TYPE or s.value.kind not in ("iri", "bnode"):
+            continue
+        through(centre, s, True)
+    for s in description.incoming:
+        through(centre, s, False)
     return builder.spec()
+
+
+def _intermediate(c: Cell) -> bool:
+    """A node with no name of its own: a blank node, or an IRI shown by its CURIE (no label)."""
+    return c.kind == "bnode" or c.note is None
 
 
 # --- entity pages --------------------------------------------------------------------------
@@ -505,26 +701,26 @@ def entity_views(store: Store, description: Any) -> dict[str, Any]:
         ]
         codes.update(country_codes(store, neighbours))
         label = description.label or description.curie
-        items = [{"label": label, "iri": iri, "code": codes[iri], "category": "this country"}]
+        items = [{"label": label, "iri": iri, "code": codes[iri], "categories": ["this country"]}]
+        missing = []
         for other in sorted(set(neighbours)):
+            other_label = _label(store, other) or other
+            item: dict[str, Any] = {"label": other_label, "iri": other}
+            href = href_for(other)
+            if href:
+                item["href"] = href
             if other in codes:
-                other_label = _label(store, other)
-                item = {
-                    "label": other_label or other,
-                    "iri": other,
-                    "code": codes[other],
-                    "category": "shares a land border",
-                }
-                href = href_for(other)
-                if href:
-                    item["href"] = href
-                items.append(item)
+                items.append({**item, "code": codes[other], "categories": ["shares a land border"]})
+            else:
+                missing.append({**item, "reason": "no ISO 3166 code in the graph or in pycountry"})
         specs["map"] = {
             "column": "country",
             "colour": {"kind": "category", "column": "relation"},
             "items": items,
             "focus": codes[iri],
         }
+        if missing:
+            specs["map"]["notDrawn"] = sorted(missing, key=lambda e: e["label"].casefold())
         rows = sparql.execute(
             store, sparql.prepare(STRATEGIES), substitutions={"country": NamedNode(iri)}
         ).raw
@@ -575,6 +771,6 @@ def _label(store: Store, iri: str) -> str | None:
     return None
 
 
-def table_views(store: Store, table: Table) -> dict[str, Any]:
+def table_views(store: Store, table: Table, params: Sequence[str] = ()) -> dict[str, Any]:
     """:func:`result_views` with the codes of the table's countries read from ``store``."""
-    return result_views(table, country_codes(store, table_iris(table)))
+    return result_views(table, country_codes(store, table_iris(table)), params)

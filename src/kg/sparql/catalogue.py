@@ -515,8 +515,17 @@ def resolve_entity(
         if k not in close
     ]
     iris = list(dict.fromkeys(by_label[k] for k in close))[:10]
-    if not iris and cls:
-        iris = sorted(labels)[:10]
+    if not iris and cls:  # nothing close enough: the ten most similar, not the first ten
+        iris = sorted(
+            labels,
+            key=lambda iri: (
+                -max(
+                    (difflib.SequenceMatcher(None, wanted, _norm(n)).ratio() for n in labels[iri]),
+                    default=0.0,
+                ),
+                iri,
+            ),
+        )[:10]
     raise ParameterError(
         f"parameter '{param.name}': no {kind} is labelled {_show(value)}",
         [_candidate(iri, labels) for iri in iris],

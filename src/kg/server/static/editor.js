@@ -24,9 +24,30 @@
     "REGEX CONTAINS STRSTARTS STRENDS LCASE UCASE YEAR COALESCE IF isIRI isLiteral").split(" ");
   var options = vocabulary.concat(KEYWORDS.map(function (k) { return { label: k, type: "keyword" }; }));
 
+  // After a prefix ("id:Po"), the terms of that namespace whose local name or label starts
+  // with what follows (Poland is id:PL), local names first; otherwise keywords, prefixes
+  // and terms, filtered by CodeMirror as typed.
+  function byPrefix(prefix, rest) {
+    var want = rest.toLowerCase();
+    var local = [], named = [];
+    vocabulary.forEach(function (o) {
+      if (o.label.indexOf(prefix + ":") !== 0 || o.type === "namespace") return;
+      var name = o.label.slice(prefix.length + 1).toLowerCase();
+      var label = (o.detail || "").toLowerCase();
+      if (name.indexOf(want) === 0) local.push(o);
+      else if (want && (label.indexOf(want) === 0 || label.indexOf(" " + want) > 0)) named.push(o);
+    });
+    return local.concat(named).slice(0, 200);
+  }
+
   function complete(context) {
-    var word = context.matchBefore(/[A-Za-z_][\w-]*:?[\w-]*/);
+    var word = context.matchBefore(/[A-Za-z_][\w-]*:?[\w.-]*/);
     if (!word || (word.from === word.to && !context.explicit)) return null;
+    var colon = word.text.indexOf(":");
+    if (colon > 0) {
+      var found = byPrefix(word.text.slice(0, colon), word.text.slice(colon + 1));
+      if (found.length) return { from: word.from, options: found, filter: false };
+    }
     return { from: word.from, options: options, validFor: /^[\w-]*:?[\w-]*$/ };
   }
 
@@ -59,7 +80,10 @@
         CM.highlightActiveLine(),
         CM.StreamLanguage.define(CM.sparql),
         CM.syntaxHighlighting(CM.defaultHighlightStyle, { fallback: true }),
-        CM.autocompletion({ override: [complete] }),
+        // at most 12 options at a time, all in view: a list that scrolls would be a region
+        // keyboard users cannot scroll (the arrow keys move through all of them)
+        CM.autocompletion({ override: [complete], maxRenderedOptions: 12 }),
+        CM.EditorView.theme({ ".cm-tooltip.cm-tooltip-autocomplete > ul": { maxHeight: "none" } }),
         CM.lintGutter(),
         CM.keymap.of([{ key: "Mod-Enter", run: run }].concat(
           CM.closeBracketsKeymap, CM.defaultKeymap, CM.historyKeymap, CM.completionKeymap)),
