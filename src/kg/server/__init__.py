@@ -12,6 +12,7 @@ worker processes load, starts the workers and the HTTP server. :func:`run` is th
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
@@ -81,7 +82,7 @@ class Server:
             raise InputError(
                 f"--review writes into data/ and is served on loopback only, not on {host}"
             )
-        from kg.server.app import App
+        from kg.server.app import App, Summary
         from kg.server.httpd import HttpServer
         from kg.server.review import ReviewPages
         from kg.sparql import catalogue
@@ -110,10 +111,15 @@ class Server:
             self.pool = WorkerPool(spec, workers or default_workers(), timeout=self.limits.timeout)
             self.pool.start()
             if database is not None:
-                # a worker lists and counts: the server process never opens the store
-                graphs, statements = self.pool.run(
-                    tasks.summary, deadline=time.monotonic() + READY_TIMEOUT
+                # A worker lists and counts (the server process never opens the store), in the
+                # background: at 1M statements that takes seconds, and only the service
+                # description and the start-up message need it.
+                pool = self.pool
+                summary = Summary.later(
+                    lambda: pool.run(tasks.summary, deadline=time.monotonic() + READY_TIMEOUT)
                 )
+            else:
+                summary = Summary.known(graphs, statements)
         except BaseException:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
@@ -122,8 +128,7 @@ class Server:
                 self.pool,
                 self.limits,
                 catalogue.load_catalogue(queries_dir),
-                graphs,
-                statements,
+                summary,
                 union_default_graph,
                 cors,
                 review=ReviewPages(review) if review is not None else None,
@@ -234,11 +239,18 @@ def run(
     try:
         say = announce or (lambda text: print(text, file=sys.stderr, flush=True))
         say(
-            f"kg serve: {server.url}/ ({len(server.app.graphs)} graphs, "
-            f"{server.app.statements} statements; SPARQL at {server.url}/sparql; "
+            f"kg serve: {server.url}/ (SPARQL at {server.url}/sparql; "
             f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
             f"row limit {limits.row_limit}). Ctrl-C stops."
         )
+
+        def counts() -> None:
+            with contextlib.suppress(Exception):  # a failure is the service description's
+                say(
+                    f"kg serve: {len(server.app.graphs)} graphs, {server.app.statements} statements"
+                )
+
+        threading.Thread(target=counts, daemon=True).start()
         server.serve_forever()
     except KeyboardInterrupt:
         pass

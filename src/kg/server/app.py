@@ -33,6 +33,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from importlib import resources as package_resources
 from typing import Any
@@ -73,6 +74,38 @@ SECURITY_HEADERS = (
 EXPORT_EXTENSIONS = {spec.extension.lstrip("."): name for name, spec in export.FORMATS.items()}
 
 
+class Summary:
+    """The dataset's named graphs and statement count, known now or computed once in the
+    background (listing and counting a 1M-statement store takes seconds; the server answers
+    meanwhile, and only what shows them waits)."""
+
+    def __init__(self) -> None:
+        self._future: Future[tuple[list[str], int]] = Future()
+
+    @classmethod
+    def known(cls, graphs: Sequence[str], statements: int) -> Summary:
+        summary = cls()
+        summary._future.set_result((list(graphs), statements))
+        return summary
+
+    @classmethod
+    def later(cls, compute: Callable[[], tuple[list[str], int]]) -> Summary:
+        summary = cls()
+
+        def run() -> None:
+            try:
+                summary._future.set_result(compute())
+            except BaseException as error:
+                summary._future.set_exception(error)
+
+        threading.Thread(target=run, daemon=True, name="kg-serve-summary").start()
+        return summary
+
+    def get(self) -> tuple[list[str], int]:
+        """Raises what computing it raised (a Refusal: the pool could not run it)."""
+        return self._future.result()
+
+
 @dataclass
 class App:
     """The server's answers, given a pool of workers holding the dataset."""
@@ -80,8 +113,7 @@ class App:
     pool: WorkerPool
     limits: Limits
     catalogue: dict[str, CannedQuery]
-    graphs: Sequence[str] = ()
-    statements: int = 0
+    summary: Summary = field(default_factory=lambda: Summary.known([], 0))
     union_default_graph: bool = True
     cors: str | None = None
     review: Any = None  # kg.server.review.ReviewPages when serving with --review
@@ -93,14 +125,23 @@ class App:
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self.endpoint = Endpoint(
-            self.pool, self.limits.timeout, self.graphs, self.union_default_graph
-        )
+        graphs = lambda: self.graphs  # noqa: E731 - known later (Summary)
+        self.endpoint = Endpoint(self.pool, self.limits.timeout, graphs, self.union_default_graph)
         self.endpoint_all = Endpoint(
-            self.pool, self.limits.timeout, self.graphs, self.union_default_graph, "all"
+            self.pool, self.limits.timeout, graphs, self.union_default_graph, "all"
         )
         review = REVIEW_ROUTES if self.review is not None else ()
         self.router = Router((*review, *(self.routes or ROUTES)))
+
+    @property
+    def graphs(self) -> list[str]:
+        """The dataset's named graphs (sorted IRIs); waits for the Summary."""
+        return self.summary.get()[0]
+
+    @property
+    def statements(self) -> int:
+        """The dataset's statements (the query graphs left out); waits for the Summary."""
+        return self.summary.get()[1]
 
     # --- entry point ---------------------------------------------------------------------------
 
@@ -254,7 +295,6 @@ class App:
                 request, pages.editor(context, vocabulary=vocabulary), style_nonce=nonce
             )
         try:
-            prepared = self.endpoint.prepare(text)
             table, views = self._run(request, tasks.sparql_views, text)
         except Refusal as refusal:
             return self._page(
@@ -271,7 +311,8 @@ class App:
                 problem.status,
                 style_nonce=nonce,
             )
-        offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
+        graph = table.form in ("CONSTRUCT", "DESCRIBE")
+        offers = conneg.GRAPH_OFFERS if graph else conneg.RESULT_OFFERS
         downloads = [
             (
                 conneg.extension(name).upper(),

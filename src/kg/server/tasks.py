@@ -21,8 +21,9 @@ from kg.errors import UnknownQuery
 from kg.export import writers as export
 from kg.load import scope as scopes
 from kg.load.documents import Documents
-from kg.server import ld, ontodoc, overview, visual
-from kg.server.limits import RowLimitExceeded, bounded
+from kg.server import conneg, ld, ontodoc, overview, visual
+from kg.server.limits import RowLimitExceeded, serialize_bounded
+from kg.server.problems import refuse
 from kg.server.views import Table, cell
 from kg.sparql import catalogue as catalogue_module
 from kg.sparql import prepare as sparql
@@ -182,8 +183,39 @@ def run_sparql(
 ) -> bytes:
     """An ad-hoc query's complete answer in a result format of kg.sparql.results, with the
     default graph of ``scope`` (kg.load.scope)."""
-    result = bounded(_run(state, text, default_graphs, named_graphs, scope), state.spec.row_limit)
-    return results.serialize(result, fmt)
+    result = _run(state, text, default_graphs, named_graphs, scope)
+    return serialize_bounded(result, fmt, state.spec.row_limit)
+
+
+def answer_sparql(
+    state: WorkerState,
+    text: str,
+    format_param: str | None,
+    accept: str | None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    scope: str = scopes.DOCUMENTS,
+) -> tuple[str, bytes]:
+    """A request to the SPARQL endpoint, from the query text on: check it
+    (:func:`kg.sparql.prepare.prepare`, remembered per text), choose the format its form allows
+    (the ``format`` parameter, else ``Accept``; 406 when none fits), run it within the row limit
+    and serialise it. Returns the media type and the body.
+
+    Why all of it here and not the checking in the server process: checking a query can take as
+    long as running it (an 80 KB UNION of 3,000 branches: tens of seconds), and only work done in
+    a worker is stopped at the request's time limit."""
+    prepared = state.prepare(text)
+    offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
+    fmt = conneg.choose(format_param, accept, offers)
+    if fmt is None:
+        asked = format_param or accept
+        raise refuse(
+            406,
+            "not acceptable",
+            f"a {prepared.form} result cannot be given as {asked!r}; available: "
+            + ", ".join(conneg.media_type(o).split(";")[0] for o in offers),
+        )
+    return conneg.media_type(fmt), run_sparql(state, text, fmt, default_graphs, named_graphs, scope)
 
 
 def sparql_table(
@@ -200,7 +232,7 @@ def sparql_table(
 def run_canned(state: WorkerState, name: str, params: dict[str, str], fmt: str) -> bytes:
     """A canned query's complete answer (parameters as a person typed them)."""
     result = state.run_canned(name, params)
-    return results.serialize(bounded(result, state.spec.row_limit), fmt)
+    return serialize_bounded(result, fmt, state.spec.row_limit)
 
 
 def canned_table(state: WorkerState, name: str, params: dict[str, str]) -> Table:
