@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from kg.cli import base
 from kg.cli.base import RESULT_FORMATS, command, source_options
+
+if TYPE_CHECKING:
+    from kg.sparql.bounded import Clock
 
 
 @command("query")
@@ -48,7 +50,7 @@ def query(
     query do so. Answers that cite passages get their quoted text (a `quote` column) when the
     source document is on this machine."""
 
-    def work(out: IO[bytes], start_clock: Callable[[], None]) -> None:
+    def work(out: IO[bytes], clock: Clock) -> None:
         from kg.load import scope
         from kg.sparql import catalogue, results
 
@@ -57,8 +59,9 @@ def query(
         values = catalogue.parse_assignments(params)
         assert canned.prepared is not None
         chosen = results.check_format(canned.prepared.form, fmt)
+        clock.pause()  # loading the dataset is not the query's time
         store = base.open_store(data, endpoint, timeout, with_external)
-        start_clock()
+        clock()
         asked = scope.ALL if with_external else None
         results.write(catalogue.run_canned(store, canned, values, scope=asked), chosen, out)
 
