@@ -324,7 +324,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="kg serve --workers")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per workload (median)")
     parser.add_argument("--starts", type=int, default=3, help="starts per server (median)")
-    parser.add_argument("--only", default=None, help="workloads, comma-separated")
+    parser.add_argument(
+        "--only", default=None, help="workloads, comma-separated ('ready': no throughput)"
+    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -385,6 +387,8 @@ def main() -> None:
                 print(f"  {'':<10}   {what:<20} RSS {r:>6.0f}  PSS {p:>6.0f}")
 
         # --- throughput ---------------------------------------------------------------------
+        if options.only == "ready":
+            return
         running = [servers.start(name)[:3] for name in servers.names()]
         print()
         print(

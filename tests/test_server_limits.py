@@ -320,3 +320,28 @@ def test_request_headers_are_capped_431(repo_server):
     # headers of a usual size are fine
     status, _, _ = http_request(_url(repo_server, SMALL_ASK), headers={"X-Padding": "a" * 8000})
     assert status == 200
+
+
+ENDLESS_CANNED = """\
+#+ summary: Every statement three times over, with a passage
+#+ description: A product of three patterns: an answer that never ends.
+#+ tags: [test]
+SELECT ?a ?passage WHERE { ?a ?b ?c . ?d ?e ?f . GRAPH ?passage { ?g ?h ?i } }
+"""
+
+
+def test_a_canned_answer_past_the_row_limit_stops_evaluating_at_the_limit(serve_store, tmp_path):
+    """The row limit is applied as the rows come, before the quotes are added (which read the
+    whole answer): an endless answer is refused 400 at the limit, not run to the time limit
+    (which would be a 503 after 60 s)."""
+    (tmp_path / "every-statement-thrice.rq").write_text(ENDLESS_CANNED)
+    server = serve_store(
+        open_dataset().store,
+        limits=Limits(timeout=60, row_limit=100),
+        workers=2,
+        queries_dir=tmp_path,
+    )
+    for path in ("/queries/every-statement-thrice.json", "/queries/every-statement-thrice"):
+        status, _, body = http_request(server.url + path, timeout=120)
+        assert status == 400, body[:300]
+        assert b"the result has more than 100 rows" in body

@@ -23,7 +23,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import RdfFormat, Store
 
@@ -55,6 +57,14 @@ def default_workers() -> int:
     return max(3, (os.cpu_count() or 2) + 1)
 
 
+def _review_pages(folder: str | Path) -> Any:
+    """The review page (imported only when asked for: it brings the drafting and validation
+    code, a few tenths of a second of every server's start otherwise)."""
+    from kg.server.review import ReviewPages
+
+    return ReviewPages(folder)
+
+
 class Server:
     """The HTTP server, its app and its worker pool, for one store."""
 
@@ -84,10 +94,19 @@ class Server:
             )
         from kg.server.app import App, Summary
         from kg.server.httpd import HttpServer
-        from kg.server.review import ReviewPages
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
+        # The catalogue is read (every canned query checked) while the workers start.
+        canned = Future()  # type: ignore[var-annotated]
+
+        def read_catalogue() -> None:
+            try:
+                canned.set_result(catalogue.load_catalogue(queries_dir))
+            except BaseException as error:
+                canned.set_exception(error)
+
+        threading.Thread(target=read_catalogue, daemon=True, name="kg-serve-catalogue").start()
         # Named by our pid: what a killed server left is removed by the next one (kg.leftovers).
         leftovers.sweep(tempfile.gettempdir(), _FOLDER)
         self._folder = tempfile.mkdtemp(prefix=f"kg-serve-{os.getpid()}-")
@@ -114,10 +133,14 @@ class Server:
                 # A worker lists and counts (the server process never opens the store), in the
                 # background: at 1M statements that takes seconds, and only the service
                 # description and the start-up message need it.
+                # Once every worker is up, so that it does not hold the first one.
                 pool = self.pool
-                summary = Summary.later(
-                    lambda: pool.run(tasks.summary, deadline=time.monotonic() + READY_TIMEOUT)
-                )
+
+                def compute() -> tuple[list[str], int]:
+                    pool.started.wait(READY_TIMEOUT)
+                    return pool.run(tasks.summary, deadline=time.monotonic() + READY_TIMEOUT)
+
+                summary = Summary.later(compute)
             else:
                 summary = Summary.known(graphs, statements)
         except BaseException:
@@ -127,11 +150,11 @@ class Server:
             self.app = App(
                 self.pool,
                 self.limits,
-                catalogue.load_catalogue(queries_dir),
+                canned.result(),
                 summary,
                 union_default_graph,
                 cors,
-                review=ReviewPages(review) if review is not None else None,
+                review=_review_pages(review) if review is not None else None,
             )
             try:
                 self.httpd = HttpServer((host, port), self.app, access_log=access_log)
@@ -211,6 +234,9 @@ def run(
         raise InputError(str(error)) from None
     if workers is not None and workers < 2:
         raise InputError("--workers must be at least 2 (one stays free for pages)")
+    from kg.server.workers import warm_up
+
+    warm_up()  # the fork server imports what workers need while the store is found
     dataset = open_dataset(list(paths) or None, cache=True)
     location = getattr(dataset, "location", None)  # a persistent store: workers share it
     if location is not None:

@@ -22,12 +22,12 @@ from kg.export import writers as export
 from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.server import conneg, ld, ontodoc, overview, visual
-from kg.server.limits import RowLimitExceeded, serialize_bounded
+from kg.server.limits import RowLimitExceeded, bounded, serialize_bounded
 from kg.server.problems import refuse
 from kg.server.views import Table, cell
 from kg.sparql import catalogue as catalogue_module
 from kg.sparql import prepare as sparql
-from kg.sparql import results
+from kg.sparql import quotes, results
 from kg.sparql.catalogue import CannedQuery
 
 _PREPARED_CACHE = 256
@@ -50,9 +50,9 @@ class WorkerState:
 
     store: Store
     spec: StoreSpec
-    catalogue: dict[str, CannedQuery]
     labels: ld.Labels
     documents: Documents
+    _catalogue: dict[str, CannedQuery] | None = None
     _prepared: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
     _terms: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
 
@@ -64,8 +64,15 @@ class WorkerState:
             store = Store()
             if spec.snapshot is not None:
                 store.load(path=spec.snapshot, format=RdfFormat.N_QUADS)
-        queries = catalogue_module.load_catalogue(spec.queries_dir)
-        return cls(store, spec, queries, ld.Labels(store), Documents())
+        return cls(store, spec, ld.Labels(store), Documents())
+
+    @property
+    def catalogue(self) -> dict[str, CannedQuery]:
+        """The canned queries, read on first use (checking them all takes a few tenths of a
+        second, which a worker would otherwise spend before it can answer anything)."""
+        if self._catalogue is None:
+            self._catalogue = catalogue_module.load_catalogue(self.spec.queries_dir)
+        return self._catalogue
 
     def prepare(self, text: str) -> sparql.PreparedQuery:
         """kg.sparql.prepare.prepare, remembered for the texts seen last (clients repeat
@@ -87,8 +94,11 @@ class WorkerState:
         return query
 
     def run_canned(self, name: str, params: dict[str, str]) -> results.QueryResult:
-        """kg.sparql.catalogue.run_canned, with the parameters' terms remembered: resolving a label
-        scans every label of the graph, and the graph does not change while it is served."""
+        """kg.sparql.catalogue.execute_canned, with the parameters' terms remembered (resolving
+        a label scans every label of the graph, and the graph does not change while it is
+        served) and the row limit applied before the quotes are added: adding them reads the
+        whole answer, so a limit applied after would let an answer of any size be evaluated
+        first. Past the limit the evaluation stops (RowLimitExceeded)."""
         query = self.canned(name)
         key = (name, tuple(sorted(params.items())))
         terms = self._terms.get(key)
@@ -99,7 +109,15 @@ class WorkerState:
                 self._terms.popitem(last=False)
         else:
             self._terms.move_to_end(key)
-        return catalogue_module.execute_canned(self.store, query, terms, documents=self.documents)
+        prepared = query.prepared or sparql.prepare(query.text)
+        result = sparql.execute(
+            self.store,
+            prepared,
+            substitutions=terms,
+            scope=catalogue_module.widest(query.scope, None),
+        )
+        result = bounded(result, self.spec.row_limit)
+        return quotes.add_quotes(self.store, result, self.documents)
 
 
 def _run(
