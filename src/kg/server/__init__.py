@@ -82,8 +82,12 @@ class Server:
         access_log: bool = False,
         database: str | Path | None = None,
         review: str | Path | None = None,
+        warm_pages: bool = False,
     ) -> None:
-        """``database``: the folder of a persistent store (``kg.load.store``); workers open it
+        """``warm_pages``: compute what the home and ontology pages summarise as soon as the
+        workers are up (kept next to a persistent store for the next server: see
+        ``kg.server.app.PageCache``) rather than on their first request.
+        ``database``: the folder of a persistent store (``kg.load.store``); workers open it
         read-only instead of loading a snapshot, and ``store`` is not used (None is fine): the
         server process holds no copy of the data and never reads the store itself.
         ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
@@ -92,7 +96,7 @@ class Server:
             raise InputError(
                 f"--review writes into data/ and is served on loopback only, not on {host}"
             )
-        from kg.server.app import App, Summary
+        from kg.server.app import App, PageCache, Summary
         from kg.server.httpd import HttpServer
         from kg.sparql import catalogue
 
@@ -166,6 +170,14 @@ class Server:
             self.pool.close()
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
+        if warm_pages:
+            cache = None
+            if database is not None:
+                with contextlib.suppress(OSError):
+                    cache = PageCache(Path(database).parent)
+            self.warming: threading.Thread | None = self.app.warm(cache)
+        else:
+            self.warming = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -253,6 +265,7 @@ def run(
         workers=workers,
         access_log=access_log,
         review=review,
+        warm_pages=True,
     )
     del dataset
 

@@ -26,16 +26,23 @@ anything else                          Linked Data: ``/id/PL`` is ``<BASE id/PL>
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import hashlib
 import json
+import os
+import pickle
 import re
 import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from importlib import resources as package_resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -48,7 +55,7 @@ from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.routes import Route, Router, allow
 from kg.server.views import iris_for_path
-from kg.server.workers import WorkerPool
+from kg.server.workers import READY_TIMEOUT, WorkerPool
 from kg.sparql.catalogue import CannedQuery
 
 STATIC_TYPES = {
@@ -72,6 +79,45 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "same-origin"),
 )
 EXPORT_EXTENSIONS = {spec.extension.lstrip("."): name for name, spec in export.FORMATS.items()}
+
+
+def _given(value: Any) -> Any:
+    return value
+
+
+class PageCache:
+    """What the home and ontology pages summarise, kept in a file next to a persistent store
+    (``<store>/pages-<code>.pickle``): the store never changes once built, so a second server
+    on it starts with the pages ready. ``<code>`` is a hash of the code that computes them,
+    so a new version of it computes them again. Failures to read or write are ignored (the
+    pages are then computed as usual)."""
+
+    MODULES = ("overview", "ontodoc", "ld", "views")
+
+    def __init__(self, folder: str | Path) -> None:
+        from kg import server
+
+        digest = hashlib.sha256()
+        for name in self.MODULES:
+            digest.update((Path(server.__file__).parent / f"{name}.py").read_bytes())
+        self.path = Path(folder) / f"pages-{digest.hexdigest()[:16]}.pickle"
+
+    def load(self) -> dict[str, Any]:
+        try:
+            with self.path.open("rb") as handle:
+                value = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def save(self, value: dict[str, Any]) -> None:
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        try:
+            temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
 
 
 class Summary:
@@ -247,18 +293,65 @@ class App:
             )
         return Response(problem.status, problem.text().encode("utf-8"), headers=headers)
 
-    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Answers that depend only on the dataset, which does not change while serving."""
+    def _cached(self, key: str, compute: Callable[[], Any], request: Request | None = None) -> Any:
+        """Answers that depend only on the dataset, which does not change while serving. One
+        computation per key: a request that finds it under way waits for it (until its own
+        deadline: 503 then), instead of starting the same work on another worker."""
         with self._cache_lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = compute()
-        with self._cache_lock:
-            self._cache[key] = value
-        return value
+            entry = self._cache.get(key)
+            owner = entry is None
+            if owner:
+                entry = self._cache[key] = Future()
+        assert isinstance(entry, Future)
+        if owner:
+            try:
+                entry.set_result(compute())
+            except BaseException as error:
+                with self._cache_lock:
+                    self._cache.pop(key, None)  # asked again next time
+                entry.set_exception(error)
+                raise
+        wait = None if request is None else max(0.0, self._deadline(request) - time.monotonic())
+        try:
+            return entry.result(timeout=wait)
+        except FutureTimeout:
+            raise refuse(
+                503,
+                "query timeout",
+                "this page's data is still being computed (it is computed once, then served "
+                "from memory); try again in a moment",
+                headers=(("Retry-After", "5"),),
+            ) from None
+
+    def warm(self, pages: PageCache | None = None) -> threading.Thread:
+        """Compute what the home and ontology pages summarise now, in the background, once
+        every worker is up (at 1M statements it takes seconds, longer than a request may), and
+        keep it in ``pages`` (a file per store, so that the next server on the same store
+        starts with it)."""
+        known = pages.load() if pages is not None else {}
+
+        def run() -> None:
+            self.pool.started.wait(READY_TIMEOUT)
+            computed = {}
+            warmed = (("overview", tasks.dataset_overview), ("ontology", tasks.ontology_doc))
+            for key, task in warmed:
+                if key in known:
+                    self._cached(key, functools.partial(_given, known[key]))
+                    continue
+                compute = functools.partial(
+                    self.pool.run, task, deadline=time.monotonic() + READY_TIMEOUT
+                )
+                with contextlib.suppress(Exception):  # a request will ask again, and say why
+                    computed[key] = self._cached(key, compute)
+            if pages is not None and computed:
+                pages.save({**known, **computed})
+
+        thread = threading.Thread(target=run, daemon=True, name="kg-serve-warm")
+        thread.start()
+        return thread
 
     def _overview(self, request: Request) -> Any:
-        return self._cached("overview", lambda: self._run(request, tasks.dataset_overview))
+        return self._cached("overview", lambda: self._run(request, tasks.dataset_overview), request)
 
     # --- the handlers of the route table -------------------------------------------------------
 
@@ -287,7 +380,9 @@ class App:
     def editor(self, request: Request) -> Response:
         text = request.first("query")
         context = self._context(request)
-        vocabulary = self._cached("vocabulary", lambda: self._run(request, tasks.vocabulary))
+        vocabulary = self._cached(
+            "vocabulary", lambda: self._run(request, tasks.vocabulary), request
+        )
         nonce = secrets.token_urlsafe(16)
         context = dataclasses.replace(context, style_nonce=nonce)
         if not text:
@@ -408,7 +503,9 @@ class App:
                 "no such download",
                 "downloads: " + ", ".join(f"kg.{e}" for e in EXPORT_EXTENSIONS),
             )
-        body = self._cached(f"export:{fmt}", lambda: self._run(request, tasks.export_dataset, fmt))
+        body = self._cached(
+            f"export:{fmt}", lambda: self._run(request, tasks.export_dataset, fmt), request
+        )
         return Response(
             200,
             body,
@@ -482,7 +579,7 @@ class App:
 
     def _ontology(self, request: Request, iri: str) -> Response:
         """The ontology's documentation page; the same IRI gives the RDF by Accept/?format=."""
-        doc = self._cached("ontology", lambda: self._run(request, tasks.ontology_doc))
+        doc = self._cached("ontology", lambda: self._run(request, tasks.ontology_doc), request)
         html = pages.ontology(self._context(request), doc, self._formats(request))
         response = self._page(request, html)
         response.headers += self._alternates(request, iri)
