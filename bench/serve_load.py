@@ -294,6 +294,25 @@ def stop(process: subprocess.Popen, how: int = signal.SIGINT) -> None:
         process.wait()
 
 
+def store_location(options: argparse.Namespace) -> Path:
+    """The folder of kg's persistent store of ``--data`` (``kg build`` made it)."""
+    env = dict(os.environ, KG_CACHE="auto")
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from kg.load import open_dataset; "
+            "print(open_dataset([sys.argv[1]], cache=True).location)",
+            str(options.data),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return Path(found.stdout.strip())
+
+
 def oxigraph_store(options: argparse.Namespace, oxigraph: str, work: Path) -> tuple[Path, int]:
     """Oxigraph's RocksDB store of the same quads (made once per --work folder)."""
     store, count_file = work / "oxigraph", work / "quads.txt"
@@ -385,6 +404,43 @@ def main() -> None:
             print(f"  {name:<10} total RSS {rss:.0f}, PSS {pss:.0f}")
             for what, r, p in processes:
                 print(f"  {'':<10}   {what:<20} RSS {r:>6.0f}  PSS {p:>6.0f}")
+
+        # --- first page hits after start ----------------------------------------------------
+        if options.data:
+            country = json.loads((options.data / "params.json").read_text())[
+                "list-initiatives-by-country"
+            ]["country"].partition(":")[2]
+            paths = {"home": "/", "ontology": "/ontology", "country": f"/id/{country}"}
+            kept = list(Path(store_location(options)).glob("pages-*.pickle"))
+            for old in kept:
+                old.unlink()  # the first start computes them
+            print()
+            print(
+                "first hit of each page right after the server answers (s); start 1 computes "
+                "the page data, later starts find it kept with the store (kg serve) or compute "
+                "it again:"
+            )
+            print(f"  {'server':<10}{'start':>6}" + "".join(f"{p:>10}" for p in paths))
+            for turn in range(options.starts):
+                for name in servers.names()[1:]:
+                    _, port, _, _, _ = servers.start(name)
+                    row = []
+                    for path in paths.values():
+                        started = time.perf_counter()
+                        request = urllib.request.Request(
+                            f"http://127.0.0.1:{port}{path}", headers={"Accept": "text/html"}
+                        )
+                        try:
+                            with urllib.request.urlopen(request, timeout=300) as response:
+                                response.read()
+                                ok = response.status == 200
+                        except urllib.error.HTTPError as error:
+                            ok = False
+                            error.read()
+                        seconds = time.perf_counter() - started
+                        row.append(f"{seconds:.2f}" + ("" if ok else "!"))
+                    servers.stop_all()
+                    print(f"  {name:<10}{turn + 1:>6}" + "".join(f"{v:>10}" for v in row))
 
         # --- throughput ---------------------------------------------------------------------
         if options.only == "ready":
