@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import select
 import signal
 import subprocess
@@ -315,3 +316,103 @@ print(result.exit_code, result.stderr.strip())
     lines = done.stdout.splitlines()
     assert lines[0] == "0 'true'"
     assert lines[1].startswith("2 kg: error: cannot bound the query here")
+
+
+# --- what the limits cover (issue 18) ------------------------------------------------------
+
+# 3,000 branches, 82 KB: the engine's parser takes tens of seconds on it (quadratic in the
+# branches), before anything is evaluated.
+UNION_3000 = (
+    "SELECT * WHERE { " + " UNION ".join(f"{{ ?s <urn:p{i}> ?o }}" for i in range(3000)) + " }"
+)
+
+
+def test_the_clock_pauses_while_the_data_loads(forkable: None) -> None:
+    """Checking and running are timed, loading between them is not; the spells add up."""
+
+    def loads_slowly(stream, clock):  # type: ignore[no-untyped-def]
+        clock()  # checking
+        clock.pause()
+        time.sleep(1.5)  # loading
+        clock()
+        stream.write(b"done")
+
+    out = io.BytesIO()
+    bounded.run(loads_slowly, bounded.Limits(timeout=1.0), out=out, err=io.StringIO())
+    assert out.getvalue() == b"done"
+
+    def checks_then_runs(stream, clock):  # type: ignore[no-untyped-def]
+        clock()
+        time.sleep(0.7)  # checking
+        clock.pause()
+        clock()
+        time.sleep(0.7)  # running: 1.4 s in all
+        stream.write(b"too late")
+
+    out = io.BytesIO()
+    with pytest.raises(bounded.QueryTimeout, match=r"time limit of 1 s"):
+        bounded.run(checks_then_runs, bounded.Limits(timeout=1.0), out=out, err=io.StringIO())
+    assert out.getvalue() == b""
+
+
+def test_the_timeout_covers_checking_the_query(tmp_path: Path) -> None:
+    """The 3,000-branch UNION spends its time in the check, which is within --timeout (the
+    process-level timeout of ``finish`` is only a guard)."""
+    query = tmp_path / "union.rq"
+    query.write_text(UNION_3000)
+    assert query.stat().st_size > 80_000
+    code, out, err = finish(kg("sparql", "--timeout", "5", "-f", str(query)), timeout=120)
+    assert code == 2, err
+    assert err == (
+        "kg: error: the query ran past the time limit of 5 s and was stopped; "
+        "narrow the query, add a LIMIT, or raise --timeout\n"
+    )
+    assert out == ""
+
+
+CLI = (sys.executable, "-c", "from kg.cli import main; main()")
+
+
+def test_a_memory_limit_too_small_to_open_the_store_says_so(tmp_path: Path) -> None:
+    """Under a small --max-memory the engine cannot even start its threads to open the store
+    (C++ ``std::system_error``, SIGABRT): one message with what opening needs, exit 2."""
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO / "src"),
+        KG_CACHE="auto",
+        KG_CACHE_DIR=str(tmp_path / "cache"),
+        KG_NO_PROGRESS="1",
+    )
+    built = subprocess.run(
+        [*CLI, "build", str(FIXTURE)],
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
+    assert built.returncode == 0, built.stderr
+    process = subprocess.Popen(
+        [*CLI, "sparql", "-d", str(FIXTURE), "--max-memory", "60M", "ASK {}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    code, out, err = finish(process)
+    assert code == 2, err
+    match = re.fullmatch(
+        r"kg: error: the limit 60 MiB is below the (\d+) MiB needed to open the store; "
+        r"raise --max-memory\n",
+        err,
+    )
+    assert match is not None, err
+    needed = int(match.group(1))
+    assert needed > 60
+    assert out == ""
+    # and that much is enough
+    process = subprocess.Popen(
+        [*CLI, "sparql", "-d", str(FIXTURE), "--max-memory", f"{needed + 16}M", "ASK {}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    code, out, err = finish(process)
+    assert (code, out) == (0, "true\n"), err

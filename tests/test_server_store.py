@@ -3,6 +3,7 @@ copy of the data and never reads the store itself (issue 14)."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -74,3 +75,29 @@ def test_the_server_process_memory_does_not_grow_with_the_data(built) -> None:
     in_memory = _rss_mb(os.getpid()) - before
     del loaded
     assert grown < max(2.0, in_memory / 2), (grown, in_memory)
+
+
+def test_page_data_is_computed_at_start_and_kept_with_the_store(built) -> None:
+    """With warm_pages (``kg serve``), the home and ontology pages' data is computed once the
+    workers are up, not by the first request, and kept next to the store: a second server on
+    the same store takes it from there instead of computing it again."""
+    from kg.server.app import PageCache
+
+    database = built.location / store.DB
+    cache = PageCache(built.location)
+    assert not cache.path.exists()
+    with Server(None, database=database, port=0, workers=2, warm_pages=True).start() as server:
+        assert server.warming is not None
+        server.warming.join(timeout=300)
+        kept = cache.load()
+        assert set(kept) == {"overview", "ontology"}
+        assert kept["overview"].statements == scope.source_quads(built.store)
+        with urllib.request.urlopen(server.url + "/", timeout=60) as response:
+            assert response.status == 200
+    # what the second server shows comes from the file: mark it and look
+    kept["overview"] = dataclasses.replace(kept["overview"], statements=-1)
+    cache.save(kept)
+    with Server(None, database=database, port=0, workers=2, warm_pages=True).start() as server:
+        assert server.warming is not None
+        server.warming.join(timeout=300)
+        assert server.app._cached("overview", lambda: None).statements == -1

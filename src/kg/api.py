@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     import pandas
     import rdflib
 
+    from kg.sparql.prepare import PreparedQuery
+
 __all__ = [
     "Answer",
     "Citation",
@@ -502,18 +504,21 @@ class Dataset:
         asked = scopes.ALL if self.with_external else None
         return Answer(catalogue.run_canned(self._store, canned, values, scope=asked))
 
-    def sparql(self, query: str, *, allow_service: bool = False) -> Answer:
+    def sparql(self, query: str | PreparedQuery, *, allow_service: bool = False) -> Answer:
         """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE), as ``kg sparql`` does: the
         project's prefixes are declared; updates, LOAD and (unless allowed) SERVICE are
-        refused.
+        refused. A query already checked by ``kg.sparql.prepare`` (as the CLI does, inside its
+        time limit) is run as it is, not checked twice: checking a large query can take as long
+        as running it.
 
         Raises:
             KgError: the query is malformed (with its line and column) or refused.
         """
         from kg.sparql import prepare
 
-        prepared = prepare.prepare(query, allow_service=allow_service)
-        return Answer(prepare.execute(self._store, prepared, scope=self.scope))
+        if isinstance(query, str):
+            query = prepare.prepare(query, allow_service=allow_service)
+        return Answer(prepare.execute(self._store, query, scope=self.scope))
 
     def rdflib(self) -> rdflib.Dataset:
         """The local data as an ``rdflib.Dataset`` on the same store, not a copy, through

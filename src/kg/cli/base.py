@@ -152,14 +152,15 @@ def source_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def run_query(
-    work: Callable[[IO[bytes], Callable[[], None]], None],
+    work: Callable[[IO[bytes], Any], None],
     *,
     endpoint: str | None,
     timeout: float | None,
     max_memory: int | None,
 ) -> None:
-    """Run ``work(out, start_clock)`` — open the store, run the query, write the answer to
-    ``out`` — bounded in time and memory when it runs on the local data
+    """Run ``work(out, clock)`` — open the store, run the query, write the answer to ``out``;
+    ``clock`` (:class:`kg.sparql.bounded.Clock`) runs while the query is checked and run and is
+    paused while the store opens — bounded in time and memory when it runs on the local data
     (:mod:`kg.sparql.bounded`: a child process, stopped at the limit, exit 2 with a message).
 
     ``max_memory`` None means the default (half of the machine's memory), 0 no limit. With
@@ -178,7 +179,7 @@ def run_query(
         # a long-lived process that has used a store, e.g. a test runner): run in place.
         limits = bounded.Limits()
     if not limits.any:
-        work(out, lambda: None)
+        work(out, bounded.NO_CLOCK)
         out.flush()
         return
     bounded.run(

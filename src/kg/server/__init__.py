@@ -23,7 +23,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import RdfFormat, Store
 
@@ -55,6 +57,15 @@ def default_workers() -> int:
     return max(3, (os.cpu_count() or 2) + 1)
 
 
+def _review_pages(folder: str | Path, on_written: Callable[[], None] | None) -> Any:
+    """The review page (imported only when asked for: it brings the drafting and validation
+    code, a few tenths of a second of every server's start otherwise); ``on_written`` is called
+    after it wrote into data/."""
+    from kg.server.review import ReviewPages
+
+    return ReviewPages(folder, on_written=on_written)
+
+
 class Server:
     """The HTTP server, its app and its worker pool, for one store."""
 
@@ -73,8 +84,12 @@ class Server:
         database: str | Path | None = None,
         review: str | Path | None = None,
         paths: Sequence[Path | str] | None = None,
+        warm_pages: bool = False,
     ) -> None:
-        """``database``: the folder of a persistent store (``kg.load.store``); workers open it
+        """``warm_pages``: compute what the home and ontology pages summarise as soon as the
+        workers are up (kept next to a persistent store for the next server: see
+        ``kg.server.app.PageCache``) rather than on their first request.
+        ``database``: the folder of a persistent store (``kg.load.store``); workers open it
         read-only instead of loading a snapshot, and ``store`` is not used (None is fine): the
         server process holds no copy of the data and never reads the store itself.
         ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
@@ -85,12 +100,21 @@ class Server:
             raise InputError(
                 f"--review writes into data/ and is served on loopback only, not on {host}"
             )
-        from kg.server.app import App
+        from kg.server.app import App, PageCache, Summary
         from kg.server.httpd import HttpServer
-        from kg.server.review import ReviewPages
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
+        # The catalogue is read (every canned query checked) while the workers start.
+        canned = Future()  # type: ignore[var-annotated]
+
+        def read_catalogue() -> None:
+            try:
+                canned.set_result(catalogue.load_catalogue(queries_dir))
+            except BaseException as error:
+                canned.set_exception(error)
+
+        threading.Thread(target=read_catalogue, daemon=True, name="kg-serve-catalogue").start()
         # Named by our pid: what a killed server left is removed by the next one (kg.leftovers).
         leftovers.sweep(tempfile.gettempdir(), _FOLDER)
         self._folder = tempfile.mkdtemp(prefix=f"kg-serve-{os.getpid()}-")
@@ -114,10 +138,19 @@ class Server:
             self.pool = WorkerPool(spec, workers or default_workers(), timeout=self.limits.timeout)
             self.pool.start()
             if database is not None:
-                # a worker lists and counts: the server process never opens the store
-                graphs, statements = self.pool.run(
-                    tasks.summary, deadline=time.monotonic() + READY_TIMEOUT
-                )
+                # A worker lists and counts (the server process never opens the store), in the
+                # background: at 1M statements that takes seconds, and only the service
+                # description and the start-up message need it.
+                # Once every worker is up, so that it does not hold the first one.
+                pool = self.pool
+
+                def compute() -> tuple[list[str], int]:
+                    pool.started.wait(READY_TIMEOUT)
+                    return pool.run(tasks.summary, deadline=time.monotonic() + READY_TIMEOUT)
+
+                summary = Summary.later(compute)
+            else:
+                summary = Summary.known(graphs, statements)
         except BaseException:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
@@ -125,13 +158,12 @@ class Server:
             self.app = App(
                 self.pool,
                 self.limits,
-                catalogue.load_catalogue(queries_dir),
-                graphs,
-                statements,
+                canned.result(),
+                summary,
                 union_default_graph,
                 cors,
                 review=(
-                    ReviewPages(review, on_written=self.reload_data if database is None else None)
+                    _review_pages(review, self.reload_data if database is None else None)
                     if review is not None
                     else None
                 ),
@@ -146,6 +178,14 @@ class Server:
             self.pool.close()
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
+        if warm_pages:
+            cache = None
+            if database is not None:
+                with contextlib.suppress(OSError):
+                    cache = PageCache(Path(database).parent)
+            self.warming: threading.Thread | None = self.app.warm(cache)
+        else:
+            self.warming = None
         self._thread: threading.Thread | None = None
         self._paths = list(paths) if paths else None
         self._generation = 0
@@ -155,6 +195,7 @@ class Server:
         (:meth:`WorkerPool.reload`), the page caches emptied. Not for a persistent store."""
         from dataclasses import replace
 
+        from kg.server.app import Summary
         from kg.server.protocol import Endpoint
 
         scopes.ensure(store)
@@ -165,10 +206,10 @@ class Server:
         old = self.pool.spec.snapshot
         self.pool.reload(replace(self.pool.spec, snapshot=snapshot))
         app = self.app
-        app.graphs, app.statements = graphs, scopes.source_quads(store)
-        app.endpoint = Endpoint(app.pool, app.limits.timeout, app.graphs, app.union_default_graph)
+        app.summary = Summary.known(graphs, scopes.source_quads(store))
+        app.endpoint = Endpoint(app.pool, app.limits.timeout, graphs, app.union_default_graph)
         app.endpoint_all = Endpoint(
-            app.pool, app.limits.timeout, app.graphs, app.union_default_graph, "all"
+            app.pool, app.limits.timeout, graphs, app.union_default_graph, "all"
         )
         with app._cache_lock:
             app._cache.clear()
@@ -248,6 +289,9 @@ def run(
         raise InputError(str(error)) from None
     if workers is not None and workers < 2:
         raise InputError("--workers must be at least 2 (one stays free for pages)")
+    from kg.server.workers import warm_up
+
+    warm_up()  # the fork server imports what workers need while the store is found
     dataset = open_dataset(list(paths) or None, cache=True)
     location = getattr(dataset, "location", None)  # a persistent store: workers share it
     if location is not None:
@@ -265,6 +309,7 @@ def run(
         access_log=access_log,
         review=review,
         paths=list(paths) or None,
+        warm_pages=True,
     )
     del dataset
 
@@ -277,11 +322,18 @@ def run(
     try:
         say = announce or (lambda text: print(text, file=sys.stderr, flush=True))
         say(
-            f"kg serve: {server.url}/ ({len(server.app.graphs)} graphs, "
-            f"{server.app.statements} statements; SPARQL at {server.url}/sparql; "
+            f"kg serve: {server.url}/ (SPARQL at {server.url}/sparql; "
             f"{server.pool.size} workers, timeout {limits.timeout:g} s, "
             f"row limit {limits.row_limit}). Ctrl-C stops."
         )
+
+        def counts() -> None:
+            with contextlib.suppress(Exception):  # a failure is the service description's
+                say(
+                    f"kg serve: {len(server.app.graphs)} graphs, {server.app.statements} statements"
+                )
+
+        threading.Thread(target=counts, daemon=True).start()
         server.serve_forever()
     except KeyboardInterrupt:
         pass

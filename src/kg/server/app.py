@@ -28,15 +28,23 @@ anything else                          Linked Data: ``/id/PL`` is ``<BASE id/PL>
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import hashlib
 import json
+import os
+import pickle
 import re
 import secrets
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from importlib import resources as package_resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -49,7 +57,7 @@ from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.routes import Route, Router, allow
 from kg.server.views import iris_for_path, table_json
-from kg.server.workers import WorkerPool
+from kg.server.workers import READY_TIMEOUT, WorkerPool
 from kg.sparql.catalogue import CannedQuery
 
 STATIC_TYPES = {
@@ -75,6 +83,77 @@ SECURITY_HEADERS = (
 EXPORT_EXTENSIONS = {spec.extension.lstrip("."): name for name, spec in export.FORMATS.items()}
 
 
+def _given(value: Any) -> Any:
+    return value
+
+
+class PageCache:
+    """What the home and ontology pages summarise, kept in a file next to a persistent store
+    (``<store>/pages-<code>.pickle``): the store never changes once built, so a second server
+    on it starts with the pages ready. ``<code>`` is a hash of the code that computes them,
+    so a new version of it computes them again. Failures to read or write are ignored (the
+    pages are then computed as usual)."""
+
+    MODULES = ("overview", "ontodoc", "ld", "views")
+
+    def __init__(self, folder: str | Path) -> None:
+        from kg import server
+
+        digest = hashlib.sha256()
+        for name in self.MODULES:
+            digest.update((Path(server.__file__).parent / f"{name}.py").read_bytes())
+        self.path = Path(folder) / f"pages-{digest.hexdigest()[:16]}.pickle"
+
+    def load(self) -> dict[str, Any]:
+        try:
+            with self.path.open("rb") as handle:
+                value = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def save(self, value: dict[str, Any]) -> None:
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        try:
+            temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+
+
+class Summary:
+    """The dataset's named graphs and statement count, known now or computed once in the
+    background (listing and counting a 1M-statement store takes seconds; the server answers
+    meanwhile, and only what shows them waits)."""
+
+    def __init__(self) -> None:
+        self._future: Future[tuple[list[str], int]] = Future()
+
+    @classmethod
+    def known(cls, graphs: Sequence[str], statements: int) -> Summary:
+        summary = cls()
+        summary._future.set_result((list(graphs), statements))
+        return summary
+
+    @classmethod
+    def later(cls, compute: Callable[[], tuple[list[str], int]]) -> Summary:
+        summary = cls()
+
+        def run() -> None:
+            try:
+                summary._future.set_result(compute())
+            except BaseException as error:
+                summary._future.set_exception(error)
+
+        threading.Thread(target=run, daemon=True, name="kg-serve-summary").start()
+        return summary
+
+    def get(self) -> tuple[list[str], int]:
+        """Raises what computing it raised (a Refusal: the pool could not run it)."""
+        return self._future.result()
+
+
 @dataclass
 class App:
     """The server's answers, given a pool of workers holding the dataset."""
@@ -82,8 +161,7 @@ class App:
     pool: WorkerPool
     limits: Limits
     catalogue: dict[str, CannedQuery]
-    graphs: Sequence[str] = ()
-    statements: int = 0
+    summary: Summary = field(default_factory=lambda: Summary.known([], 0))
     union_default_graph: bool = True
     cors: str | None = None
     review: Any = None  # kg.server.review.ReviewPages when serving with --review
@@ -95,14 +173,23 @@ class App:
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self.endpoint = Endpoint(
-            self.pool, self.limits.timeout, self.graphs, self.union_default_graph
-        )
+        graphs = lambda: self.graphs  # noqa: E731 - known later (Summary)
+        self.endpoint = Endpoint(self.pool, self.limits.timeout, graphs, self.union_default_graph)
         self.endpoint_all = Endpoint(
-            self.pool, self.limits.timeout, self.graphs, self.union_default_graph, "all"
+            self.pool, self.limits.timeout, graphs, self.union_default_graph, "all"
         )
         review = REVIEW_ROUTES if self.review is not None else ()
         self.router = Router((*review, *(self.routes or ROUTES)))
+
+    @property
+    def graphs(self) -> list[str]:
+        """The dataset's named graphs (sorted IRIs); waits for the Summary."""
+        return self.summary.get()[0]
+
+    @property
+    def statements(self) -> int:
+        """The dataset's statements (the query graphs left out); waits for the Summary."""
+        return self.summary.get()[1]
 
     # --- entry point ---------------------------------------------------------------------------
 
@@ -208,18 +295,68 @@ class App:
             )
         return Response(problem.status, problem.text().encode("utf-8"), headers=headers)
 
-    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
-        """Answers that depend only on the dataset, which does not change while serving."""
+    def _cached(self, key: str, compute: Callable[[], Any], request: Request | None = None) -> Any:
+        """Answers that depend only on the dataset, which does not change while serving. One
+        computation per key: a request that finds it under way waits for it (until its own
+        deadline: 503 then), instead of starting the same work on another worker."""
         with self._cache_lock:
-            if key in self._cache:
-                return self._cache[key]
-        value = compute()
-        with self._cache_lock:
-            self._cache[key] = value
-        return value
+            entry = self._cache.get(key)
+            owner = entry is None
+            if owner:
+                entry = self._cache[key] = Future()
+        assert isinstance(entry, Future)
+        if owner:
+            try:
+                entry.set_result(compute())
+            except BaseException as error:
+                with self._cache_lock:
+                    self._cache.pop(key, None)  # asked again next time
+                entry.set_exception(error)
+                raise
+        wait = None if request is None else max(0.0, self._deadline(request) - time.monotonic())
+        try:
+            return entry.result(timeout=wait)
+        except FutureTimeout:
+            raise refuse(
+                503,
+                "query timeout",
+                "this page's data is still being computed (it is computed once, then served "
+                "from memory); try again in a moment",
+                headers=(("Retry-After", "5"),),
+            ) from None
+
+    def warm(self, pages: PageCache | None = None) -> threading.Thread:
+        """Compute what the home and ontology pages summarise now, in the background, once
+        every worker is up (at 1M statements it takes seconds, longer than a request may), and
+        keep it in ``pages`` (a file per store, so that the next server on the same store
+        starts with it)."""
+        known = pages.load() if pages is not None else {}
+
+        warmed = (("overview", tasks.dataset_overview), ("ontology", tasks.ontology_doc))
+        for key, _task in warmed:  # what the file has is there from the first request on
+            if key in known:
+                self._cached(key, functools.partial(_given, known[key]))
+
+        def run() -> None:
+            self.pool.started.wait(READY_TIMEOUT)
+            computed = {}
+            for key, task in warmed:
+                if key in known:
+                    continue
+                compute = functools.partial(
+                    self.pool.run, task, deadline=time.monotonic() + READY_TIMEOUT
+                )
+                with contextlib.suppress(Exception):  # a request will ask again, and say why
+                    computed[key] = self._cached(key, compute)
+            if pages is not None and computed:
+                pages.save({**known, **computed})
+
+        thread = threading.Thread(target=run, daemon=True, name="kg-serve-warm")
+        thread.start()
+        return thread
 
     def _overview(self, request: Request) -> Any:
-        return self._cached("overview", lambda: self._run(request, tasks.dataset_overview))
+        return self._cached("overview", lambda: self._run(request, tasks.dataset_overview), request)
 
     # --- the handlers of the route table -------------------------------------------------------
 
@@ -248,7 +385,9 @@ class App:
     def editor(self, request: Request) -> Response:
         text = request.first("query")
         context = self._context(request)
-        vocabulary = self._cached("vocabulary", lambda: self._run(request, tasks.vocabulary))
+        vocabulary = self._cached(
+            "vocabulary", lambda: self._run(request, tasks.vocabulary), request
+        )
         nonce = secrets.token_urlsafe(16)
         context = dataclasses.replace(context, style_nonce=nonce)
         if not text:
@@ -256,11 +395,10 @@ class App:
                 request, pages.editor(context, vocabulary=vocabulary), style_nonce=nonce
             )
         if request.first("format") == "cells":  # all rows for the page's table (table.js)
-            self.endpoint.prepare(text)
+            # the worker checks the query (a malformed one is a 400, as on /sparql)
             table = self._run(request, tasks.sparql_table, text)
             return Response(200, table_json(table), "application/json")
         try:
-            prepared = self.endpoint.prepare(text)
             table, views = self._run(request, tasks.sparql_views, text)
         except Refusal as refusal:
             return self._page(
@@ -277,7 +415,8 @@ class App:
                 problem.status,
                 style_nonce=nonce,
             )
-        offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
+        graph = table.form in ("CONSTRUCT", "DESCRIBE")
+        offers = conneg.GRAPH_OFFERS if graph else conneg.RESULT_OFFERS
         downloads = [
             (
                 conneg.extension(name).upper(),
@@ -391,7 +530,9 @@ class App:
                 "no such download",
                 "downloads: " + ", ".join(f"kg.{e}" for e in EXPORT_EXTENSIONS),
             )
-        body = self._cached(f"export:{fmt}", lambda: self._run(request, tasks.export_dataset, fmt))
+        body = self._cached(
+            f"export:{fmt}", lambda: self._run(request, tasks.export_dataset, fmt), request
+        )
         return Response(
             200,
             body,
@@ -465,7 +606,7 @@ class App:
 
     def _ontology(self, request: Request, iri: str) -> Response:
         """The ontology's documentation page; the same IRI gives the RDF by Accept/?format=."""
-        doc = self._cached("ontology", lambda: self._run(request, tasks.ontology_doc))
+        doc = self._cached("ontology", lambda: self._run(request, tasks.ontology_doc), request)
         html = pages.ontology(self._context(request), doc, self._formats(request))
         response = self._page(request, html)
         response.headers += self._alternates(request, iri)

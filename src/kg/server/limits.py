@@ -6,12 +6,13 @@ killed). The row limit is enforced here, inside the worker, while the engine's s
 pulled one by one: as soon as one row more than the limit arrives the query is refused with
 :class:`RowLimitExceeded` — a client never receives a result that silently lacks rows.
 
-Why the solutions are re-read through TSV: the engine's serialisers (SPARQL JSON, XML, CSV,
-TSV — the ones :mod:`kg.sparql.results` uses, so the endpoint writes exactly what ``kg sparql``
-writes)
-take the engine's own lazy solution iterator, which cannot be counted without being consumed.
-So the rows are counted as they are pulled, written to TSV (every term in its exact N-Triples
-form: lossless), and parsed back by the engine into a fresh iterator for the serialiser.
+How the rows are counted without a Python loop over them: the engine writes the solutions as
+SPARQL TSV (one line per solution: TSV escapes the line breaks inside literals, and every term
+is written in its exact N-Triples form, so nothing is lost) into a writer that counts the line
+breaks of each piece it is given and raises as soon as the count passes the limit — the engine
+then stops evaluating, within one buffer of the limit. A TSV answer is those bytes; any other
+result format is the engine's serialiser over the same TSV parsed back (a thousand rows: about
+half a millisecond, against several for reading each solution's terms in Python).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pyoxigraph import (
 )
 
 from kg.errors import KgError
-from kg.sparql.results import QueryResult
+from kg.sparql.results import QueryResult, serialize
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_ROW_LIMIT = 10_000
@@ -78,6 +79,37 @@ def _evaluation_error(error: Exception) -> KgError:
     return KgError(f"query evaluation failed: {error}")
 
 
+class _Counted:
+    """A binary writer that keeps what the engine writes and counts its lines, raising
+    RowLimitExceeded when they pass ``lines`` (which the engine lets through: a Python
+    exception raised by a writer ends the serialisation, and with it the evaluation)."""
+
+    __slots__ = ("limit", "lines", "parts", "row_limit")
+
+    def __init__(self, row_limit: int) -> None:
+        self.row_limit = row_limit
+        self.limit = row_limit + 1  # the header line
+        self.lines = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            raise RowLimitExceeded(self.row_limit)
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _solutions_tsv(raw: QuerySolutions, row_limit: int) -> bytes:
+    """The solutions as SPARQL TSV, or RowLimitExceeded as soon as there is one too many."""
+    counted = _Counted(row_limit)
+    raw.serialize(counted, format=QueryResultsFormat.TSV)  # type: ignore[arg-type]
+    return b"".join(counted.parts)
+
+
 def bounded(result: QueryResult, row_limit: int) -> QueryResult:
     """The whole result, evaluated now and held in memory, or RowLimitExceeded.
 
@@ -88,13 +120,7 @@ def bounded(result: QueryResult, row_limit: int) -> QueryResult:
     raw = result.raw
     try:
         if isinstance(raw, QuerySolutions):
-            variables = raw.variables
-            lines = ["\t".join(str(v) for v in variables)]
-            for count, solution in enumerate(raw, start=1):
-                if count > row_limit:
-                    raise RowLimitExceeded(row_limit)
-                lines.append("\t".join(tsv_term(solution[v]) for v in variables))
-            text = ("\n".join(lines) + "\n").encode("utf-8")
+            text = _solutions_tsv(raw, row_limit)
             parsed = parse_query_results(text, format=QueryResultsFormat.TSV)
             return QueryResult(result.form, parsed, uses_service=result.uses_service)
         if result.kind == "graph":
@@ -107,3 +133,14 @@ def bounded(result: QueryResult, row_limit: int) -> QueryResult:
     except (OSError, RuntimeError) as error:
         raise _evaluation_error(error) from None
     return result  # a boolean is complete already
+
+
+def serialize_bounded(result: QueryResult, fmt: str, row_limit: int) -> bytes:
+    """:func:`kg.sparql.results.serialize` of the result held to the row limit: a TSV answer
+    is the counted bytes themselves, without a second pass."""
+    if fmt == "tsv" and isinstance(result.raw, QuerySolutions):
+        try:
+            return _solutions_tsv(result.raw, row_limit)
+        except (OSError, RuntimeError) as error:
+            raise _evaluation_error(error) from None
+    return serialize(bounded(result, row_limit), fmt)

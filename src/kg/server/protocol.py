@@ -27,17 +27,16 @@ graph: the protocol's dataset selects among our graphs and never causes a fetch 
 name graphs nobody loaded and expect an answer). A GET without a query returns the SPARQL 1.1
 Service Description (or, for a browser, the query editor).
 
-The query is checked here, in the server process (cached by text), so mistakes are answered at
-once; it runs in a worker (:mod:`kg.server.workers`) within the time limit and the row limit.
+The query is checked, run and serialised in a worker (:mod:`kg.server.workers`), so that the
+time limit covers checking too (a query can take as long to check as to run); the row limit
+applies there as well.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from threading import Lock
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
@@ -47,9 +46,8 @@ from kg.namespaces import PREFIXES
 from kg.server import conneg, tasks
 from kg.server.ld import serialize_quads
 from kg.server.messages import Request, Response, parse_params
-from kg.server.problems import Refusal, problem_for, refuse
+from kg.server.problems import Refusal, refuse
 from kg.server.workers import WorkerPool
-from kg.sparql import prepare as sparql
 
 FORM = "application/x-www-form-urlencoded"
 DIRECT_QUERY = "application/sparql-query"
@@ -210,30 +208,14 @@ def read_operation(request: Request) -> Operation | None:
 
 @dataclass
 class Endpoint:
-    """The SPARQL endpoint: checks queries (cached by text) and runs them on the pool."""
+    """The SPARQL endpoint: reads the protocol request here and hands the query to a worker,
+    which checks it, runs it and serialises the answer (:func:`kg.server.tasks.answer_sparql`)."""
 
     pool: WorkerPool
     timeout: float
-    graphs: Sequence[str] = ()
+    graphs: Sequence[str] | Callable[[], Sequence[str]] = ()
     union_default_graph: bool = True
     scope: str = scopes.DOCUMENTS  # the default graph: the documents', or with external data
-    _cache: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
-    _lock: Lock = field(default_factory=Lock)
-
-    def prepare(self, text: str) -> sparql.PreparedQuery:
-        """kg.sparql.prepare.prepare, remembered for the last texts (clients repeat their
-        queries)."""
-        with self._lock:
-            cached = self._cache.get(text)
-            if cached is not None:
-                self._cache.move_to_end(text)
-                return cached
-        prepared = sparql.prepare(text)
-        with self._lock:
-            self._cache[text] = prepared
-            if len(self._cache) > 512:
-                self._cache.popitem(last=False)
-        return prepared
 
     def deadline(self, request: Request) -> float:
         return (request.arrived or time.monotonic()) + self.timeout
@@ -244,31 +226,18 @@ class Endpoint:
             operation = read_operation(request)
             if operation is None:
                 return self.service_description(request, base)
-            try:
-                prepared = self.prepare(operation.query)
-            except Exception as error:  # typed errors of kg.sparql.prepare → 400 / 403
-                raise Refusal(problem_for(error)) from None
-            offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
-            fmt = conneg.choose(operation.format, request.header("accept"), offers)
-            if fmt is None:
-                asked = operation.format or request.header("accept")
-                raise refuse(
-                    406,
-                    "not acceptable",
-                    f"a {prepared.form} result cannot be given as {asked!r}; available: "
-                    + ", ".join(conneg.media_type(o).split(";")[0] for o in offers),
-                )
-            body = self.pool.run(
-                tasks.run_sparql,
+            media, body = self.pool.run(
+                tasks.answer_sparql,
                 operation.query,
-                fmt,
+                operation.format,
+                request.header("accept"),
                 operation.default_graphs,
                 operation.named_graphs,
                 self.scope,
                 deadline=self.deadline(request),
                 adhoc=True,
             )
-            return Response(200, body, conneg.media_type(fmt), [("Vary", "Accept")])
+            return Response(200, body, media, [("Vary", "Accept")])
         except Refusal as refusal:
             problem = refusal.problem
             return Response(
@@ -339,7 +308,8 @@ class Endpoint:
                     NamedNode(root + SCOPE_PATHS[other]),
                 ),
             ]
-        for i, graph in enumerate(sorted(self.graphs)):
+        graphs = self.graphs() if callable(self.graphs) else self.graphs
+        for i, graph in enumerate(sorted(graphs)):
             named = BlankNode(f"g{i}")
             quads += [
                 Quad(dataset, NamedNode(SD + "namedGraph"), named),

@@ -21,8 +21,9 @@ from kg.errors import UnknownQuery
 from kg.export import writers as export
 from kg.load import scope as scopes
 from kg.load.documents import Documents
-from kg.server import ld, ontodoc, overview, visual
-from kg.server.limits import RowLimitExceeded, bounded
+from kg.server import conneg, ld, ontodoc, overview, visual
+from kg.server.limits import RowLimitExceeded, bounded, serialize_bounded
+from kg.server.problems import refuse
 from kg.server.views import Table, cell
 from kg.sparql import catalogue as catalogue_module
 from kg.sparql import prepare as sparql
@@ -49,9 +50,9 @@ class WorkerState:
 
     store: Store
     spec: StoreSpec
-    catalogue: dict[str, CannedQuery]
     labels: ld.Labels
     documents: Documents
+    _catalogue: dict[str, CannedQuery] | None = None
     _prepared: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
     _terms: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
 
@@ -63,8 +64,15 @@ class WorkerState:
             store = Store()
             if spec.snapshot is not None:
                 store.load(path=spec.snapshot, format=RdfFormat.N_QUADS)
-        queries = catalogue_module.load_catalogue(spec.queries_dir)
-        return cls(store, spec, queries, ld.Labels(store), Documents())
+        return cls(store, spec, ld.Labels(store), Documents())
+
+    @property
+    def catalogue(self) -> dict[str, CannedQuery]:
+        """The canned queries, read on first use (checking them all takes a few tenths of a
+        second, which a worker would otherwise spend before it can answer anything)."""
+        if self._catalogue is None:
+            self._catalogue = catalogue_module.load_catalogue(self.spec.queries_dir)
+        return self._catalogue
 
     def prepare(self, text: str) -> sparql.PreparedQuery:
         """kg.sparql.prepare.prepare, remembered for the texts seen last (clients repeat
@@ -86,8 +94,11 @@ class WorkerState:
         return query
 
     def run_canned(self, name: str, params: dict[str, str]) -> results.QueryResult:
-        """kg.sparql.catalogue.run_canned, with the parameters' terms remembered: resolving a label
-        scans every label of the graph, and the graph does not change while it is served."""
+        """kg.sparql.catalogue.execute_canned, with the parameters' terms remembered (resolving
+        a label scans every label of the graph, and the graph does not change while it is
+        served) and the row limit applied before the quotes are added: adding them reads the
+        whole answer, so a limit applied after would let an answer of any size be evaluated
+        first. Past the limit the evaluation stops (RowLimitExceeded)."""
         query = self.canned(name)
         key = (name, tuple(sorted(params.items())))
         terms = self._terms.get(key)
@@ -98,7 +109,15 @@ class WorkerState:
                 self._terms.popitem(last=False)
         else:
             self._terms.move_to_end(key)
-        return catalogue_module.execute_canned(self.store, query, terms, documents=self.documents)
+        prepared = query.prepared or sparql.prepare(query.text)
+        result = sparql.execute(
+            self.store,
+            prepared,
+            substitutions=terms,
+            scope=catalogue_module.widest(query.scope, None),
+        )
+        result = bounded(result, self.spec.row_limit)
+        return quotes.add_quotes(self.store, result, self.documents)
 
 
 def _run(
@@ -182,8 +201,39 @@ def run_sparql(
 ) -> bytes:
     """An ad-hoc query's complete answer in a result format of kg.sparql.results, with the
     default graph of ``scope`` (kg.load.scope)."""
-    result = bounded(_run(state, text, default_graphs, named_graphs, scope), state.spec.row_limit)
-    return results.serialize(result, fmt)
+    result = _run(state, text, default_graphs, named_graphs, scope)
+    return serialize_bounded(result, fmt, state.spec.row_limit)
+
+
+def answer_sparql(
+    state: WorkerState,
+    text: str,
+    format_param: str | None,
+    accept: str | None,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    scope: str = scopes.DOCUMENTS,
+) -> tuple[str, bytes]:
+    """A request to the SPARQL endpoint, from the query text on: check it
+    (:func:`kg.sparql.prepare.prepare`, remembered per text), choose the format its form allows
+    (the ``format`` parameter, else ``Accept``; 406 when none fits), run it within the row limit
+    and serialise it. Returns the media type and the body.
+
+    Why all of it here and not the checking in the server process: checking a query can take as
+    long as running it (an 80 KB UNION of 3,000 branches: tens of seconds), and only work done in
+    a worker is stopped at the request's time limit."""
+    prepared = state.prepare(text)
+    offers = conneg.GRAPH_OFFERS if prepared.returns_graph else conneg.RESULT_OFFERS
+    fmt = conneg.choose(format_param, accept, offers)
+    if fmt is None:
+        asked = format_param or accept
+        raise refuse(
+            406,
+            "not acceptable",
+            f"a {prepared.form} result cannot be given as {asked!r}; available: "
+            + ", ".join(conneg.media_type(o).split(";")[0] for o in offers),
+        )
+    return conneg.media_type(fmt), run_sparql(state, text, fmt, default_graphs, named_graphs, scope)
 
 
 def sparql_table(
@@ -207,7 +257,7 @@ def sparql_table(
 def run_canned(state: WorkerState, name: str, params: dict[str, str], fmt: str) -> bytes:
     """A canned query's complete answer (parameters as a person typed them)."""
     result = state.run_canned(name, params)
-    return results.serialize(bounded(result, state.spec.row_limit), fmt)
+    return serialize_bounded(result, fmt, state.spec.row_limit)
 
 
 def canned_table(state: WorkerState, name: str, params: dict[str, str]) -> Table:

@@ -60,6 +60,15 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+def warm_up() -> None:
+    """Start the fork server now, so that it imports pyoxigraph and kg (a few tenths of a
+    second) while this process does other start-up work (``kg serve``: finding the store)."""
+    context = _context()
+    if context.get_start_method() == "forkserver":
+        with contextlib.suppress(OSError):
+            forkserver.ensure_running()
+
+
 def _watch_lifeline(lifeline: Connection) -> None:
     """End this worker when the server is gone: the server holds the only write end of the
     lifeline, so reading it ends (EOF) exactly when the server process has exited, however it
@@ -216,6 +225,7 @@ class WorkerPool:
         # The read end goes to every worker; this process holds the only write end.
         self._lifeline, self._lifeline_end = self._context.Pipe(duplex=False)
         self._supervisor: threading.Thread | None = None
+        self.started = threading.Event()  # every worker of the first start has been tried
         self.killed = 0  # workers stopped because their task ran past its deadline
         self.replaced = 0  # workers replaced because they died (not killed by a deadline)
         self.retried = 0  # tasks run again because their worker died under them
@@ -223,27 +233,57 @@ class WorkerPool:
     # --- life cycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start every worker and wait until each has loaded the dataset.
+        """Start every worker; return when the first has loaded the dataset (the pool answers
+        from then on), the others join as they get ready.
 
         Raises:
-            KgError: a worker could not load the snapshot (the message says why).
+            KgError: the first worker could not load the dataset (the message says why).
         """
         started = [self._new_worker() for _ in range(self.size)]
+        first = started[0]
         try:
-            for worker in started:
-                worker.wait_ready(READY_TIMEOUT)
+            first.wait_ready(READY_TIMEOUT)
         except KgError:
             for worker in started:
                 worker.kill()
             raise
         with self._lock:
-            self._all.update(started)
-        for worker in started:
-            self._idle.put(worker)
+            self._all.add(first)
+        self._idle.put(first)
+        if started[1:]:
+            threading.Thread(
+                target=self._join, args=(started[1:],), daemon=True, name="kg-serve-start"
+            ).start()
+        else:
+            self.started.set()
         self._supervisor = threading.Thread(
             target=self._supervise, daemon=True, name="kg-serve-supervisor"
         )
         self._supervisor.start()
+
+    def _join(self, workers: list[_Worker]) -> None:
+        """Add started workers to the pool as each gets ready (one that fails is replaced)."""
+        for worker in workers:
+            try:
+                worker.wait_ready(READY_TIMEOUT)
+            except KgError as error:
+                if self._closed:
+                    return
+                print(f"kg serve: {error}; starting another", file=sys.stderr)
+                self._respawn(worker)
+                continue
+            with self._lock:
+                if self._closed:
+                    closed = True
+                else:
+                    closed = False
+                    self._all.add(worker)
+            if closed:
+                worker.kill()
+                worker.close_pipe()
+                return
+            self._idle.put(worker)
+        self.started.set()
 
     def close(self) -> None:
         """Stop every worker (busy ones too)."""

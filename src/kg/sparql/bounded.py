@@ -14,9 +14,12 @@ How:
   ``work(out, start_clock)`` in the child. ``out`` is where the answer goes, written as it is
   produced: straight to the caller's standard output when that is a real file or pipe (no copy),
   else through a pipe the caller copies to its stream (a test's captured output).
-* The clock starts when the child calls ``start_clock()`` (after loading the data: the limit is
-  on the query, as on the server) and covers the query and writing its answer. Past the time
-  limit the child is killed (SIGKILL: the work really stops, its memory is returned).
+* The clock runs while the child says so: ``start_clock()`` starts it and
+  ``start_clock.pause()`` stops it, and the time limit is on the sum of the running spells. A
+  command runs it while checking the query, pauses it while loading the data and runs it again
+  for the evaluation and writing the answer: the limit is on the query, as on the server,
+  where checking runs in the worker too (checking a query can take as long as running it). Past
+  the time limit the child is killed (SIGKILL: the work really stops, its memory is returned).
 * The memory limit is ``RLIMIT_DATA`` in the child: the heap and private writable mappings,
   which is where the engine's and Python's memory lives (not ``RLIMIT_AS``: address space that
   threads and allocators reserve without using would count against it).
@@ -59,7 +62,53 @@ _OOM_TEXT = rb"memory allocation of \d+ bytes failed|out of memory|MemoryError"
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _SIZE = r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$"
 
-Work = Callable[[IO[bytes], Callable[[], None]], None]
+
+class Clock:
+    """What ``work`` is given to run the time limit's clock (in the child): call it to start
+    (or resume) the clock, :meth:`pause` to stop it while the data is loaded (not the query's
+    time). ``Clock(None)`` does nothing (work run in place, without limits).
+
+    A probe's clock (``probe=True``, see :func:`_needed_to_load`) ends the process when it is
+    started again after a pause — the data is loaded then — reporting the memory used so far."""
+
+    __slots__ = ("_fd", "_paused", "_probe")
+
+    def __init__(self, fd: int | None, probe: bool = False) -> None:
+        self._fd = fd
+        self._probe = probe
+        self._paused = False
+
+    def __call__(self) -> None:
+        if self._fd is None:
+            return
+        if self._probe and self._paused:
+            _send(self._fd, "loaded", str(_data_size()))
+            os._exit(0)
+        self._paused = False
+        _send(self._fd, "start")
+
+    def pause(self) -> None:
+        if self._fd is None:
+            return
+        self._paused = True
+        _send(self._fd, "pause")
+
+
+NO_CLOCK = Clock(None)
+
+
+def _data_size() -> int:
+    """What RLIMIT_DATA counts of this process now (``VmData``: heap and private writable
+    mappings, thread stacks included), in bytes; 0 when /proc does not say."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        status = Path("/proc/self/status").read_text()
+        match = re.search(r"VmData:\s+(\d+)\s*kB", status)
+        if match is not None:
+            return int(match.group(1)) * 1024
+    return 0
+
+
+Work = Callable[[IO[bytes], Clock], None]
 
 
 class QueryTimeout(KgError):
@@ -196,6 +245,7 @@ def _child(
     diag: int,
     out_fd: int,
     err_fd: int,
+    probe: bool = False,
 ) -> int:
     """Run ``work`` in the forked child; returns the exit status (see :func:`run`)."""
     import signal
@@ -222,7 +272,7 @@ def _child(
     os.dup2(diag, 2)  # what native code writes; Python's own messages use sys.stderr above
     out = io.BufferedWriter(io.FileIO(out_fd, "w", closefd=False), buffer_size=1 << 16)
     try:
-        work(out, lambda: _send(status, "start"))
+        work(out, Clock(status, probe))
         out.flush()
     except BrokenPipeError:
         _send(status, "pipe")
@@ -281,9 +331,10 @@ def run(
     """Call ``work(out, start_clock)`` in a child process bounded by ``limits``.
 
     Args:
-        work: writes its answer to the binary stream it is given; calls ``start_clock()`` when
-            the bounded part begins (before it, nothing is timed: loading the data).
-        limits: the time limit (seconds from ``start_clock()``) and the memory limit (bytes).
+        work: writes its answer to the binary stream it is given; runs the clock (a
+            :class:`Clock`) while it checks and runs the query, pauses it while it loads the
+            data (before the first start, the clock does not run either).
+        limits: the time limit (seconds the clock ran) and the memory limit (bytes).
         out: where the answer goes (the caller's standard output).
         err: where the child's warnings and messages go (the caller's standard error).
         what: how messages name the work.
@@ -293,17 +344,95 @@ def run(
     Raises:
         QueryTimeout: the clock ran past ``limits.timeout``; the child was killed.
         OutOfMemory: the child needed more than ``limits.memory``.
+        OutOfMemory: the child needed more than ``limits.memory``, also "the limit N is below
+            the M needed to open the store" when it died of the limit while loading the data.
         KgError: the child's own error (its message and exit status), or the child died.
         BrokenPipeError: the reader of ``out`` went away (the child is stopped).
     """
-    import select
-
     if not fork_is_safe():
         raise UnsafeFork(
             f"cannot bound {what} here: this process already runs the storage engine's threads, "
             "which a child process would not have (run it from a fresh process)"
         )
     advice = advice or {}
+    wait_status, status, diag, loading = _fork(work, limits, out, err, what, advice)
+    if loading and limits.memory is not None and _died_of_memory(wait_status, status, diag):
+        needed = _needed_to_load(work, limits.memory)
+        if needed is not None:
+            needed = -(-needed // (1 << 20)) << 20  # whole MiB, up
+            raise OutOfMemory(
+                f"the limit {format_size(limits.memory)} is below the {format_size(needed)} "
+                f"needed to open the store; raise --max-memory"
+            )
+    _finish(wait_status, status, diag, limits, what, advice, err)
+
+
+def _died_of_memory(wait_status: int, status: bytes, diag: bytes) -> bool:
+    """Whether a child's end looks like a failed allocation: a signal (the engine's C++ and
+    Rust code abort when a thread or an allocation is refused), a MemoryError, or the words
+    of an allocator on its way down."""
+    kind = status.rstrip(b"\0").partition(b"\n")[0]
+    return (
+        os.WIFSIGNALED(wait_status)
+        or kind in (b"memory", b"crash")
+        or re.search(_OOM_TEXT, diag) is not None
+    )
+
+
+def _loads_within(work: Work, memory: int | None) -> int | None:
+    """A probe: ``work`` in a child under ``memory`` that stops as soon as its data is loaded
+    (its clock is started again after the pause, see :class:`Clock`). What RLIMIT_DATA counted
+    of it then, or None when it did not get there."""
+    import io as _io
+
+    try:
+        _, status, _, _ = _fork(
+            work, Limits(memory=memory), _io.BytesIO(), _io.StringIO(), "the probe", {}, probe=True
+        )
+    except (KgError, OSError):
+        return None
+    kind, _, payload = status.rstrip(b"\0").decode("utf-8", "replace").partition("\n")
+    if kind == "loaded" and payload.strip().isdigit():
+        return max(1, int(payload))
+    return None
+
+
+def _needed_to_load(work: Work, failed: int) -> int | None:
+    """The memory limit ``work`` needs to load its data, to within 1/8 (or 8 MiB), found by
+    probes (:func:`_loads_within`): what it uses once loaded is less than what opening the
+    store needs on the way (the engine's threads and read buffers come and go), so the limit
+    itself is searched, doubling from ``failed`` and then halving the gap. None when it does not
+    load under the machine's memory either (then the limit was not the cause)."""
+    ceiling = machine_memory() or 1 << 40
+    low, high = failed, min(failed * 2, ceiling)
+    while _loads_within(work, high) is None:
+        if high >= ceiling:
+            return None
+        low, high = high, min(high * 2, ceiling)
+    while high - low > max(8 << 20, low // 8):
+        middle = (low + high) // 2
+        if _loads_within(work, middle) is None:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _fork(
+    work: Work,
+    limits: Limits,
+    out: IO[bytes],
+    err: IO[str],
+    what: str,
+    advice: dict[str, str],
+    *,
+    probe: bool = False,
+) -> tuple[int, bytes, bytes, bool]:
+    """Run the child and follow it to its end: (its wait status, what it said on the status
+    pipe, what its native code wrote, whether it was loading data — its clock never started
+    or paused — when it ended). Raises QueryTimeout (the child was killed)."""
+    import select
+
     out.flush()
     err.flush()
     direct_out, direct_err = _fileno(out), _fileno(err)
@@ -319,7 +448,7 @@ def run(
             for fd in (status_r, life_w, diag_r, out_r, err_r):
                 if fd is not None:
                     os.close(fd)
-            code = _child(work, limits, status_w, life_r, diag_w, out_w, err_w)
+            code = _child(work, limits, status_w, life_r, diag_w, out_w, err_w, probe)
         finally:
             os._exit(code)
     for fd in (status_w, life_r, diag_w, out_w if out_r is not None else None):
@@ -338,6 +467,9 @@ def run(
     for fd in open_fds:
         poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
     deadline: float | None = None
+    loading = True  # the clock has not started, or is paused
+    running_since: float | None = None  # the clock runs (see Clock) …
+    spent = 0.0  # … and has run this long before
     killed_for = None
     try:
         while open_fds:
@@ -361,10 +493,17 @@ def run(
                     continue
                 buffer = reader[fd]
                 buffer += data
-                if fd == status_r and buffer.startswith(b"start\n\0"):
+                while fd == status_r and buffer[:7] in (b"start\n\0", b"pause\n\0"):
+                    now = time.monotonic()
+                    if buffer.startswith(b"start") and running_since is None:
+                        deadline = now + (limits.timeout - spent) if limits.timeout else None
+                        running_since, loading = now, False
+                    elif buffer.startswith(b"pause"):
+                        loading = True
+                        if running_since is not None:
+                            spent += now - running_since
+                            deadline = running_since = None
                     del buffer[:7]
-                    if limits.timeout is not None:
-                        deadline = time.monotonic() + limits.timeout
                 if fd == diag_r and len(buffer) > 1 << 16:
                     del buffer[: len(buffer) - (1 << 16)]  # keep the end, where a crash speaks
     except BaseException:  # the reader went away (BrokenPipeError), Ctrl-C …: stop the child
@@ -381,7 +520,7 @@ def run(
             f"{what} ran past the time limit of {limits.timeout:g} s and was stopped; {hint}"
         )
     _, wait_status = os.waitpid(pid, 0)
-    _finish(wait_status, bytes(reader[status_r]), bytes(reader[diag_r]), limits, what, advice, err)
+    return wait_status, bytes(reader[status_r]), bytes(reader[diag_r]), loading
 
 
 def _kill(pid: int) -> None:
