@@ -24,7 +24,7 @@ from pathlib import Path
 from pyoxigraph import Quad, RdfFormat, parse
 
 from kg import resources
-from kg.draft import evaluate
+from kg.draft import evaluate, keys
 from kg.draft.drafting import build_gazetteer, load_graph, make_draft
 from kg.draft.model import DRAFT_GRAPH, to_quads
 
@@ -173,6 +173,50 @@ def matcher(document: Path, external: Path | None) -> int:
         f"only plain: {len(plain - found)}; only spaCy: {len(found - plain)}"
     )
     return 0
+
+
+def devset(folder: Path, external: Path | None, verbose: bool) -> list[keys.Score]:
+    """Draft every profile of the development folder against ``data/`` and score it against
+    its answer key (:mod:`kg.draft.keys`); print the table."""
+    gaz, _ = build_gazetteer(load_graph(), external)
+    scores = []
+    for name, text, key in keys.profiles(folder):
+        draft = make_draft(text, external=external)
+        result = keys.score(name, draft, text.read_text(encoding="utf-8"), keys.read_key(key), gaz)
+        scores.append(result)
+        if verbose:
+            by_id = {p.id: p for p in draft.proposals}
+            for fact in result.facts:
+                mark = result.found.get(fact.number)
+                print(f"  {name} {'found ' + mark if mark else 'MISSED  '} {keys.describe(fact)}")
+            for pid, why in result.wrong:
+                print(f"  {name} WRONG {pid} {by_id[pid].summary}: {why}")
+            for dup in result.duplicates:
+                print(f"  {name} DUPLICATE {dup}")
+    print(
+        "| profile | key facts | found | recall | proposals | right | wrong | precision "
+        "| span agreement | duplicates |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    total = Counter()
+    for r in scores:
+        n_right, n_wrong = len(r.right), len(r.wrong)
+        print(
+            f"| {r.name} | {len(r.facts)} | {len(r.found)} | {r.recall:.2f} | "
+            f"{n_right + n_wrong + len(r.neutral)} | {n_right} | {n_wrong} | {r.precision:.2f} | "
+            f"{_fmt(*r.spans)} | {len(r.duplicates)} |"
+        )
+        total.update(
+            facts=len(r.facts), found=len(r.found), right=n_right, wrong=n_wrong,
+            neutral=len(r.neutral), good=r.spans[0], spans=r.spans[1], dup=len(r.duplicates),
+        )  # fmt: skip
+    print(
+        f"| **all** | {total['facts']} | {total['found']} | {_fmt(total['found'], total['facts'])} "
+        f"| {total['right'] + total['wrong'] + total['neutral']} | {total['right']} | "
+        f"{total['wrong']} | {_fmt(total['right'], total['right'] + total['wrong'])} | "
+        f"{_fmt(total['good'], total['spans'])} | {total['dup']} |"
+    )
+    return scores
 
 
 def main(argv: list[str] | None = None) -> int:

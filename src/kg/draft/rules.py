@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from kg.draft import numbers
 from kg.draft.document import slug
 from kg.draft.gazetteer import Entity, Gazetteer, Mention, Token, tokens
 from kg.draft.model import MentionRecord, Proposal
@@ -734,6 +735,13 @@ def _decimal(number: str, scale: str | None) -> str:
     return text
 
 
+def _clause(body: str, start: int, end: int) -> str:
+    """The clause around a span: between the nearest ";" or ", and"/", while"/", but" cuts."""
+    cuts = [m.end() for m in re.finditer(r";|,\s+(?:and|while|but|whereas)\b|:", body[:start])]
+    stop = re.search(r";|,\s+(?:and|while|but|whereas)\b", body[end:])
+    return body[(cuts[-1] if cuts else 0) : end + (stop.start() if stop else len(body) - end)]
+
+
 def rule_quantities(d: Drafter, s: Sentence) -> None:
     """Population, population density (per km² and per square mile) and urban share."""
     subject = d.subject(s)
@@ -750,6 +758,7 @@ def rule_quantities(d: Drafter, s: Sentence) -> None:
         qualifiers: list[str],
         evidence: tuple[int, int],
         summary: str,
+        year: str | None = None,
     ) -> None:
         node = N(f"{ID}q-{code}-{suffix}")
         triples = [
@@ -760,31 +769,61 @@ def rule_quantities(d: Drafter, s: Sentence) -> None:
             Triple(node, kg("unit"), voc("unit-" + unit)),
             *[Triple(node, kg("quantityQualifier"), voc("qualifier-" + q)) for q in qualifiers],
         ]
+        if year:
+            triples.append(Triple(node, kg("year"), lit(year, "gYear")))
         d.propose(s, "quantity", triples, [subject], evidence, summary)
 
-    for m in re.finditer(
-        rf"\bpopulation\s+(?:of|is|was|stands\s+at|at)\s+{_APPROX}{_NUMBER}(?:\s+(million|billion|thousand))?(?!\s*(?:inhabitants|people)?\s*(?:per|/))",
-        body,
-        re.I,
-    ):
-        if "density" in body[max(0, m.start() - 12) : m.start()].lower():
+    census = re.search(
+        r"\b((?:19|20)\d\d)\s+census\b|\bcensus\s+(?:of|in)\s+((?:19|20)\d\d)\b", body
+    )
+    year = (census.group(1) or census.group(2)) if census else None
+    done: set[str] = set()
+    for n in numbers.numbers(body):
+        clause = _clause(body, n.start, n.end)
+        unit_end = numbers.area_after(body, n)
+        quals = [n.hedge] if n.hedge in ("approximately", "minimum") else []
+        if unit_end is not None:
+            if "area" in done or re.search(
+                r"\b(?:alone|only|excluding|except|per|density|of\s+which)\b", clause, re.I
+            ):
+                continue
+            done.add("area")
+            value = n.text_value
+            quantity(
+                "area", "area", value, "square-kilometre", quals,
+                (s.at(n.start), s.at(unit_end)), f"area of {subject.label}: {value} km²",
+            )  # fmt: skip
             continue
-        value = _decimal(m.group(2), m.group(3))
-        quals = (
-            ["approximately"]
-            if m.group(1)
-            and m.group(1).lower() in {"about", "around", "approximately", "roughly", "some"}
-            else []
+        after = body[n.end : n.end + 30]
+        before = body[max(0, n.start - 45) : n.start]
+        people = re.match(r"\s*(?:inhabitants|people|residents|persons|citizens)\b", after, re.I)
+        stated = re.search(
+            r"\bpopulation\s+(?:of|is|was|at|stands\s+at|totals|totalled|counted|reached|"
+            r"(?:is|was|stood)\s+(?:at\s+)?)?\s*$",
+            before,
+            re.I,
         )
+        if not (people or stated) or "population" in done:
+            continue
+        if re.match(r"\s*(?:%|per\s*cent|percent|per\b|/)", after, re.I) or (
+            "density" in before.lower()
+        ):
+            continue
+        if n.value < 100 and not re.search(
+            r"million|billion|thousand|\bm\b", body[n.digits_start : n.end], re.I
+        ):
+            continue  # "a population of 1" is a misread, never a figure
+        if stated is None and re.search(
+            r"\b(?:cit(?:y|ies)|capital|metropolitan|urban)\b", before, re.I
+        ):
+            continue  # the people of a city, not of the country
+        done.add("population")
+        value = n.text_value
         quantity(
-            "population",
-            "population",
-            value,
-            "inhabitant",
-            quals,
-            (s.at(m.start()), s.at(m.end())),
-            f"population of {subject.label}: {value}",
-        )
+            "population", "population", value, "inhabitant", quals,
+            (s.at(n.start), s.at(n.end + (people.end() if people else 0))),
+            f"population of {subject.label}: {value}", year=year,
+        )  # fmt: skip
     for m in re.finditer(
         rf"\b(?:(low|high)\s+)?(?:population\s+)?density\s+(?:of|is|at)\s+{_APPROX}{_NUMBER}\s*(?:inhabitants|people|persons|residents)?\s*(?:per|/)\s*(?:square\s+kilomet(?:re|er)|sq\.?\s*km|km2|km²)",
         body,
