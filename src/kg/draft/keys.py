@@ -62,6 +62,7 @@ MONTHS = [
 ]
 DIRECTION_WORDS = re.compile(r"\b(north|south|east|west)(?:[\s-]?(east|west))?(?:ern)?\b", re.I)
 
+PLACE_TYPES = {KG + c for c in ("Country", "City", "Place", "Territory", "Region")}
 # plain relation of a key row -> claim families that express it
 RELATIONS: list[tuple[str, tuple[str, ...]]] = [
     (r"^borders$", ("border",)),
@@ -287,7 +288,7 @@ def claims(proposal: Proposal) -> list[Claim]:
             or local == "responsibleOrganisation"
         ):
             out.append(Claim("responsible", s, ov))
-        elif p == RDF_TYPE and proposal.kind == "body":
+        elif p == RDF_TYPE and proposal.kind == "body" and ov not in PLACE_TYPES:
             out.append(Claim("body", s, ov, {"country": one(s, KG + "country")}))
         elif local == "operatedBy":
             out.append(Claim("operator", ov, s))

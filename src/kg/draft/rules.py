@@ -249,6 +249,11 @@ class Drafter:
         lead = s.start + (len(s.body) - len(body))
         for m in s.mentions:
             if m.start <= lead + 1 and (country := m.pick("Country")):
+                if re.match(
+                    r"\s+(?:is|are)\s+its\b|\s+(?:lies|is\s+found)\s+to\s+(?:its|the)\s+\w+(?!\s+of)\b",
+                    s.text[m.end : s.end],
+                ) and self.country is not None:
+                    break  # "Italy is its neighbour to the west": the profile's country is
                 return self.ref(country)
             if m.start > lead + 1:
                 break
@@ -373,8 +378,10 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
         str, tuple[str, Ref, tuple[int, int]]
     ] = {}  # partner IRI -> (predicate, ref, evidence)
     trigger = re.compile(
-        r"\b(?:shares?|has|have|having|with)\s+(?:a\s+|its\s+|their\s+)?(?:(land|maritime|sea)\s+)?borders?\s+with\b"
-        r"|\bborders\b(?!\s+with)|\bbordered\s+(?:to\s+the\s+" + _DIRS + r"\s+)?by\b|\bbordering\b",
+        r"\b(?:shares?|has|have|having|with)\s+(?:a\s+|its\s+|their\s+)?(?:(land|maritime|sea)\s+)?"
+        r"(?:borders?|frontiers?|boundar(?:y|ies))\s+with\b"
+        r"|\bborders\b(?!\s+with)|\b(?:bordered|bounded)\s+(?:to\s+the\s+" + _DIRS + r"\s+)?by\b"
+        r"|\bbordering\b",
         re.I,
     )
     for m in trigger.finditer(body):
@@ -406,6 +413,29 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
             previous = found.get(partner.iri)
             if previous is None or previous[0] == "sharesBorderWith":
                 found[partner.iri] = (predicate, partner, (s.at(m.start()), x.end))
+    for clause_start, clause in _clauses(body):
+        # neighbours named in a list around a word that says so ("its neighbours are A (west)
+        # and B (north)", "A is its neighbour to the west, B to the north", "four states
+        # adjoin it on land: …", "A lies to its south", "meets A along its eastern side")
+        cue = _NEIGHBOURS.search(clause)
+        if cue is None:
+            continue
+        kind = (
+            "sharesMaritimeBorderWith"
+            if re.search(r"\bmaritime\b|\boffshore\b|\bsea\s+(?:border|boundar)", clause, re.I)
+            else "sharesLandBorderWith"
+            if re.search(r"\bon\s+land\b|\bland\s+(?:border|frontier|boundar)", clause, re.I)
+            else "sharesBorderWith"
+        )
+        a, b = s.at(clause_start), s.at(clause_start + len(clause))
+        for x in s.in_range(a, b):
+            country = x.pick("Country")
+            if country is None or _after_word(s.text, x.start, ("across", "of", "as", "than")):
+                continue
+            partner = d.ref(country)
+            if partner.iri == subject.iri or partner.iri in found:
+                continue
+            found[partner.iri] = (kind, partner, (min(x.start, s.at(clause_start + cue.start())), max(x.end, s.at(clause_start + cue.end()))))
     for predicate, partner, evidence in found.values():
         a, b = sorted([_code(subject), _code(partner)])
         border = N(f"{ID}border-{a}-{b}")
@@ -428,6 +458,31 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
             f"{subject.label} borders {partner.label} ({cls})",
         )
     _positions(d, s, subject)
+
+
+_NEIGHBOURS = re.compile(
+    r"\bneighbou?rs?\b|\badjoins?\b|\bfrontiers?\b|\bboundar(?:y|ies)\s+with\b|\bmeets\b"
+    r"|\b(?:lies|lie|is\s+found|are\s+found)\s+to\s+(?:its|the)\s+" + _DIR + r"\b(?!\s+of\b)"
+    r"|\bland\s+border\s+is\s+with\b",
+    re.I,
+)
+
+
+def _clauses(body: str) -> list[tuple[int, str]]:
+    """The clauses of a sentence: cut at ";" and at ", while" / ", whereas" / ", but"."""
+    out = []
+    at = 0
+    for m in re.finditer(r";|,\s+(?:while|whereas|but)\b", body):
+        out.append((at, body[at : m.start()]))
+        at = m.end()
+    out.append((at, body[at:]))
+    return out
+
+
+def _after_word(text: str, offset: int, words: tuple[str, ...]) -> bool:
+    """Whether the word right before ``offset`` (an article skipped) is one of ``words``."""
+    before = re.search(r"(\w+)\s+(?:the\s+)?$", text[max(0, offset - 30) : offset])
+    return bool(before and before.group(1).lower() in words)
 
 
 def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
@@ -465,7 +520,11 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
     cursor = 0
     events = []
     for m in re.finditer(
-        rf"\b(?:to|in)\s+the\s+({_DIRS})\b(?!\s+of\b)(?!\s+(?-i:[A-Z]))", body, re.I
+        rf"\b(?:(?:to|in|along)\s+the\s+(?:far\s+)?|to\s+its\s+)({_DIRS})\b(?!\s+of\b)(?!\s+(?-i:[A-Z]))"
+        rf"|\balong\s+its\s+({_DIR})(?:ern)?\s+(?:side|one|border|flank|edge)\b"
+        rf"|(?<=\w)\s*\(\s*({_DIRS})\s*\)",
+        body,
+        re.I,
     ):
         passive = bool(re.search(r"\bbordered\b[^.;]*$", body[: m.start()])) and body[
             m.end() :
@@ -481,7 +540,8 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
         )
         # "its Iberian portion is bordered …": relative to that part, not to the whole country
         reference = d.new(part.group(1), "Territory") if part else None
-        events.append((m.start(), m.end(), _directions(m.group(1)), passive, reference))
+        words = m.group(1) or m.group(2) or m.group(3)
+        events.append((m.start(), m.end(), _directions(words), passive, reference))
     for start, end, dirs, passive, reference in events:
         relative = reference or subject
         if passive:
@@ -493,7 +553,10 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
             run: list[Mention] = []
             for p in reversed(group):
                 between = s.text[p.end : (run[0].start if run else s.at(start))]
-                if re.search(r"\b(?:is|are|has|have|was|borders?|shares?)\b|[.;:]", between):
+                if re.search(
+                    r"\b(?:is|are|has|have|was|borders?|shares?|lies?|whose|which)\b|[.;:]",
+                    between,
+                ):
                     break
                 run.insert(0, p)
             group = run
