@@ -753,6 +753,109 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
                 )
 
 
+_ROLE = re.compile(
+    r"\b(?P<capital>capital)\b(?!\s+of\s+(?!the\s+country|it\b))"
+    r"|\b(?P<largest>(?:largest|biggest|most\s+populous)\s+city|largest\b(?=\s*[;.,]|\s*$))"
+    r"|\b(?P<second>second(?:[\s-]largest)?(?:\s+city)?|comes\s+second|ranks\s+second)\b"
+    r"(?!\s+(?:half|quarter|term|time|round|largest\s+(?!city)))",
+    re.I,
+)
+_NOT_CITY = {
+    "The", "A", "An", "By", "Its", "It", "In", "Since", "Home", "With", "Both", "While", "Capital",
+    "Largest", "According", "Most", "Much", "Along", "To", "From", "For", "On", "At", "As",
+}  # fmt: skip
+
+
+def rule_city_roles(d: Drafter, s: Sentence) -> None:
+    """Capital, largest and second city, clause by clause, in any order of words: "Zagreb is
+    both the capital and the largest city", "By far the largest city is the capital, Athens",
+    "The largest city, Oslo, is also the capital, while Bergen … comes second", "Copenhagen
+    serves as the capital and is also the biggest city". A clause with one city name and
+    the role words gives the city those roles; "second" goes to the city it follows."""
+    subject = d.ref(d.country) if d.country else None
+    if subject is None:
+        return
+    body = s.body
+    for at, clause in _clauses(body):
+        roles = list(_ROLE.finditer(clause))
+        if not roles:
+            continue
+        cities = _city_names(d, s, at, clause)
+        if not cities:
+            continue
+        for m in roles:
+            role = m.lastgroup
+            if role == "second":
+                before = [c for c in cities if c[1] <= s.at(at + m.start())]
+                pick = before[-1] if before else None
+                if pick is None or (len(cities) == 1 and any(r.lastgroup != "second" for r in roles)):
+                    continue
+            else:
+                seconds = [r for r in roles if r.lastgroup == "second"]
+                others = [
+                    c
+                    for c in cities
+                    if not any(c[1] <= s.at(at + r.start()) and c is _last_before(cities, s.at(at + r.start())) for r in seconds)
+                ]
+                if len(others) != 1:
+                    continue
+                pick = others[0]
+            city, start, end = pick
+            evidence = (min(start, s.at(at + m.start())), max(end, s.at(at + m.end())))
+            if role == "capital":
+                d.propose(s, "capital", [Triple(N(subject.iri), kg("capital"), N(city.iri))],
+                          [subject, city], evidence, f"{city.label} is the capital of {subject.label}")  # fmt: skip
+            elif role == "largest":
+                d.propose(s, "capital", [Triple(N(subject.iri), kg("largestCity"), N(city.iri))],
+                          [subject, city], evidence, f"{city.label} is the largest city of {subject.label}")  # fmt: skip
+            else:
+                node = N(f"{ID}rank-{_code(city)}-size-largest-{_code(subject)}")
+                triples = [
+                    Triple(N(city.iri), kg("hasRanking"), node),
+                    Triple(node, TYPE, kg("Ranking")),
+                    Triple(node, kg("rankingCriterion"), voc("criterion-size")),
+                    Triple(node, kg("rankingOrder"), voc("order-largest-first")),
+                    Triple(node, kg("rankingScope"), N(subject.iri)),
+                    Triple(node, kg("rank"), lit("2", "integer")),
+                ]
+                d.propose(s, "ranking", triples, [city, subject], evidence,
+                          f"{city.label} is the second city of {subject.label}")  # fmt: skip
+
+
+def _last_before(cities: list[tuple[Ref, int, int]], offset: int) -> tuple[Ref, int, int] | None:
+    before = [c for c in cities if c[1] <= offset]
+    return before[-1] if before else None
+
+
+def _city_names(d: Drafter, s: Sentence, at: int, clause: str) -> list[tuple[Ref, int, int]]:
+    """City names of a clause: known cities, and capitalised names that are not a known
+    place of another kind, an organisation or a sentence-opening word."""
+    a, b = s.at(at), s.at(at + len(clause))
+    found: list[tuple[Ref, int, int]] = []
+    known = s.in_range(a, b)
+    for x in known:
+        if (city := x.pick("City")) is not None:
+            found.append((d.ref(city), x.start, x.end))
+    for m in re.finditer(r"(?<![\w’'])((?:The\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)", clause):
+        start, end = s.at(at + m.start(1)), s.at(at + m.end(1))
+        name = m.group(1)
+        if name.split()[0] in _NOT_CITY and len(name.split()) == 1:
+            continue
+        if any(x.start < end and start < x.end for x in known):
+            continue
+        if name.startswith("The ") and start != s.start and not re.search(r"\b(?:in|is|,)\s*$", s.text[s.start : start]):
+            continue
+        if re.search(r"[’']s$", name) or s.text[end : end + 1] == "(":
+            continue
+        if _after_word(s.text, start, ("in", "on", "of", "at", "from", "under", "with", "by", "to")):
+            continue  # "Brno, in Moravia": a place the city is in, not a city
+        if re.match(r"\s+(?:Sea|Ocean|River|Gulf|Bay|Mountains|Alps|Basin)\b", s.text[end : end + 12]):
+            continue
+        found.append((d.new(name, "City"), start, end))
+    found.sort(key=lambda c: c[1])
+    return found
+
+
 def _capital(
     d: Drafter,
     s: Sentence,
@@ -1024,6 +1127,15 @@ def _target(
 ) -> tuple[Ref, int] | None:
     """The organisation, forum or process named at an offset: known, or a proposed one."""
     m = s.after(offset)
+    if m is not None and re.search(r"[’']s$", m.text):
+        # "NATO's Partnership for Peace": the owner names what follows
+        return _target(d, s, m.end, classes, heads)
+    if m is not None and re.match(
+        r"\s+(?!and\b|or\b|on\b|in\b|since\b|from\b|as\b|at\b|to\b|for\b|with\b|through\b"
+        r"|by\b|until\b|which\b|that\b|was\b|is\b|took\b|followed\b|has\b|had\b)[a-z]+",
+        s.text[m.end : s.end],
+    ):
+        return None  # "the EU internal market": a name used as a modifier
     if m is not None:
         entity = m.pick(*classes)
         if entity is not None:
@@ -1036,6 +1148,7 @@ def _target(
     if found is None:
         return None
     _, end, label = found
+    label = re.sub(r"^\S+[’']s\s+", "", label)  # "NATO's Partnership for Peace"
     words = label.split()
     if len(words) == 1 and not any(ch.isupper() for ch in label[1:]):
         return None  # one capitalised word is too weak a name for an organisation
@@ -1070,6 +1183,53 @@ def _target(
     return ref, end
 
 
+_JOINED = re.compile(
+    r"\b(?:is|are|was|were|became|become|has\s+been|have\s+been|had\s+(?:already\s+)?been|as)\s+"
+    r"(?:also\s+|now\s+|already\s+)?(?:a|an|the\s+\w+|one\s+of\s+the(?:\s+\w+)?)?\s*"
+    r"(?:full\s+|founding\s+|active\s+)?(?:member(?:\s+state)?|participant)s?\s+(?:of|in)\s+"
+    r"|^\W*(?:a|one\s+of\s+the(?:\s+\w+)?)\s+founding\s+members?\s+of\s+"
+    r"|\b(?:joined|entered|acceded\s+to|(?:was|were)\s+admitted\s+to|has\s+belonged\s+to"
+    r"|have\s+belonged\s+to|belongs\s+to|(?:has|have)\s+been\s+part\s+of|accession\s+to"
+    r"|membership\s+of)\s+(?:the\s+)?"
+    r"|\b(?:an?|the)\s+(?P<org>[A-Z][A-Za-z]+)\s+member\s+state\b",
+    re.I,
+)
+_DAY = r"(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)"
+_MONTH_YEAR = r"(?:" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)"
+
+
+def _date(text: str) -> Literal | None:
+    """A date as precise as the text gives it: a day (xsd:date) or a year (xsd:gYear; a month
+    and year is given as its year, which it states)."""
+    m = re.match(_DAY, text, re.I)
+    if m:
+        month = MONTHS[m.group(2).lower()]
+        return lit(f"{m.group(3)}-{month:02d}-{int(m.group(1)):02d}", "date")
+    m = re.match(_MONTH_YEAR, text, re.I) or re.match(r"((?:19|20)\d\d)\b", text)
+    return lit(m.group(1), "gYear") if m else None
+
+
+def _date_after(text: str) -> Literal | None:
+    """The date of "… on 1 May 2004", "… in 1999", "… since December 2007", "… took effect on
+    …" in the rest of a clause (up to "; " or ", and" or the next verb of joining)."""
+    stop = re.search(r";|,\s+(?:and|but|while)\b|\.\s|\s+and\s+(?:has|have|is|was|it)\b", text)
+    clause = text[: stop.start()] if stop else text
+    m = re.search(
+        r"\b(?:on|in|since|from|as\s+of)\s+(?=\d|(?:" + "|".join(MONTHS) + r")\b)", clause, re.I
+    )
+    if m is None or re.search(r"\b(?:same|that)\s+(?:day|year)\b", clause[: m.start()]):
+        return None
+    return _date(clause[m.end() :])
+
+
+def _date_before(text: str) -> Literal | None:
+    """The date of a clause that opens with it: "Since 1 January 2023 it has …"."""
+    m = re.match(r"\W*(?:since|in|from)\s+", text, re.I)
+    if m is None or re.search(r"[;,]\s+(?:and|but|while)\b|;", text):
+        return None
+    return _date(text[m.end() :])
+
+
 def rule_affiliations(d: Drafter, s: Sentence) -> None:
     """Memberships, participation, candidacies and membership of country groups."""
     subject = d.subject(s)
@@ -1079,7 +1239,14 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
     stakeholders = bool(re.match(r"\s*[A-Z]\w+\s+stakeholders\b", body))
     heads = ("process", "forum", "initiative", "dialogue", "platform", "partnership")
 
-    def affiliation(cls: str, role: str, target: Ref, evidence: tuple[int, int], verb: str) -> None:
+    def affiliation(
+        cls: str,
+        role: str,
+        target: Ref,
+        evidence: tuple[int, int],
+        verb: str,
+        date: Literal | None = None,
+    ) -> None:
         node = N(f"{ID}aff-{_code(subject)}-{_code(target)}")
         triples = [
             Triple(node, TYPE, kg(cls)),
@@ -1087,6 +1254,10 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
             Triple(node, kg("affiliatedWith"), N(target.iri)),
             Triple(node, kg("affiliationRole"), voc("role-" + role)),
         ]
+        if date is not None:
+            prop = "startDate" if date.datatype.value.endswith("#date") else "startYear"
+            triples.append(Triple(node, kg(prop), date))
+            verb += f" since {date.value}"
         d.propose(
             s,
             "affiliation",
@@ -1096,30 +1267,52 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
             f"{subject.label} {verb} {target.label}",
         )
 
-    for m in re.finditer(
-        r"\b(?:is|are|was|became|has\s+been|as)\s+(?:also\s+|now\s+|already\s+)?(?:a|an|the)?\s*(?:full\s+|founding\s+|active\s+)?(member(?:\s+state)?|participant)s?\s+(?:of|in)\s+",
-        body,
-        re.I,
-    ):
-        found = _target(d, s, s.at(m.end()), FORUM_TYPES, heads)
-        if found:
-            role = (
-                "member-state"
-                if "state" in m.group(1).lower()
-                else "member"
-                if "member" in m.group(1).lower()
-                else "participant"
-            )
+    for m in _JOINED.finditer(body):
+        if re.search(r"\bnot\s+(?:a|an|one)?\s*$|\bnever\s+$", body[: m.start()][-12:], re.I):
+            continue  # "is not a member of": no membership
+        if re.search(r"\b(?:that|who)\s+(?:had\s+|have\s+|has\s+)?$", body[: m.start()]):
+            continue  # "the countries that had joined the EU": not the subject's joining
+        offset = s.at(m.end())
+        back = re.search(
+            r"([A-Z][\w-]*(?:\s+(?:of|for|and|the|[A-Z][\w-]*))*)\s*(?:\([^)]*\))?\s*,\s*"
+            r"which\s+(?:it|they)\s+$",
+            body[: m.start()],
+        )
+        if back and _date_after(body[m.end() :]) is not None and re.match(r"\s*(?:in|on)\b", body[m.end() :]):
+            offset = s.at(back.start(1))  # "the European Economic Area, which it joined in 1994"
+        if m.group("org"):  # "an EU member state": the organisation named before the noun
+            x = s.after(s.at(m.start("org")))
+            if x is None or not x.pick(*FORUM_TYPES, "CountryGroup"):
+                continue
+            targets = [(d.ref(x.entity), s.at(m.end()))]
+        else:
+            found = _target(d, s, offset, (*FORUM_TYPES, "CountryGroup"), (*heads, "area"))
+            if not found:
+                continue
+            targets = [found]
+            more = re.match(r"\s+and\s+(?:the\s+)?", s.text[found[1] : s.end])
+            if more and not re.match(r"\s+and\s+(?:the\s+)?[a-z]", s.text[found[1] : s.end]):
+                again = _target(d, s, found[1] + more.end(), (*FORUM_TYPES, "CountryGroup"), heads)
+                if again:
+                    targets.append(again)
+        words = m.group(0).lower()
+        role = (
+            "founding-member"
+            if "founding" in words
+            else "member-state"
+            if "member state" in words
+            else "participant"
+            if "participant" in words
+            else "member"
+        )
+        for n, (target, end) in enumerate(targets):
+            limit = targets[n + 1][1] if n + 1 < len(targets) else s.end
+            date = _date_after(s.text[end:limit]) or _date_before(body[: m.start()])
             cls = "Participation" if role == "participant" else "Membership"
-            affiliation(
-                cls,
-                role,
-                found[0],
-                (s.at(m.start()), found[1]),
-                "is a member of" if cls == "Membership" else "participates in",
-            )
+            verb = "participates in" if cls == "Participation" else "is a member of"
+            affiliation(cls, role, target, (s.at(m.start()), end), verb, date)
     for m in re.finditer(
-        r"\b(?:participates?|participating|participated|takes?\s+part|took\s+part|taking\s+part|engaged|involved)\s+in\s+(?:the\s+)?(?:annual\s+|regular\s+|yearly\s+)?",
+        r"\b(?:participates?|participating|participated|takes?\s+part|took\s+part|taken\s+part|taking\s+part|engaged|involved)\s+in\s+(?:the\s+)?(?:annual\s+|regular\s+|yearly\s+)?",
         body,
         re.I,
     ):
@@ -1535,7 +1728,11 @@ def rule_treaties(d: Drafter, s: Sentence) -> None:
             treaty = d.ref(instrument)
         else:
             found = d.name_at(s, s.at(m.end()))
-            if found is None:
+            if found is None or not re.search(
+                r"\b(?:Treaty|Convention|Agreement|Protocol|Charter|Pact|Accords?)\b", found[2]
+            ):
+                continue  # "acceded to NATO" is a membership (rule_affiliations), not a treaty
+            if x is not None and x.pick(*FORUM_TYPES, "CountryGroup"):
                 continue
             treaty = d.new(found[2], "Treaty")
             known = re.search(
@@ -1650,6 +1847,7 @@ RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_coast,
     rule_landlocked,
     rule_capital,
+    rule_city_roles,
     rule_quantities,
     rule_rankings,
     rule_affiliations,
