@@ -755,7 +755,7 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
 
 _ROLE = re.compile(
     r"\b(?P<capital>capital)\b(?!\s+of\s+(?!the\s+country|it\b))"
-    r"|\b(?P<largest>(?:largest|biggest|most\s+populous)\s+city|largest\b(?=\s*[;.,]|\s*$))"
+    r"|\b(?P<largest>(?:largest|biggest|most\s+populous)\s+city)"
     r"|\b(?P<second>second(?:[\s-]largest)?(?:\s+city)?|comes\s+second|ranks\s+second)\b"
     r"(?!\s+(?:half|quarter|term|time|round|largest\s+(?!city)))",
     re.I,
@@ -1655,7 +1655,9 @@ def rule_bodies(d: Drafter, s: Sentence) -> None:
         r"\b(?:regulat\w*|enforc\w*|supervis\w*|oversee\w*|oversight|compliance)\b", body, re.I
     ):
         for m in re.finditer(
-            r"\b((?:[A-Z][\w-]*\s+){0,5}(?:Office|Authority|Commission|Inspectorate|Regulator|Agency)(?:\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w-]*\s*)+)?)\s*(?:\(([A-Z][A-Za-z.]{1,10})\))?",
+            r"\b((?:[A-Z][\w-]*\s+){0,5}(?:Office|Authority|Commissioner|Commission|Inspectorate|Regulator|Agency)"
+            r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+(?:and\s+|of\s+|for\s+)?[A-Z][\w-]*)*)?)"
+            r"\s*(?:\(([A-Z][A-Za-z.]{1,10})\))?",
             body,
         ):
             label = m.group(1).strip()
@@ -1842,7 +1844,96 @@ def _objective(d: Drafter, s: Sentence, strategy: Ref, predicate: str, item: str
     )
 
 
+_LONG_NAME = re.compile(
+    r"((?:[A-Z][\w’'.-]*|\d\w*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the|de|na|du|la|\d\w*))*)\s*$"
+)
+_ACRONYM = re.compile(r"[A-ZÀ-Ý][\w.&+-]*[A-ZÀ-Ý][\w.&+-]*(?:\s[A-Z]{2,})?|[A-Z][a-z]{2,}[A-Z]\w*")
+_HEADS = [  # the head word of a name, and the class it makes likely
+    (r"\bMinistry\b", "Ministry"),
+    (r"\b(?:Regulation|Directive)\b", "Regulation"),
+    (r"\b(?:Act|Law)\b", "Law"),
+    (r"\b(?:Strategy|Plan|Programme|Program|Framework|Agenda)\b", "Strategy"),
+    (r"\bForum\b", "Forum"),
+    (r"\b(?:Dialogue|Conference)\b", "Forum"),
+    (r"\bResearch\b|\bInstitute\b|\bUniversity\b|\bNetwork\b", "ResearchInstitute"),
+    (r"\b(?:Authority|Agency|Office|Commission|Commissioner|Centre|Center|Inspectorate"
+     r"|Directorate|Council|Board|Service)\b", "GovernmentAgency"),
+]  # fmt: skip
+
+
+def _class_of(name: str, sentence: str) -> str | None:
+    for pattern, cls in _HEADS:
+        if re.search(pattern, name):
+            if cls == "GovernmentAgency" and re.search(
+                r"\bregulat\w*|\bsupervis\w*|\benforc\w*|\boversee\w*", sentence, re.I
+            ):
+                return "Regulator"
+            return cls
+    return None
+
+
+def rule_aliases(d: Drafter, s: Sentence) -> None:
+    """Names given twice: "the National Cyber Security Centre (NCSC)", "the Dutch Data
+    Protection Authority (Autoriteit Persoonsgegevens, AP)", "EuroDIG, the European Dialogue
+    on Internet Governance". A name the graph knows (by either form) is that entity: an acronym
+    in parentheses never mints a second one."""
+    body = s.body
+    for m in re.finditer(r"\(([^()]{1,80})\)", body):
+        head = _LONG_NAME.search(body[: m.start()])
+        if head is None:
+            continue
+        long_name = re.sub(r"^(?:The|A|An|the|of|for|and)\s+", "", head.group(1)).strip()
+        long_start = head.start(1) + (len(head.group(1)) - len(head.group(1).lstrip()))
+        long_start = m.start() - len(body[: m.start()].rstrip()) + len(body[: m.start()].rstrip()) - len(long_name) - (len(body[: m.start()]) - len(body[: m.start()].rstrip()))
+        items = [x.strip() for x in m.group(1).split(",") if x.strip()]
+        if len(long_name.split()) < 2 or not items:
+            continue
+        if any(re.search(r"\d{4}|\b(?:north|south|east|west)", x, re.I) for x in items):
+            continue  # "(west)", "(2019)": not a name
+        if not all(_ACRONYM.fullmatch(x) or re.fullmatch(r"[A-ZÀ-Ý][\w’'-]+(?:\s+[\w’'-]+){0,4}", x) for x in items):
+            continue
+        ref = _known_by_any(d, [long_name, *items])
+        if ref is None:
+            cls = _class_of(long_name, body)
+            if cls is None:
+                continue
+            ref = d.new(long_name, cls)
+        have = {x.casefold() for x in (d.gaz.entities[ref.iri].labels if ref.iri in d.gaz.entities else [])}
+        for alias in [long_name, *items]:
+            if alias.casefold() in have or alias.casefold() == ref.label.casefold():
+                continue
+            d.propose(
+                s, "alias", [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
+                [ref], (s.at(max(0, m.start() - len(long_name) - 1)), s.at(m.end())),
+                f"{ref.label} is also called {alias}",
+            )  # fmt: skip
+    # "EuroDIG, the European Dialogue on Internet Governance,": a known name and its long form
+    for x in s.mentions:
+        if x.pick("Country", "City", "Place", "Territory", *WATER_TYPES):
+            continue
+        m = re.match(r",\s+the\s+((?:[A-Z][\w’'-]*)(?:\s+(?:[A-Z][\w’'-]*|of|for|and|on|in|the))+)", s.text[x.end : s.end])
+        if m is None or len(m.group(1).split()) < 3:
+            continue
+        ref = d.ref(x.entity)
+        alias = m.group(1).rstrip()
+        if alias.casefold() in {lab.casefold() for lab in x.entity.labels}:
+            continue
+        d.propose(
+            s, "alias", [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
+            [ref], (x.start, x.end + m.end()), f"{ref.label} is also called {alias}",
+        )  # fmt: skip
+
+
+def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
+    for name in names:
+        for entity in d.gaz.lookup(name):
+            if not entity.is_a("Country", "City"):
+                return d.ref(entity)
+    return None
+
+
 RULES: list[Callable[[Drafter, Sentence], None]] = [
+    rule_aliases,
     rule_borders,
     rule_coast,
     rule_landlocked,
