@@ -45,7 +45,7 @@ from kg.errors import InputError
 from kg.namespaces import KG, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC
 
 SKOS = PREFIXES["skos"]
-NAME_PROPS = {RDFS_LABEL, SKOS + "altLabel", SKOS + "prefLabel", KG + "nativeLabel"}
+NAME_PROPS = {RDFS_LABEL, SKOS + "prefLabel", SKOS + "altLabel", SKOS + "prefLabel", KG + "nativeLabel"}
 MONTHS = [
     "january",
     "february",

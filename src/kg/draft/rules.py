@@ -1847,7 +1847,11 @@ def _objective(d: Drafter, s: Sentence, strategy: Ref, predicate: str, item: str
 _LONG_NAME = re.compile(
     r"((?:[A-Z][\w’'.-]*|\d\w*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the|de|na|du|la|\d\w*))*)\s*$"
 )
-_ACRONYM = re.compile(r"[A-ZÀ-Ý][\w.&+-]*[A-ZÀ-Ý][\w.&+-]*(?:\s[A-Z]{2,})?|[A-Z][a-z]{2,}[A-Z]\w*")
+
+
+def _is_acronym(text: str) -> bool:
+    """"NÚKIB", "ČTÚ", "ComReg", "NL IGF": short, without spaces (or one), two capitals at least."""
+    return len(text) <= 12 and text.count(" ") <= 1 and sum(ch.isupper() for ch in text) >= 2
 _HEADS = [  # the head word of a name, and the class it makes likely
     (r"\bMinistry\b", "Ministry"),
     (r"\b(?:Regulation|Directive)\b", "Regulation"),
@@ -1890,7 +1894,7 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
             continue
         if any(re.search(r"\d{4}|\b(?:north|south|east|west)", x, re.I) for x in items):
             continue  # "(west)", "(2019)": not a name
-        if not all(_ACRONYM.fullmatch(x) or re.fullmatch(r"[A-ZÀ-Ý][\w’'-]+(?:\s+[\w’'-]+){0,4}", x) for x in items):
+        if not all(_is_acronym(x) or re.fullmatch(r"[^\W\d_][\w’'-]+(?:\s+[\w’'-]+){0,4}", x) and x[0].isupper() for x in items):
             continue
         ref = _known_by_any(d, [long_name, *items])
         if ref is None:
@@ -1924,6 +1928,67 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
         )  # fmt: skip
 
 
+_DUTY = r"(?:regulates|supervises|enforces|oversees|is\s+responsible\s+for|is\s+(?:the\s+)?(?:independent\s+)?(?:regulator|supervisory\s+authority|central\s+authority)\s+for)"
+_DUTY_PASSIVE = r"(?:(?:are|is)\s+(?:regulated|enforced|supervised|overseen)\s+by|falls?\s+under)"
+
+
+def rule_regulates(d: Drafter, s: Sentence) -> None:
+    """What a regulator or authority regulates: "X (ACR) regulates A and B", "A and B are
+    regulated by X", "A and B fall under X", "X is the independent supervisory authority for A
+    and for B", "Supervision of A lies with X". Each field is a concept named by the text's
+    words (the graph has no scheme of regulated fields yet)."""
+    body = s.body
+    found: list[tuple[str, int, str, int]] = []  # (name, name offset, fields, fields offset)
+    for m in re.finditer(r"(?:,\s*which\s+|\s+)" + _DUTY + r"\s+(?:the\s+)?", body):
+        head = _LONG_NAME.search(re.sub(r"\s*\([^()]*\)\s*$", "", body[: m.start()]))
+        if head and not re.search(r"\band$", head.group(1)):  # "…, which replaced X and is"
+            found.append((head.group(1), head.start(1), body[m.end() :], m.end()))
+    for m in re.finditer(r"\s+" + _DUTY_PASSIVE + r"\s+(?:the\s+)?", body):
+        fields = re.split(r",\s*(?:while|and|but)\b|;", body[: m.start()])[-1]
+        start = m.start() - len(fields)
+        name = re.match(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the))*", body[m.end() :])
+        if name:
+            found.append((name.group(0), m.end(), fields, start))
+    for m in re.finditer(r"\b[Ss]upervision\s+of\s+", body):
+        lies = re.search(r"\s+lies\s+with\s+(?:the\s+)?", body[m.end() :])
+        if lies:
+            at = m.end() + lies.end()
+            name = re.match(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the))*", body[at:])
+            if name:
+                found.append((name.group(0), at, body[m.end() : m.end() + lies.start()], m.end()))
+    for name, name_at, fields, fields_at in found:
+        name = re.sub(r"^(?:The|the)\s+", "", name).strip()
+        name = re.sub(r"\s+(?:and|of|for|the)$", "", name)
+        if len(name) < 3:
+            continue
+        ref = _known_by_any(d, [name])
+        if ref is None:
+            cls = _class_of(name, body) or ("Regulator" if re.fullmatch(r"[A-ZÀ-Ý][\w.-]+", name) else None)
+            if cls is None:
+                continue
+            ref = d.new(name, cls)
+        clause = re.split(r"[;.]|,\s*(?:while|and\s+the|and\s+is|which|but)\b|\s+and\s+(?:is|supervises|enforces|regulates)\b", fields)[0]
+        clause = re.sub(r"^\W+", "", clause)
+        if fields_at == 0 and clause[:1].isupper() and clause[1:2].islower():
+            clause = clause[0].lower() + clause[1:]  # "Electronic communications … are regulated"
+        items = [x.strip() for x in re.split(r",\s*(?:and\s+)?(?:for\s+)?|\s+and\s+(?:for\s+)?", clause)]
+        if len(items) == 2 and len(items[0].split()) == 1 and len(items[1].split()) == 2:
+            items[0] += " " + items[1].split()[1]  # "competition and consumer rules"
+        for item in items:
+            item = re.sub(r"^(?:the|its)\s+", "", item.strip())
+            if not item or not item[0].islower() or len(item.split()) > 6:
+                continue
+            concept = N(f"{ID}field-{slug(item)}")
+            triples = [
+                Triple(N(ref.iri), kg("domainOfRegulation"), concept),
+                Triple(concept, TYPE, N(SKOS + "Concept")),
+                Triple(concept, N(SKOS + "prefLabel"), lit(item, language="en")),
+            ]
+            at = s.at(fields_at + max(0, fields.find(item)))
+            d.propose(s, "regulates", triples, [ref], (min(at, s.at(name_at)), at + len(item)),
+                      f"{ref.label} regulates {item}")  # fmt: skip
+
+
 def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
     for name in names:
         for entity in d.gaz.lookup(name):
@@ -1934,6 +1999,7 @@ def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
 
 RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_aliases,
+    rule_regulates,
     rule_borders,
     rule_coast,
     rule_landlocked,
