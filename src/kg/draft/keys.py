@@ -36,16 +36,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Triple
 
 from kg.draft.gazetteer import Gazetteer
 from kg.draft.model import Draft, Proposal
+from kg.draft.terms import term_value
 from kg.errors import InputError
 from kg.namespaces import KG, PREFIXES, RDF_TYPE, RDFS_LABEL, VOC
 
 SKOS = PREFIXES["skos"]
-NAME_PROPS = {RDFS_LABEL, SKOS + "prefLabel", SKOS + "altLabel", SKOS + "prefLabel", KG + "nativeLabel"}
+NAME_PROPS = {
+    RDFS_LABEL,
+    SKOS + "prefLabel",
+    SKOS + "altLabel",
+    SKOS + "prefLabel",
+    KG + "nativeLabel",
+}
 MONTHS = [
     "january",
     "february",
@@ -120,7 +128,7 @@ class Claim:
     family: str
     subject: str  # IRI
     object: str  # IRI, or a literal's value prefixed with '"'
-    qualifiers: dict[str, object] = field(default_factory=dict)
+    qualifiers: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -219,10 +227,10 @@ def claims(proposal: Proposal) -> list[Claim]:
     """What a proposal says, family by family (see the module docstring)."""
     by_s: dict[str, list[Triple]] = {}
     for t in proposal.triples:
-        by_s.setdefault(t.subject.value, []).append(t)
+        by_s.setdefault(term_value(t.subject), []).append(t)
 
     def values(node: str, p: str) -> list[str]:
-        return [t.object.value for t in by_s.get(node, []) if t.predicate.value == p]
+        return [term_value(t.object) for t in by_s.get(node, []) if t.predicate.value == p]
 
     def one(node: str, p: str) -> str | None:
         found = values(node, p)
@@ -230,12 +238,12 @@ def claims(proposal: Proposal) -> list[Claim]:
 
     out: list[Claim] = []
     for t in proposal.triples:
-        s, p, o = t.subject.value, t.predicate.value, t.object
-        ov = o.value
+        s, p, o = term_value(t.subject), t.predicate.value, t.object
+        ov = term_value(o)
         local = p.removeprefix(KG)
         if local in ("sharesBorderWith", "sharesLandBorderWith", "sharesMaritimeBorderWith"):
-            kind = {"sharesLandBorderWith": "land", "sharesMaritimeBorderWith": "maritime"}
-            out.append(Claim("border", s, ov, {"type": kind.get(local, "plain")}))
+            types = {"sharesLandBorderWith": "land", "sharesMaritimeBorderWith": "maritime"}
+            out.append(Claim("border", s, ov, {"type": types.get(local, "plain")}))
         elif p == KG + "direction":
             placed, ref = one(s, KG + "positionedPlace"), one(s, KG + "relativeTo")
             if placed and ref and not any(c.subject == s for c in out):
@@ -252,15 +260,19 @@ def claims(proposal: Proposal) -> list[Claim]:
         elif local in ("seat", "institutionalSeat"):
             out.append(Claim("seat", s, ov))
         elif local == "quantityKind":
-            owner = next((x.subject.value for x in proposal.triples if x.object == t.subject), "")
+            owner = next(
+                (term_value(x.subject) for x in proposal.triples if x.object == t.subject), ""
+            )
             kind = ov.removeprefix(VOC + "kind-")
             family = {"population": "population", "area": "area"}.get(kind, kind)
             value = one(s, KG + "value") or ""
             year = one(s, KG + "year")
-            quals: dict[str, object] = {"year": year} if year else {}
+            quals: dict[str, Any] = {"year": year} if year else {}
             out.append(Claim(family, owner, '"' + value, quals))
         elif local == "rank" and one(s, KG + "rankingCriterion"):
-            owner = next((x.subject.value for x in proposal.triples if x.object == t.subject), "")
+            owner = next(
+                (term_value(x.subject) for x in proposal.triples if x.object == t.subject), ""
+            )
             family = "second" if ov == "2" else "ranking"
             out.append(Claim(family, owner, one(s, KG + "rankingScope") or ""))
         elif local == "affiliatedWith":
@@ -365,7 +377,7 @@ def expresses(claim: Claim, fact: KeyFact, labels: Labels) -> bool:
         return _same(fact.subject, claim.subject, labels)
     if claim.family in ("founded", "period"):
         return _same(fact.subject, claim.subject, labels)
-    pairs = ((fact.subject, fact.object),)
+    pairs: tuple[tuple[str, str], ...] = ((fact.subject, fact.object),)
     if " and " in fact.object:  # "connects Denmark and Sweden"
         pairs += tuple((fact.subject, x) for x in fact.object.split(" and "))
     return any(
@@ -422,7 +434,7 @@ def _direction_ok(claim: Claim, fact: KeyFact, labels: Labels) -> bool | None:
             "".join(opposite.get(p, p) for p in re.findall("north|south|east|west", d))
             for d in stated_dirs
         }
-    dirs = set(claim.qualifiers.get("directions") or ())
+    dirs: set[str] = set(claim.qualifiers.get("directions") or ())
     return bool(dirs) and dirs <= stated_dirs
 
 
@@ -447,7 +459,7 @@ def score(name: str, draft: Draft, text: str, facts: list[KeyFact], gaz: Gazette
     for proposal in draft.proposals:
         for t in proposal.triples:
             if t.predicate.value in NAME_PROPS and isinstance(t.object, Literal):
-                given.setdefault(t.subject.value, set()).add(t.object.value)
+                given.setdefault(term_value(t.subject), set()).add(term_value(t.object))
 
     def labels(iri: str) -> set[str]:
         entity = gaz.entities.get(iri)
@@ -548,14 +560,14 @@ def score(name: str, draft: Draft, text: str, facts: list[KeyFact], gaz: Gazette
             right.append(proposal.id)
     duplicates = sorted(
         {
-            t.object.value
+            term_value(t.object)
             for proposal in draft.proposals
             for t in proposal.triples
             if t.predicate.value == RDFS_LABEL
             and isinstance(t.object, Literal)
             and isinstance(t.subject, NamedNode)
-            and t.subject.value not in gaz.entities
-            and _known(t.object.value, gaz)
+            and term_value(t.subject) not in gaz.entities
+            and _known(term_value(t.object), gaz)
         }
     )
     return Score(name, facts, found, right, wrong, neutral, (good_spans, all_spans), duplicates)

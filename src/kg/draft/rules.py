@@ -249,10 +249,13 @@ class Drafter:
         lead = s.start + (len(s.body) - len(body))
         for m in s.mentions:
             if m.start <= lead + 1 and (country := m.pick("Country")):
-                if re.match(
-                    r"\s+(?:is|are)\s+its\b|\s+(?:lies|is\s+found)\s+to\s+(?:its|the)\s+\w+(?!\s+of)\b",
-                    s.text[m.end : s.end],
-                ) and self.country is not None:
+                if (
+                    re.match(
+                        r"\s+(?:is|are)\s+its\b|\s+(?:lies|is\s+found)\s+to\s+(?:its|the)\s+\w+(?!\s+of)\b",
+                        s.text[m.end : s.end],
+                    )
+                    and self.country is not None
+                ):
                     break  # "Italy is its neighbour to the west": the profile's country is
                 return self.ref(country)
             if m.start > lead + 1:
@@ -427,15 +430,22 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
             if re.search(r"\bon\s+land\b|\bland\s+(?:border|frontier|boundar)", clause, re.I)
             else "sharesBorderWith"
         )
-        a, b = s.at(clause_start), s.at(clause_start + len(clause))
-        for x in s.in_range(a, b):
+        lo, hi = s.at(clause_start), s.at(clause_start + len(clause))
+        for x in s.in_range(lo, hi):
             country = x.pick("Country")
             if country is None or _after_word(s.text, x.start, ("across", "of", "as", "than")):
                 continue
             partner = d.ref(country)
             if partner.iri == subject.iri or partner.iri in found:
                 continue
-            found[partner.iri] = (kind, partner, (min(x.start, s.at(clause_start + cue.start())), max(x.end, s.at(clause_start + cue.end()))))
+            found[partner.iri] = (
+                kind,
+                partner,
+                (
+                    min(x.start, s.at(clause_start + cue.start())),
+                    max(x.end, s.at(clause_start + cue.end())),
+                ),
+            )
     for predicate, partner, evidence in found.values():
         a, b = sorted([_code(subject), _code(partner)])
         border = N(f"{ID}border-{a}-{b}")
@@ -553,10 +563,15 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
             run: list[Mention] = []
             for p in reversed(group):
                 between = s.text[p.end : (run[0].start if run else s.at(start))]
-                if re.search(
-                    r"\b(?:is|are|has|have|was|borders?|shares?|lies?|whose|which)\b|[.;:]",
-                    between,
-                ):
+                # the place right before the direction may be its subject ("A lies to its
+                # south", "A is its neighbour to the west"); a place further back is not when
+                # a verb or a relative clause stands between
+                verbs = (
+                    r"\b(?:has|have|was|borders?|shares?|whose|which)\b|[.;:]"
+                    if not run
+                    else r"\b(?:is|are|has|have|was|borders?|shares?|lies?|whose|which)\b|[.;:]"
+                )
+                if re.search(verbs, between) or (not run and len(between) > 40):
                     break
                 run.insert(0, p)
             group = run
@@ -760,6 +775,7 @@ _ROLE = re.compile(
     r"(?!\s+(?:half|quarter|term|time|round|largest\s+(?!city)))",
     re.I,
 )
+PLACE_PREPOSITIONS = ("in", "on", "of", "at", "from", "under", "with", "by", "to")
 _NOT_CITY = {
     "The", "A", "An", "By", "Its", "It", "In", "Since", "Home", "With", "Both", "While", "Capital",
     "Largest", "According", "Most", "Much", "Along", "To", "From", "For", "On", "At", "As",
@@ -788,14 +804,20 @@ def rule_city_roles(d: Drafter, s: Sentence) -> None:
             if role == "second":
                 before = [c for c in cities if c[1] <= s.at(at + m.start())]
                 pick = before[-1] if before else None
-                if pick is None or (len(cities) == 1 and any(r.lastgroup != "second" for r in roles)):
+                if pick is None or (
+                    len(cities) == 1 and any(r.lastgroup != "second" for r in roles)
+                ):
                     continue
             else:
                 seconds = [r for r in roles if r.lastgroup == "second"]
                 others = [
                     c
                     for c in cities
-                    if not any(c[1] <= s.at(at + r.start()) and c is _last_before(cities, s.at(at + r.start())) for r in seconds)
+                    if not any(
+                        c[1] <= s.at(at + r.start())
+                        and c is _last_before(cities, s.at(at + r.start()))
+                        for r in seconds
+                    )
                 ]
                 if len(others) != 1:
                     continue
@@ -803,11 +825,27 @@ def rule_city_roles(d: Drafter, s: Sentence) -> None:
             city, start, end = pick
             evidence = (min(start, s.at(at + m.start())), max(end, s.at(at + m.end())))
             if role == "capital":
-                d.propose(s, "capital", [Triple(N(subject.iri), kg("capital"), N(city.iri))],
-                          [subject, city], evidence, f"{city.label} is the capital of {subject.label}")  # fmt: skip
+                d.propose(
+                    s,
+                    "capital",
+                    [Triple(N(subject.iri), kg("capital"), N(city.iri))],
+                    [subject, city],
+                    evidence,
+                    f"{city.label} is the capital of {subject.label}",
+                )
             elif role == "largest":
-                d.propose(s, "capital", [Triple(N(subject.iri), kg("largestCity"), N(city.iri))],
-                          [subject, city], evidence, f"{city.label} is the largest city of {subject.label}")  # fmt: skip
+                populous = re.search(
+                    r"populous|by\s+population", clause[m.start() : m.end() + 20], re.I
+                )
+                prop = "mostPopulousCity" if populous else "largestCity"
+                d.propose(
+                    s,
+                    "capital",
+                    [Triple(N(subject.iri), kg(prop), N(city.iri))],
+                    [subject, city],
+                    evidence,
+                    f"{city.label} is the largest city of {subject.label}",
+                )
             else:
                 node = N(f"{ID}rank-{_code(city)}-size-largest-{_code(subject)}")
                 triples = [
@@ -818,8 +856,14 @@ def rule_city_roles(d: Drafter, s: Sentence) -> None:
                     Triple(node, kg("rankingScope"), N(subject.iri)),
                     Triple(node, kg("rank"), lit("2", "integer")),
                 ]
-                d.propose(s, "ranking", triples, [city, subject], evidence,
-                          f"{city.label} is the second city of {subject.label}")  # fmt: skip
+                d.propose(
+                    s,
+                    "ranking",
+                    triples,
+                    [city, subject],
+                    evidence,
+                    f"{city.label} is the second city of {subject.label}",
+                )
 
 
 def _last_before(cities: list[tuple[Ref, int, int]], offset: int) -> tuple[Ref, int, int] | None:
@@ -843,13 +887,21 @@ def _city_names(d: Drafter, s: Sentence, at: int, clause: str) -> list[tuple[Ref
             continue
         if any(x.start < end and start < x.end for x in known):
             continue
-        if name.startswith("The ") and start != s.start and not re.search(r"\b(?:in|is|,)\s*$", s.text[s.start : start]):
+        if (
+            name.startswith("The ")
+            and start != s.start
+            and not re.search(r"\b(?:in|is|,)\s*$", s.text[s.start : start])
+        ):
             continue
         if re.search(r"[’']s$", name) or s.text[end : end + 1] == "(":
             continue
-        if _after_word(s.text, start, ("in", "on", "of", "at", "from", "under", "with", "by", "to")):
+        if _after_word(
+            s.text, start, ("in", "on", "of", "at", "from", "under", "with", "by", "to")
+        ):
             continue  # "Brno, in Moravia": a place the city is in, not a city
-        if re.match(r"\s+(?:Sea|Ocean|River|Gulf|Bay|Mountains|Alps|Basin)\b", s.text[end : end + 12]):
+        if re.match(
+            r"\s+(?:Sea|Ocean|River|Gulf|Bay|Mountains|Alps|Basin)\b", s.text[end : end + 12]
+        ):
             continue
         found.append((d.new(name, "City"), start, end))
     found.sort(key=lambda c: c[1])
@@ -956,9 +1008,14 @@ def rule_quantities(d: Drafter, s: Sentence) -> None:
             done.add("area")
             value = n.text_value
             quantity(
-                "area", "area", value, "square-kilometre", quals,
-                (s.at(n.start), s.at(unit_end)), f"area of {subject.label}: {value} km²",
-            )  # fmt: skip
+                "area",
+                "area",
+                value,
+                "square-kilometre",
+                quals,
+                (s.at(n.start), s.at(unit_end)),
+                f"area of {subject.label}: {value} km²",
+            )
             continue
         after = body[n.end : n.end + 30]
         before = body[max(0, n.start - 45) : n.start]
@@ -1278,7 +1335,11 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
             r"which\s+(?:it|they)\s+$",
             body[: m.start()],
         )
-        if back and _date_after(body[m.end() :]) is not None and re.match(r"\s*(?:in|on)\b", body[m.end() :]):
+        if (
+            back
+            and _date_after(body[m.end() :]) is not None
+            and re.match(r"\s*(?:in|on)\b", body[m.end() :])
+        ):
             offset = s.at(back.start(1))  # "the European Economic Area, which it joined in 1994"
         if m.group("org"):  # "an EU member state": the organisation named before the noun
             x = s.after(s.at(m.start("org")))
@@ -1850,8 +1911,11 @@ _LONG_NAME = re.compile(
 
 
 def _is_acronym(text: str) -> bool:
-    """"NÚKIB", "ČTÚ", "ComReg", "NL IGF": short, without spaces (or one), two capitals at least."""
+    """Whether a name is an acronym ("NÚKIB", "ČTÚ", "ComReg", "NL IGF"): short, one space at
+    most, two capitals at least."""
     return len(text) <= 12 and text.count(" ") <= 1 and sum(ch.isupper() for ch in text) >= 2
+
+
 _HEADS = [  # the head word of a name, and the class it makes likely
     (r"\bMinistry\b", "Ministry"),
     (r"\b(?:Regulation|Directive)\b", "Regulation"),
@@ -1887,14 +1951,16 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
         if head is None:
             continue
         long_name = re.sub(r"^(?:The|A|An|the|of|for|and)\s+", "", head.group(1)).strip()
-        long_start = head.start(1) + (len(head.group(1)) - len(head.group(1).lstrip()))
-        long_start = m.start() - len(body[: m.start()].rstrip()) + len(body[: m.start()].rstrip()) - len(long_name) - (len(body[: m.start()]) - len(body[: m.start()].rstrip()))
         items = [x.strip() for x in m.group(1).split(",") if x.strip()]
         if len(long_name.split()) < 2 or not items:
             continue
         if any(re.search(r"\d{4}|\b(?:north|south|east|west)", x, re.I) for x in items):
             continue  # "(west)", "(2019)": not a name
-        if not all(_is_acronym(x) or re.fullmatch(r"[^\W\d_][\w’'-]+(?:\s+[\w’'-]+){0,4}", x) and x[0].isupper() for x in items):
+        if not all(
+            _is_acronym(x)
+            or (re.fullmatch(r"[^\W\d_][\w’'-]+(?:\s+[\w’'-]+){0,4}", x) and x[0].isupper())
+            for x in items
+        ):
             continue
         ref = _known_by_any(d, [long_name, *items])
         if ref is None:
@@ -1902,33 +1968,50 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
             if cls is None:
                 continue
             ref = d.new(long_name, cls)
-        have = {x.casefold() for x in (d.gaz.entities[ref.iri].labels if ref.iri in d.gaz.entities else [])}
+        have = {
+            x.casefold()
+            for x in (d.gaz.entities[ref.iri].labels if ref.iri in d.gaz.entities else [])
+        }
         for alias in [long_name, *items]:
             if alias.casefold() in have or alias.casefold() == ref.label.casefold():
                 continue
             d.propose(
-                s, "alias", [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
-                [ref], (s.at(max(0, m.start() - len(long_name) - 1)), s.at(m.end())),
+                s,
+                "alias",
+                [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
+                [ref],
+                (s.at(max(0, m.start() - len(long_name) - 1)), s.at(m.end())),
                 f"{ref.label} is also called {alias}",
-            )  # fmt: skip
+            )
     # "EuroDIG, the European Dialogue on Internet Governance,": a known name and its long form
     for x in s.mentions:
         if x.pick("Country", "City", "Place", "Territory", *WATER_TYPES):
             continue
-        m = re.match(r",\s+the\s+((?:[A-Z][\w’'-]*)(?:\s+(?:[A-Z][\w’'-]*|of|for|and|on|in|the))+)", s.text[x.end : s.end])
-        if m is None or len(m.group(1).split()) < 3:
+        apposition = re.match(
+            r",\s+the\s+((?:[A-Z][\w’'-]*)(?:\s+(?:[A-Z][\w’'-]*|of|for|and|on|in|the))+)",
+            s.text[x.end : s.end],
+        )
+        if apposition is None or len(apposition.group(1).split()) < 3:
             continue
         ref = d.ref(x.entity)
-        alias = m.group(1).rstrip()
+        alias = apposition.group(1).rstrip()
         if alias.casefold() in {lab.casefold() for lab in x.entity.labels}:
             continue
         d.propose(
-            s, "alias", [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
-            [ref], (x.start, x.end + m.end()), f"{ref.label} is also called {alias}",
-        )  # fmt: skip
+            s,
+            "alias",
+            [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
+            [ref],
+            (x.start, x.end + apposition.end()),
+            f"{ref.label} is also called {alias}",
+        )
 
 
-_DUTY = r"(?:regulates|supervises|enforces|oversees|is\s+responsible\s+for|is\s+(?:the\s+)?(?:independent\s+)?(?:regulator|supervisory\s+authority|central\s+authority)\s+for)"
+_DUTY = (
+    r"(?:regulates|supervises|enforces|oversees|is\s+responsible\s+for|is\s+(?:the\s+)?"
+    r"(?:independent\s+)?(?:regulator|supervisory\s+authority|central\s+authority)\s+for)"
+)
+_NAME_AHEAD = r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the))*"
 _DUTY_PASSIVE = r"(?:(?:are|is)\s+(?:regulated|enforced|supervised|overseen)\s+by|falls?\s+under)"
 
 
@@ -1946,16 +2029,16 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
     for m in re.finditer(r"\s+" + _DUTY_PASSIVE + r"\s+(?:the\s+)?", body):
         fields = re.split(r",\s*(?:while|and|but)\b|;", body[: m.start()])[-1]
         start = m.start() - len(fields)
-        name = re.match(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the))*", body[m.end() :])
-        if name:
-            found.append((name.group(0), m.end(), fields, start))
+        named = re.match(_NAME_AHEAD, body[m.end() :])
+        if named:
+            found.append((named.group(0), m.end(), fields, start))
     for m in re.finditer(r"\b[Ss]upervision\s+of\s+", body):
         lies = re.search(r"\s+lies\s+with\s+(?:the\s+)?", body[m.end() :])
         if lies:
             at = m.end() + lies.end()
-            name = re.match(r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the))*", body[at:])
-            if name:
-                found.append((name.group(0), at, body[m.end() : m.end() + lies.start()], m.end()))
+            named = re.match(_NAME_AHEAD, body[at:])
+            if named:
+                found.append((named.group(0), at, body[m.end() : m.end() + lies.start()], m.end()))
     for name, name_at, fields, fields_at in found:
         name = re.sub(r"^(?:The|the)\s+", "", name).strip()
         name = re.sub(r"\s+(?:and|of|for|the)$", "", name)
@@ -1963,15 +2046,21 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
             continue
         ref = _known_by_any(d, [name])
         if ref is None:
-            cls = _class_of(name, body) or ("Regulator" if re.fullmatch(r"[A-ZÀ-Ý][\w.-]+", name) else None)
+            cls = _class_of(name, body) or ("Regulator" if _is_acronym(name) else None)
             if cls is None:
                 continue
             ref = d.new(name, cls)
-        clause = re.split(r"[;.]|,\s*(?:while|and\s+the|and\s+is|which|but)\b|\s+and\s+(?:is|supervises|enforces|regulates)\b", fields)[0]
+        clause = re.split(
+            r"[;.]|,\s*(?:while|and\s+the|and\s+is|which|but)\b"
+            r"|\s+and\s+(?:is|supervises|enforces|regulates)\b",
+            fields,
+        )[0]
         clause = re.sub(r"^\W+", "", clause)
         if fields_at == 0 and clause[:1].isupper() and clause[1:2].islower():
             clause = clause[0].lower() + clause[1:]  # "Electronic communications … are regulated"
-        items = [x.strip() for x in re.split(r",\s*(?:and\s+)?(?:for\s+)?|\s+and\s+(?:for\s+)?", clause)]
+        items = [
+            x.strip() for x in re.split(r",\s*(?:and\s+)?(?:for\s+)?|\s+and\s+(?:for\s+)?", clause)
+        ]
         if len(items) == 2 and len(items[0].split()) == 1 and len(items[1].split()) == 2:
             items[0] += " " + items[1].split()[1]  # "competition and consumer rules"
         for item in items:
@@ -1985,8 +2074,14 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
                 Triple(concept, N(SKOS + "prefLabel"), lit(item, language="en")),
             ]
             at = s.at(fields_at + max(0, fields.find(item)))
-            d.propose(s, "regulates", triples, [ref], (min(at, s.at(name_at)), at + len(item)),
-                      f"{ref.label} regulates {item}")  # fmt: skip
+            d.propose(
+                s,
+                "regulates",
+                triples,
+                [ref],
+                (min(at, s.at(name_at)), at + len(item)),
+                f"{ref.label} regulates {item}",
+            )
 
 
 def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
