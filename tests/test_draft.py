@@ -304,8 +304,8 @@ def devset_scores():
 # Recall each profile reached when the rules last changed (bench/draft.py prints the table):
 # a floor, so that a change that loses facts on text nobody tuned to fails here.
 DEVSET_RECALL = {
-    "croatia": 0.9, "czechia": 0.55, "denmark": 0.45, "greece": 0.4, "hungary": 0.65,
-    "ireland": 0.35, "netherlands": 0.45, "norway": 0.45, "romania": 0.8, "slovenia": 0.45,
+    "croatia": 0.9, "czechia": 0.7, "denmark": 0.8, "greece": 0.5, "hungary": 0.7,
+    "ireland": 0.4, "netherlands": 0.6, "norway": 0.6, "romania": 0.85, "slovenia": 0.6,
 }  # fmt: skip
 
 
@@ -315,7 +315,7 @@ def test_a_development_profile_in_new_phrasing_keeps_its_recall_and_precision(de
     score = devset_scores[name]
     assert len(score.facts) >= 15
     assert score.recall >= DEVSET_RECALL[name], (name, score.recall)
-    assert score.precision >= 0.9, (name, score.wrong)
+    assert score.precision >= 0.95, (name, score.wrong)
     assert not score.duplicates, score.duplicates
 
 
@@ -330,7 +330,7 @@ def test_the_development_set_meets_precision_span_and_duplicate_targets(devset_s
     assert facts == 302  # the README's count: every key row is read
     assert right / (right + wrong) >= 0.95
     assert good / spans >= 0.95
-    assert found / facts >= 0.5
+    assert found / facts >= 0.6
     assert not any(s.duplicates for s in scores)
 
 

@@ -341,6 +341,10 @@ def _same(text: str, value: str, labels: Labels) -> bool:
         return True
     # "Vltava" for "Vltava River", "Jutland peninsula" for "Jutland": a head noun the key
     # or the label adds; the rest must be equal
+    # "National Cyber Security Strategy" for "… Strategy for Norway": the name with the
+    # country it is for dropped (as the drafter writes a strategy's name)
+    if any(re.fullmatch(re.escape(n) + r"\s+(?:for|of|in)\s+\w+", want) for n in names):
+        return True
     heads = r"(?:river|peninsula|island|islands|sea|ocean|area|mountains|region|city)"
     return any(re.sub(rf"\s+{heads}$", "", n) == re.sub(rf"\s+{heads}$", "", want) for n in names)
 
@@ -516,21 +520,17 @@ def score(name: str, draft: Draft, text: str, facts: list[KeyFact], gaz: Gazette
             matching = [f for f in facts if expresses(claim, f, labels)]
             if claim.family in ("body", "strategy") and not matching:
                 # a class statement: neutral when the key describes that entity there
+                # the entity must be what the key's fact is about (its subject, or the long
+                # name an alias row gives), not merely named in it ("replaced the X")
+                entity = claim.subject if claim.family == "body" else claim.object
                 described = [
                     f
                     for f in facts
                     if holds(f)
                     and (
-                        _same(
-                            f.subject,
-                            claim.subject if claim.family == "body" else claim.object,
-                            labels,
-                        )
-                        or _same(
-                            f.object,
-                            claim.subject if claim.family == "body" else claim.object,
-                            labels,
-                        )
+                        _same(f.subject, entity, labels)
+                        or ("alias" in f.families and _same(f.object, entity, labels))
+                        or ("strategy" in f.families and _same(f.object, entity, labels))
                     )
                 ]
                 verdicts.append(None if described else f"{claim.family} the key does not state")

@@ -1726,6 +1726,11 @@ def rule_bodies(d: Drafter, s: Sentence) -> None:
                 label = " ".join(label.split()[1:])
             if len(label.split()) < 2:
                 continue
+            if re.search(
+                r"\b(?:replaced|replacing|succeeded|from|formerly|previously|and)\s+(?:the\s+)?$",
+                body[: m.start()],
+            ):
+                continue  # a body this one replaced, or the tail of a longer name
             x = s.after(s.at(m.start(1)))
             ref = d.ref(x.entity) if x and x.pick("Regulator") else d.new(label, "Regulator")
             if m.group(2) and not ref.known:
@@ -2084,6 +2089,215 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
             )
 
 
+_WATER_NAME = re.compile(
+    r"\b((?:Gulf|Bay|Sea)\s+of\s+[A-Z][\w-]*|[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Sea|Ocean|Gulf|Bay))\b"
+)
+
+
+def rule_coast_list(d: Drafter, s: Sentence) -> None:
+    """Coasts named in a clause about the coast in other words: "The Ionian Sea washes its
+    western shores and the Aegean Sea its eastern ones", "The coastline faces the North Sea,
+    the Norwegian Sea and the Barents Sea", "its North Sea coast faces north", "A coastline
+    … on the Gulf of Trieste gives the country its access to the Adriatic Sea". Every water
+    body of such a clause is coast of the subject; one "across" is not."""
+    subject = d.ref(d.country) if d.country else None
+    if subject is None:
+        return
+    for at, clause in _clauses(s.body):
+        if not re.search(r"\b(?:coast(?:line)?s?|shores?|washe?s?|seaboard)\b", clause, re.I):
+            continue
+        for m in _WATER_NAME.finditer(clause):
+            if _after_word(clause, m.start(1), ("across", "beyond")):
+                continue
+            known = s.after(s.at(at + m.start(1)))
+            if known is not None and (entity := known.pick(*WATER_TYPES)):
+                water = d.ref(entity)
+            else:
+                words = m.group(1).split()
+                cls = {"Sea": "Sea", "Ocean": "Ocean", "Gulf": "Gulf", "Bay": "Gulf"}.get(
+                    words[-1], "Gulf" if words[0] in ("Gulf", "Bay") else "Sea"
+                )
+                water = d.new(re.sub(r"^The\s+", "", m.group(1)), cls)
+            d.propose(
+                s,
+                "coast",
+                [Triple(N(subject.iri), kg("hasCoastOn"), N(water.iri))],
+                [subject, water],
+                (s.at(at + m.start(1)), s.at(at + m.end(1))),
+                f"{subject.label} has a coast on {water.label}",
+            )
+
+
+_PLACE_NAME = (
+    r"((?:(?:north|south|east|west)[\w-]*\s+)?[A-Z][\w’'-]*"
+    r"(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'-]*)*)"
+)
+
+
+def _place(d: Drafter, s: Sentence, name: str, cls: str) -> Ref:
+    found = [e for e in d.gaz.lookup(name) if not e.is_a("Country") or cls == "Country"]
+    return d.ref(found[0]) if found else d.new(name, cls)
+
+
+def _names_list(text: str) -> list[tuple[int, str]]:
+    """The capitalised names of "A, B and C" (offsets into ``text``)."""
+    return [
+        (m.start(1), m.group(1))
+        for m in re.finditer(
+            r"(?:^|,\s*|\s+and\s+)(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", text
+        )
+    ]
+
+
+def rule_places(d: Drafter, s: Sentence) -> None:
+    """Where places are, and what a country is made of: "<country> is a landlocked state in
+    Central Europe", "lies in south-eastern Europe", "occupies the southern end of the Balkan
+    Peninsula", "Brno, in Moravia,", "A, B and C are in the Caribbean", "A and B belong to the
+    Kingdom of X", "is made up of the A peninsula and several hundred islands, among them B and
+    C"."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    body = s.body
+
+    def located(place: Ref, where: Ref, span: tuple[int, int], prop: str = "locatedIn") -> None:
+        if place.iri == where.iri:
+            return
+        verb = {"locatedIn": "is in", "partOf": "is part of", "hasPart": "has part"}[prop]
+        d.propose(s, "place", [Triple(N(place.iri), kg(prop), N(where.iri))], [place, where],
+                  span, f"{place.label} {verb} {where.label}")  # fmt: skip
+
+    lead = re.match(
+        r"\W*(?:[A-Z][\w’'-]*\s+)*?(?:is\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}(?:country|state|nation)\s+in"
+        r"|lies\s+in|is\s+(?:located|situated)\s+in)\s+(?:the\s+)?" + _PLACE_NAME,
+        body,
+    )
+    if lead and d.subject(s) is not None:
+        name = lead.group(1)
+        if not d.gaz.lookup(name) or not any(e.is_a("City") for e in d.gaz.lookup(name)):
+            where = _place(d, s, name, "Region")
+            located(subject, where, (s.at(lead.start(1)), s.at(lead.end(1))))
+    for m in re.finditer(
+        r"\b(?:occupies|stretches\s+along|lies\s+on|is\s+on|located\s+on)\s+the\s+[^.;]{0,60}?"
+        r"(?:of\s+)?the\s+([A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Peninsula)\b",
+        body,
+    ):
+        where = _place(d, s, m.group(1), "Peninsula")
+        located(subject, where, (s.at(m.start()), s.at(m.end())))
+    # "Brno, in Moravia," / "Triglav, in the Julian Alps,"
+    for m in re.finditer(
+        r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+in\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),",
+        body,
+    ):
+        if m.group(1) in _NOT_CITY:
+            continue
+        place = _place(d, s, m.group(1), "Place")
+        where = _place(d, s, m.group(2), "Region")
+        located(place, where, (s.at(m.start()), s.at(m.end(2))))
+    # "A, B and C, are in the Caribbean" / "A and B belong to the Kingdom of X"
+    for m in re.finditer(
+        r"((?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)(?:\s*,\s*[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*"
+        r"\s*,?\s+and\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),?\s+"
+        r"(are\s+in|belong\s+to|are\s+part\s+of)\s+(?:the\s+)?" + _PLACE_NAME,
+        body,
+    ):
+        prop = "locatedIn" if m.group(2).startswith("are in") else "partOf"
+        where = _place(d, s, m.group(3), "Region" if prop == "locatedIn" else "Country")
+        for offset, name in _names_list(m.group(1)):
+            name = re.sub(r"^The\s+", "", name)
+            if name in _NOT_CITY:
+                continue
+            place = _place(d, s, name, "Territory")
+            located(place, where, (s.at(m.start(1) + offset), s.at(m.end(3))), prop)
+    # "is made up of the A peninsula and several hundred islands, among them B and C"
+    made = re.search(r"\b(?:is\s+made\s+up\s+of|consists\s+of|comprises)\s+", body)
+    if made:
+        rest = re.split(r"[.;]|\s+together\s+with\b", body[made.end() :])[0]
+        rest = re.sub(r"\bthe\s+historical\s+lands\s+of\s+", "", rest)
+        for m in re.finditer(
+            r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:\s+(?:peninsula|island|islands))?)",
+            rest,
+        ):
+            if m.group(1) in _NOT_CITY:
+                continue
+            cls = "Peninsula" if m.group(1).endswith("peninsula") else "Territory"
+            part = _place(d, s, m.group(1), cls)
+            at = s.at(made.end() + m.start(1))
+            located(subject, part, (at, at + len(m.group(1))), "hasPart")
+
+
+_TEAM = (
+    r"(?:the\s+)?(?:national|government(?:al)?)\s+(?:computer\s+(?:security\s+incident|emergency)"
+    r"\s+response\s+team|CSIRT|CERT)"
+)
+_TEAM_NAME = r"([A-Z][\w.-]*(?:[.-][A-Z][\w.-]*)*)"
+
+
+def rule_teams(d: Drafter, s: Sentence) -> None:
+    """National and government response teams named beside the words that say so ("X, the
+    national computer emergency response team", "the national CSIRT, X, is operated by Y", "X
+    acts as the national CSIRT", "Y runs the government CERT, X") and who runs them."""
+    country = d.ref(d.country) if d.country else None
+    if country is None:
+        return
+    body = s.body
+    teams: list[tuple[str, int, int]] = []  # (name, start, end) in body
+    for m in re.finditer(_TEAM_NAME + r",\s+" + _TEAM + r"\b", body):
+        teams.append((m.group(1), m.start(1), m.end()))
+    for m in re.finditer(_TEAM + r",\s+" + _TEAM_NAME, body):
+        teams.append((m.group(1), m.start(), m.end(1)))
+    for m in re.finditer(r"\s+acts\s+as\s+" + _TEAM, body):
+        before = re.sub(r"(?:\s*\([^)]*\))?(?:,[^,]*,)?$", "", body[: m.start()])
+        head = _LONG_NAME.search(before)
+        if head:
+            name = re.sub(r"^(?:The|the)\s+", "", head.group(1))
+            teams.append(
+                (name, m.start() - len(body[: m.start()]) + len(before) - len(name), m.end())
+            )
+    for name, start, end in teams:
+        name = name.rstrip(".")
+        known = _known_by_any(d, [name])
+        team = known or d.new(name, "ResponseTeam")
+        d.propose(
+            s,
+            "body",
+            [
+                Triple(N(team.iri), TYPE, kg("ResponseTeam")),
+                Triple(N(team.iri), kg("country"), N(country.iri)),
+            ],
+            [team, country],
+            (s.at(start), s.at(end)),
+            f"{team.label} is a national response team of {country.label}",
+        )
+        operator = None
+        after = re.match(
+            r"[^.;]*?\b(?:is\s+)?(?:operated|run|managed)\s+by\s+(?:the\s+)?" + _NAME_AHEAD,
+            body[end:],
+        )
+        runner = re.search(
+            r"(?:^|[.;]\s*|,\s*)(?:The\s+|the\s+)?("
+            + _NAME_AHEAD
+            + r")(?:\s*\([^)]*\))?\s+(?:also\s+)?(?:runs|operates)\s+(?:the\s+)?[^.;]*$",
+            body[:start],
+        )
+        if after:
+            operator = re.sub(
+                r"\s+(?:and|of|for|the)$",
+                "",
+                after.group(0)[after.group(0).rfind("by ") + 3 :].removeprefix("the "),
+            )
+        elif runner:
+            operator = re.sub(r"^(?:The|the)\s+", "", runner.group(1))
+        if operator:
+            op = _known_by_any(d, [operator]) or d.new(
+                operator, _class_of(operator, body) or "GovernmentAgency"
+            )
+            d.propose(
+                s, "operator", [Triple(N(team.iri), kg("operatedBy"), N(op.iri))], [team, op],
+                (s.at(start), s.at(end)), f"{team.label} is operated by {op.label}",
+            )  # fmt: skip
+
+
 def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
     for name in names:
         for entity in d.gaz.lookup(name):
@@ -2095,6 +2309,9 @@ def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
 RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_aliases,
     rule_regulates,
+    rule_coast_list,
+    rule_places,
+    rule_teams,
     rule_borders,
     rule_coast,
     rule_landlocked,
