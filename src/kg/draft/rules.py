@@ -1187,11 +1187,13 @@ def _target(
     if m is not None and re.search(r"[’']s$", m.text):
         # "NATO's Partnership for Peace": the owner names what follows
         return _target(d, s, m.end, classes, heads)
-    if m is not None and re.match(
+    modifier = re.match(
         r"\s+(?!and\b|or\b|on\b|in\b|since\b|from\b|as\b|at\b|to\b|for\b|with\b|through\b"
-        r"|by\b|until\b|which\b|that\b|was\b|is\b|took\b|followed\b|has\b|had\b)[a-z]+",
-        s.text[m.end : s.end],
-    ):
+        r"|by\b|until\b|which\b|that\b|was\b|is\b|took\b|followed\b|has\b|had\b"
+        r"|membership\b|accession\b)([a-z]+)",
+        s.text[m.end : s.end] if m is not None else "",
+    )
+    if m is not None and modifier and modifier.group(1) not in set(heads):
         return None  # "the EU internal market": a name used as a modifier
     if m is not None:
         entity = m.pick(*classes)
