@@ -11,8 +11,8 @@ steps:
    directions, dates);
 2. each key row's plain relation is read into the same families (:data:`RELATIONS`);
 3. a claim *expresses* a key fact when the families agree and both ends name the same thing
-   (labels of the IRI folded against the key's words, either direction: "Zagreb is capital of
-   Croatia" is Croatia's ``kg:capital``), and it is *stated* when in addition every qualifier
+   (labels of the IRI folded against the key's words, either direction: "X is capital of
+   Y" is Y's ``kg:capital``), and it is *stated* when in addition every qualifier
    it carries is one the key gives (a land border where the key leaves the type open, a day
    where it gives a year, a direction it does not name: not stated).
 
@@ -339,9 +339,9 @@ def _same(text: str, value: str, labels: Labels) -> bool:
     names = _names(value, labels)
     if want in names:
         return True
-    # "Vltava" for "Vltava River", "Jutland peninsula" for "Jutland": a head noun the key
+    # "X" for "X River", "Y peninsula" for "Y": a head noun the key
     # or the label adds; the rest must be equal
-    # "National Cyber Security Strategy" for "… Strategy for Norway": the name with the
+    # "National X Strategy" for "National X Strategy for Y": the name with the
     # country it is for dropped (as the drafter writes a strategy's name)
     if any(re.fullmatch(re.escape(n) + r"\s+(?:for|of|in)\s+\w+", want) for n in names):
         return True
@@ -382,7 +382,7 @@ def expresses(claim: Claim, fact: KeyFact, labels: Labels) -> bool:
     if claim.family in ("founded", "period"):
         return _same(fact.subject, claim.subject, labels)
     pairs: tuple[tuple[str, str], ...] = ((fact.subject, fact.object),)
-    if " and " in fact.object:  # "connects Denmark and Sweden"
+    if " and " in fact.object:  # "connects A and B"
         pairs += tuple((fact.subject, x) for x in fact.object.split(" and "))
     return any(
         (_same(a, claim.subject, labels) and _same(b, claim.object, labels))

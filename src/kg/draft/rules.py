@@ -256,7 +256,7 @@ class Drafter:
                     )
                     and self.country is not None
                 ):
-                    break  # "Italy is its neighbour to the west": the profile's country is
+                    break  # "A is its neighbour to the west": the profile's country is
                 return self.ref(country)
             if m.start > lead + 1:
                 break
@@ -783,9 +783,9 @@ _NOT_CITY = {
 
 
 def rule_city_roles(d: Drafter, s: Sentence) -> None:
-    """Capital, largest and second city, clause by clause, in any order of words: "Zagreb is
-    both the capital and the largest city", "By far the largest city is the capital, Athens",
-    "The largest city, Oslo, is also the capital, while Bergen … comes second", "Copenhagen
+    """Capital, largest and second city, clause by clause, in any order of words: "X is
+    both the capital and the largest city", "by far the largest city is the capital, X",
+    "the largest city, X, is also the capital, while Y … comes second", "X
     serves as the capital and is also the biggest city". A clause with one city name and
     the role words gives the city those roles; "second" goes to the city it follows."""
     subject = d.ref(d.country) if d.country else None
@@ -898,7 +898,7 @@ def _city_names(d: Drafter, s: Sentence, at: int, clause: str) -> list[tuple[Ref
         if _after_word(
             s.text, start, ("in", "on", "of", "at", "from", "under", "with", "by", "to")
         ):
-            continue  # "Brno, in Moravia": a place the city is in, not a city
+            continue  # "X, in Y": Y is a place the city is in, not a city
         if re.match(
             r"\s+(?:Sea|Ocean|River|Gulf|Bay|Mountains|Alps|Basin)\b", s.text[end : end + 12]
         ):
@@ -1185,7 +1185,7 @@ def _target(
     """The organisation, forum or process named at an offset: known, or a proposed one."""
     m = s.after(offset)
     if m is not None and re.search(r"[’']s$", m.text):
-        # "NATO's Partnership for Peace": the owner names what follows
+        # "X's Partnership for Y": the owner names what follows
         return _target(d, s, m.end, classes, heads)
     modifier = re.match(
         r"\s+(?!and\b|or\b|on\b|in\b|since\b|from\b|as\b|at\b|to\b|for\b|with\b|through\b"
@@ -1342,7 +1342,7 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
             and _date_after(body[m.end() :]) is not None
             and re.match(r"\s*(?:in|on)\b", body[m.end() :])
         ):
-            offset = s.at(back.start(1))  # "the European Economic Area, which it joined in 1994"
+            offset = s.at(back.start(1))  # "the X Area (XA), which it joined in 1994"
         if m.group("org"):  # "an EU member state": the organisation named before the noun
             x = s.after(s.at(m.start("org")))
             if x is None or not x.pick(*FORUM_TYPES, "CountryGroup"):
@@ -1918,7 +1918,7 @@ _LONG_NAME = re.compile(
 
 
 def _is_acronym(text: str) -> bool:
-    """Whether a name is an acronym ("NÚKIB", "ČTÚ", "ComReg", "NL IGF"): short, one space at
+    """Whether a name is an acronym ("ABC", "ČÚ", "AbcReg", "XY IGF"): short, one space at
     most, two capitals at least."""
     return len(text) <= 12 and text.count(" ") <= 1 and sum(ch.isupper() for ch in text) >= 2
 
@@ -1948,10 +1948,9 @@ def _class_of(name: str, sentence: str) -> str | None:
 
 
 def rule_aliases(d: Drafter, s: Sentence) -> None:
-    """Names given twice: "the National Cyber Security Centre (NCSC)", "the Dutch Data
-    Protection Authority (Autoriteit Persoonsgegevens, AP)", "EuroDIG, the European Dialogue
-    on Internet Governance". A name the graph knows (by either form) is that entity: an acronym
-    in parentheses never mints a second one."""
+    """Names given twice: "the Office for X (OX)", "the X Data Authority (native name, XDA)",
+    "ABC, the Alpha Beta Conference". A name the graph knows (by either form) is that entity:
+    an acronym in parentheses never mints a second one."""
     body = s.body
     for m in re.finditer(r"\(([^()]{1,80})\)", body):
         head = _LONG_NAME.search(body[: m.start()])
@@ -1990,7 +1989,7 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
                 (s.at(max(0, m.start() - len(long_name) - 1)), s.at(m.end())),
                 f"{ref.label} is also called {alias}",
             )
-    # "EuroDIG, the European Dialogue on Internet Governance,": a known name and its long form
+    # "XYZ, the X Y Z,": a known name and its long form
     for x in s.mentions:
         if x.pick("Country", "City", "Place", "Territory", *WATER_TYPES):
             continue
@@ -2097,11 +2096,10 @@ _WATER_NAME = re.compile(
 
 
 def rule_coast_list(d: Drafter, s: Sentence) -> None:
-    """Coasts named in a clause about the coast in other words: "The Ionian Sea washes its
-    western shores and the Aegean Sea its eastern ones", "The coastline faces the North Sea,
-    the Norwegian Sea and the Barents Sea", "its North Sea coast faces north", "A coastline
-    … on the Gulf of Trieste gives the country its access to the Adriatic Sea". Every water
-    body of such a clause is coast of the subject; one "across" is not."""
+    """Coasts named in a clause about the coast in other words: "the X Sea washes its western
+    shores", "the coastline faces the X Sea, the Y Sea and the Z Sea", "its X Sea coast faces
+    north", "a coastline on the Gulf of X gives it access to the Y Sea". Every water body of
+    such a clause is coast of the subject; one "across" is not."""
     subject = d.ref(d.country) if d.country else None
     if subject is None:
         return
@@ -2153,10 +2151,9 @@ def _names_list(text: str) -> list[tuple[int, str]]:
 
 def rule_places(d: Drafter, s: Sentence) -> None:
     """Where places are, and what a country is made of: "<country> is a landlocked state in
-    Central Europe", "lies in south-eastern Europe", "occupies the southern end of the Balkan
-    Peninsula", "Brno, in Moravia,", "A, B and C are in the Caribbean", "A and B belong to the
-    Kingdom of X", "is made up of the A peninsula and several hundred islands, among them B and
-    C"."""
+    X", "lies in south-eastern X", "occupies the southern end of the X Peninsula", "A, in B,",
+    "A, B and C are in X", "A and B belong to X", "is made up of the A peninsula and many
+    islands, among them B and C"."""
     subject = d.subject(s)
     if subject is None:
         return
@@ -2196,7 +2193,7 @@ def rule_places(d: Drafter, s: Sentence) -> None:
         place = _place(d, s, m.group(1), "Place")
         where = _place(d, s, m.group(2), "Region")
         located(place, where, (s.at(m.start()), s.at(m.end(2))))
-    # "A, B and C, are in the Caribbean" / "A and B belong to the Kingdom of X"
+    # "A, B and C, are in X" / "A and B belong to X"
     for m in re.finditer(
         r"((?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)(?:\s*,\s*[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*"
         r"\s*,?\s+and\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),?\s+"
@@ -2211,7 +2208,7 @@ def rule_places(d: Drafter, s: Sentence) -> None:
                 continue
             place = _place(d, s, name, "Territory")
             located(place, where, (s.at(m.start(1) + offset), s.at(m.end(3))), prop)
-    # "is made up of the A peninsula and several hundred islands, among them B and C"
+    # "is made up of the A peninsula and many islands, among them B and C"
     made = re.search(r"\b(?:is\s+made\s+up\s+of|consists\s+of|comprises)\s+", body)
     if made:
         rest = re.split(r"[.;]|\s+together\s+with\b", body[made.end() :])[0]
