@@ -1305,11 +1305,13 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
         evidence: tuple[int, int],
         verb: str,
         date: Literal | None = None,
+        who: Ref | None = None,
     ) -> None:
-        node = N(f"{ID}aff-{_code(subject)}-{_code(target)}")
+        member = who or owner
+        node = N(f"{ID}aff-{_code(member)}-{_code(target)}")
         triples = [
             Triple(node, TYPE, kg(cls)),
-            Triple(node, kg("affiliate"), N(subject.iri)),
+            Triple(node, kg("affiliate"), N(member.iri)),
             Triple(node, kg("affiliatedWith"), N(target.iri)),
             Triple(node, kg("affiliationRole"), voc("role-" + role)),
         ]
@@ -1321,11 +1323,12 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
             s,
             "affiliation",
             triples,
-            [subject, target],
+            [member, target],
             evidence,
-            f"{subject.label} {verb} {target.label}",
+            f"{member.label} {verb} {target.label}",
         )
 
+    owner: Ref = subject
     for m in _JOINED.finditer(body):
         if re.search(r"\bnot\s+(?:a|an|one)?\s*$|\bnever\s+$", body[: m.start()][-12:], re.I):
             continue  # "is not a member of": no membership
@@ -1374,6 +1377,19 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
             cls = "Participation" if role == "participant" else "Membership"
             verb = "participates in" if cls == "Participation" else "is a member of"
             affiliation(cls, role, target, (s.at(m.start()), end), verb, date)
+            # "…, on the same day as A and B": they joined too, on that date
+            same = re.match(r"[^.;]*?\bon\s+the\s+same\s+day\s+as\s+", s.text[end:limit])
+            if same and date is not None:
+                rest = s.text[end + same.end() : limit]
+                stop = re.search(r"[.;]|,\s+(?!and\b)", rest)
+                others = s.in_range(
+                    end + same.end(), end + same.end() + (stop.start() if stop else len(rest))
+                )
+                for x in others:
+                    if (other := x.pick("Country")) is not None:
+                        affiliation(
+                            cls, role, target, (x.start, x.end), verb, date, who=d.ref(other)
+                        )
     for m in re.finditer(
         r"\b(?:participates?|participating|participated|takes?\s+part|took\s+part|taken\s+part|taking\s+part|engaged|involved)\s+in\s+(?:the\s+)?(?:annual\s+|regular\s+|yearly\s+)?",
         body,
@@ -1438,7 +1454,8 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
 
 
 _PERIOD = re.compile(
-    r"\s*[,(]?\s*(?:for\s+(?:the\s+)?(?:period\s+)?|from\s+)?((?:19|20)\d\d)\s*(?:-|–|—|to|until)\s*((?:19|20)\d\d)\s*\)?",
+    r"\s*[,(]?\s*(?:for\s+(?:the\s+)?(?:period\s+)?|from\s+|covers?\s+the\s+years\s+"
+    r"|covering\s+(?:the\s+years\s+)?|runs?\s+from\s+)?((?:19|20)\d\d)\s*(?:-|–|—|to|until)\s*((?:19|20)\d\d)\s*\)?",
     re.I,
 )
 
@@ -1483,6 +1500,27 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
             ref.support.append(Triple(N(ref.iri), kg("strategyType"), voc(concept)))
         found.append((ref, start, end))
         taken.append((start, end))
+    # "the X 2030 strategy" (a lower-case head), "its roadmap, the X," (a head-less name in
+    # apposition to a strategy noun)
+    for m in re.finditer(
+        r"\bthe\s+((?:[A-Z][\w-]*\s+)+(?:(?:19|20)\d\d\s+)?)(strategy|programme|plan)\b"
+        r"|\b(?:roadmap|strategy|action\s+plan|programme|agenda),\s+the\s+"
+        r"((?:[A-Z][\w-]*)(?:\s+(?:[A-Z][\w-]*|of|for|and))*),",
+        body,
+    ):
+        label = (m.group(1) or m.group(3)).strip()
+        group = 1 if m.group(1) else 3
+        at = s.at(m.start(group))
+        if len(label.split()) < 2 or any(a <= at < b for _, a, b in found):
+            continue
+        ref = d.new(label, "Programme" if (m.group(2) or "") == "programme" else "Strategy")
+        if d.country:
+            ref.support.append(Triple(N(ref.iri), kg("jurisdiction"), N(d.country.iri)))
+        concept = _strategy_type(label)
+        if concept:
+            ref.support.append(Triple(N(ref.iri), kg("strategyType"), voc(concept)))
+        found.append((ref, at, at + len(label)))
+        taken.append((at, at + len(label)))
     for m in re.finditer(
         r"\b(?:adopted|unveiled|launched|published|approved|introduced|presented)\s+(?:a|an|its|their)\s+((?:new\s+|first\s+)?national\s+(?:[\w-]+\s+){0,2}?(?:strategy|programme|program|plan))\b",
         body,
@@ -2038,8 +2076,17 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
         named = re.match(_NAME_AHEAD, body[m.end() :])
         if named:
             found.append((named.group(0), m.end(), fields, start))
-    for m in re.finditer(r"\b[Ss]upervision\s+of\s+", body):
-        lies = re.search(r"\s+lies\s+with\s+(?:the\s+)?", body[m.end() :])
+    for m in re.finditer(
+        r"\s+(?:is|has\s+been|was)\s+the\s+responsibility\s+of\s+(?:the\s+)?", body
+    ):  # "A has been the responsibility of X"
+        fields = re.split(r",\s*|;", body[: m.start()])[-1]
+        named = re.match(_NAME_AHEAD, body[m.end() :])
+        if named:
+            found.append((named.group(0), m.end(), fields, m.start() - len(fields)))
+    for m in re.finditer(
+        r"\b(?:[Ss]upervision|[Rr]esponsibility)\s+(?:of|for)\s+(?:the\s+)?", body
+    ):
+        lies = re.search(r"\s+(?:lies|rests)\s+with\s+(?:the\s+)?", body[m.end() :])
         if lies:
             at = m.end() + lies.end()
             named = re.match(_NAME_AHEAD, body[at:])
@@ -2276,7 +2323,8 @@ def rule_teams(d: Drafter, s: Sentence) -> None:
         runner = re.search(
             r"(?:^|[.;]\s*|,\s*)(?:The\s+|the\s+)?("
             + _NAME_AHEAD
-            + r")(?:\s*\([^)]*\))?\s+(?:also\s+)?(?:runs|operates)\s+(?:the\s+)?[^.;]*$",
+            + r")(?:\s*\([^)]*\))?(?:\s+[a-z]+\s+[^.;]*?\s+and)?\s+(?:also\s+)?(?:runs|operates)"
+            r"\s+(?:the\s+)?[^.;]*$",
             body[:start],
         )
         if after:
