@@ -2255,6 +2255,19 @@ def rule_places(d: Drafter, s: Sentence) -> None:
                 continue
             place = _place(d, s, name, "Territory")
             located(place, where, (s.at(m.start(1) + offset), s.at(m.end(3))), prop)
+    # "one of the constituent countries of X; the other three, A, B and C, …"
+    part = re.search(r"\bconstituent\s+countr(?:y|ies)\s+of\s+(?:the\s+)?" + _PLACE_NAME, body)
+    if part:
+        whole = _place(d, s, part.group(1), "Country")
+        span = (s.at(part.start()), s.at(part.end()))
+        if re.search(r"\b(?:is|as)\s+(?:one|the\s+\w+)\s+of\s+the\s+[^.;]*$", body[: part.start()]):
+            located(subject, whole, span, "partOf")
+        other = re.search(r"\bthe\s+other\s+\w+,\s+([^;.]+?),\s+(?:are|were|lie)\b", body)
+        if other:
+            for offset, name in _names_list(other.group(1)):
+                place = _place(d, s, name, "Territory")
+                at = s.at(other.start(1) + offset)
+                located(place, whole, (at, at + len(name)), "partOf")
     # "is made up of the A peninsula and many islands, among them B and C"
     made = re.search(r"\b(?:is\s+made\s+up\s+of|consists\s+of|comprises)\s+", body)
     if made:
