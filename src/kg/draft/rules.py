@@ -2256,11 +2256,15 @@ def rule_places(d: Drafter, s: Sentence) -> None:
             place = _place(d, s, name, "Territory")
             located(place, where, (s.at(m.start(1) + offset), s.at(m.end(3))), prop)
     # "one of the constituent countries of X; the other three, A, B and C, …"
-    part = re.search(r"\bconstituent\s+countr(?:y|ies)\s+of\s+(?:the\s+)?" + _PLACE_NAME, body)
-    if part:
-        whole = _place(d, s, part.group(1), "Country")
-        span = (s.at(part.start()), s.at(part.end()))
-        if re.search(r"\b(?:is|as)\s+(?:one|the\s+\w+)\s+of\s+the\s+[^.;]*$", body[: part.start()]):
+    constituent = re.search(
+        r"\bconstituent\s+countr(?:y|ies)\s+of\s+(?:the\s+)?" + _PLACE_NAME, body
+    )
+    if constituent:
+        whole = _place(d, s, constituent.group(1), "Country")
+        span = (s.at(constituent.start()), s.at(constituent.end()))
+        if re.search(
+            r"\b(?:is|as)\s+(?:one|the\s+\w+)\s+of\s+the\s+[^.;]*$", body[: constituent.start()]
+        ):
             located(subject, whole, span, "partOf")
         other = re.search(r"\bthe\s+other\s+\w+,\s+([^;.]+?),\s+(?:are|were|lie)\b", body)
         if other:
