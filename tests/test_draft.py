@@ -305,7 +305,7 @@ def devset_scores():
 # a floor, so that a change that loses facts on text nobody tuned to fails here.
 DEVSET_RECALL = {
     "croatia": 0.9, "czechia": 0.7, "denmark": 0.8, "greece": 0.55, "hungary": 0.7,
-    "ireland": 0.45, "netherlands": 0.65, "norway": 0.65, "romania": 0.85, "slovenia": 0.65,
+    "ireland": 0.45, "netherlands": 0.65, "norway": 0.65, "romania": 0.85, "slovenia": 0.7,
 }  # fmt: skip
 
 

@@ -68,6 +68,7 @@ MONTHS = {
         ]
     )
 }
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 CONNECTORS = {"of", "for", "the", "and", "on", "in", "de", "du", "la", "&", "to"}
 FORUM_TYPES = (
@@ -345,7 +346,11 @@ def _name_follows(toks: list[Token], i: int) -> bool:
     while j < len(toks) and toks[j].text.lower() in CONNECTORS and j - i < 3:
         j += 1
     return (
-        j < len(toks) and _is_name_word(toks[j].text) and not re.fullmatch(r"\d{4}", toks[j].text)
+        j < len(toks)
+        and _is_name_word(toks[j].text)
+        and not re.fullmatch(r"\d{4}", toks[j].text)
+        and toks[j].text.lower() not in MONTHS  # "NATO in April 2009": a date, not a name
+        and toks[j].text.lower() not in WEEKDAYS
     )
 
 
@@ -769,7 +774,7 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
 
 
 _ROLE = re.compile(
-    r"\b(?P<capital>capital)\b(?!\s+of\s+(?!the\s+country|it\b))"
+    r"\b(?:the|its|as)\s+(?:\w+\s+)?(?P<capital>capital)\b(?!\s+of\s+(?!the\s+country|it\b))"
     r"|\b(?P<largest>(?:largest|biggest|most\s+populous)\s+city)"
     r"|\b(?P<second>second(?:[\s-]largest)?(?:\s+city)?|comes\s+second|ranks\s+second)\b"
     r"(?!\s+(?:half|quarter|term|time|round|largest\s+(?!city)))",
@@ -885,6 +890,8 @@ def _city_names(d: Drafter, s: Sentence, at: int, clause: str) -> list[tuple[Ref
         name = m.group(1)
         if name.split()[0] in _NOT_CITY and len(name.split()) == 1:
             continue
+        if name.lower() in MONTHS or name.lower() in WEEKDAYS or name.isupper():
+            continue  # "last Sunday in March", "GDP": not cities
         if any(x.start < end and start < x.end for x in known):
             continue
         if (
@@ -954,8 +961,9 @@ def _decimal(number: str, scale: str | None) -> str:
 
 
 def _clause(body: str, start: int, end: int) -> str:
-    """The clause around a span: between the nearest ";" or ", and"/", while"/", but" cuts."""
-    cuts = [m.end() for m in re.finditer(r";|,\s+(?:and|while|but|whereas)\b|:", body[:start])]
+    """The clause around a span: between the nearest ";" or ", and"/", while"/", but" cuts
+    (a colon does not cut: "Area - total: N sq km" is one statement)."""
+    cuts = [m.end() for m in re.finditer(r";|,\s+(?:and|while|but|whereas)\b", body[:start])]
     stop = re.search(r";|,\s+(?:and|while|but|whereas)\b", body[end:])
     return body[(cuts[-1] if cuts else 0) : end + (stop.start() if stop else len(body) - end)]
 
@@ -1002,9 +1010,19 @@ def rule_quantities(d: Drafter, s: Sentence) -> None:
         quals = [n.hedge] if n.hedge in ("approximately", "minimum") else []
         if unit_end is not None:
             if "area" in done or re.search(
-                r"\b(?:alone|only|excluding|except|per|density|of\s+which)\b", clause, re.I
+                r"\b(?:alone|only|excluding|except|per|density|of\s+which|land|water|irrigated"
+                r"|forest|arable)\b",
+                clause,
+                re.I,
             ):
                 continue
+            if not re.search(
+                r"\b(?:area|covers?|covering|extends?\s+over|spread\s+over|measures|live\s+on"
+                r"|territory|surface)\b",
+                clause,
+                re.I,
+            ):
+                continue  # a figure in km² that the clause does not call the subject's area
             done.add("area")
             value = n.text_value
             quantity(
@@ -1028,6 +1046,8 @@ def rule_quantities(d: Drafter, s: Sentence) -> None:
         )
         if not (people or stated) or "population" in done:
             continue
+        if re.search(r"\bper\s*$", before):
+            continue  # "per 100 inhabitants": a rate, not a population
         if re.match(r"\s*(?:%|per\s*cent|percent|per\b|/)", after, re.I) or (
             "density" in before.lower()
         ):
@@ -1195,6 +1215,8 @@ def _target(
     )
     if m is not None and modifier and modifier.group(1) not in set(heads):
         return None  # "the EU internal market": a name used as a modifier
+    if m is not None and re.match(r"\s+[A-Z][a-z]", s.text[m.end : s.end]):
+        return None  # "the EU Economic and … Union": the known name begins a longer one
     if m is not None:
         entity = m.pick(*classes)
         if entity is not None:
@@ -1356,7 +1378,10 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
             if not found:
                 continue
             targets = [found]
-            more = re.match(r"\s+and\s+(?:the\s+)?", s.text[found[1] : s.end])
+            more = re.match(
+                r"(?:\s+(?:on|in|since)\s+[\w ]{1,25}?)?\s+and\s+(?:the\s+)?(?=[A-Z])",
+                s.text[found[1] : s.end],
+            )
             if more and not re.match(r"\s+and\s+(?:the\s+)?[a-z]", s.text[found[1] : s.end]):
                 again = _target(d, s, found[1] + more.end(), (*FORUM_TYPES, "CountryGroup"), heads)
                 if again:
@@ -2273,8 +2298,12 @@ def rule_places(d: Drafter, s: Sentence) -> None:
                 at = s.at(other.start(1) + offset)
                 located(place, whole, (at, at + len(name)), "partOf")
     # "is made up of the A peninsula and many islands, among them B and C"
-    made = re.search(r"\b(?:is\s+made\s+up\s+of|consists\s+of|comprises)\s+", body)
-    if made:
+    made = re.match(
+        r"\W*(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|The\s+country|It)\s+"
+        r"(?:is\s+made\s+up\s+of|consists\s+of|comprises)\s+",
+        body,
+    )
+    if made and (d.subject(s) == subject):
         rest = re.split(r"[.;]|\s+together\s+with\b", body[made.end() :])[0]
         rest = re.sub(r"\bthe\s+historical\s+lands\s+of\s+", "", rest)
         for m in re.finditer(
@@ -2284,6 +2313,8 @@ def rule_places(d: Drafter, s: Sentence) -> None:
             if m.group(1) in _NOT_CITY:
                 continue
             cls = "Peninsula" if m.group(1).endswith("peninsula") else "Territory"
+            if any(e.is_a("Country", "City") for e in d.gaz.lookup(m.group(1))):
+                continue  # a country or city is not part of the subject
             part = _place(d, s, m.group(1), cls)
             at = s.at(made.end() + m.start(1))
             located(subject, part, (at, at + len(m.group(1))), "hasPart")
