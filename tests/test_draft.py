@@ -304,8 +304,8 @@ def devset_scores():
 # Recall each profile reached when the rules last changed (bench/draft.py prints the table):
 # a floor, so that a change that loses facts on text nobody tuned to fails here.
 DEVSET_RECALL = {
-    "croatia": 0.9, "czechia": 0.7, "denmark": 0.8, "greece": 0.55, "hungary": 0.7,
-    "ireland": 0.45, "netherlands": 0.65, "norway": 0.65, "romania": 0.85, "slovenia": 0.7,
+    "croatia": 0.9, "czechia": 0.7, "denmark": 0.8, "greece": 0.55, "hungary": 0.75,
+    "ireland": 0.5, "netherlands": 0.65, "norway": 0.65, "romania": 0.85, "slovenia": 0.75,
 }  # fmt: skip
 
 
@@ -330,7 +330,7 @@ def test_the_development_set_meets_precision_span_and_duplicate_targets(devset_s
     assert facts == 302  # the README's count: every key row is read
     assert right / (right + wrong) >= 0.95
     assert good / spans >= 0.95
-    assert found / facts >= 0.65
+    assert found / facts >= 0.69
     assert not any(s.duplicates for s in scores)
 
 

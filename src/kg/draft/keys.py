@@ -334,6 +334,8 @@ def _names(value: str, labels: Labels) -> set[str]:
 def _same(text: str, value: str, labels: Labels) -> bool:
     """Whether the key's words name the claim's entity (or literal)."""
     want = fold(text)
+    # "north-east of Slovenia" names Slovenia; the direction is where in it
+    want = re.sub(r"^(?:north|south|east|west)(?:\s*(?:east|west))?\s+of\s+", "", want)
     if not want:
         return False
     names = _names(value, labels)

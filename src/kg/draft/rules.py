@@ -776,8 +776,8 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
 _ROLE = re.compile(
     r"\b(?:the|its|as)\s+(?:\w+\s+)?(?P<capital>capital)\b(?!\s+of\s+(?!the\s+country|it\b))"
     r"|\b(?P<largest>(?:largest|biggest|most\s+populous)\s+city)"
-    r"|\b(?P<second>second(?:[\s-]largest)?(?:\s+city)?|comes\s+second|ranks\s+second)\b"
-    r"(?!\s+(?:half|quarter|term|time|round|largest\s+(?!city)))",
+    r"|\b(?P<second>second(?:[\s-]largest)?\s+city|second[\s-]largest\b(?!\s+[a-z])"
+    r"|comes\s+second|ranks\s+second)\b",
     re.I,
 )
 PLACE_PREPOSITIONS = ("in", "on", "of", "at", "from", "under", "with", "by", "to")
@@ -2031,6 +2031,12 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
             for x in items
         ):
             continue
+        if any(x[0].isdigit() for x in [long_name, *items]) or any(
+            e.is_a("Country", "City", "Place", "Territory", *WATER_TYPES)
+            for name in [long_name, *items]
+            for e in d.gaz.lookup(name)
+        ):
+            continue  # "(1 Intelsat)", "(officially …)" of a place: not an organisation's alias
         ref = _known_by_any(d, [long_name, *items])
         if ref is None:
             cls = _class_of(long_name, body)
@@ -2239,7 +2245,8 @@ def rule_places(d: Drafter, s: Sentence) -> None:
                   span, f"{place.label} {verb} {where.label}")  # fmt: skip
 
     lead = re.match(
-        r"\W*(?:[A-Z][\w’'-]*\s+)*?(?:is\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}(?:country|state|nation)\s+in"
+        r"\W*(?:[A-Z][\w’'-]*\s+)*?(?:\([^)]*\)\s+)?"
+        r"(?:is\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}(?:country|state|nation)\s+in"
         r"|lies\s+in|is\s+(?:located|situated)\s+in)\s+(?:the\s+)?" + _PLACE_NAME,
         body,
     )
@@ -2255,6 +2262,42 @@ def rule_places(d: Drafter, s: Sentence) -> None:
     ):
         where = _place(d, s, m.group(1), "Peninsula")
         located(subject, where, (s.at(m.start()), s.at(m.end())))
+    # "a small Central European country": the region the adjective names
+    adjective = re.match(
+        r"\W*(?:[A-Z][\w’'-]*\s+)*?is\s+(?:a|an)\s+(?:[a-z]+\s+)?((?:[A-Z][a-z]+[\s-])?European)"
+        r"\s+(?:country|state|nation)\b",
+        body,
+    )
+    if adjective and adjective.group(1) != "European":
+        name = adjective.group(1).removesuffix("European") + "Europe"
+        where = _place(d, s, name.replace("-Europe", " Europe"), "Region")
+        located(subject, where, (s.at(adjective.start(1)), s.at(adjective.end(1))))
+    # "A, in the west," (a place in the subject) / "X, whose region of A" (A is part of X)
+    for m in re.finditer(
+        r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+in\s+the\s+(?:north|south|east|west)[\w-]*,",
+        body,
+    ):
+        if m.group(1) not in _NOT_CITY and not d.gaz.lookup(m.group(1)):
+            place = _place(d, s, m.group(1), "Place")
+            located(place, subject, (s.at(m.start()), s.at(m.end())))
+    for m in re.finditer(
+        r"\b(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+whose\s+(?:region|province|part|territory)"
+        r"\s+of\s+([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)",
+        body,
+    ):
+        whole = _place(d, s, m.group(1), "Country")
+        part = _place(d, s, m.group(2), "Region")
+        located(part, whole, (s.at(m.start(1)), s.at(m.end(2))), "partOf")
+    # "X is also home to the Y": Y is in X
+    for m in re.finditer(
+        r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s+is\s+(?:also\s+)?home\s+to\s+(?:the\s+)?"
+        r"([A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|for|on|and))*)",
+        body,
+    ):
+        where = _place(d, s, m.group(1), "City")
+        name = re.sub(r"\s+(?:of|for|on|and)$", "", m.group(2))
+        what = _known_by_any(d, [name]) or d.new(name, _class_of(name, body) or "Place")
+        located(what, where, (s.at(m.start()), s.at(m.end())))
     # "Brno, in Moravia," / "Triglav, in the Julian Alps,"
     for m in re.finditer(
         r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+in\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),",
