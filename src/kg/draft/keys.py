@@ -308,7 +308,8 @@ def claims(proposal: Proposal) -> list[Claim]:
             out.append(Claim("treaty", s, ov))
         elif local in ("hasAim", "hasObjective"):
             out.append(Claim("objective", s, ov))
-        elif local in ("domainOfRegulation", "focus"):
+        elif local == "domainOfRegulation" or (local == "focus" and proposal.kind != "body"):
+            # a response team's focus on cybersecurity is part of its class statement
             out.append(Claim("regulates", s, ov))
         elif local in ("locatedIn", "partOf", "hasPart", "mainlyLocatedIn", "territoryOf"):
             out.append(Claim("place", s, ov))

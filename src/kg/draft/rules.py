@@ -464,11 +464,24 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
             Triple(border, kg("borderBetween"), N(subject.iri)),
             Triple(border, kg("borderBetween"), N(partner.iri)),
         ]
+        refs = [subject, partner]
+        if cls == "MaritimeBorder":
+            # a maritime border node names its sea: only when the sentence names exactly one;
+            # otherwise the plain statement alone (the shapes require the sea of the node)
+            seas = {m.group(1) for m in _WATER_NAME.finditer(s.body)}
+            if len(seas) == 1:
+                sea = seas.pop()
+                known = [e for e in d.gaz.lookup(sea) if e.is_a(*WATER_TYPES)]
+                water = d.ref(known[0]) if known else d.new(re.sub(r"^The\s+", "", sea), "Sea")
+                triples.append(Triple(border, kg("onWaterBody"), N(water.iri)))
+                refs.append(water)
+            else:
+                triples = triples[:1]
         d.propose(
             s,
             "border",
             triples,
-            [subject, partner],
+            refs,
             evidence,
             f"{subject.label} borders {partner.label} ({cls})",
         )
@@ -1811,6 +1824,9 @@ def rule_bodies(d: Drafter, s: Sentence) -> None:
         triples = [Triple(N(ref.iri), TYPE, kg(cls))]
         if country:
             triples.append(Triple(N(ref.iri), kg("country"), N(country.iri)))
+        if cls in ("ResponseTeam", "ResponseUnit"):
+            # a CERT/CSIRT: its focus is in its name (the shapes require one)
+            triples.append(Triple(N(ref.iri), kg("focus"), voc("topic-cybersecurity")))
         d.propose(
             s,
             "body",
@@ -2042,6 +2058,8 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
             cls = _class_of(long_name, body)
             if cls is None:
                 continue
+            # not _body(): an alias proposal's identity is its triples other than names and
+            # types (Proposal.key), and a country among them would make two aliases one
             ref = d.new(long_name, cls)
         have = {
             x.casefold()
@@ -2133,7 +2151,7 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
             cls = _class_of(name, body) or ("Regulator" if _is_acronym(name) else None)
             if cls is None:
                 continue
-            ref = d.new(name, cls)
+            ref = _body(d, name, cls)
         clause = re.split(
             r"[;.]|,\s*(?:while|and\s+the|and\s+is|which|but)\b"
             r"|\s+and\s+(?:is|supervises|enforces|regulates)\b",
@@ -2156,6 +2174,7 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
                 Triple(N(ref.iri), kg("domainOfRegulation"), concept),
                 Triple(concept, TYPE, N(SKOS + "Concept")),
                 Triple(concept, N(SKOS + "prefLabel"), lit(item, language="en")),
+                Triple(concept, N(SKOS + "inScheme"), voc("regulated-fields")),
             ]
             at = s.at(fields_at + max(0, fields.find(item)))
             d.propose(
@@ -2240,7 +2259,15 @@ def rule_places(d: Drafter, s: Sentence) -> None:
     def located(place: Ref, where: Ref, span: tuple[int, int], prop: str = "locatedIn") -> None:
         if place.iri == where.iri:
             return
-        verb = {"locatedIn": "is in", "partOf": "is part of", "hasPart": "has part"}[prop]
+        kinds = {t.object for t in place.support if t.predicate == TYPE}
+        if prop == "partOf" and kg("Territory") in kinds:
+            prop = "territoryOf"  # a territory of a country (the shapes require it)
+        verb = {
+            "locatedIn": "is in",
+            "partOf": "is part of",
+            "hasPart": "has part",
+            "territoryOf": "is a territory of",
+        }[prop]
         d.propose(s, "place", [Triple(N(place.iri), kg(prop), N(where.iri))], [place, where],
                   span, f"{place.label} {verb} {where.label}")  # fmt: skip
 
@@ -2296,7 +2323,7 @@ def rule_places(d: Drafter, s: Sentence) -> None:
     ):
         where = _place(d, s, m.group(1), "City")
         name = re.sub(r"\s+(?:of|for|on|and)$", "", m.group(2))
-        what = _known_by_any(d, [name]) or d.new(name, _class_of(name, body) or "Place")
+        what = _known_by_any(d, [name]) or _body(d, name, _class_of(name, body) or "Place")
         located(what, where, (s.at(m.start()), s.at(m.end())))
     # "Brno, in Moravia," / "Triglav, in the Julian Alps,"
     for m in re.finditer(
@@ -2321,7 +2348,7 @@ def rule_places(d: Drafter, s: Sentence) -> None:
             name = re.sub(r"^The\s+", "", name)
             if name in _NOT_CITY:
                 continue
-            place = _place(d, s, name, "Territory")
+            place = _place(d, s, name, "Region")
             located(place, where, (s.at(m.start(1) + offset), s.at(m.end(3))), prop)
     # "one of the constituent countries of X; the other three, A, B and C, …"
     constituent = re.search(
@@ -2337,7 +2364,7 @@ def rule_places(d: Drafter, s: Sentence) -> None:
         other = re.search(r"\bthe\s+other\s+\w+,\s+([^;.]+?),\s+(?:are|were|lie)\b", body)
         if other:
             for offset, name in _names_list(other.group(1)):
-                place = _place(d, s, name, "Territory")
+                place = _place(d, s, name, "Region")
                 at = s.at(other.start(1) + offset)
                 located(place, whole, (at, at + len(name)), "partOf")
     # "is made up of the A peninsula and many islands, among them B and C"
@@ -2355,7 +2382,7 @@ def rule_places(d: Drafter, s: Sentence) -> None:
         ):
             if m.group(1) in _NOT_CITY:
                 continue
-            cls = "Peninsula" if m.group(1).endswith("peninsula") else "Territory"
+            cls = "Peninsula" if m.group(1).endswith("peninsula") else "Region"
             if any(e.is_a("Country", "City") for e in d.gaz.lookup(m.group(1))):
                 continue  # a country or city is not part of the subject
             part = _place(d, s, m.group(1), cls)
@@ -2401,6 +2428,8 @@ def rule_teams(d: Drafter, s: Sentence) -> None:
             [
                 Triple(N(team.iri), TYPE, kg("ResponseTeam")),
                 Triple(N(team.iri), kg("country"), N(country.iri)),
+                # a computer security incident response team: its focus is in its name
+                Triple(N(team.iri), kg("focus"), voc("topic-cybersecurity")),
             ],
             [team, country],
             (s.at(start), s.at(end)),
@@ -2427,13 +2456,25 @@ def rule_teams(d: Drafter, s: Sentence) -> None:
         elif runner:
             operator = re.sub(r"^(?:The|the)\s+", "", runner.group(1))
         if operator:
-            op = _known_by_any(d, [operator]) or d.new(
-                operator, _class_of(operator, body) or "GovernmentAgency"
+            op = _known_by_any(d, [operator]) or _body(
+                d, operator, _class_of(operator, body) or "GovernmentAgency"
             )
             d.propose(
                 s, "operator", [Triple(N(team.iri), kg("operatedBy"), N(op.iri))], [team, op],
                 (s.at(start), s.at(end)), f"{team.label} is operated by {op.label}",
             )  # fmt: skip
+
+
+NATIONAL_BODIES = ("GovernmentAgency", "Regulator", "Ministry", "GovernmentBody")
+
+
+def _body(d: Drafter, name: str, cls: str) -> Ref:
+    """A new organisation named in a country's profile; a government body of the profile
+    belongs to its country (the shapes require it)."""
+    ref = d.new(name, cls)
+    if cls in NATIONAL_BODIES and d.country is not None:
+        ref.support.append(Triple(N(ref.iri), kg("country"), N(d.country.iri)))
+    return ref
 
 
 def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
