@@ -163,6 +163,7 @@ class Gazetteer:
     def __init__(self) -> None:
         self.entities: dict[str, Entity] = {}
         self._names: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        self._first: set[str] = set()  # first tokens of names: most tokens start none
         self._longest = 1
 
     def entity(self, iri: str) -> Entity:
@@ -181,6 +182,7 @@ class Gazetteer:
         key = _key(t.text for t in tokens(name))
         if key and iri not in self._names[key]:
             self._names[key].append(iri)
+            self._first.add(key[0])
             self._longest = max(self._longest, len(key))
 
     def lookup(self, name: str) -> list[Entity]:
@@ -190,15 +192,22 @@ class Gazetteer:
         """Mentions in ``text[start:end]``, left to right, longest match first, not
         overlapping. A sentence-initial capital is folded for the first word of a name."""
         toks = tokens(text, start, end)
+        # each token normalised once (the lookup used to normalise every token once per
+        # window length: most of the time of drafting a long document)
+        keys = [normal(t.text) for t in toks]
         found: list[Mention] = []
         i = 0
         while i < len(toks):
             hit = None
+            first = keys[i]
+            if first in {",", ";", ":", "(", ")", "."} or (
+                first not in self._first and singular(first) not in self._first
+            ):
+                i += 1
+                continue
             for n in range(min(self._longest, len(toks) - i), 0, -1):
-                window = toks[i : i + n]
-                if window[0].text in {",", ";", ":", "(", ")", "."}:
-                    break
-                iris = self._names.get(_key(t.text for t in window))
+                window = keys[i : i + n]
+                iris = self._names.get((*window[:-1], singular(window[-1])))
                 if iris:
                     hit = (n, iris)
                     break

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from kg.draft import numbers
 from kg.draft.document import slug
 from kg.draft.gazetteer import Entity, Gazetteer, Mention, Token, tokens
 from kg.draft.model import MentionRecord, Proposal
@@ -67,6 +68,7 @@ MONTHS = {
         ]
     )
 }
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
 CONNECTORS = {"of", "for", "the", "and", "on", "in", "de", "du", "la", "&", "to"}
 FORUM_TYPES = (
@@ -248,6 +250,14 @@ class Drafter:
         lead = s.start + (len(s.body) - len(body))
         for m in s.mentions:
             if m.start <= lead + 1 and (country := m.pick("Country")):
+                if (
+                    re.match(
+                        r"\s+(?:is|are)\s+its\b|\s+(?:lies|is\s+found)\s+to\s+(?:its|the)\s+\w+(?!\s+of)\b",
+                        s.text[m.end : s.end],
+                    )
+                    and self.country is not None
+                ):
+                    break  # "A is its neighbour to the west": the profile's country is
                 return self.ref(country)
             if m.start > lead + 1:
                 break
@@ -336,7 +346,11 @@ def _name_follows(toks: list[Token], i: int) -> bool:
     while j < len(toks) and toks[j].text.lower() in CONNECTORS and j - i < 3:
         j += 1
     return (
-        j < len(toks) and _is_name_word(toks[j].text) and not re.fullmatch(r"\d{4}", toks[j].text)
+        j < len(toks)
+        and _is_name_word(toks[j].text)
+        and not re.fullmatch(r"\d{4}", toks[j].text)
+        and toks[j].text.lower() not in MONTHS  # "NATO in April 2009": a date, not a name
+        and toks[j].text.lower() not in WEEKDAYS
     )
 
 
@@ -372,8 +386,10 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
         str, tuple[str, Ref, tuple[int, int]]
     ] = {}  # partner IRI -> (predicate, ref, evidence)
     trigger = re.compile(
-        r"\b(?:shares?|has|have|having|with)\s+(?:a\s+|its\s+|their\s+)?(?:(land|maritime|sea)\s+)?borders?\s+with\b"
-        r"|\bborders\b(?!\s+with)|\bbordered\s+(?:to\s+the\s+" + _DIRS + r"\s+)?by\b|\bbordering\b",
+        r"\b(?:shares?|has|have|having|with)\s+(?:a\s+|its\s+|their\s+)?(?:(land|maritime|sea)\s+)?"
+        r"(?:borders?|frontiers?|boundar(?:y|ies))\s+with\b"
+        r"|\bborders\b(?!\s+with)|\b(?:bordered|bounded)\s+(?:to\s+the\s+" + _DIRS + r"\s+)?by\b"
+        r"|\bbordering\b",
         re.I,
     )
     for m in trigger.finditer(body):
@@ -405,6 +421,36 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
             previous = found.get(partner.iri)
             if previous is None or previous[0] == "sharesBorderWith":
                 found[partner.iri] = (predicate, partner, (s.at(m.start()), x.end))
+    for clause_start, clause in _clauses(body):
+        # neighbours named in a list around a word that says so ("its neighbours are A (west)
+        # and B (north)", "A is its neighbour to the west, B to the north", "four states
+        # adjoin it on land: …", "A lies to its south", "meets A along its eastern side")
+        cue = _NEIGHBOURS.search(clause)
+        if cue is None:
+            continue
+        kind = (
+            "sharesMaritimeBorderWith"
+            if re.search(r"\bmaritime\b|\boffshore\b|\bsea\s+(?:border|boundar)", clause, re.I)
+            else "sharesLandBorderWith"
+            if re.search(r"\bon\s+land\b|\bland\s+(?:border|frontier|boundar)", clause, re.I)
+            else "sharesBorderWith"
+        )
+        lo, hi = s.at(clause_start), s.at(clause_start + len(clause))
+        for x in s.in_range(lo, hi):
+            country = x.pick("Country")
+            if country is None or _after_word(s.text, x.start, ("across", "of", "as", "than")):
+                continue
+            partner = d.ref(country)
+            if partner.iri == subject.iri or partner.iri in found:
+                continue
+            found[partner.iri] = (
+                kind,
+                partner,
+                (
+                    min(x.start, s.at(clause_start + cue.start())),
+                    max(x.end, s.at(clause_start + cue.end())),
+                ),
+            )
     for predicate, partner, evidence in found.values():
         a, b = sorted([_code(subject), _code(partner)])
         border = N(f"{ID}border-{a}-{b}")
@@ -418,15 +464,53 @@ def rule_borders(d: Drafter, s: Sentence) -> None:
             Triple(border, kg("borderBetween"), N(subject.iri)),
             Triple(border, kg("borderBetween"), N(partner.iri)),
         ]
+        refs = [subject, partner]
+        if cls == "MaritimeBorder":
+            # a maritime border node names its sea: only when the sentence names exactly one;
+            # otherwise the plain statement alone (the shapes require the sea of the node)
+            seas = {m.group(1) for m in _WATER_NAME.finditer(s.body)}
+            if len(seas) == 1:
+                sea = seas.pop()
+                known = [e for e in d.gaz.lookup(sea) if e.is_a(*WATER_TYPES)]
+                water = d.ref(known[0]) if known else d.new(re.sub(r"^The\s+", "", sea), "Sea")
+                triples.append(Triple(border, kg("onWaterBody"), N(water.iri)))
+                refs.append(water)
+            else:
+                triples = triples[:1]
         d.propose(
             s,
             "border",
             triples,
-            [subject, partner],
+            refs,
             evidence,
             f"{subject.label} borders {partner.label} ({cls})",
         )
     _positions(d, s, subject)
+
+
+_NEIGHBOURS = re.compile(
+    r"\bneighbou?rs?\b|\badjoins?\b|\bfrontiers?\b|\bboundar(?:y|ies)\s+with\b|\bmeets\b"
+    r"|\b(?:lies|lie|is\s+found|are\s+found)\s+to\s+(?:its|the)\s+" + _DIR + r"\b(?!\s+of\b)"
+    r"|\bland\s+border\s+is\s+with\b",
+    re.I,
+)
+
+
+def _clauses(body: str) -> list[tuple[int, str]]:
+    """The clauses of a sentence: cut at ";" and at ", while" / ", whereas" / ", but"."""
+    out = []
+    at = 0
+    for m in re.finditer(r";|,\s+(?:while|whereas|but)\b", body):
+        out.append((at, body[at : m.start()]))
+        at = m.end()
+    out.append((at, body[at:]))
+    return out
+
+
+def _after_word(text: str, offset: int, words: tuple[str, ...]) -> bool:
+    """Whether the word right before ``offset`` (an article skipped) is one of ``words``."""
+    before = re.search(r"(\w+)\s+(?:the\s+)?$", text[max(0, offset - 30) : offset])
+    return bool(before and before.group(1).lower() in words)
 
 
 def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
@@ -464,7 +548,11 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
     cursor = 0
     events = []
     for m in re.finditer(
-        rf"\b(?:to|in)\s+the\s+({_DIRS})\b(?!\s+of\b)(?!\s+(?-i:[A-Z]))", body, re.I
+        rf"\b(?:(?:to|in|along)\s+the\s+(?:far\s+)?|to\s+its\s+)({_DIRS})\b(?!\s+of\b)(?!\s+(?-i:[A-Z]))"
+        rf"|\balong\s+its\s+({_DIR})(?:ern)?\s+(?:side|one|border|flank|edge)\b"
+        rf"|(?<=\w)\s*\(\s*({_DIRS})\s*\)",
+        body,
+        re.I,
     ):
         passive = bool(re.search(r"\bbordered\b[^.;]*$", body[: m.start()])) and body[
             m.end() :
@@ -480,7 +568,8 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
         )
         # "its Iberian portion is bordered …": relative to that part, not to the whole country
         reference = d.new(part.group(1), "Territory") if part else None
-        events.append((m.start(), m.end(), _directions(m.group(1)), passive, reference))
+        words = m.group(1) or m.group(2) or m.group(3)
+        events.append((m.start(), m.end(), _directions(words), passive, reference))
     for start, end, dirs, passive, reference in events:
         relative = reference or subject
         if passive:
@@ -492,7 +581,15 @@ def _positions(d: Drafter, s: Sentence, subject: Ref) -> None:
             run: list[Mention] = []
             for p in reversed(group):
                 between = s.text[p.end : (run[0].start if run else s.at(start))]
-                if re.search(r"\b(?:is|are|has|have|was|borders?|shares?)\b|[.;:]", between):
+                # the place right before the direction may be its subject ("A lies to its
+                # south", "A is its neighbour to the west"); a place further back is not when
+                # a verb or a relative clause stands between
+                verbs = (
+                    r"\b(?:has|have|was|borders?|shares?|whose|which)\b|[.;:]"
+                    if not run
+                    else r"\b(?:is|are|has|have|was|borders?|shares?|lies?|whose|which)\b|[.;:]"
+                )
+                if re.search(verbs, between) or (not run and len(between) > 40):
                     break
                 run.insert(0, p)
             group = run
@@ -689,6 +786,148 @@ def rule_capital(d: Drafter, s: Sentence) -> None:
                 )
 
 
+_ROLE = re.compile(
+    r"\b(?:the|its|as)\s+(?:\w+\s+)?(?P<capital>capital)\b(?!\s+of\s+(?!the\s+country|it\b))"
+    r"|\b(?P<largest>(?:largest|biggest|most\s+populous)\s+city)"
+    r"|\b(?P<second>second(?:[\s-]largest)?\s+city|second[\s-]largest\b(?!\s+[a-z])"
+    r"|comes\s+second|ranks\s+second)\b",
+    re.I,
+)
+PLACE_PREPOSITIONS = ("in", "on", "of", "at", "from", "under", "with", "by", "to")
+_NOT_CITY = {
+    "The", "A", "An", "By", "Its", "It", "In", "Since", "Home", "With", "Both", "While", "Capital",
+    "Largest", "According", "Most", "Much", "Along", "To", "From", "For", "On", "At", "As",
+}  # fmt: skip
+
+
+def rule_city_roles(d: Drafter, s: Sentence) -> None:
+    """Capital, largest and second city, clause by clause, in any order of words: "X is
+    both the capital and the largest city", "by far the largest city is the capital, X",
+    "the largest city, X, is also the capital, while Y … comes second", "X
+    serves as the capital and is also the biggest city". A clause with one city name and
+    the role words gives the city those roles; "second" goes to the city it follows."""
+    subject = d.ref(d.country) if d.country else None
+    if subject is None:
+        return
+    body = s.body
+    for at, clause in _clauses(body):
+        roles = list(_ROLE.finditer(clause))
+        if not roles:
+            continue
+        cities = _city_names(d, s, at, clause)
+        if not cities:
+            continue
+        for m in roles:
+            role = m.lastgroup
+            if role == "second":
+                before = [c for c in cities if c[1] <= s.at(at + m.start())]
+                pick = before[-1] if before else None
+                if pick is None or (
+                    len(cities) == 1 and any(r.lastgroup != "second" for r in roles)
+                ):
+                    continue
+            else:
+                seconds = [r for r in roles if r.lastgroup == "second"]
+                others = [
+                    c
+                    for c in cities
+                    if not any(
+                        c[1] <= s.at(at + r.start())
+                        and c is _last_before(cities, s.at(at + r.start()))
+                        for r in seconds
+                    )
+                ]
+                if len(others) != 1:
+                    continue
+                pick = others[0]
+            city, start, end = pick
+            evidence = (min(start, s.at(at + m.start())), max(end, s.at(at + m.end())))
+            if role == "capital":
+                d.propose(
+                    s,
+                    "capital",
+                    [Triple(N(subject.iri), kg("capital"), N(city.iri))],
+                    [subject, city],
+                    evidence,
+                    f"{city.label} is the capital of {subject.label}",
+                )
+            elif role == "largest":
+                populous = re.search(
+                    r"populous|by\s+population", clause[m.start() : m.end() + 20], re.I
+                )
+                prop = "mostPopulousCity" if populous else "largestCity"
+                d.propose(
+                    s,
+                    "capital",
+                    [Triple(N(subject.iri), kg(prop), N(city.iri))],
+                    [subject, city],
+                    evidence,
+                    f"{city.label} is the largest city of {subject.label}",
+                )
+            else:
+                node = N(f"{ID}rank-{_code(city)}-size-largest-{_code(subject)}")
+                triples = [
+                    Triple(N(city.iri), kg("hasRanking"), node),
+                    Triple(node, TYPE, kg("Ranking")),
+                    Triple(node, kg("rankingCriterion"), voc("criterion-size")),
+                    Triple(node, kg("rankingOrder"), voc("order-largest-first")),
+                    Triple(node, kg("rankingScope"), N(subject.iri)),
+                    Triple(node, kg("rank"), lit("2", "integer")),
+                ]
+                d.propose(
+                    s,
+                    "ranking",
+                    triples,
+                    [city, subject],
+                    evidence,
+                    f"{city.label} is the second city of {subject.label}",
+                )
+
+
+def _last_before(cities: list[tuple[Ref, int, int]], offset: int) -> tuple[Ref, int, int] | None:
+    before = [c for c in cities if c[1] <= offset]
+    return before[-1] if before else None
+
+
+def _city_names(d: Drafter, s: Sentence, at: int, clause: str) -> list[tuple[Ref, int, int]]:
+    """City names of a clause: known cities, and capitalised names that are not a known
+    place of another kind, an organisation or a sentence-opening word."""
+    a, b = s.at(at), s.at(at + len(clause))
+    found: list[tuple[Ref, int, int]] = []
+    known = s.in_range(a, b)
+    for x in known:
+        if (city := x.pick("City")) is not None:
+            found.append((d.ref(city), x.start, x.end))
+    for m in re.finditer(r"(?<![\w’'])((?:The\s+)?[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)", clause):
+        start, end = s.at(at + m.start(1)), s.at(at + m.end(1))
+        name = m.group(1)
+        if name.split()[0] in _NOT_CITY and len(name.split()) == 1:
+            continue
+        if name.lower() in MONTHS or name.lower() in WEEKDAYS or name.isupper():
+            continue  # "last Sunday in March", "GDP": not cities
+        if any(x.start < end and start < x.end for x in known):
+            continue
+        if (
+            name.startswith("The ")
+            and start != s.start
+            and not re.search(r"\b(?:in|is|,)\s*$", s.text[s.start : start])
+        ):
+            continue
+        if re.search(r"[’']s$", name) or s.text[end : end + 1] == "(":
+            continue
+        if _after_word(
+            s.text, start, ("in", "on", "of", "at", "from", "under", "with", "by", "to")
+        ):
+            continue  # "X, in Y": Y is a place the city is in, not a city
+        if re.match(
+            r"\s+(?:Sea|Ocean|River|Gulf|Bay|Mountains|Alps|Basin)\b", s.text[end : end + 12]
+        ):
+            continue
+        found.append((d.new(name, "City"), start, end))
+    found.sort(key=lambda c: c[1])
+    return found
+
+
 def _capital(
     d: Drafter,
     s: Sentence,
@@ -734,6 +973,14 @@ def _decimal(number: str, scale: str | None) -> str:
     return text
 
 
+def _clause(body: str, start: int, end: int) -> str:
+    """The clause around a span: between the nearest ";" or ", and"/", while"/", but" cuts
+    (a colon does not cut: "Area - total: N sq km" is one statement)."""
+    cuts = [m.end() for m in re.finditer(r";|,\s+(?:and|while|but|whereas)\b", body[:start])]
+    stop = re.search(r";|,\s+(?:and|while|but|whereas)\b", body[end:])
+    return body[(cuts[-1] if cuts else 0) : end + (stop.start() if stop else len(body) - end)]
+
+
 def rule_quantities(d: Drafter, s: Sentence) -> None:
     """Population, population density (per km² and per square mile) and urban share."""
     subject = d.subject(s)
@@ -750,6 +997,7 @@ def rule_quantities(d: Drafter, s: Sentence) -> None:
         qualifiers: list[str],
         evidence: tuple[int, int],
         summary: str,
+        year: str | None = None,
     ) -> None:
         node = N(f"{ID}q-{code}-{suffix}")
         triples = [
@@ -760,31 +1008,78 @@ def rule_quantities(d: Drafter, s: Sentence) -> None:
             Triple(node, kg("unit"), voc("unit-" + unit)),
             *[Triple(node, kg("quantityQualifier"), voc("qualifier-" + q)) for q in qualifiers],
         ]
+        if year:
+            triples.append(Triple(node, kg("year"), lit(year, "gYear")))
         d.propose(s, "quantity", triples, [subject], evidence, summary)
 
-    for m in re.finditer(
-        rf"\bpopulation\s+(?:of|is|was|stands\s+at|at)\s+{_APPROX}{_NUMBER}(?:\s+(million|billion|thousand))?(?!\s*(?:inhabitants|people)?\s*(?:per|/))",
-        body,
-        re.I,
-    ):
-        if "density" in body[max(0, m.start() - 12) : m.start()].lower():
+    census = re.search(
+        r"\b((?:19|20)\d\d)\s+census\b|\bcensus\s+(?:of|in)\s+((?:19|20)\d\d)\b", body
+    )
+    year = (census.group(1) or census.group(2)) if census else None
+    done: set[str] = set()
+    for n in numbers.numbers(body):
+        clause = _clause(body, n.start, n.end)
+        unit_end = numbers.area_after(body, n)
+        quals = [n.hedge] if n.hedge in ("approximately", "minimum") else []
+        if unit_end is not None:
+            if "area" in done or re.search(
+                r"\b(?:alone|only|excluding|except|per|density|of\s+which|land|water|irrigated"
+                r"|forest|arable)\b",
+                clause,
+                re.I,
+            ):
+                continue
+            if not re.search(
+                r"\b(?:area|covers?|covering|extends?\s+over|spread\s+over|measures|live\s+on"
+                r"|territory|surface)\b",
+                clause,
+                re.I,
+            ):
+                continue  # a figure in km² that the clause does not call the subject's area
+            done.add("area")
+            value = n.text_value
+            quantity(
+                "area",
+                "area",
+                value,
+                "square-kilometre",
+                quals,
+                (s.at(n.start), s.at(unit_end)),
+                f"area of {subject.label}: {value} km²",
+            )
             continue
-        value = _decimal(m.group(2), m.group(3))
-        quals = (
-            ["approximately"]
-            if m.group(1)
-            and m.group(1).lower() in {"about", "around", "approximately", "roughly", "some"}
-            else []
+        after = body[n.end : n.end + 30]
+        before = body[max(0, n.start - 45) : n.start]
+        people = re.match(r"\s*(?:inhabitants|people|residents|persons|citizens)\b", after, re.I)
+        stated = re.search(
+            r"\bpopulation\s+(?:of|is|was|at|stands\s+at|totals|totalled|counted|reached|"
+            r"(?:is|was|stood)\s+(?:at\s+)?)?\s*$",
+            before,
+            re.I,
         )
+        if not (people or stated) or "population" in done:
+            continue
+        if re.search(r"\bper\s*$", before):
+            continue  # "per 100 inhabitants": a rate, not a population
+        if re.match(r"\s*(?:%|per\s*cent|percent|per\b|/)", after, re.I) or (
+            "density" in before.lower()
+        ):
+            continue
+        if n.value < 100 and not re.search(
+            r"million|billion|thousand|\bm\b", body[n.digits_start : n.end], re.I
+        ):
+            continue  # "a population of 1" is a misread, never a figure
+        if stated is None and re.search(
+            r"\b(?:cit(?:y|ies)|capital|metropolitan|urban)\b", before, re.I
+        ):
+            continue  # the people of a city, not of the country
+        done.add("population")
+        value = n.text_value
         quantity(
-            "population",
-            "population",
-            value,
-            "inhabitant",
-            quals,
-            (s.at(m.start()), s.at(m.end())),
-            f"population of {subject.label}: {value}",
-        )
+            "population", "population", value, "inhabitant", quals,
+            (s.at(n.start), s.at(n.end + (people.end() if people else 0))),
+            f"population of {subject.label}: {value}", year=year,
+        )  # fmt: skip
     for m in re.finditer(
         rf"\b(?:(low|high)\s+)?(?:population\s+)?density\s+(?:of|is|at)\s+{_APPROX}{_NUMBER}\s*(?:inhabitants|people|persons|residents)?\s*(?:per|/)\s*(?:square\s+kilomet(?:re|er)|sq\.?\s*km|km2|km²)",
         body,
@@ -922,6 +1217,19 @@ def _target(
 ) -> tuple[Ref, int] | None:
     """The organisation, forum or process named at an offset: known, or a proposed one."""
     m = s.after(offset)
+    if m is not None and re.search(r"[’']s$", m.text):
+        # "X's Partnership for Y": the owner names what follows
+        return _target(d, s, m.end, classes, heads)
+    modifier = re.match(
+        r"\s+(?!and\b|or\b|on\b|in\b|since\b|from\b|as\b|at\b|to\b|for\b|with\b|through\b"
+        r"|by\b|until\b|which\b|that\b|was\b|is\b|took\b|followed\b|has\b|had\b"
+        r"|membership\b|accession\b)([a-z]+)",
+        s.text[m.end : s.end] if m is not None else "",
+    )
+    if m is not None and modifier and modifier.group(1) not in set(heads):
+        return None  # "the EU internal market": a name used as a modifier
+    if m is not None and re.match(r"\s+[A-Z][a-z]", s.text[m.end : s.end]):
+        return None  # "the EU Economic and … Union": the known name begins a longer one
     if m is not None:
         entity = m.pick(*classes)
         if entity is not None:
@@ -934,6 +1242,7 @@ def _target(
     if found is None:
         return None
     _, end, label = found
+    label = re.sub(r"^\S+[’']s\s+", "", label)  # "NATO's Partnership for Peace"
     words = label.split()
     if len(words) == 1 and not any(ch.isupper() for ch in label[1:]):
         return None  # one capitalised word is too weak a name for an organisation
@@ -968,6 +1277,53 @@ def _target(
     return ref, end
 
 
+_JOINED = re.compile(
+    r"\b(?:is|are|was|were|became|become|has\s+been|have\s+been|had\s+(?:already\s+)?been|as)\s+"
+    r"(?:also\s+|now\s+|already\s+)?(?:a|an|the\s+\w+|one\s+of\s+the(?:\s+\w+)?)?\s*"
+    r"(?:full\s+|founding\s+|active\s+)?(?:member(?:\s+state)?|participant)s?\s+(?:of|in)\s+"
+    r"|^\W*(?:a|one\s+of\s+the(?:\s+\w+)?)\s+founding\s+members?\s+of\s+"
+    r"|\b(?:joined|entered|acceded\s+to|(?:was|were)\s+admitted\s+to|has\s+belonged\s+to"
+    r"|have\s+belonged\s+to|belongs\s+to|(?:has|have)\s+been\s+part\s+of|accession\s+to"
+    r"|membership\s+of)\s+(?:the\s+)?"
+    r"|\b(?:an?|the)\s+(?P<org>[A-Z][A-Za-z]+)\s+member\s+state\b",
+    re.I,
+)
+_DAY = r"(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)"
+_MONTH_YEAR = r"(?:" + "|".join(MONTHS) + r")\s+((?:19|20)\d\d)"
+
+
+def _date(text: str) -> Literal | None:
+    """A date as precise as the text gives it: a day (xsd:date) or a year (xsd:gYear; a month
+    and year is given as its year, which it states)."""
+    m = re.match(_DAY, text, re.I)
+    if m:
+        month = MONTHS[m.group(2).lower()]
+        return lit(f"{m.group(3)}-{month:02d}-{int(m.group(1)):02d}", "date")
+    m = re.match(_MONTH_YEAR, text, re.I) or re.match(r"((?:19|20)\d\d)\b", text)
+    return lit(m.group(1), "gYear") if m else None
+
+
+def _date_after(text: str) -> Literal | None:
+    """The date of "… on 1 May 2004", "… in 1999", "… since December 2007", "… took effect on
+    …" in the rest of a clause (up to "; " or ", and" or the next verb of joining)."""
+    stop = re.search(r";|,\s+(?:and|but|while)\b|\.\s|\s+and\s+(?:has|have|is|was|it)\b", text)
+    clause = text[: stop.start()] if stop else text
+    m = re.search(
+        r"\b(?:on|in|since|from|as\s+of)\s+(?=\d|(?:" + "|".join(MONTHS) + r")\b)", clause, re.I
+    )
+    if m is None or re.search(r"\b(?:same|that)\s+(?:day|year)\b", clause[: m.start()]):
+        return None
+    return _date(clause[m.end() :])
+
+
+def _date_before(text: str) -> Literal | None:
+    """The date of a clause that opens with it: "Since 1 January 2023 it has …"."""
+    m = re.match(r"\W*(?:since|in|from)\s+", text, re.I)
+    if m is None or re.search(r"[;,]\s+(?:and|but|while)\b|;", text):
+        return None
+    return _date(text[m.end() :])
+
+
 def rule_affiliations(d: Drafter, s: Sentence) -> None:
     """Memberships, participation, candidacies and membership of country groups."""
     subject = d.subject(s)
@@ -977,47 +1333,103 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
     stakeholders = bool(re.match(r"\s*[A-Z]\w+\s+stakeholders\b", body))
     heads = ("process", "forum", "initiative", "dialogue", "platform", "partnership")
 
-    def affiliation(cls: str, role: str, target: Ref, evidence: tuple[int, int], verb: str) -> None:
-        node = N(f"{ID}aff-{_code(subject)}-{_code(target)}")
+    def affiliation(
+        cls: str,
+        role: str,
+        target: Ref,
+        evidence: tuple[int, int],
+        verb: str,
+        date: Literal | None = None,
+        who: Ref | None = None,
+    ) -> None:
+        member = who or owner
+        node = N(f"{ID}aff-{_code(member)}-{_code(target)}")
         triples = [
             Triple(node, TYPE, kg(cls)),
-            Triple(node, kg("affiliate"), N(subject.iri)),
+            Triple(node, kg("affiliate"), N(member.iri)),
             Triple(node, kg("affiliatedWith"), N(target.iri)),
             Triple(node, kg("affiliationRole"), voc("role-" + role)),
         ]
+        if date is not None:
+            prop = "startDate" if date.datatype.value.endswith("#date") else "startYear"
+            triples.append(Triple(node, kg(prop), date))
+            verb += f" since {date.value}"
         d.propose(
             s,
             "affiliation",
             triples,
-            [subject, target],
+            [member, target],
             evidence,
-            f"{subject.label} {verb} {target.label}",
+            f"{member.label} {verb} {target.label}",
         )
 
-    for m in re.finditer(
-        r"\b(?:is|are|was|became|has\s+been|as)\s+(?:also\s+|now\s+|already\s+)?(?:a|an|the)?\s*(?:full\s+|founding\s+|active\s+)?(member(?:\s+state)?|participant)s?\s+(?:of|in)\s+",
-        body,
-        re.I,
-    ):
-        found = _target(d, s, s.at(m.end()), FORUM_TYPES, heads)
-        if found:
-            role = (
-                "member-state"
-                if "state" in m.group(1).lower()
-                else "member"
-                if "member" in m.group(1).lower()
-                else "participant"
+    owner: Ref = subject
+    for m in _JOINED.finditer(body):
+        if re.search(r"\bnot\s+(?:a|an|one)?\s*$|\bnever\s+$", body[: m.start()][-12:], re.I):
+            continue  # "is not a member of": no membership
+        if re.search(r"\b(?:that|who)\s+(?:had\s+|have\s+|has\s+)?$", body[: m.start()]):
+            continue  # "the countries that had joined the EU": not the subject's joining
+        offset = s.at(m.end())
+        back = re.search(
+            r"([A-Z][\w-]*(?:\s+(?:of|for|and|the|[A-Z][\w-]*))*)\s*(?:\([^)]*\))?\s*,\s*"
+            r"which\s+(?:it|they)\s+$",
+            body[: m.start()],
+        )
+        if (
+            back
+            and _date_after(body[m.end() :]) is not None
+            and re.match(r"\s*(?:in|on)\b", body[m.end() :])
+        ):
+            offset = s.at(back.start(1))  # "the X Area (XA), which it joined in 1994"
+        if m.group("org"):  # "an EU member state": the organisation named before the noun
+            x = s.after(s.at(m.start("org")))
+            if x is None or not x.pick(*FORUM_TYPES, "CountryGroup"):
+                continue
+            targets = [(d.ref(x.entity), s.at(m.end()))]
+        else:
+            found = _target(d, s, offset, (*FORUM_TYPES, "CountryGroup"), (*heads, "area"))
+            if not found:
+                continue
+            targets = [found]
+            more = re.match(
+                r"(?:\s+(?:on|in|since)\s+[\w ]{1,25}?)?\s+and\s+(?:the\s+)?(?=[A-Z])",
+                s.text[found[1] : s.end],
             )
+            if more and not re.match(r"\s+and\s+(?:the\s+)?[a-z]", s.text[found[1] : s.end]):
+                again = _target(d, s, found[1] + more.end(), (*FORUM_TYPES, "CountryGroup"), heads)
+                if again:
+                    targets.append(again)
+        words = m.group(0).lower()
+        role = (
+            "founding-member"
+            if "founding" in words
+            else "member-state"
+            if "member state" in words
+            else "participant"
+            if "participant" in words
+            else "member"
+        )
+        for n, (target, end) in enumerate(targets):
+            limit = targets[n + 1][1] if n + 1 < len(targets) else s.end
+            date = _date_after(s.text[end:limit]) or _date_before(body[: m.start()])
             cls = "Participation" if role == "participant" else "Membership"
-            affiliation(
-                cls,
-                role,
-                found[0],
-                (s.at(m.start()), found[1]),
-                "is a member of" if cls == "Membership" else "participates in",
-            )
+            verb = "participates in" if cls == "Participation" else "is a member of"
+            affiliation(cls, role, target, (s.at(m.start()), end), verb, date)
+            # "…, on the same day as A and B": they joined too, on that date
+            same = re.match(r"[^.;]*?\bon\s+the\s+same\s+day\s+as\s+", s.text[end:limit])
+            if same and date is not None:
+                rest = s.text[end + same.end() : limit]
+                stop = re.search(r"[.;]|,\s+(?!and\b)", rest)
+                others = s.in_range(
+                    end + same.end(), end + same.end() + (stop.start() if stop else len(rest))
+                )
+                for x in others:
+                    if (other := x.pick("Country")) is not None:
+                        affiliation(
+                            cls, role, target, (x.start, x.end), verb, date, who=d.ref(other)
+                        )
     for m in re.finditer(
-        r"\b(?:participates?|participating|participated|takes?\s+part|took\s+part|taking\s+part|engaged|involved)\s+in\s+(?:the\s+)?(?:annual\s+|regular\s+|yearly\s+)?",
+        r"\b(?:participates?|participating|participated|takes?\s+part|took\s+part|taken\s+part|taking\s+part|engaged|involved)\s+in\s+(?:the\s+)?(?:annual\s+|regular\s+|yearly\s+)?",
         body,
         re.I,
     ):
@@ -1080,7 +1492,8 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
 
 
 _PERIOD = re.compile(
-    r"\s*[,(]?\s*(?:for\s+(?:the\s+)?(?:period\s+)?|from\s+)?((?:19|20)\d\d)\s*(?:-|–|—|to|until)\s*((?:19|20)\d\d)\s*\)?",
+    r"\s*[,(]?\s*(?:for\s+(?:the\s+)?(?:period\s+)?|from\s+|covers?\s+the\s+years\s+"
+    r"|covering\s+(?:the\s+years\s+)?|runs?\s+from\s+)?((?:19|20)\d\d)\s*(?:-|–|—|to|until)\s*((?:19|20)\d\d)\s*\)?",
     re.I,
 )
 
@@ -1125,6 +1538,27 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
             ref.support.append(Triple(N(ref.iri), kg("strategyType"), voc(concept)))
         found.append((ref, start, end))
         taken.append((start, end))
+    # "the X 2030 strategy" (a lower-case head), "its roadmap, the X," (a head-less name in
+    # apposition to a strategy noun)
+    for m in re.finditer(
+        r"\bthe\s+((?:[A-Z][\w-]*\s+)+(?:(?:19|20)\d\d\s+)?)(strategy|programme|plan)\b"
+        r"|\b(?:roadmap|strategy|action\s+plan|programme|agenda),\s+the\s+"
+        r"((?:[A-Z][\w-]*)(?:\s+(?:[A-Z][\w-]*|of|for|and))*),",
+        body,
+    ):
+        label = (m.group(1) or m.group(3)).strip()
+        group = 1 if m.group(1) else 3
+        at = s.at(m.start(group))
+        if len(label.split()) < 2 or any(a <= at < b for _, a, b in found):
+            continue
+        ref = d.new(label, "Programme" if (m.group(2) or "") == "programme" else "Strategy")
+        if d.country:
+            ref.support.append(Triple(N(ref.iri), kg("jurisdiction"), N(d.country.iri)))
+        concept = _strategy_type(label)
+        if concept:
+            ref.support.append(Triple(N(ref.iri), kg("strategyType"), voc(concept)))
+        found.append((ref, at, at + len(label)))
+        taken.append((at, at + len(label)))
     for m in re.finditer(
         r"\b(?:adopted|unveiled|launched|published|approved|introduced|presented)\s+(?:a|an|its|their)\s+((?:new\s+|first\s+)?national\s+(?:[\w-]+\s+){0,2}?(?:strategy|programme|program|plan))\b",
         body,
@@ -1360,7 +1794,9 @@ def rule_bodies(d: Drafter, s: Sentence) -> None:
         r"\b(?:regulat\w*|enforc\w*|supervis\w*|oversee\w*|oversight|compliance)\b", body, re.I
     ):
         for m in re.finditer(
-            r"\b((?:[A-Z][\w-]*\s+){0,5}(?:Office|Authority|Commission|Inspectorate|Regulator|Agency)(?:\s+(?:of|for)\s+(?:the\s+)?(?:[A-Z][\w-]*\s*)+)?)\s*(?:\(([A-Z][A-Za-z.]{1,10})\))?",
+            r"\b((?:[A-Z][\w-]*\s+){0,5}(?:Office|Authority|Commissioner|Commission|Inspectorate|Regulator|Agency)"
+            r"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+(?:and\s+|of\s+|for\s+)?[A-Z][\w-]*)*)?)"
+            r"\s*(?:\(([A-Z][A-Za-z.]{1,10})\))?",
             body,
         ):
             label = m.group(1).strip()
@@ -1368,6 +1804,11 @@ def rule_bodies(d: Drafter, s: Sentence) -> None:
                 label = " ".join(label.split()[1:])
             if len(label.split()) < 2:
                 continue
+            if re.search(
+                r"\b(?:replaced|replacing|succeeded|from|formerly|previously|and)\s+(?:the\s+)?$",
+                body[: m.start()],
+            ):
+                continue  # a body this one replaced, or the tail of a longer name
             x = s.after(s.at(m.start(1)))
             ref = d.ref(x.entity) if x and x.pick("Regulator") else d.new(label, "Regulator")
             if m.group(2) and not ref.known:
@@ -1383,6 +1824,9 @@ def rule_bodies(d: Drafter, s: Sentence) -> None:
         triples = [Triple(N(ref.iri), TYPE, kg(cls))]
         if country:
             triples.append(Triple(N(ref.iri), kg("country"), N(country.iri)))
+        if cls in ("ResponseTeam", "ResponseUnit"):
+            # a CERT/CSIRT: its focus is in its name (the shapes require one)
+            triples.append(Triple(N(ref.iri), kg("focus"), voc("topic-cybersecurity")))
         d.propose(
             s,
             "body",
@@ -1433,7 +1877,11 @@ def rule_treaties(d: Drafter, s: Sentence) -> None:
             treaty = d.ref(instrument)
         else:
             found = d.name_at(s, s.at(m.end()))
-            if found is None:
+            if found is None or not re.search(
+                r"\b(?:Treaty|Convention|Agreement|Protocol|Charter|Pact|Accords?)\b", found[2]
+            ):
+                continue  # "acceded to NATO" is a membership (rule_affiliations), not a treaty
+            if x is not None and x.pick(*FORUM_TYPES, "CountryGroup"):
                 continue
             treaty = d.new(found[2], "Treaty")
             known = re.search(
@@ -1543,11 +1991,511 @@ def _objective(d: Drafter, s: Sentence, strategy: Ref, predicate: str, item: str
     )
 
 
+_LONG_NAME = re.compile(
+    r"((?:[A-Z][\w’'.-]*|\d\w*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the|de|na|du|la|\d\w*))*)\s*$"
+)
+
+
+def _is_acronym(text: str) -> bool:
+    """Whether a name is an acronym ("ABC", "ČÚ", "AbcReg", "XY IGF"): short, one space at
+    most, two capitals at least."""
+    return len(text) <= 12 and text.count(" ") <= 1 and sum(ch.isupper() for ch in text) >= 2
+
+
+_HEADS = [  # the head word of a name, and the class it makes likely
+    (r"\bMinistry\b", "Ministry"),
+    (r"\b(?:Regulation|Directive)\b", "Regulation"),
+    (r"\b(?:Act|Law)\b", "Law"),
+    (r"\b(?:Strategy|Plan|Programme|Program|Framework|Agenda)\b", "Strategy"),
+    (r"\bForum\b", "Forum"),
+    (r"\b(?:Dialogue|Conference)\b", "Forum"),
+    (r"\bResearch\b|\bInstitute\b|\bUniversity\b|\bNetwork\b", "ResearchInstitute"),
+    (r"\b(?:Authority|Agency|Office|Commission|Commissioner|Centre|Center|Inspectorate"
+     r"|Directorate|Council|Board|Service)\b", "GovernmentAgency"),
+]  # fmt: skip
+
+
+def _class_of(name: str, sentence: str) -> str | None:
+    for pattern, cls in _HEADS:
+        if re.search(pattern, name):
+            if cls == "GovernmentAgency" and re.search(
+                r"\bregulat\w*|\bsupervis\w*|\benforc\w*|\boversee\w*", sentence, re.I
+            ):
+                return "Regulator"
+            return cls
+    return None
+
+
+def rule_aliases(d: Drafter, s: Sentence) -> None:
+    """Names given twice: "the Office for X (OX)", "the X Data Authority (native name, XDA)",
+    "ABC, the Alpha Beta Conference". A name the graph knows (by either form) is that entity:
+    an acronym in parentheses never mints a second one."""
+    body = s.body
+    for m in re.finditer(r"\(([^()]{1,80})\)", body):
+        head = _LONG_NAME.search(body[: m.start()])
+        if head is None:
+            continue
+        long_name = re.sub(r"^(?:The|A|An|the|of|for|and)\s+", "", head.group(1)).strip()
+        items = [x.strip() for x in m.group(1).split(",") if x.strip()]
+        if len(long_name.split()) < 2 or not items:
+            continue
+        if any(re.search(r"\d{4}|\b(?:north|south|east|west)", x, re.I) for x in items):
+            continue  # "(west)", "(2019)": not a name
+        if not all(
+            _is_acronym(x)
+            or (re.fullmatch(r"[^\W\d_][\w’'-]+(?:\s+[\w’'-]+){0,4}", x) and x[0].isupper())
+            for x in items
+        ):
+            continue
+        if any(x[0].isdigit() for x in [long_name, *items]) or any(
+            e.is_a("Country", "City", "Place", "Territory", *WATER_TYPES)
+            for name in [long_name, *items]
+            for e in d.gaz.lookup(name)
+        ):
+            continue  # "(1 Intelsat)", "(officially …)" of a place: not an organisation's alias
+        ref = _known_by_any(d, [long_name, *items])
+        if ref is None:
+            cls = _class_of(long_name, body)
+            if cls is None:
+                continue
+            # not _body(): an alias proposal's identity is its triples other than names and
+            # types (Proposal.key), and a country among them would make two aliases one
+            ref = d.new(long_name, cls)
+        have = {
+            x.casefold()
+            for x in (d.gaz.entities[ref.iri].labels if ref.iri in d.gaz.entities else [])
+        }
+        for alias in [long_name, *items]:
+            if alias.casefold() in have or alias.casefold() == ref.label.casefold():
+                continue
+            d.propose(
+                s,
+                "alias",
+                [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
+                [ref],
+                (s.at(max(0, m.start() - len(long_name) - 1)), s.at(m.end())),
+                f"{ref.label} is also called {alias}",
+            )
+    # "XYZ, the X Y Z,": a known name and its long form
+    for x in s.mentions:
+        if x.pick("Country", "City", "Place", "Territory", *WATER_TYPES):
+            continue
+        apposition = re.match(
+            r",\s+the\s+((?:[A-Z][\w’'-]*)(?:\s+(?:[A-Z][\w’'-]*|of|for|and|on|in|the))+)",
+            s.text[x.end : s.end],
+        )
+        if apposition is None or len(apposition.group(1).split()) < 3:
+            continue
+        ref = d.ref(x.entity)
+        alias = apposition.group(1).rstrip()
+        if alias.casefold() in {lab.casefold() for lab in x.entity.labels}:
+            continue
+        d.propose(
+            s,
+            "alias",
+            [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(alias, language="en"))],
+            [ref],
+            (x.start, x.end + apposition.end()),
+            f"{ref.label} is also called {alias}",
+        )
+
+
+_DUTY = (
+    r"(?:regulates|supervises|enforces|oversees|is\s+responsible\s+for|is\s+(?:the\s+)?"
+    r"(?:independent\s+)?(?:regulator|supervisory\s+authority|central\s+authority)\s+for)"
+)
+_NAME_AHEAD = r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|the))*"
+_DUTY_PASSIVE = r"(?:(?:are|is)\s+(?:regulated|enforced|supervised|overseen)\s+by|falls?\s+under)"
+
+
+def rule_regulates(d: Drafter, s: Sentence) -> None:
+    """What a regulator or authority regulates: "X (ACR) regulates A and B", "A and B are
+    regulated by X", "A and B fall under X", "X is the independent supervisory authority for A
+    and for B", "Supervision of A lies with X". Each field is a concept named by the text's
+    words (the graph has no scheme of regulated fields yet)."""
+    body = s.body
+    found: list[tuple[str, int, str, int]] = []  # (name, name offset, fields, fields offset)
+    for m in re.finditer(r"(?:,\s*which\s+|\s+)" + _DUTY + r"\s+(?:the\s+)?", body):
+        head = _LONG_NAME.search(re.sub(r"\s*\([^()]*\)\s*$", "", body[: m.start()]))
+        if head and not re.search(r"\band$", head.group(1)):  # "…, which replaced X and is"
+            found.append((head.group(1), head.start(1), body[m.end() :], m.end()))
+    for m in re.finditer(r"\s+" + _DUTY_PASSIVE + r"\s+(?:the\s+)?", body):
+        fields = re.split(r",\s*(?:while|and|but)\b|;", body[: m.start()])[-1]
+        start = m.start() - len(fields)
+        named = re.match(_NAME_AHEAD, body[m.end() :])
+        if named:
+            found.append((named.group(0), m.end(), fields, start))
+    for m in re.finditer(
+        r"\s+(?:is|has\s+been|was)\s+the\s+responsibility\s+of\s+(?:the\s+)?", body
+    ):  # "A has been the responsibility of X"
+        fields = re.split(r",\s*|;", body[: m.start()])[-1]
+        named = re.match(_NAME_AHEAD, body[m.end() :])
+        if named:
+            found.append((named.group(0), m.end(), fields, m.start() - len(fields)))
+    for m in re.finditer(
+        r"\b(?:[Ss]upervision|[Rr]esponsibility)\s+(?:of|for)\s+(?:the\s+)?", body
+    ):
+        lies = re.search(r"\s+(?:lies|rests)\s+with\s+(?:the\s+)?", body[m.end() :])
+        if lies:
+            at = m.end() + lies.end()
+            named = re.match(_NAME_AHEAD, body[at:])
+            if named:
+                found.append((named.group(0), at, body[m.end() : m.end() + lies.start()], m.end()))
+    for name, name_at, fields, fields_at in found:
+        name = re.sub(r"^(?:The|the)\s+", "", name).strip()
+        name = re.sub(r"\s+(?:and|of|for|the)$", "", name)
+        if len(name) < 3:
+            continue
+        ref = _known_by_any(d, [name])
+        if ref is None:
+            cls = _class_of(name, body) or ("Regulator" if _is_acronym(name) else None)
+            if cls is None:
+                continue
+            ref = _body(d, name, cls)
+        clause = re.split(
+            r"[;.]|,\s*(?:while|and\s+the|and\s+is|which|but)\b"
+            r"|\s+and\s+(?:is|supervises|enforces|regulates)\b",
+            fields,
+        )[0]
+        clause = re.sub(r"^\W+", "", clause)
+        if fields_at == 0 and clause[:1].isupper() and clause[1:2].islower():
+            clause = clause[0].lower() + clause[1:]  # "Electronic communications … are regulated"
+        items = [
+            x.strip() for x in re.split(r",\s*(?:and\s+)?(?:for\s+)?|\s+and\s+(?:for\s+)?", clause)
+        ]
+        if len(items) == 2 and len(items[0].split()) == 1 and len(items[1].split()) == 2:
+            items[0] += " " + items[1].split()[1]  # "competition and consumer rules"
+        for item in items:
+            item = re.sub(r"^(?:the|its)\s+", "", item.strip())
+            if not item or not item[0].islower() or len(item.split()) > 6:
+                continue
+            concept = N(f"{ID}field-{slug(item)}")
+            triples = [
+                Triple(N(ref.iri), kg("domainOfRegulation"), concept),
+                Triple(concept, TYPE, N(SKOS + "Concept")),
+                Triple(concept, N(SKOS + "prefLabel"), lit(item, language="en")),
+                Triple(concept, N(SKOS + "inScheme"), voc("regulated-fields")),
+            ]
+            at = s.at(fields_at + max(0, fields.find(item)))
+            d.propose(
+                s,
+                "regulates",
+                triples,
+                [ref],
+                (min(at, s.at(name_at)), at + len(item)),
+                f"{ref.label} regulates {item}",
+            )
+
+
+_WATER_NAME = re.compile(
+    r"\b((?:Gulf|Bay|Sea)\s+of\s+[A-Z][\w-]*|[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+(?:Sea|Ocean|Gulf|Bay))\b"
+)
+
+
+def rule_coast_list(d: Drafter, s: Sentence) -> None:
+    """Coasts named in a clause about the coast in other words: "the X Sea washes its western
+    shores", "the coastline faces the X Sea, the Y Sea and the Z Sea", "its X Sea coast faces
+    north", "a coastline on the Gulf of X gives it access to the Y Sea". Every water body of
+    such a clause is coast of the subject; one "across" is not."""
+    subject = d.ref(d.country) if d.country else None
+    if subject is None:
+        return
+    for at, clause in _clauses(s.body):
+        if not re.search(r"\b(?:coast(?:line)?s?|shores?|washe?s?|seaboard)\b", clause, re.I):
+            continue
+        for m in _WATER_NAME.finditer(clause):
+            if _after_word(clause, m.start(1), ("across", "beyond")):
+                continue
+            known = s.after(s.at(at + m.start(1)))
+            if known is not None and (entity := known.pick(*WATER_TYPES)):
+                water = d.ref(entity)
+            else:
+                words = m.group(1).split()
+                cls = {"Sea": "Sea", "Ocean": "Ocean", "Gulf": "Gulf", "Bay": "Gulf"}.get(
+                    words[-1], "Gulf" if words[0] in ("Gulf", "Bay") else "Sea"
+                )
+                water = d.new(re.sub(r"^The\s+", "", m.group(1)), cls)
+            d.propose(
+                s,
+                "coast",
+                [Triple(N(subject.iri), kg("hasCoastOn"), N(water.iri))],
+                [subject, water],
+                (s.at(at + m.start(1)), s.at(at + m.end(1))),
+                f"{subject.label} has a coast on {water.label}",
+            )
+
+
+_PLACE_NAME = (
+    r"((?:(?:north|south|east|west)[\w-]*\s+)?[A-Z][\w’'-]*"
+    r"(?:\s+(?:of\s+(?:the\s+)?)?[A-Z][\w’'-]*)*)"
+)
+
+
+def _place(d: Drafter, s: Sentence, name: str, cls: str) -> Ref:
+    found = [e for e in d.gaz.lookup(name) if not e.is_a("Country") or cls == "Country"]
+    return d.ref(found[0]) if found else d.new(name, cls)
+
+
+def _names_list(text: str) -> list[tuple[int, str]]:
+    """The capitalised names of "A, B and C" (offsets into ``text``)."""
+    return [
+        (m.start(1), m.group(1))
+        for m in re.finditer(
+            r"(?:^|,\s*|\s+and\s+)(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)", text
+        )
+    ]
+
+
+def rule_places(d: Drafter, s: Sentence) -> None:
+    """Where places are, and what a country is made of: "<country> is a landlocked state in
+    X", "lies in south-eastern X", "occupies the southern end of the X Peninsula", "A, in B,",
+    "A, B and C are in X", "A and B belong to X", "is made up of the A peninsula and many
+    islands, among them B and C"."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    body = s.body
+
+    def located(place: Ref, where: Ref, span: tuple[int, int], prop: str = "locatedIn") -> None:
+        if place.iri == where.iri:
+            return
+        kinds = {t.object for t in place.support if t.predicate == TYPE}
+        if prop == "partOf" and kg("Territory") in kinds:
+            prop = "territoryOf"  # a territory of a country (the shapes require it)
+        verb = {
+            "locatedIn": "is in",
+            "partOf": "is part of",
+            "hasPart": "has part",
+            "territoryOf": "is a territory of",
+        }[prop]
+        d.propose(s, "place", [Triple(N(place.iri), kg(prop), N(where.iri))], [place, where],
+                  span, f"{place.label} {verb} {where.label}")  # fmt: skip
+
+    lead = re.match(
+        r"\W*(?:[A-Z][\w’'-]*\s+)*?(?:\([^)]*\)\s+)?"
+        r"(?:is\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}(?:country|state|nation)\s+in"
+        r"|lies\s+in|is\s+(?:located|situated)\s+in)\s+(?:the\s+)?" + _PLACE_NAME,
+        body,
+    )
+    if lead and d.subject(s) is not None:
+        name = lead.group(1)
+        if not d.gaz.lookup(name) or not any(e.is_a("City") for e in d.gaz.lookup(name)):
+            where = _place(d, s, name, "Region")
+            located(subject, where, (s.at(lead.start(1)), s.at(lead.end(1))))
+    for m in re.finditer(
+        r"\b(?:occupies|stretches\s+along|lies\s+on|is\s+on|located\s+on)\s+the\s+[^.;]{0,60}?"
+        r"(?:of\s+)?the\s+([A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+Peninsula)\b",
+        body,
+    ):
+        where = _place(d, s, m.group(1), "Peninsula")
+        located(subject, where, (s.at(m.start()), s.at(m.end())))
+    # "a small Central European country": the region the adjective names
+    adjective = re.match(
+        r"\W*(?:[A-Z][\w’'-]*\s+)*?is\s+(?:a|an)\s+(?:[a-z]+\s+)?((?:[A-Z][a-z]+[\s-])?European)"
+        r"\s+(?:country|state|nation)\b",
+        body,
+    )
+    if adjective and adjective.group(1) != "European":
+        name = adjective.group(1).removesuffix("European") + "Europe"
+        where = _place(d, s, name.replace("-Europe", " Europe"), "Region")
+        located(subject, where, (s.at(adjective.start(1)), s.at(adjective.end(1))))
+    # "A, in the west," (a place in the subject) / "X, whose region of A" (A is part of X)
+    for m in re.finditer(
+        r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+in\s+the\s+(?:north|south|east|west)[\w-]*,",
+        body,
+    ):
+        if m.group(1) not in _NOT_CITY and not d.gaz.lookup(m.group(1)):
+            place = _place(d, s, m.group(1), "Place")
+            located(place, subject, (s.at(m.start()), s.at(m.end())))
+    for m in re.finditer(
+        r"\b(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+whose\s+(?:region|province|part|territory)"
+        r"\s+of\s+([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)",
+        body,
+    ):
+        whole = _place(d, s, m.group(1), "Country")
+        part = _place(d, s, m.group(2), "Region")
+        located(part, whole, (s.at(m.start(1)), s.at(m.end(2))), "partOf")
+    # "X is also home to the Y": Y is in X
+    for m in re.finditer(
+        r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)\s+is\s+(?:also\s+)?home\s+to\s+(?:the\s+)?"
+        r"([A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|for|on|and))*)",
+        body,
+    ):
+        where = _place(d, s, m.group(1), "City")
+        name = re.sub(r"\s+(?:of|for|on|and)$", "", m.group(2))
+        what = _known_by_any(d, [name]) or _body(d, name, _class_of(name, body) or "Place")
+        located(what, where, (s.at(m.start()), s.at(m.end())))
+    # "Brno, in Moravia," / "Triglav, in the Julian Alps,"
+    for m in re.finditer(
+        r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),\s+in\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),",
+        body,
+    ):
+        if m.group(1) in _NOT_CITY:
+            continue
+        place = _place(d, s, m.group(1), "Place")
+        where = _place(d, s, m.group(2), "Region")
+        located(place, where, (s.at(m.start()), s.at(m.end(2))))
+    # "A, B and C, are in X" / "A and B belong to X"
+    for m in re.finditer(
+        r"((?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)(?:\s*,\s*[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)*"
+        r"\s*,?\s+and\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*),?\s+"
+        r"(are\s+in|belong\s+to|are\s+part\s+of)\s+(?:the\s+)?" + _PLACE_NAME,
+        body,
+    ):
+        prop = "locatedIn" if m.group(2).startswith("are in") else "partOf"
+        where = _place(d, s, m.group(3), "Region" if prop == "locatedIn" else "Country")
+        for offset, name in _names_list(m.group(1)):
+            name = re.sub(r"^The\s+", "", name)
+            if name in _NOT_CITY:
+                continue
+            place = _place(d, s, name, "Region")
+            located(place, where, (s.at(m.start(1) + offset), s.at(m.end(3))), prop)
+    # "one of the constituent countries of X; the other three, A, B and C, …"
+    constituent = re.search(
+        r"\bconstituent\s+countr(?:y|ies)\s+of\s+(?:the\s+)?" + _PLACE_NAME, body
+    )
+    if constituent:
+        whole = _place(d, s, constituent.group(1), "Country")
+        span = (s.at(constituent.start()), s.at(constituent.end()))
+        if re.search(
+            r"\b(?:is|as)\s+(?:one|the\s+\w+)\s+of\s+the\s+[^.;]*$", body[: constituent.start()]
+        ):
+            located(subject, whole, span, "partOf")
+        other = re.search(r"\bthe\s+other\s+\w+,\s+([^;.]+?),\s+(?:are|were|lie)\b", body)
+        if other:
+            for offset, name in _names_list(other.group(1)):
+                place = _place(d, s, name, "Region")
+                at = s.at(other.start(1) + offset)
+                located(place, whole, (at, at + len(name)), "partOf")
+    # "is made up of the A peninsula and many islands, among them B and C"
+    made = re.match(
+        r"\W*(?:[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*|The\s+country|It)\s+"
+        r"(?:is\s+made\s+up\s+of|consists\s+of|comprises)\s+",
+        body,
+    )
+    if made and (d.subject(s) == subject):
+        rest = re.split(r"[.;]|\s+together\s+with\b", body[made.end() :])[0]
+        rest = re.sub(r"\bthe\s+historical\s+lands\s+of\s+", "", rest)
+        for m in re.finditer(
+            r"(?<![\w’'])([A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*(?:\s+(?:peninsula|island|islands))?)",
+            rest,
+        ):
+            if m.group(1) in _NOT_CITY:
+                continue
+            cls = "Peninsula" if m.group(1).endswith("peninsula") else "Region"
+            if any(e.is_a("Country", "City") for e in d.gaz.lookup(m.group(1))):
+                continue  # a country or city is not part of the subject
+            part = _place(d, s, m.group(1), cls)
+            at = s.at(made.end() + m.start(1))
+            located(subject, part, (at, at + len(m.group(1))), "hasPart")
+
+
+_TEAM = (
+    r"(?:the\s+)?(?:national|government(?:al)?)\s+(?:computer\s+(?:security\s+incident|emergency)"
+    r"\s+response\s+team|CSIRT|CERT)"
+)
+_TEAM_NAME = r"([A-Z][\w.-]*(?:[.-][A-Z][\w.-]*)*)"
+
+
+def rule_teams(d: Drafter, s: Sentence) -> None:
+    """National and government response teams named beside the words that say so ("X, the
+    national computer emergency response team", "the national CSIRT, X, is operated by Y", "X
+    acts as the national CSIRT", "Y runs the government CERT, X") and who runs them."""
+    country = d.ref(d.country) if d.country else None
+    if country is None:
+        return
+    body = s.body
+    teams: list[tuple[str, int, int]] = []  # (name, start, end) in body
+    for m in re.finditer(_TEAM_NAME + r",\s+" + _TEAM + r"\b", body):
+        teams.append((m.group(1), m.start(1), m.end()))
+    for m in re.finditer(_TEAM + r",\s+" + _TEAM_NAME, body):
+        teams.append((m.group(1), m.start(), m.end(1)))
+    for m in re.finditer(r"\s+acts\s+as\s+" + _TEAM, body):
+        before = re.sub(r"(?:\s*\([^)]*\))?(?:,[^,]*,)?$", "", body[: m.start()])
+        head = _LONG_NAME.search(before)
+        if head:
+            name = re.sub(r"^(?:The|the)\s+", "", head.group(1))
+            teams.append(
+                (name, m.start() - len(body[: m.start()]) + len(before) - len(name), m.end())
+            )
+    for name, start, end in teams:
+        name = name.rstrip(".")
+        known = _known_by_any(d, [name])
+        team = known or d.new(name, "ResponseTeam")
+        d.propose(
+            s,
+            "body",
+            [
+                Triple(N(team.iri), TYPE, kg("ResponseTeam")),
+                Triple(N(team.iri), kg("country"), N(country.iri)),
+                # a computer security incident response team: its focus is in its name
+                Triple(N(team.iri), kg("focus"), voc("topic-cybersecurity")),
+            ],
+            [team, country],
+            (s.at(start), s.at(end)),
+            f"{team.label} is a national response team of {country.label}",
+        )
+        operator = None
+        after = re.match(
+            r"[^.;]*?\b(?:is\s+)?(?:operated|run|managed)\s+by\s+(?:the\s+)?" + _NAME_AHEAD,
+            body[end:],
+        )
+        runner = re.search(
+            r"(?:^|[.;]\s*|,\s*)(?:The\s+|the\s+)?("
+            + _NAME_AHEAD
+            + r")(?:\s*\([^)]*\))?(?:\s+[a-z]+\s+[^.;]*?\s+and)?\s+(?:also\s+)?(?:runs|operates)"
+            r"\s+(?:the\s+)?[^.;]*$",
+            body[:start],
+        )
+        if after:
+            operator = re.sub(
+                r"\s+(?:and|of|for|the)$",
+                "",
+                after.group(0)[after.group(0).rfind("by ") + 3 :].removeprefix("the "),
+            )
+        elif runner:
+            operator = re.sub(r"^(?:The|the)\s+", "", runner.group(1))
+        if operator:
+            op = _known_by_any(d, [operator]) or _body(
+                d, operator, _class_of(operator, body) or "GovernmentAgency"
+            )
+            d.propose(
+                s, "operator", [Triple(N(team.iri), kg("operatedBy"), N(op.iri))], [team, op],
+                (s.at(start), s.at(end)), f"{team.label} is operated by {op.label}",
+            )  # fmt: skip
+
+
+NATIONAL_BODIES = ("GovernmentAgency", "Regulator", "Ministry", "GovernmentBody")
+
+
+def _body(d: Drafter, name: str, cls: str) -> Ref:
+    """A new organisation named in a country's profile; a government body of the profile
+    belongs to its country (the shapes require it)."""
+    ref = d.new(name, cls)
+    if cls in NATIONAL_BODIES and d.country is not None:
+        ref.support.append(Triple(N(ref.iri), kg("country"), N(d.country.iri)))
+    return ref
+
+
+def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
+    for name in names:
+        for entity in d.gaz.lookup(name):
+            if not entity.is_a("Country", "City"):
+                return d.ref(entity)
+    return None
+
+
 RULES: list[Callable[[Drafter, Sentence], None]] = [
+    rule_aliases,
+    rule_regulates,
+    rule_coast_list,
+    rule_places,
+    rule_teams,
     rule_borders,
     rule_coast,
     rule_landlocked,
     rule_capital,
+    rule_city_roles,
     rule_quantities,
     rule_rankings,
     rule_affiliations,
