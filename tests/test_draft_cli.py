@@ -356,4 +356,6 @@ def test_a_document_over_the_size_limit_is_refused_and_a_long_draft_warns(
     assert "Traceback" not in result.output and not out.exists()
     monkeypatch.setattr(drafting, "MAX_PROPOSALS", 3)
     result = run("draft", str(DRAFTS / "poland-second.txt"), "-o", str(out))
-    assert result.exit_code == 0 and "warning: 7 proposals, more than 3" in result.output
+    drafted = len(model.read(out).proposals)
+    assert drafted > 3
+    assert result.exit_code == 0 and f"warning: {drafted} proposals, more than 3" in result.output
