@@ -30,7 +30,7 @@ from kg.linking.sources.contract import ExternalSource, Linkset
 from kg.linking.sources.readers import csv_rows
 from kg.load import open_dataset
 from kg.namespaces import EXTERNAL_GRAPH, GRAPH, ID
-from kg.server.app import ROUTES, App
+from kg.server.app import ROUTES, App, Summary
 from kg.server.limits import Limits
 from kg.server.messages import Request, Response
 from kg.server.routes import Route
@@ -343,7 +343,9 @@ def _app() -> App:
     # One row in the table, before the Linked Data row; no worker pool: the new route and the
     # catalogue answer without the dataset.
     routes = (Route(("GET",), "/status", status), *ROUTES)
-    return App(None, Limits(), catalogue.load_catalogue(), statements=42, routes=routes)  # type: ignore[arg-type]
+    return App(  # type: ignore[arg-type]
+        None, Limits(), catalogue.load_catalogue(), Summary.known([], 42), routes=routes
+    )
 
 
 def test_an_http_route_answers_get_and_head_and_refuses_other_methods():

@@ -102,6 +102,7 @@ NOT_RUN = {
     "python -m pytest": "runs the test suite this test belongs to",
     "ruff ": "the linter, run by scripts/test itself",
     "python bench/": "benchmarks take minutes; tests/test_bench.py runs each one small",
+    "cd /tmp && npm pack": "fetches a package from the npm registry (the bench's input)",
     # Proposal ids derive from the document and the statement, so these lines name the ids of
     # one draft of one document; tests/test_draft_cli.py accepts, edits, rejects and withdraws
     # by id on fixture drafts.

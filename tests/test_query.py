@@ -294,12 +294,21 @@ def test_unknown_label_lists_close_candidates(store: pyoxigraph.Store) -> None:
     assert caught.value.candidates == ["EuroDIG (id:eurodig)"]
     with pytest.raises(ParameterError) as caught:
         query.resolve_entity(store, query.Param("forum", "entity", "kg:Initiative"), "Germany")
-    # Nothing close: the instances of the class are listed instead.
-    assert caught.value.candidates == [
+    # Nothing close: the instances of the class are listed instead (at most ten), the most
+    # similar to the value first, not the first ones by alphabet.
+    import difflib
+
+    listed = caught.value.candidates
+    assert sorted(listed) == [
         "Digital for Development Hub (id:d4d)",
         "EuroDIG (id:eurodig)",
         "Internet Governance Forum (id:igf)",
     ]
+    ratios = [
+        difflib.SequenceMatcher(None, "germany", c.rsplit(" (", 1)[0].lower()).ratio()
+        for c in listed
+    ]
+    assert ratios == sorted(ratios, reverse=True)
 
 
 def test_unknown_iri_is_an_error(store: pyoxigraph.Store) -> None:

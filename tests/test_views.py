@@ -19,7 +19,6 @@ from kg.namespaces import ID, KG, PREFIXES
 from kg.server import ld, ontodoc, tasks, visual
 from kg.server.views import Cell, Table
 from kg.server.workers import StoreSpec
-from kg.sparql import catalogue
 
 REPO = Path(__file__).resolve().parent.parent
 VENDOR = REPO / "src" / "kg" / "server" / "static" / "vendor"
@@ -31,9 +30,7 @@ XSD = PREFIXES["xsd"]
 @pytest.fixture(scope="module")
 def state():
     store = open_dataset().store
-    return tasks.WorkerState(
-        store, StoreSpec(), catalogue.load_catalogue(None), ld.Labels(store), Documents()
-    )
+    return tasks.WorkerState(store, StoreSpec(), ld.Labels(store), Documents())
 
 
 def lit(text: str, datatype: str | None = None) -> Cell:
