@@ -23,16 +23,18 @@ import json
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import quote, unquote_plus
 
 import pytest
 from click.testing import CliRunner
-from pyoxigraph import Literal, Quad
+from pyoxigraph import Literal, NamedNode, Quad
 from servers import FaultProxy, oxigraph
 
 from kg import publish as publishing
 from kg.cli import main
 from kg.errors import EndpointError
 from kg.load import open_dataset
+from kg.load import scope as scopes
 from kg.sparql import catalogue as query
 from kg.sparql import remote, results
 
@@ -70,6 +72,12 @@ def _settings(server) -> list[str]:
     ]
 
 
+def _reader(server) -> str:
+    """The query URL of a reader of the publication: its default graph is the union kg
+    published (``--default-graph named``), not Virtuoso's union of every graph."""
+    return f"{server.sparql}?default-graph-uri={quote(publishing.DEFAULT_GRAPH, safe='')}"
+
+
 def _endpoint(server, **options) -> remote.Endpoint:
     return remote.endpoint_for(
         server.sparql, update=server.sparql, graph_store=server.graph_store, **options
@@ -88,7 +96,7 @@ def _published_quads(endpoint: remote.Endpoint, graphs: set[str]) -> Counter:
     try:
         rows = far.query(
             "SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-            f"FILTER(!STRSTARTS(STR(?g), 'urn:x-kg:') && ?g IN "
+            "FILTER(?g IN "
             f"({', '.join(f'<{g}>' for g in sorted(graphs)) or '<urn:x-none:>'})) }}"
         )
         return Counter(str(Quad(r["s"], r["p"], r["o"], r["g"])) for r in rows)
@@ -103,7 +111,7 @@ def _published_quads(endpoint: remote.Endpoint, graphs: set[str]) -> Counter:
 def published(virtuoso_server):
     """The repository's dataset published to Virtuoso by `kg publish`."""
     result = CliRunner().invoke(
-        main, ["publish", *_settings(virtuoso_server), "--default-graph", "none"]
+        main, ["publish", *_settings(virtuoso_server), "--default-graph", "named"]
     )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("published ")
@@ -112,25 +120,33 @@ def published(virtuoso_server):
 
 def test_kg_publish_puts_every_graph_on_virtuoso(published):
     local = open_dataset().store
+    scopes.ensure(local)  # the external union is published too (for `scope: all` queries)
     graphs = {g.value for g in local.named_graphs()}
+    assert scopes.EXTERNAL_UNION_GRAPH.value in graphs
     far = remote.RemoteStore(_endpoint(published))
     counts = {g: n for g, n in far.staging_counts("https://w3id.org/digital-policy-kg/").items()}
-    assert counts == Counter(q.graph_name.value for q in local)  # every graph, every triple
+    assert counts == Counter(  # every graph, every triple
+        q.graph_name.value for q in local if isinstance(q.graph_name, NamedNode)
+    )
     assert publishing._leftover_staging(far) == []  # no staging graph is left behind
-    assert sorted(publishing._previous_graphs(far)) == sorted(graphs)
+    assert sorted(publishing._previous_graphs(far)) == sorted(graphs | {publishing.DEFAULT_GRAPH})
+    union = far.staging_counts(publishing.DEFAULT_GRAPH)
+    assert union == {publishing.DEFAULT_GRAPH: publishing._distinct_triples(local)}
     far.close()
 
 
 def test_kg_query_and_kg_sparql_endpoint_on_virtuoso(published):
     runner = CliRunner()
     args = ["query", "list-strategies-by-country", "-p", "country=Poland", "--format", "csv"]
-    there = runner.invoke(main, [*args, "--endpoint", published.sparql])
+    there = runner.invoke(main, [*args, "--endpoint", _reader(published)])
     here = runner.invoke(main, args)
     assert there.exit_code == 0, there.output
     assert sorted(there.output.splitlines()) == sorted(here.output.splitlines())
     assert there.output.count("\n") > 1
     text = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { GRAPH ?g { ?c a kg:Country } }"
-    there = runner.invoke(main, ["sparql", text, "--format", "csv", "--endpoint", published.sparql])
+    there = runner.invoke(
+        main, ["sparql", text, "--format", "csv", "--endpoint", _reader(published)]
+    )
     here = runner.invoke(main, ["sparql", text, "--format", "csv"])
     assert there.exit_code == 0, there.output
     assert there.output == here.output
@@ -179,7 +195,7 @@ def _unordered(row: list) -> str:
 
 def test_every_canned_query_answers_the_same_on_virtuoso(published, capsys):
     local = open_dataset().store
-    far = remote.RemoteStore(_endpoint(published))
+    far = remote.RemoteStore(remote.endpoint_for(_reader(published)))
     verdicts = {}
     for canned in query.load_catalogue().values():
         here = query.run_canned(local, canned, {})
@@ -234,6 +250,13 @@ def test_error_messages_keep_the_iris(virtuoso_server):
 # --- fault injection: every request of a publish fails once -----------------------------------
 
 
+SWAP_MARK = "INSERT { GRAPH ?target"  # how the swap request starts (publish.swap_update)
+
+
+def _form_text(body: bytes) -> str:
+    return unquote_plus(body.decode("latin-1"))
+
+
 def _tiny(folder: Path, version: int) -> Path:
     """A small dataset (the ontology and vocabulary come with every dataset): version 1 has
     graphs a and b, version 2 has b changed, c new and a gone, plus a blank node."""
@@ -253,9 +276,10 @@ def _tiny(folder: Path, version: int) -> Path:
     return folder
 
 
-def _state(endpoint: remote.Endpoint, graphs: set[str], default: bool) -> tuple:
+def _state(endpoint: remote.Endpoint, graphs: set[str], mode: str) -> tuple:
     """What the server holds in the graphs of either version (blank nodes named alike), in
-    its default graph when ``default``, and its publication record."""
+    the default graph readers see (the server's with ``union``, ``urn:x-kg:default`` with
+    ``named``), and its publication record."""
     held = _published_quads(endpoint, graphs)
     normal = Counter()
     for line, n in held.items():
@@ -264,8 +288,13 @@ def _state(endpoint: remote.Endpoint, graphs: set[str], default: bool) -> tuple:
     try:
         record = sorted(publishing._previous_graphs(far))
         union = Counter()
-        if default:
-            for r in far.query("SELECT ?s ?p ?o WHERE { ?s ?p ?o }"):
+        if mode != "none":
+            pattern = (
+                "?s ?p ?o"
+                if mode == "union"
+                else f"GRAPH <{publishing.DEFAULT_GRAPH}> {{ ?s ?p ?o }}"
+            )
+            for r in far.query(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}"):
                 terms = ["_:b" if str(t).startswith("_:") else str(t) for t in r]
                 union[" ".join(terms)] += 1
     finally:
@@ -287,7 +316,7 @@ def _fault_injection(endpoint_of, target: str, tmp_path: Path, *, default_graph:
         publishing.publish(
             [versions[0]], endpoint=endpoint, default_graph=default_graph, validate=False
         )
-        default = default_graph == "union"
+        default = default_graph
         good = {0: _state(endpoint, graphs, default)}
         current = 0
         proxy.reset()
@@ -298,11 +327,14 @@ def _fault_injection(endpoint_of, target: str, tmp_path: Path, *, default_graph:
         good[1] = _state(endpoint, graphs, default)
         current = 1
         assert good[0] != good[1]
+        swap = next(
+            n for n, (_, _, body) in enumerate(proxy.seen, 1) if SWAP_MARK in _form_text(body)
+        )
         injected = lost = recovered = 0
         # request N answered 503 (odd N) or its connection closed (even N), never forwarded;
-        # then the last request, the swap, carried out with its answer lost
+        # then the swap carried out with its answer lost
         plan = [(n, "status" if n % 2 else "close") for n in range(1, requests + 1)]
-        plan.append((requests, "lose"))
+        plan.append((swap, "lose"))
         for n, mode in plan:
             other = 1 - current
             proxy.reset(fail_at=n, mode=mode)
@@ -315,11 +347,16 @@ def _fault_injection(endpoint_of, target: str, tmp_path: Path, *, default_graph:
                 )
             except EndpointError:
                 failed = True
-            else:  # kg retried an idle connection, or found its swap done
+            else:  # kg retried an idle connection or its lock's release, or proved its swap
                 failed = False
-                assert mode != "status", f"a 503 to request {n} went unnoticed"
+                body = _form_text(proxy.seen[n - 1][2])
+                release = f"GRAPH <{publishing.LOCK_GRAPH}>" in body and "INSERT" not in body
+                # asked again: the lock's release and the (read-only) proof after the swap
+                again = release or body.startswith("query=")
+                assert mode != "status" or again, f"a 503 to request {n} went unnoticed"
             assert proxy.failed, f"request {n} of {requests} was never made"
             injected += 1
+            what = _form_text(proxy.seen[n - 1][2])[:120] if len(proxy.seen) >= n else ""
             proxy.reset()
             if not failed:  # then it is the new publication, whole
                 recovered += 1
@@ -328,6 +365,7 @@ def _fault_injection(endpoint_of, target: str, tmp_path: Path, *, default_graph:
                 continue
             if _state(endpoint, graphs, default) != good[current]:
                 lost += 1
+                print(f"lost: {mode} at request {n} ({what})")
             publishing.publish(
                 [versions[other]], endpoint=endpoint, default_graph=default_graph, validate=False
             )
@@ -353,7 +391,7 @@ def test_no_failed_request_loses_the_publication_on_virtuoso(virtuoso_server, tm
             timeout=30,
         )
 
-    report = _fault_injection(endpoint_of, virtuoso_server.base, tmp_path, default_graph="none")
+    report = _fault_injection(endpoint_of, virtuoso_server.base, tmp_path, default_graph="named")
     with capsys.disabled():
         print(f"\nfault injection, Virtuoso: {report}")
     assert report["failures injected"] >= 8

@@ -36,10 +36,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from pyoxigraph import (
     NamedNode,
+    QueryBoolean,
     QueryResultsFormat,
     RdfFormat,
     Triple,
@@ -49,12 +50,15 @@ from pyoxigraph import (
 )
 
 from kg.errors import EndpointError, InputError, QuerySyntaxError
+from kg.load import scope as scopes
 from kg.sparql.lexer import PNAME, PUNCT, WORD, lex
+from kg.sparql.results import ask_answer
 from kg.sparql.terms import IRIREF_BODY, sparql_term
 from kg.sparql.values import with_values
 
 DEFAULT_TIMEOUT = 30.0
 RESULTS_JSON = "application/sparql-results+json"
+RESULTS_XML = "application/sparql-results+xml"
 N_TRIPLES = "application/n-triples"
 FORM = "application/x-www-form-urlencoded"
 USER_AGENT = "kg (digital-policy-kg)"
@@ -417,6 +421,26 @@ def _blank_node_labels(body: bytes) -> bytes:
     return json.dumps(data).encode("utf-8")
 
 
+def _boolean(answer: Answer, url: str) -> QueryBoolean:
+    """An ASK answer as the engine's boolean, whatever shape the store sent it in
+    (:func:`kg.sparql.results.ask_answer`); an answer that carries no boolean is an error, never
+    read as true (a SELECT-shaped table is a non-empty object: that was issue 18's false
+    success)."""
+    value = ask_answer(answer.body, answer.media)
+    if value is None:
+        shown = " ".join(answer.body.decode("utf-8", "replace").split())[:200]
+        raise EndpointError(
+            f"{_short(url)}: the answer to an ASK query is not a boolean "
+            f"({answer.media or 'no media type'}: {shown!r})"
+        )
+    result = parse_query_results(
+        b'{"head":{},"boolean":%s}' % (b"true" if value else b"false"),
+        format=QueryResultsFormat.JSON,
+    )
+    assert isinstance(result, QueryBoolean)
+    return result
+
+
 class RemoteStore:
     """The part of ``pyoxigraph.Store`` that kg's query layer uses, answered by an endpoint."""
 
@@ -439,23 +463,34 @@ class RemoteStore:
         base_iri: str | None = None,
         use_default_graph_as_union: bool = False,
         substitutions: Mapping[Any, Any] | None = None,
+        scope: str | None = None,
         **_: Any,
     ) -> Any:
         """Run a query on the endpoint; the answer is parsed into pyoxigraph's result types.
 
         ``use_default_graph_as_union`` is the server's business (see the module docstring);
-        ``substitutions`` become a VALUES block.
+        ``substitutions`` become a VALUES block. With the ``all`` ``scope`` the external union
+        (``graph:union/external``, which ``kg publish`` sends) joins the default graph when the
+        endpoint URL names its default graph
+        (``?default-graph-uri=…``, as for a publication made with ``--default-graph named``);
+        the server's own default graph cannot be named, so otherwise they cannot join.
         """
         text = bind_values(query, substitutions or {})
         text = _prologue(text, prefixes, base_iri) + text
-        graph_form = _form(text) in ("CONSTRUCT", "DESCRIBE")
+        form = _form(text)
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = N_TRIPLES if graph_form else RESULTS_JSON
-        body = self._http.request(
+        if form == "ASK":
+            accept = f"{RESULTS_JSON}, {RESULTS_XML};q=0.9"
+        answer = self._http.request(
             "POST",
             self.endpoint.query,
-            urlencode({"query": text}).encode("ascii"),
+            urlencode([("query", text), *self._default_graphs(scope)]).encode("ascii"),
             {"Content-Type": FORM, "Accept": accept},
-        ).body
+        )
+        body = answer.body
+        if form == "ASK":
+            return _boolean(answer, self.endpoint.query)
         try:
             if graph_form:
                 return [
@@ -471,8 +506,26 @@ class RemoteStore:
                 f"{'N-Triples' if graph_form else 'SPARQL JSON results'}: {error}"
             ) from None
 
+    def _default_graphs(self, scope: str | None) -> list[tuple[str, str]]:
+        """``default-graph-uri`` parameters: the URL's own and the scope's named graphs, when
+        the URL names its default graph (the form's parameters and the URL's are merged by
+        Virtuoso and not by every server, so the URL's are repeated in the form)."""
+        named = [scopes.EXTERNAL_UNION_GRAPH.value] if scope == scopes.ALL else []
+        own = [
+            v for k, v in parse_qsl(urlsplit(self.endpoint.query).query) if k == "default-graph-uri"
+        ]
+        if not named or not own:
+            return []
+        return [("default-graph-uri", g) for g in dict.fromkeys(own + named)]
+
     def contains_named_graph(self, graph: NamedNode) -> bool:
-        result = self.query(f"ASK {{ GRAPH {sparql_term(graph)} {{ ?s ?p ?o }} }}")
+        return self.ask(f"ASK {{ GRAPH {sparql_term(graph)} {{ ?s ?p ?o }} }}")
+
+    def ask(self, query: str) -> bool:
+        """The answer to an ASK query, as a bool (raises when the store sent no boolean)."""
+        result = self.query(query)
+        if not isinstance(result, QueryBoolean):
+            raise EndpointError(f"{_short(self.endpoint.query)}: not an ASK query")
         return bool(result)
 
     def named_graphs(self) -> list[NamedNode]:

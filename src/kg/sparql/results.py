@@ -13,6 +13,8 @@ imported only for the table, so machine formats do not pay for it.
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -103,6 +105,55 @@ def compact(term: Any, prefixes: Mapping[str, str] | None = None) -> str:
         parts = (term.subject, term.predicate, term.object)
         return "<< " + " ".join(compact(t, prefixes) for t in parts) + " >>"
     return str(term)
+
+
+# --- ASK answers in the shapes stores send ---------------------------------------------------
+
+ASK_TABLE_COLUMN = "__ask_retval"
+_XML_BOOLEAN = re.compile(rb"<(?:\w+:)?boolean>\s*(true|false|1|0)\s*</(?:\w+:)?boolean>", re.I)
+_XML_VARIABLES = re.compile(rb"<(?:\w+:)?variable\s+name=[\"']([^\"']*)[\"']")
+_XML_RESULT = re.compile(rb"<(?:\w+:)?result[\s>]")
+_XML_VALUE = re.compile(rb"<(?:\w+:)?literal[^>]*>\s*([^<]*?)\s*</")
+
+
+def ask_answer(body: bytes, media: str) -> bool | None:
+    """The boolean an ASK answer carries, in every shape stores send it; None when ``body``
+    carries no boolean (the caller reports it: an ASK answer is never read by truthiness).
+
+    The shapes: SPARQL 1.1 Query Results JSON (``"boolean": true``) and XML
+    (``<boolean>true</boolean>``), and the table Virtuoso answers with in some versions and
+    modes (issue 18: 7.2 answered the record check of ``kg publish`` so) — one column
+    ``__ASK_RETVAL``, one row holding ``1`` for true, no row (or ``0``) for false.
+    """
+    text = body.strip()
+    if media.endswith("xml") or text.startswith(b"<"):
+        found = _XML_BOOLEAN.search(text)
+        if found:
+            return found.group(1).lower() in (b"true", b"1")
+        names = [n.decode("utf-8", "replace").lower() for n in _XML_VARIABLES.findall(text)]
+        if names != [ASK_TABLE_COLUMN]:
+            return None
+        if not _XML_RESULT.search(text):
+            return False
+        literal = _XML_VALUE.search(text)
+        return literal is None or literal.group(1).strip().lower() not in (b"0", b"false")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("boolean"), bool):
+        return bool(data["boolean"])
+    names = [str(v).lower() for v in (data.get("head") or {}).get("vars") or []]
+    if names != [ASK_TABLE_COLUMN]:
+        return None
+    rows = (data.get("results") or {}).get("bindings") or []
+    if not rows:
+        return False
+    cell = next(iter(rows[0].values()), None) if isinstance(rows[0], dict) else None
+    value = str(cell.get("value", "")) if isinstance(cell, dict) else ""
+    return value.strip().lower() not in ("0", "false")
 
 
 QUOTE_WIDTH = 60  # characters of a quote a table shows (CSV, JSON … carry it whole)
