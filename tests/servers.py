@@ -261,8 +261,9 @@ def _ask_table(answer: bytes) -> bytes:
 
 class FaultProxy:
     """A loopback HTTP proxy in front of one server that counts requests and fails the N-th:
-    it answers ``503`` (or closes the connection, ``mode="close"``) *without forwarding it*, so
-    the server never sees the failed request; with ``mode="lose"`` it forwards the request and
+    it answers ``503`` (or ``status``, a code and reason) or closes the connection
+    (``mode="close"``) *without forwarding it*, so the server never sees the failed request;
+    with ``mode="lose"`` it forwards the request and
     closes the connection instead of returning the answer (done, but the client cannot know).
     Every other request is forwarded as it came (method, path, headers, body) on a fresh
     connection and its answer returned.
@@ -271,9 +272,11 @@ class FaultProxy:
     ``mode="slow"`` forwards it and holds the answer back ``delay`` seconds (past the
     client's time limit); ``mode="limit"`` forwards it with the SPARQL protocol's ``timeout``
     parameter (milliseconds, Virtuoso's per-request time limit) set to ``limit_ms``, so the
-    server itself stops it. ``mode="ask-table"`` answers an ASK query with the table Virtuoso
-    7.2 sends in some modes (``__ASK_RETVAL``: one row ``1`` for true, none for false),
-    built from the server's real answer, for every request whose body holds ``match``.
+    server itself stops it; ``mode="gateway"`` forwards it and answers ``504 Gateway Timeout``
+    (a proxy's time limit: the server did the work). ``mode="ask-table"`` answers an ASK query
+    with the table Virtuoso 7.2 sends in some modes (``__ASK_RETVAL``: one row ``1`` for
+    true, none for false), built from the server's real answer, for every request whose body
+    holds ``match``.
 
     ``fail_at = 0`` forwards everything; ``count`` is the number of requests seen since
     ``reset``; ``seen`` lists each request's method, target and body."""
@@ -292,6 +295,7 @@ class FaultProxy:
         self.delay = 5.0
         self.limit_ms = 1
         self.match: str | None = None
+        self.status = (503, "Service Unavailable")  # what ``mode="status"`` answers
         self._lock = threading.Lock()
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
@@ -306,8 +310,8 @@ class FaultProxy:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def reset(self, fail_at: int = 0, mode: str = "status", match: str | None = None) -> None:
-        """Fail the ``fail_at``-th request, or (``match``) the first whose body holds it
-        (with ``mode="ask-table"``: every one)."""
+        """Fail the ``fail_at``-th request, or (``match``) the first whose target or body
+        (form-decoded) holds it (with ``mode="ask-table"``: every one)."""
         with self._lock:
             self.fail_at, self.mode, self.count, self.failed = fail_at, mode, 0, []
             self.seen, self.match = [], match
@@ -356,7 +360,7 @@ class FaultProxy:
                     if self.match is None:
                         fail = self.count == self.fail_at
                     else:  # the first request whose (form-decoded) body holds ``match``
-                        text = unquote_plus(body.decode("latin-1"))
+                        text = unquote_plus(f"{target} {body.decode('latin-1')}")
                         repeat = self.mode == "ask-table"
                         fail = self.match in text and (repeat or not self.failed)
                     if fail:
@@ -376,6 +380,11 @@ class FaultProxy:
                     answer_headers = [("Content-Type", "application/sparql-results+json")]
                     self._answer(conn, status, reason, answer_headers, data)
                     continue
+                if fail and self.mode == "gateway":  # carried out, then a gateway's 504
+                    self._forward(method, target, headers, body)
+                    gateway = [("Content-Type", "text/plain")]
+                    self._answer(conn, 504, "Gateway Timeout", gateway, b"upstream timed out\n")
+                    continue
                 if fail and self.mode in ("slow", "limit"):
                     answer = self._forward(method, target, headers, body)
                     if self.mode == "slow":
@@ -385,12 +394,9 @@ class FaultProxy:
                 if fail:
                     if self.mode == "close":
                         return
-                    message = b"injected failure\n"
-                    conn.sendall(
-                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-                        + f"Content-Length: {len(message)}\r\n\r\n".encode()
-                        + message
-                    )
+                    code, reason = self.status
+                    headers_out = [("Content-Type", "text/plain")]
+                    self._answer(conn, code, reason, headers_out, b"injected failure\n")
                     continue
                 self._answer(conn, *self._forward(method, target, headers, body))
         except (OSError, ValueError):

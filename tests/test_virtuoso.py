@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import quote, unquote_plus
@@ -409,3 +410,305 @@ def test_no_failed_request_loses_the_publication_on_oxigraph(tmp_path, capsys):
         print(f"\nfault injection, Oxigraph: {report}")
     assert report["failures injected"] >= 8
     assert report["publications lost"] == 0
+
+
+# --- failed swaps: the fault table (cases x store -> exit, published state, staging) --------
+
+
+@dataclass
+class _Target:
+    """A store behind a fault proxy: the endpoint kg is given, the one the test reads
+    (direct), the --default-graph mode and the CLI's settings."""
+
+    name: str
+    proxy: FaultProxy
+    endpoint: remote.Endpoint
+    direct: remote.Endpoint
+    mode: str
+    cli: list[str]
+
+
+def _virtuoso_target(server, proxy: FaultProxy) -> _Target:
+    sparql, store = proxy.url("/sparql"), proxy.url("/sparql-graph-crud")
+    return _Target(
+        "Virtuoso",
+        proxy,
+        remote.endpoint_for(sparql, update=sparql, graph_store=store),
+        _endpoint(server),
+        "named",
+        ["--endpoint", sparql, "--update", sparql, "--graph-store", store],
+    )
+
+
+def _oxigraph_target(base: str, proxy: FaultProxy, mode: str = "union") -> _Target:
+    url = proxy.url("/query")
+    return _Target(
+        "Oxigraph",
+        proxy,
+        remote.endpoint_for(url),
+        remote.endpoint_for(base + "/query"),
+        mode,
+        ["--endpoint", url],
+    )
+
+
+def _staging_left(endpoint: remote.Endpoint) -> tuple[int, int]:
+    """Staging graphs the server holds, and locks."""
+    far = remote.RemoteStore(endpoint)
+    try:
+        return len(publishing._leftover_staging(far)), len(publishing._holders(far))
+    finally:
+        far.close()
+
+
+def _staging_seen_by_readers(endpoint: remote.Endpoint, mode: str) -> int:
+    """Triples of staging graphs in the default graph readers of the publication query: the
+    map's (every staging publish has one) are the sign."""
+    far = remote.RemoteStore(endpoint)
+    where = (
+        f"GRAPH <{publishing.DEFAULT_GRAPH}> {{ ?s <{publishing.STAGES_FOR}> ?t }}"
+        if mode == "named"
+        else f"?s <{publishing.STAGES_FOR}> ?t"
+    )
+    try:
+        return int(next(iter(far.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")))["n"].value)
+    finally:
+        far.close()
+
+
+def _run_cases(target: _Target, tmp_path: Path, union_default: _Target | None) -> list[dict]:
+    """Each case: the previous publication (a small dataset) in place, then `kg publish` of
+    the repository's data with one fault; the row says what came out."""
+    previous = [_tiny(tmp_path / "v1", 1)]
+    graphs = {g.value for g in open_dataset(previous).store.named_graphs()}
+    repo_store = open_dataset().store
+    scopes.ensure(repo_store)
+    graphs |= {g.value for g in repo_store.named_graphs()}
+    graphs.add(publishing.DEFAULT_GRAPH)
+
+    def state(t: _Target) -> tuple:
+        return _state(t.direct, graphs, t.mode)
+
+    def put_previous(t: _Target) -> tuple:
+        t.proxy.reset()
+        publishing.publish(previous, endpoint=t.direct, default_graph=t.mode, validate=False)
+        return state(t)
+
+    publishing.publish(endpoint=target.direct, default_graph=target.mode, validate=False)
+    new = state(target)
+    good = put_previous(target)
+    assert good != new
+    rows = []
+
+    def record(case: str, t: _Target, result, before: tuple, after_new: tuple | None) -> None:
+        held = state(t)
+        staged, locks = _staging_left(t.direct)
+        rows.append(
+            {
+                "case": case,
+                "store": t.name,
+                "exit": result.exit_code if hasattr(result, "exit_code") else result,
+                "published": "previous, intact"
+                if held == before
+                else ("new, whole" if held == after_new else "BROKEN"),
+                "staging left": staged,
+                "staging seen by readers": _staging_seen_by_readers(t.direct, t.mode),
+                "locks left": locks,
+                "message": (getattr(result, "output", "") or "").strip(),
+            }
+        )
+
+    def cli(t: _Target, *extra: str):
+        return CliRunner().invoke(
+            main, ["publish", *t.cli, "--default-graph", t.mode, *extra], catch_exceptions=False
+        )
+
+    # 1. union mode on a store whose default graph is the union of all graphs
+    u = union_default or target
+    before = put_previous(u) if union_default else good
+    u.proxy.reset()
+    result = CliRunner().invoke(main, ["publish", *u.cli, "--default-graph", "union"])
+    record("--default-graph union, default graph = union of all", u, result, before, None)
+    # 2-4. the swap answered with an error, or its answer lost
+    for case, mode, status in (
+        ("swap answered 503", "status", (503, "Service Unavailable")),
+        ("swap answered 400", "status", (400, "Bad Request")),
+        ("swap done, answer lost", "lose", None),
+        ("swap done, gateway 504", "gateway", None),
+    ):
+        target.proxy.reset(mode=mode, match=SWAP_MARK)
+        if status:
+            target.proxy.status = status
+        result = cli(target)
+        assert target.proxy.failed, case
+        record(case, target, result, good, new)
+        if state(target) != good:
+            put_previous(target)
+    # 6. another publish running (holding the lock)
+    far = remote.RemoteStore(target.direct)
+    other = publishing._Lease(far, "0ther0publish", 60)
+    other.take()
+    target.proxy.reset()
+    result = cli(target)
+    publishing._unlock(far, "0ther0publish")
+    far.close()
+    record("another publish running", target, result, good, new)
+    # 7. SIGTERM while an upload is on its way (the proxy holds its answer back)
+    rows.append(_sigterm_case(target, tmp_path, good, new, state))
+    # 8. the swap past the server's time limit (Virtuoso's per-request timeout, 1 ms)
+    if target.name == "Virtuoso":
+        rows.append(_time_limit_case(target, tmp_path))
+    return rows
+
+
+def _big(folder: Path, version: int) -> Path:
+    """10 graphs of 2,000 triples: a swap Virtuoso does not finish in its time limit (the
+    repository's data is swapped within 1 ms's anytime check; 8,000 triples too)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ex = "http://example.org/kg-big/"
+    lines = []
+    for g in range(10):
+        lines.append(f"<{ex}g{g}> {{")
+        lines += [f'<{ex}s{i}> <{ex}p{i % 7}> "v{version} {g} {i}" .' for i in range(2000)]
+        lines.append("}")
+    (folder / "big.trig").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _time_limit_case(target: _Target, tmp_path: Path) -> dict:
+    """The swap stopped by the server's time limit: Virtuoso answers SR171 (500) or, as an
+    anytime query, 200 with an empty table having done nothing. The library is called (the
+    synthetic data is not the project's, so it is not validated); the exit status is the one
+    the CLI gives for the error raised."""
+    versions = [_big(tmp_path / "big1", 1), _big(tmp_path / "big2", 2)]
+    graphs = {g.value for v in versions for g in open_dataset([v]).store.named_graphs()}
+    graphs.add(publishing.DEFAULT_GRAPH)
+    target.proxy.reset()
+    publishing.publish([versions[0]], endpoint=target.direct, default_graph="named", validate=False)
+    before = _state(target.direct, graphs, "named")
+    target.proxy.reset(mode="limit", match=SWAP_MARK)
+    target.proxy.limit_ms = 1
+    try:
+        publishing.publish(
+            [versions[1]], endpoint=target.endpoint, default_graph="named", validate=False
+        )
+        code, message = 0, "published"
+    except EndpointError as error:
+        code, message = error.exit_code, f"kg: error: {error}"
+    assert target.proxy.failed
+    held = _state(target.direct, graphs, "named")
+    staged, locks = _staging_left(target.direct)
+    return {
+        "case": "swap past the server's time limit",
+        "store": target.name,
+        "exit": code,
+        "published": "previous, intact" if held == before else "new, whole or BROKEN",
+        "staging left": staged,
+        "staging seen by readers": _staging_seen_by_readers(target.direct, "named"),
+        "locks left": locks,
+        "message": message,
+    }
+
+
+def _sigterm_case(target: _Target, tmp_path: Path, good, new, state) -> dict:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    target.proxy.delay = 30
+    upload = "PUT" if target.name == "Virtuoso" else "POST"
+    env = {**os.environ, "PYTHONPATH": str(Path(publishing.__file__).parents[1])}
+    # a request that carries staging data: its target (Virtuoso) or body (N-Quads) names it
+    mark = f"graph={publishing.STAGING_PREFIX}" if upload == "PUT" else "> <urn:x-kg:staging:"
+    target.proxy.reset(mode="slow", match=mark)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from kg.cli import main; main()",
+            "publish",
+            *target.cli,
+            "--default-graph",
+            target.mode,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not target.proxy.failed and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+    assert target.proxy.failed, process.communicate(timeout=30)
+    seen_meanwhile = _staging_seen_by_readers(target.direct, target.mode)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    held = state(target)
+    staged, locks = _staging_left(target.direct)
+    return {
+        "case": "SIGTERM during the upload",
+        "store": target.name,
+        "exit": process.returncode,
+        "published": "previous, intact"
+        if held == good
+        else ("new, whole" if held == new else "BROKEN"),
+        "staging left": staged,
+        "staging seen by readers": seen_meanwhile,
+        "locks left": locks,
+        "message": err.decode("utf-8", "replace").strip(),
+    }
+
+
+def _check_and_print(rows: list[dict], capsys) -> None:
+    with capsys.disabled():
+        print("\n| case | store | exit | published | staging left | seen by readers | locks |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(
+                f"| {r['case']} | {r['store']} | {r['exit']} | {r['published']} | "
+                f"{r['staging left']} | {r['staging seen by readers']} | {r['locks left']} |"
+            )
+    for r in rows:
+        where = f"{r['store']}, {r['case']}: {r}"
+        assert r["staging left"] == 0 and r["staging seen by readers"] == 0, where
+        assert r["locks left"] == 0, where
+        if r["case"].startswith("swap done"):  # carried out: proved by the counts
+            assert (r["exit"], r["published"]) == (0, "new, whole"), where
+        elif r["case"].startswith("SIGTERM"):
+            assert (r["exit"], r["published"]) == (143, "previous, intact"), where
+        else:  # no false success, nothing lost
+            assert (r["exit"], r["published"]) == (2, "previous, intact"), where
+            assert "kg: error:" in r["message"], where
+
+
+def test_failed_swaps_on_virtuoso(virtuoso_server, tmp_path, capsys):
+    proxy = FaultProxy(virtuoso_server.base)
+    try:
+        rows = _run_cases(_virtuoso_target(virtuoso_server, proxy), tmp_path, None)
+    finally:
+        proxy.close()
+    _check_and_print(rows, capsys)
+    assert {r["case"] for r in rows} >= {
+        "--default-graph union, default graph = union of all",
+        "swap answered 503",
+        "swap past the server's time limit",
+    }
+
+
+def test_failed_swaps_on_oxigraph(tmp_path, capsys):
+    with (
+        oxigraph(tmp_path / "db") as base,
+        oxigraph(tmp_path / "union-db", "--union-default-graph") as union_base,
+    ):
+        proxy, union_proxy = FaultProxy(base), FaultProxy(union_base)
+        try:
+            rows = _run_cases(
+                _oxigraph_target(base, proxy),
+                tmp_path,
+                _oxigraph_target(union_base, union_proxy, mode="named"),
+            )
+        finally:
+            proxy.close()
+            union_proxy.close()
+    _check_and_print(rows, capsys)
