@@ -712,3 +712,93 @@ def test_failed_swaps_on_oxigraph(tmp_path, capsys):
             proxy.close()
             union_proxy.close()
     _check_and_print(rows, capsys)
+
+
+# --- ASK: every shape a store answers in, printed as true/false in every format ------------
+
+ASKS = {
+    True: "ASK { GRAPH ?g { ?c a kg:Country } }",
+    False: "ASK { GRAPH ?g { ?c a kg:NoSuchClassAnywhere } }",
+}
+ASK_FORMATS = ("table", "csv", "tsv", "json", "xml")
+
+
+def _ask_matrix(urls: dict[str, str]) -> dict[tuple[str, str, bool], str]:
+    """`kg sparql ASK … --format F` on each endpoint (and locally): exit status and output."""
+    runner = CliRunner()
+    out = {}
+    for fmt in ASK_FORMATS:
+        for truth, text in ASKS.items():
+            local = runner.invoke(main, ["sparql", text, "--format", fmt])
+            assert local.exit_code == 0, local.output
+            out[("local", fmt, truth)] = local.output
+            for name, url in urls.items():
+                there = runner.invoke(main, ["sparql", text, "--format", fmt, "--endpoint", url])
+                out[(name, fmt, truth)] = f"exit {there.exit_code}: {there.output}"
+                assert there.exit_code == 0, (name, fmt, there.output)
+                out[(name, fmt, truth)] = there.output
+    return out
+
+
+def _check_asks(out: dict, names: list[str]) -> None:
+    for fmt in ASK_FORMATS:
+        for truth in (True, False):
+            word = "true" if truth else "false"
+            local = out[("local", fmt, truth)]
+            assert word in local and ("false" if truth else "true") not in local
+            for name in names:
+                assert out[(name, fmt, truth)] == local, (name, fmt, truth)
+
+
+def test_ask_answers_on_virtuoso_in_every_shape_and_format(published):
+    proxy = FaultProxy(published.base)
+    try:
+        proxy.reset(mode="ask-table", match="ASK")  # Virtuoso 7.2's __ASK_RETVAL table
+        urls = {"virtuoso": published.sparql, "virtuoso, __ASK_RETVAL": proxy.url("/sparql")}
+        out = _ask_matrix(urls)
+        assert proxy.failed  # the table shape was sent
+    finally:
+        proxy.close()
+    _check_asks(out, list(urls))
+
+
+def test_ask_answers_on_oxigraph_in_every_shape_and_format(tmp_path):
+    with oxigraph(tmp_path / "db") as base:
+        publishing.publish(endpoint=remote.endpoint_for(base + "/query"), validate=False)
+        proxy = FaultProxy(base)
+        try:
+            proxy.reset(mode="ask-table", match="ASK")
+            urls = {"oxigraph": base + "/query", "oxigraph, __ASK_RETVAL": proxy.url("/query")}
+            out = _ask_matrix(urls)
+            assert proxy.failed
+        finally:
+            proxy.close()
+    _check_asks(out, list(urls))
+
+
+def test_the_record_check_is_never_an_ask(virtuoso_server, tmp_path):
+    """Issue 18: the only request after a failed swap was an ASK, answered as a table and read
+    as true. Now publish asks no ASK at all (the proof counts graphs with SELECT) and a 503 to
+    the swap is a failure that says the previous publication is in place."""
+    proxy = FaultProxy(virtuoso_server.base)
+    try:
+        target = _virtuoso_target(virtuoso_server, proxy)
+        publishing.publish(
+            [_tiny(tmp_path / "v1", 1)],
+            endpoint=target.direct,
+            default_graph="named",
+            validate=False,
+        )
+        proxy.reset(mode="status", match=SWAP_MARK)
+        proxy.status = (503, "Service Unavailable")
+        with pytest.raises(EndpointError, match=r"503.*previous publication is in place"):
+            publishing.publish(
+                [_tiny(tmp_path / "v2", 2)],
+                endpoint=target.endpoint,
+                default_graph="named",
+                validate=False,
+            )
+        asked = [b for _, _, b in proxy.seen if "ASK" in _form_text(b)]
+        assert asked == []
+    finally:
+        proxy.close()
