@@ -265,3 +265,62 @@ def test_the_report_is_stable(project):
 def test_the_repository_data_conforms():
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
+
+
+# --- graph ownership: each graph is one file's -------------------------------------------
+
+
+def test_a_second_file_adding_to_a_passage_graph_is_a_violation_naming_both(own_project):
+    """Issue 18: a file that reuses another file's passage graph put its facts in a passage
+    that does not state them, and validation conformed. Now it is a violation naming both
+    files and the lines that open the graph; the violations in that graph name the file that
+    states the offending triple (not the first file that named the graph); the summary counts
+    every file."""
+    data = own_project / "data"
+    intruder = data / "zz-intruder.trig"
+    intruder.write_text(
+        "@prefix id: <https://w3id.org/digital-policy-kg/id/> .\n"
+        "@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .\n"
+        "@prefix psg: <https://w3id.org/digital-policy-kg/passage/> .\n"
+        "\n"
+        "psg:p1 {\n"
+        '    id:rs kg:population "a great many" .\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    report = validate([data])
+    assert not report.conforms
+    owned = [f for f in report.findings if f.check == "one-file-per-graph"]
+    assert len(owned) == 1
+    message = owned[0].result.message
+    assert "psg:p1" in message
+    assert "organisations.trig line 6 and again by " in message
+    assert "zz-intruder.trig line 5" in message
+    assert set(owned[0].files) == {data / "organisations.trig", intruder}
+    datatype = [f for f in report.findings if "Datatype" in f.result.component.value]
+    assert [f.files for f in datatype] == [(intruder,)]  # the file that states it
+    assert set(report.files) >= {data / "organisations.trig", intruder, data / "countries.ttl"}
+    text = render_text(report)
+    assert f"{len(report.files)} files" in text.splitlines()[-1]
+    result = kg(str(data))
+    assert result.exit_code == 1
+    assert "zz-intruder.trig line 5" in result.stdout
+
+
+def test_graph_lines_finds_where_a_trig_file_opens_each_graph(tmp_path):
+    path = tmp_path / "g.trig"
+    path.write_text(
+        "@prefix psg: <https://w3id.org/digital-policy-kg/passage/> .\n"
+        "PREFIX ex: <http://example.org/>\n"
+        "psg:a { ex:s ex:p ex:o . }\n"
+        "\n"
+        "GRAPH <http://example.org/b> {\n"
+        "  ex:s ex:p 'x' }\n"
+        "ex:c{ ex:s ex:p ex:o }\n",
+        encoding="utf-8",
+    )
+    assert graph.graph_lines(path) == {
+        "https://w3id.org/digital-policy-kg/passage/a": 3,
+        "http://example.org/b": 5,
+        "http://example.org/c": 7,
+    }

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import urljoin
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
@@ -50,6 +52,31 @@ class FileIndex(MutableMapping[str, Path]):
     def __init__(self, data: Mapping[str, Path] | None = None) -> None:
         self._data: dict[str, Path] = dict(data or {})
         self._pending: list[tuple[Path, RdfFormat, NamedNode]] = []
+        # every file that states triples in a graph, in load order (the first is _data's)
+        self._owners: dict[str, list[Path]] = {g: [p] for g, p in self._data.items()}
+        self.loaded: list[Path] = []  # every file loaded, in order
+
+    def own(self, name: str, path: Path) -> None:
+        """Record that ``path`` states triples in graph ``name`` (the first such file is the
+        graph's file, :meth:`__getitem__`)."""
+        self._data.setdefault(name, path)
+        owners = self._owners.setdefault(name, [])
+        if path not in owners:
+            owners.append(path)
+
+    def owners(self, name: str) -> list[Path]:
+        """Every file that states triples in graph ``name``, in load order."""
+        if self._pending:
+            self._resolve()
+        return list(self._owners.get(name, ()))
+
+    def shared(self) -> dict[str, list[Path]]:
+        """The graphs more than one file states triples in (each graph is one file's: a
+        second file adding to a passage graph would put facts in a passage that does not
+        state them)."""
+        if self._pending:
+            self._resolve()
+        return {g: list(p) for g, p in self._owners.items() if len(p) > 1}
 
     def defer(self, path: Path, fmt: RdfFormat, target: NamedNode) -> None:
         """Record that ``path`` (a dataset file, loaded with ``target`` as its default graph)
@@ -76,7 +103,7 @@ class FileIndex(MutableMapping[str, Path]):
         pending, self._pending = self._pending, []
         for path, fmt, target in pending:
             for name in self._graphs_of(path, fmt, target):
-                self._data.setdefault(name, path)
+                self.own(name, path)
 
     def __getitem__(self, key: str) -> Path:
         if self._pending:
@@ -87,6 +114,8 @@ class FileIndex(MutableMapping[str, Path]):
         if self._pending:
             self._resolve()
         self._data[key] = value
+        if value not in self._owners.setdefault(key, []):
+            self._owners[key].insert(0, value)
 
     def __delitem__(self, key: str) -> None:
         if self._pending:
@@ -117,6 +146,38 @@ class Dataset:
     def file_of(self, graph: str) -> Path | None:
         """The file a graph was loaded from, or None for graphs kg computed itself."""
         return self.files.get(graph)
+
+
+_PREFIX_LINE = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I)
+_GRAPH_OPEN = re.compile(r"(?:GRAPH\s+)?(<[^<>\s]*>|[A-Za-z][\w.-]*:[^\s{]*|:[^\s{]*)\s*\{", re.I)
+
+
+def graph_lines(path: Path) -> dict[str, int]:
+    """The line on which a TriG file opens each graph it names (``name {`` or ``GRAPH name
+    {``, CURIEs expanded with the file's prefixes; the first opening counts), for messages
+    that point at the place. A file that cannot be read gives nothing."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    prefixes: dict[str, str] = {}
+    base = path.resolve().as_uri()
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        for found in _PREFIX_LINE.finditer(line):
+            prefixes[found.group(1) or ""] = found.group(2)
+        stripped = line.split("#", 1)[0] if "<" not in line else line
+        for found in _GRAPH_OPEN.finditer(stripped):
+            token = found.group(1)
+            if token.startswith("<"):
+                iri = urljoin(base, token[1:-1])
+            else:
+                prefix, _, local = token.partition(":")
+                if prefix not in prefixes:
+                    continue
+                iri = prefixes[prefix] + local
+            lines.setdefault(iri, number)
+    return lines
 
 
 def discover(paths: Iterable[Path | str], *, recursive: bool = True) -> list[Path]:
@@ -279,8 +340,13 @@ def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
             KgWarning,
             stacklevel=2,
         )
+    if isinstance(dataset.files, FileIndex):
+        dataset.files.loaded.append(path)
     if not is_dataset_file:
-        dataset.files[target.value] = path
+        if isinstance(dataset.files, FileIndex):
+            dataset.files.own(target.value, path)
+        else:
+            dataset.files[target.value] = path
     elif isinstance(dataset.files, FileIndex):
         # a dataset file: the graphs it brought (its own graph only if it has triples) are
         # read back from it when the map is consulted (see FileIndex)

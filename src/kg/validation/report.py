@@ -35,6 +35,7 @@ from pyoxigraph import (
     Store,
     Triple,
     Variable,
+    parse,
     serialize,
 )
 
@@ -222,7 +223,9 @@ def _label(store: Store, term: Any) -> str:
 def _files_of(dataset: graph.Dataset, result: ValidationResult) -> tuple[Path, ...]:
     """The files to look at for a finding: those stating the offending triple (focus, path,
     value) when the path is a predicate, else those stating the focus node's property, else
-    its triples as subject, else as object. Graphs kg computed (inferred) have no file."""
+    its triples as subject, else as object. Graphs kg computed (inferred) have no file. In a
+    graph more than one file states triples in (an ownership finding of its own), the files
+    that state a matching triple are found by reading them again."""
     term = result.focus
     if isinstance(term, Literal):
         return ()
@@ -232,16 +235,89 @@ def _files_of(dataset: graph.Dataset, result: ValidationResult) -> tuple[Path, .
             patterns.append((term, result.path.node, result.value, None))
         patterns.append((term, result.path.node, None, None))
     patterns += [(term, None, None, None), (None, None, term, None)]
+    owners = dataset.files.owners if isinstance(dataset.files, graph.FileIndex) else None
     for pattern in patterns:
         graphs = {
             q.graph_name.value
             for q in dataset.store.quads_for_pattern(*pattern)
             if not isinstance(q.graph_name, DefaultGraph)
         }
-        found = {dataset.files[g] for g in graphs if g in dataset.files}
+        found: set[Path] = set()
+        for g in graphs:
+            several = owners(g) if owners is not None else []
+            if len(several) > 1:
+                found |= {p for p in several if _states(p, g, pattern)}
+            elif g in dataset.files:
+                found.add(dataset.files[g])
         if found:
             return tuple(sorted(found))
     return ()
+
+
+def _states(path: Path, graph_name: str, pattern: tuple[Any, Any, Any, None]) -> bool:
+    """Whether a file states a triple matching ``pattern`` in graph ``graph_name``."""
+    fmt = graph.FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return False
+    own = graph.graph_name(path).value
+    try:
+        for q in parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
+            name = own if isinstance(q.graph_name, DefaultGraph) else str(q.graph_name.value)
+            if name != graph_name:
+                continue
+            if all(
+                want is None or want == got
+                for want, got in zip(pattern[:3], (q.subject, q.predicate, q.object), strict=True)
+            ):
+                return True
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return False
+
+
+OWNERSHIP = NamedNode(CHECKS_BASE + "one-file-per-graph")
+"""The shape of ownership findings: a graph more than one file states triples in."""
+
+
+def ownership_findings(dataset: graph.Dataset) -> list[Finding]:
+    """A violation for each graph that more than one file adds triples to, naming every file
+    and the line where it opens the graph: a passage graph holds what its passage states, and
+    one file states it (a second file adding to ``psg:pl-eurodig`` would make the Polish
+    passage cite a fact about another country)."""
+    if not isinstance(dataset.files, graph.FileIndex):
+        return []
+    out = []
+    lines: dict[Path, dict[str, int]] = {}
+    for name, paths in sorted(dataset.files.shared().items()):
+        where = []
+        for path in paths:
+            if path not in lines:
+                lines[path] = graph.graph_lines(path)
+            line = lines[path].get(name)
+            where.append(f"{_display_path(path)}{f' line {line}' if line else ''}")
+        node = NamedNode(name)
+        result = ValidationResult(
+            focus=node,
+            path=None,
+            value=None,
+            source_shape=OWNERSHIP,
+            component=shacl.sh("SPARQLConstraintComponent"),
+            severity=VIOLATION,
+            message=(
+                f"graph {curie(name)} is defined by {where[0]} and again by "
+                f"{' and '.join(where[1:])}: each graph is one file's (move the triples to "
+                "a graph of the file that states them)"
+            ),
+        )
+        out.append(
+            Finding(
+                result=result,
+                label=_label(dataset.store, node),
+                files=tuple(paths),
+                check="one-file-per-graph",
+            )
+        )
+    return out
 
 
 def _sort_key(f: Finding) -> tuple:
@@ -326,13 +402,15 @@ def validate(
         )
         for r in [*results, *check_results]
     ]
+    findings += ownership_findings(dataset)
     findings.sort(key=_sort_key)
+    loaded = dataset.files.loaded if isinstance(dataset.files, graph.FileIndex) else []
     return Report(
         conforms=not any(f.result.severity == VIOLATION for f in findings),
         findings=findings,
         engine=engine,
         triples=len(dataset.store),
-        files=sorted(set(dataset.files.values())),
+        files=sorted(set(loaded) | set(dataset.files.values())),
     )
 
 
