@@ -10,6 +10,7 @@ name the file a finding comes from.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequenc
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
@@ -89,12 +91,13 @@ class FileIndex(MutableMapping[str, Path]):
         default-graph triples count for ``target``)."""
         seen: dict[str, None] = {}
         try:
-            for quad in parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
-                g = quad.graph_name
-                if isinstance(g, DefaultGraph):
-                    seen.setdefault(target.value)
-                elif isinstance(g, NamedNode):
-                    seen.setdefault(g.value)
+            with rdf_input(path) as source:
+                for quad in parse(**source, format=fmt, base_iri=path.resolve().as_uri()):
+                    g = quad.graph_name
+                    if isinstance(g, DefaultGraph):
+                        seen.setdefault(target.value)
+                    elif isinstance(g, NamedNode):
+                        seen.setdefault(g.value)
         except (OSError, SyntaxError, ValueError):
             pass  # changed or removed since it was loaded: what it no longer has names no file
         return list(seen)
@@ -150,6 +153,27 @@ class Dataset:
 
 _PREFIX_LINE = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I)
 _GRAPH_OPEN = re.compile(r"(?:GRAPH\s+)?(<[^<>\s]*>|[A-Za-z][\w.-]*:[^\s{]*|:[^\s{]*)\s*\{", re.I)
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+@contextlib.contextmanager
+def rdf_input(path: Path) -> Iterator[dict[str, Any]]:
+    """What pyoxigraph reads a file from: its path, or, past a UTF-8 byte-order mark (which
+    Oxigraph refuses as the first subject and rdflib, Jena and editors on Windows take as
+    nothing), the open file."""
+    try:
+        with open(path, "rb") as handle:
+            bom = handle.read(3) == BOM
+    except OSError:
+        bom = False  # the reader reports it
+    if not bom:
+        yield {"path": str(path)}
+        return
+    with open(path, "rb") as handle:
+        handle.seek(len(BOM))
+        yield {"input": handle}
 
 
 def graph_lines(path: Path) -> dict[str, int]:
@@ -327,7 +351,8 @@ def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
     is_dataset_file = fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS)
     writer = dataset.store.bulk_load if bulk else dataset.store.load
     try:
-        writer(path=str(path), format=fmt, base_iri=resolved.as_uri(), to_graph=target)
+        with rdf_input(path) as source:
+            writer(**source, format=fmt, base_iri=resolved.as_uri(), to_graph=target)
     except SyntaxError as error:
         raise _syntax_error(path, error) from None
     except OSError as error:
@@ -367,8 +392,9 @@ def _holds_nothing(
     if not is_dataset_file:
         return True
     try:
-        quads = parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
-        return next(quads, None) is None
+        with rdf_input(path) as source:
+            quads = parse(**source, format=fmt, base_iri=path.resolve().as_uri())
+            return next(quads, None) is None
     except (OSError, SyntaxError, ValueError):
         return False  # it loaded a moment ago; a file changed since is not ours to judge
 

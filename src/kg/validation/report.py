@@ -261,15 +261,17 @@ def _states(path: Path, graph_name: str, pattern: tuple[Any, Any, Any, None]) ->
         return False
     own = graph.graph_name(path).value
     try:
-        for q in parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
-            name = own if isinstance(q.graph_name, DefaultGraph) else str(q.graph_name.value)
-            if name != graph_name:
-                continue
-            if all(
-                want is None or want == got
-                for want, got in zip(pattern[:3], (q.subject, q.predicate, q.object), strict=True)
-            ):
-                return True
+        with graph.rdf_input(path) as source:
+            for q in parse(**source, format=fmt, base_iri=path.resolve().as_uri()):
+                name = own if isinstance(q.graph_name, DefaultGraph) else str(q.graph_name.value)
+                if name != graph_name:
+                    continue
+                triple = (q.subject, q.predicate, q.object)
+                if all(
+                    want is None or want == got
+                    for want, got in zip(pattern[:3], triple, strict=True)
+                ):
+                    return True
     except (OSError, SyntaxError, ValueError):
         return False
     return False
