@@ -324,3 +324,50 @@ def test_graph_lines_finds_where_a_trig_file_opens_each_graph(tmp_path):
         "http://example.org/b": 5,
         "http://example.org/c": 7,
     }
+
+
+# --- ill-typed literals -------------------------------------------------------------------
+
+
+def test_an_ill_typed_literal_is_reported_on_any_property(own_project):
+    """Issue 18: a literal whose form is not its datatype's was reported only on a property a
+    shape covers, and then with the shape's message ("never a string" for an ill-typed
+    gYear). Now every one is a violation saying what it is; on a covered property the shape's
+    finding says it, once."""
+    case = own_project / "data" / "ill-typed.ttl"
+    case.write_text(
+        "@prefix id: <https://w3id.org/digital-policy-kg/id/> .\n"
+        "@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        'id:rnids kg:foundedIn "19x9"^^xsd:gYear ; kg:staff "a dozen"^^xsd:integer ;\n'
+        '    kg:active "maybe"^^xsd:boolean ; kg:since "2009"^^xsd:gYear ;\n'
+        '    kg:size "12"^^xsd:nonNegativeInteger .\n'
+        'id:rs kg:population "many"^^xsd:integer .\n',
+        encoding="utf-8",
+    )
+    report = validate([own_project / "data"])
+    ill = {
+        (f.result.path.label, f.result.value.value): f
+        for f in report.findings
+        if f.result.value is not None and "ill-typed" in f.result.message
+    }
+    assert set(ill) == {
+        ("kg:foundedIn", "19x9"),
+        ("kg:staff", "a dozen"),
+        ("kg:active", "maybe"),
+        ("kg:population", "many"),
+    }  # the valid gYear and nonNegativeInteger are not findings
+    year = ill[("kg:foundedIn", "19x9")]
+    assert year.result.message.startswith('"19x9"^^xsd:gYear is not a valid xsd:gYear')
+    assert "never a string" not in year.result.message
+    assert year.check == "ill-typed-literal" and year.files == (case,)
+    # a property a shape covers: the shape's finding, said accurately, and no second one
+    population = ill[("kg:population", "many")]
+    assert population.check is None  # the shape's
+    assert "is not a valid xsd:integer" in population.result.message
+    assert "the rule: A country's population is one xsd:integer." in population.result.message
+    same = [
+        f for f in report.findings if f.result.value is not None and f.result.value.value == "many"
+    ]
+    assert len(same) == 1
+    assert not report.conforms

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -277,6 +277,111 @@ def _states(path: Path, graph_name: str, pattern: tuple[Any, Any, Any, None]) ->
     return False
 
 
+# --------------------------------------------------------------------------- ill-typed literals
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# datatype -> the cast that reads its lexical form (Oxigraph has casts for the primitive
+# types; the types derived from xsd:integer are read as integers: their ranges are not checked)
+_PRIMITIVE = (
+    "integer",
+    "decimal",
+    "double",
+    "float",
+    "boolean",
+    "date",
+    "dateTime",
+    "time",
+    "gYear",
+    "gYearMonth",
+    "gMonthDay",
+    "gDay",
+    "gMonth",
+    "duration",
+    "dayTimeDuration",
+    "yearMonthDuration",
+)
+_DERIVED_INTEGERS = (
+    "int",
+    "long",
+    "short",
+    "byte",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "negativeInteger",
+    "nonPositiveInteger",
+    "unsignedInt",
+    "unsignedLong",
+    "unsignedShort",
+    "unsignedByte",
+)
+_CASTS = {name: name for name in _PRIMITIVE} | {name: "integer" for name in _DERIVED_INTEGERS}
+ILL_TYPED = NamedNode(CHECKS_BASE + "ill-typed-literal")
+
+
+def _ill_typed_query() -> str:
+    value = "0"
+    for name, cast in sorted(_CASTS.items()):
+        value = f"IF(?dt = <{XSD}{name}>, <{XSD}{cast}>(?o), {value})"
+    listed = ", ".join(f"<{XSD}{name}>" for name in sorted(_CASTS))
+    return (
+        "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isLiteral(?o)) "
+        f"BIND(DATATYPE(?o) AS ?dt) FILTER(?dt IN ({listed})) BIND({value} AS ?v) "
+        "FILTER(!BOUND(?v)) }"
+    )
+
+
+def _ill_typed_message(value: Literal) -> str:
+    return (
+        f"{_show(value)} is not a valid {curie(value.datatype.value)}: an ill-typed literal "
+        "(no value: comparisons, sums and orderings do not see it)"
+    )
+
+
+def ill_typed_results(store: Store) -> list[ValidationResult]:
+    """Every literal whose lexical form is not one of its XSD datatype's (``"abc"^^xsd:integer``,
+    ``"2020x"^^xsd:gYear``), on any property — a shape's ``sh:datatype`` only sees the
+    properties it covers (issue 18: an ill-typed literal elsewhere was never reported)."""
+    out = []
+    for row in store.query(_ill_typed_query()):  # type: ignore[union-attr]
+        value = row["o"]
+        if not isinstance(value, Literal) or not isinstance(row["p"], NamedNode):
+            continue
+        out.append(
+            ValidationResult(
+                focus=row["s"],
+                path=ResultPath(row["p"], f"<{row['p'].value}>", curie(row["p"].value)),
+                value=value,
+                source_shape=ILL_TYPED,
+                component=shacl.sh("DatatypeConstraintComponent"),
+                severity=VIOLATION,
+                message=_ill_typed_message(value),
+            )
+        )
+    return out
+
+
+def _with_ill_typed(
+    results: list[ValidationResult], ill_typed: list[ValidationResult]
+) -> list[ValidationResult]:
+    """The engine's results with the ill-typed literals: a shape's datatype finding about one
+    says what is wrong with it (a shape's message "one xsd:gYear, never a string" was given for
+    ``"2020x"^^xsd:gYear``), and the literals no shape covers are added once."""
+    keys = {(str(r.focus), str(r.path.node) if r.path else "", str(r.value)) for r in ill_typed}
+    covered = set()
+    out = []
+    for r in results:
+        key = (str(r.focus), str(r.path.node) if r.path else "", str(r.value))
+        if key in keys and r.component == shacl.sh("DatatypeConstraintComponent"):
+            covered.add(key)
+            assert isinstance(r.value, Literal)
+            r = replace(r, message=f"{_ill_typed_message(r.value)}; the rule: {r.message}")
+        out.append(r)
+    for r in ill_typed:
+        if (str(r.focus), str(r.path.node) if r.path else "", str(r.value)) not in covered:
+            out.append(r)
+    return out
+
+
 OWNERSHIP = NamedNode(CHECKS_BASE + "one-file-per-graph")
 """The shape of ownership findings: a graph more than one file states triples in."""
 
@@ -394,7 +499,9 @@ def validate(
             progress("pyshacl: validating", None, None)
         results = shacl.validate_with_pyshacl(dataset.store, shapes_path)
     check_results = run_checks(dataset.store, check_list, progress)
+    results = _with_ill_typed(list(results), ill_typed_results(dataset.store))
     names: dict[NamedNode | BlankNode, str] = {c.iri: c.name for c in check_list}
+    names[ILL_TYPED] = "ill-typed-literal"
     findings = [
         Finding(
             result=r,
