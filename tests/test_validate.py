@@ -371,3 +371,52 @@ def test_an_ill_typed_literal_is_reported_on_any_property(own_project):
     ]
     assert len(same) == 1
     assert not report.conforms
+
+
+# --- a report that stays readable: limits on what is described and printed -----------------
+
+
+def test_a_list_nested_100000_deep_gives_a_bounded_report(tmp_path):
+    """Issue 18: 199,999 violations, ~600,000 lines and 613 MB, nothing shown until the end.
+    The text report describes the first 1000 and counts the rest; conformance and the counts
+    still cover every one. (The repository's checks: every list node is a fact without a
+    passage.)"""
+    depth = 100_000
+    case = tmp_path / "deep.ttl"
+    case.write_text(
+        f"@prefix ex: <http://example.org/> .\nex:s ex:p {'(' * depth} ex:o {')' * depth} .\n"
+    )
+    result = kg(str(case))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) < 3200  # 1000 findings of three lines, and the summary
+    described = sum(1 for line in lines if ": Violation: " in line)
+    assert described == 1000
+    total = int(lines[-1].split("does not conform: ")[1].split(" violations")[0])
+    assert total >= 2 * depth  # every list node's rdf:first and rdf:rest
+    assert lines[-2] == (
+        f"… {total - 1000} more findings not shown ({total - 1000} violations); "
+        "--limit 0 shows them all"
+    )
+    report = validate([case], limit=10)
+    assert len(report.findings) == 10 and report.counts()["Violation"] == total
+    assert not report.conforms
+
+
+def test_a_huge_literal_is_not_printed_whole(project, tmp_path):
+    case = tmp_path / "huge.ttl"
+    big = "x" * 10_000_000
+    case.write_text(
+        "@prefix id: <https://w3id.org/digital-policy-kg/id/> .\n"
+        "@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .\n"
+        f'id:rs a kg:Country ; kg:population "{big}" .\n',
+        encoding="utf-8",
+    )
+    result = kg(str(case))
+    assert result.exit_code == 1
+    assert len(result.stdout) < 20_000
+    assert "(10,000,002 characters)" in result.stdout  # the value, quoted, cut and measured
+    whole = validate([case])  # the library keeps the value whole
+    assert any(
+        f.result.value is not None and len(f.result.value.value) == len(big) for f in whole.findings
+    )

@@ -19,6 +19,7 @@ everything has been loaded and checked: a file that does not parse gives an erro
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -118,9 +119,16 @@ def load_checks(folder: Path | None = None) -> list[Check]:
 
 
 def run_checks(
-    store: Store, checks: Sequence[Check], progress: Progress | None = None
+    store: Store,
+    checks: Sequence[Check],
+    progress: Progress | None = None,
+    *,
+    keep: int | None = None,
+    omitted: dict[str, int] | None = None,
 ) -> list[ValidationResult]:
-    """Run each check over the union graph; every row is a finding."""
+    """Run each check over the union graph; every row is a finding. With ``keep``, at most
+    that many rows of each check are kept and the rest only counted (in ``omitted``, by
+    severity): a check that matches 200,000 nodes (a list nested that deep) stays small."""
     out: list[ValidationResult] = []
     component = shacl.sh("SPARQLConstraintComponent")
     for i, check in enumerate(checks):
@@ -136,7 +144,12 @@ def run_checks(
             raise InputError(f"{check.path}: a check must be a SELECT query")
         if Variable("focus") not in solutions.variables:
             raise InputError(f"{check.path}: a check must select ?focus")
-        for row in solutions:
+        for kept, row in enumerate(solutions):
+            if keep is not None and kept >= keep:
+                if omitted is not None:
+                    name = _severity_name(check.severity)
+                    omitted[name] = omitted.get(name, 0) + 1
+                continue
             focus = row["focus"]
             if focus is None:
                 raise InputError(f"{check.path}: a row has no ?focus")
@@ -178,17 +191,21 @@ class Report:
     engine: str
     triples: int
     files: list[Path] = field(default_factory=list)
+    omitted: dict[str, int] = field(default_factory=dict)  # findings past the limit, by severity
 
     @property
     def results(self) -> list[ValidationResult]:
         return [f.result for f in self.findings]
 
     def counts(self) -> dict[str, int]:
-        """Findings per severity (Violation, Warning, Info, and any other severity IRI)."""
+        """Findings per severity (Violation, Warning, Info, and any other severity IRI), the
+        ones past the limit included."""
         out = {"Violation": 0, "Warning": 0, "Info": 0}
         for f in self.findings:
             name = _severity_name(f.result.severity)
             out[name] = out.get(name, 0) + 1
+        for name, n in self.omitted.items():
+            out[name] = out.get(name, 0) + n
         return out
 
     @property
@@ -468,9 +485,13 @@ def validate(
     shapes: Path | Sequence[Path] | None = None,
     checks: Path | None = None,
     progress: Progress | None = None,
+    limit: int | None = None,
 ) -> Report:
     """Validate the data (the repository's ``data/`` when no paths are given) against the
     shapes and the data-quality checks.
+
+    ``limit``: describe at most that many findings (their labels and files are what costs);
+    the others are counted by severity (``Report.omitted``) and still decide conformance.
 
     Args:
         paths: data files or folders.
@@ -498,10 +519,19 @@ def validate(
         if progress is not None:
             progress("pyshacl: validating", None, None)
         results = shacl.validate_with_pyshacl(dataset.store, shapes_path)
-    check_results = run_checks(dataset.store, check_list, progress)
+    omitted: dict[str, int] = {}
+    check_results = run_checks(dataset.store, check_list, progress, keep=limit, omitted=omitted)
     results = _with_ill_typed(list(results), ill_typed_results(dataset.store))
     names: dict[NamedNode | BlankNode, str] = {c.iri: c.name for c in check_list}
     names[ILL_TYPED] = "ill-typed-literal"
+    every = [*results, *check_results]
+    violation = any(r.severity == VIOLATION for r in every) or omitted.get("Violation", 0) > 0
+    if limit is not None and len(every) > limit:
+        every.sort(key=_cheap_key)  # the most severe first; described: the first ``limit``
+        for r in every[limit:]:
+            name = _severity_name(r.severity)
+            omitted[name] = omitted.get(name, 0) + 1
+        del every[limit:]
     findings = [
         Finding(
             result=r,
@@ -509,17 +539,31 @@ def validate(
             files=_files_of(dataset, r),
             check=names.get(r.source_shape) if r.source_shape in names else None,
         )
-        for r in [*results, *check_results]
+        for r in every
     ]
-    findings += ownership_findings(dataset)
+    owned = ownership_findings(dataset)
+    violation = violation or bool(owned)
+    findings += owned
     findings.sort(key=_sort_key)
     loaded = dataset.files.loaded if isinstance(dataset.files, graph.FileIndex) else []
     return Report(
-        conforms=not any(f.result.severity == VIOLATION for f in findings),
+        conforms=not violation,
         findings=findings,
         engine=engine,
         triples=len(dataset.store),
         files=sorted(set(loaded) | set(dataset.files.values())),
+        omitted={k: n for k, n in omitted.items() if n},
+    )
+
+
+def _cheap_key(r: ValidationResult) -> tuple:
+    """An order of results that needs no label or file lookup (severity first)."""
+    return (
+        SEVERITY_ORDER.get(r.severity.value, 3),
+        str(r.source_shape),
+        str(r.focus),
+        r.path.sparql if r.path else "",
+        str(r.value) if r.value is not None else "",
     )
 
 
@@ -544,10 +588,28 @@ def _show(term: Any) -> str:
 
 
 def _display_path(path: Path) -> str:
+    return _display(path, str(Path.cwd()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _display(path: Path, cwd: str) -> str:
+    """A path relative to the working directory when under it (cached: one resolve per file,
+    not per finding — 200,000 findings resolved their file 200,000 times)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
         return str(path)
+
+
+TEXT_LIMIT = 1000  # findings the text report describes by default (kg validate --limit)
+TEXT_WIDTH = 300  # characters of a value, label or message the text report shows
+
+
+def _cut(text: str) -> str:
+    """At most :data:`TEXT_WIDTH` characters (a 10 MB literal is not printed whole)."""
+    if len(text) <= TEXT_WIDTH:
+        return text
+    return f"{text[: TEXT_WIDTH - 1]}… ({len(text):,} characters)"
 
 
 def render_text(report: Report) -> str:
@@ -557,20 +619,31 @@ def render_text(report: Report) -> str:
     for f in report.findings:
         r = f.result
         where = ", ".join(_display_path(p) for p in f.files) or "(no file)"
-        entity = f.label
-        name = _show(r.focus)
+        entity = _cut(f.label)
+        name = _cut(_show(r.focus))
         if name != entity:
             entity += f" ({name})"
         prop = f": {r.path.label}" if r.path else ""
-        lines.append(f"{where}: {_severity_name(r.severity)}: {entity}{prop}: {r.message}")
+        message = _cut(r.message)
+        lines.append(f"{where}: {_severity_name(r.severity)}: {entity}{prop}: {message}")
         if r.value is not None:
-            lines.append(f"    value: {_show(r.value)}")
+            lines.append(f"    value: {_cut(_show(r.value))}")
         source = f"check {f.check}" if f.check else f"shape {shacl.shape_name(r.source_shape)}"
         lines.append(f"    {source} ({curie(r.component.value)})")
     counts = report.counts()
     summary = ", ".join(
         f"{n} {k.lower()}{'' if n == 1 or k == 'Info' else 's'}" for k, n in counts.items()
     )
+    if report.omitted:
+        left = sum(report.omitted.values())
+        kinds = ", ".join(
+            f"{n} {k.lower()}{'' if n == 1 or k == 'Info' else 's'}"
+            for k, n in report.omitted.items()
+        )
+        lines.append(
+            f"… {left} more finding{'s' if left != 1 else ''} not shown ({kinds}); "
+            "--limit 0 shows them all"
+        )
     verdict = "conforms" if report.conforms else "does not conform"
     lines.append(
         f"{verdict}: {summary} ({report.triples} triples, {len(report.files)} files, "
@@ -629,6 +702,7 @@ def render_json(report: Report) -> str:
         "engine": report.engine,
         "triples": report.triples,
         "counts": report.counts(),
+        "omitted": report.omitted,
         "results": results,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
