@@ -802,3 +802,25 @@ def test_the_record_check_is_never_an_ask(virtuoso_server, tmp_path):
         assert asked == []
     finally:
         proxy.close()
+
+
+def test_boolean_parameters_come_back_as_booleans_from_virtuoso(published):
+    """Virtuoso answers every xsd:boolean as the xsd:integer 1: a boolean parameter the query
+    projects (list-capitals' ``profiled``) is given back as the boolean kg bound."""
+    runner = CliRunner()
+    args = ["query", "list-capitals", "--format", "json"]
+    there = runner.invoke(main, [*args, "--endpoint", _reader(published)])
+    assert there.exit_code == 0, there.output
+    rows = json.loads(there.output)["results"]["bindings"]
+    assert rows
+    assert {json.dumps(r["profiled"], sort_keys=True) for r in rows} == {
+        json.dumps(
+            {"type": "literal", "datatype": XSD + "boolean", "value": "true"}, sort_keys=True
+        )
+    }
+    far = remote.RemoteStore(remote.endpoint_for(_reader(published)))
+    try:  # a boolean the query itself states cannot be told from a number: left as it comes
+        (row,) = list(far.query("SELECT ?x WHERE { BIND(true AS ?x) }"))
+        assert row["x"] == Literal("1", datatype=NamedNode(XSD + "integer"))
+    finally:
+        far.close()

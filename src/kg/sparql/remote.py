@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from pyoxigraph import (
+    Literal,
     NamedNode,
     QueryBoolean,
     QueryResultsFormat,
@@ -441,6 +442,38 @@ def _boolean(answer: Answer, url: str) -> QueryBoolean:
     return result
 
 
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def _boolean_parameters(bindings: Mapping[Any, Any]) -> set[str]:
+    """The variables a query's parameters bind to an ``xsd:boolean``."""
+    return {
+        (k.value if isinstance(k, Variable) else str(k))
+        for k, v in bindings.items()
+        if isinstance(v, Literal) and v.datatype.value == XSD_BOOLEAN
+    }
+
+
+def _integers_as_booleans(body: bytes, names: set[str]) -> bytes:
+    """SPARQL JSON results with the boolean parameters given back as booleans: Virtuoso turns
+    every ``xsd:boolean`` into the ``xsd:integer`` 1 or 0, and a parameter the query projects
+    (``?profiled``) would come back as 1. Only a variable kg bound to a boolean is restored:
+    elsewhere a 1 cannot be told from a number."""
+    data = json.loads(body)
+    for row in (data.get("results") or {}).get("bindings") or []:
+        for name in names:
+            term = row.get(name)
+            if (
+                isinstance(term, dict)
+                and term.get("datatype") == XSD_INTEGER
+                and term.get("value") in ("0", "1")
+            ):
+                term["datatype"] = XSD_BOOLEAN
+                term["value"] = "true" if term["value"] == "1" else "false"
+    return json.dumps(data).encode("utf-8")
+
+
 class RemoteStore:
     """The part of ``pyoxigraph.Store`` that kg's query layer uses, answered by an endpoint."""
 
@@ -499,6 +532,9 @@ class RemoteStore:
                 ]
             if b'"bnode"' in body:
                 body = _blank_node_labels(body)
+            flags = _boolean_parameters(substitutions or {})
+            if flags and b"XMLSchema#integer" in body:
+                body = _integers_as_booleans(body, flags)
             return parse_query_results(body, format=QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as error:
             raise EndpointError(
