@@ -639,3 +639,60 @@ def test_the_remote_default_graph_is_the_documents_union_a_set(own_server, tmp_p
     named = "SELECT ?c WHERE { GRAPH ?g { id:XA kg:capital ?c } }"
     assert list(far.query(named, prefixes=PREFIXES))
     assert scopes.EXTERNAL_UNION_GRAPH.value not in _graphs(own_server)
+
+
+# --- ASK answers in every shape ---------------------------------------------------------------
+
+ASK_TABLE_TRUE = (
+    b'{"head":{"vars":["__ASK_RETVAL"]},"results":{"bindings":'
+    b'[{"__ASK_RETVAL":{"type":"literal","value":"1"}}]}}'
+)
+ASK_TABLE_FALSE = b'{"head":{"vars":["__ASK_RETVAL"]},"results":{"bindings":[]}}'
+ASK_XML_TABLE = (
+    b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+    b'<variable name="__ask_retval"/></head><results><result>'
+    b'<binding name="__ask_retval"><literal datatype="http://www.w3.org/2001/XMLSchema#integer">'
+    b"1</literal></binding></result></results></sparql>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "media", "expected"),
+    [
+        (b'{"head":{},"boolean":true}', "application/sparql-results+json", True),
+        (b'{ "head": { "link": [] }, "boolean": false}', "application/sparql-results+json", False),
+        (
+            b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head></head>'
+            b"<boolean>true</boolean></sparql>",
+            "application/sparql-results+xml",
+            True,
+        ),
+        (ASK_TABLE_TRUE, "application/sparql-results+json", True),
+        (ASK_TABLE_FALSE, "application/sparql-results+json", False),  # issue 18's answer
+        (ASK_XML_TABLE, "application/sparql-results+xml", True),
+        (b'{"head":{"vars":["x"]},"results":{"bindings":[{}]}}', "application/json", None),
+        (b"<html>yes</html>", "text/html", None),
+        (b"true", "text/plain", None),
+    ],
+)
+def test_ask_answers_are_read_in_every_shape(body, media, expected):
+    assert results.ask_answer(body, media) is expected
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "xml"])
+@pytest.mark.parametrize(("body", "word"), [(ASK_TABLE_TRUE, "true"), (ASK_TABLE_FALSE, "false")])
+def test_kg_sparql_prints_a_virtuoso_ask_table_as_true_or_false(fake_server, fmt, body, word):
+    _, url = fake_server(200, body, "application/sparql-results+json")
+    there = CliRunner().invoke(main, ["sparql", "ASK {}", "--format", fmt, "--endpoint", url])
+    assert there.exit_code == 0, there.output
+    assert word in there.output and "__ASK_RETVAL" not in there.output
+
+
+def test_an_ask_answered_with_a_table_of_something_else_is_an_error(fake_server):
+    """Read by truthiness, any table was "true": the false success of issue 18."""
+    _, url = fake_server(
+        200, b'{"head":{"vars":["x"]},"results":{"bindings":[]}}', "application/json"
+    )
+    result = CliRunner().invoke(main, ["sparql", "ASK {}", "--endpoint", url])
+    assert result.exit_code == 2
+    assert "the answer to an ASK query is not a boolean" in result.output
