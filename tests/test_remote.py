@@ -623,7 +623,8 @@ def test_a_server_that_does_not_speak_http_is_an_error_not_a_traceback():
 def test_the_remote_default_graph_is_the_documents_union_a_set(own_server, tmp_path):
     """A fact two passages state (and an external source too) is published in all three
     graphs and counted once in the server's default graph, which holds the documents' union
-    (kg.load.scope): the external facts stay in their graphs, reachable with GRAPH."""
+    (kg.load.scope): the external facts stay in their graphs, reachable with GRAPH, and in the
+    external union graph."""
     from test_scope import BORDERS, _fixture_trig
 
     folder = tmp_path / "scoped"
@@ -638,7 +639,14 @@ def test_the_remote_default_graph_is_the_documents_union_a_set(own_server, tmp_p
     assert not list(far.query("SELECT ?c WHERE { id:XA kg:capital ?c }", prefixes=PREFIXES))
     named = "SELECT ?c WHERE { GRAPH ?g { id:XA kg:capital ?c } }"
     assert list(far.query(named, prefixes=PREFIXES))
-    assert scopes.EXTERNAL_UNION_GRAPH.value not in _graphs(own_server)
+    # the external union is published (a `scope: all` query adds it to its default graph:
+    # publish.md) and holds only what the documents lack: not the border, but the capital
+    assert scopes.EXTERNAL_UNION_GRAPH.value in _graphs(own_server)
+    union = f"GRAPH <{scopes.EXTERNAL_UNION_GRAPH.value}>"
+    border = f"SELECT * WHERE {{ {union} {{ id:XA kg:sharesBorderWith id:XB }} }}"
+    assert not list(far.query(border, prefixes=PREFIXES))
+    capital = f"SELECT ?c WHERE {{ {union} {{ id:XA kg:capital ?c }} }}"
+    assert list(far.query(capital, prefixes=PREFIXES))
 
 
 # --- ASK answers in every shape ---------------------------------------------------------------

@@ -10,10 +10,11 @@ server merges a triple two passages state) where readers find it, by ``default_g
 - ``union``: into the server's own default graph (``MOVE … TO DEFAULT``);
 - ``named``: into the named graph :data:`DEFAULT_GRAPH` (``urn:x-kg:default``), which readers
   name as their default graph with the protocol's ``default-graph-uri`` (for kg:
-  ``--endpoint 'URL?default-graph-uri=urn:x-kg:default'``). The only mode for a server whose
-  own default graph is the union of all its graphs (Virtuoso, GraphDB, ``oxigraph serve
-  --union-default-graph``): there every staging graph, lock and record would be in what
-  readers see, and ``MOVE … TO DEFAULT`` is refused (Virtuoso's SP031);
+  ``--endpoint 'URL?default-graph-uri=urn:x-kg:default'``). The mode for a server whose own
+  default graph is the union of all its graphs (Virtuoso, GraphDB): there every staging
+  graph, lock and record would be in what readers see, and ``MOVE … TO DEFAULT`` is refused
+  (Virtuoso's SP031). Not for Oxigraph, which answers a request naming its default graph with
+  no named graphs at all;
 - ``none``: no union (the external graphs and the documents' graphs are only reachable
   with ``GRAPH``).
 
@@ -514,7 +515,8 @@ def publish(
                 + (" and the union could not replace it" if default_graph == "union" else "")
                 + f"; nothing was sent. Publish with --default-graph named: the union goes to "
                 f"the graph <{DEFAULT_GRAPH}>, which readers name as their default graph "
-                f"(default-graph-uri={DEFAULT_GRAPH})"
+                f"(default-graph-uri={DEFAULT_GRAPH}); or, for oxigraph serve, start it "
+                "without --union-default-graph"
             )
         leftovers = remote.staging_counts(STAGING_PREFIX)
         if leftovers:  # of publishes that died: we hold the lock, nobody else is uploading

@@ -515,10 +515,16 @@ class RemoteStore:
         accept = N_TRIPLES if graph_form else RESULTS_JSON
         if form == "ASK":
             accept = f"{RESULTS_JSON}, {RESULTS_XML};q=0.9"
+        graphs = self._default_graphs(scope)
+        url = self.endpoint.query
+        if graphs:  # all of them in the form: Oxigraph refuses them in both places
+            parts = urlsplit(url)
+            kept = [(k, v) for k, v in parse_qsl(parts.query) if k != "default-graph-uri"]
+            url = parts._replace(query=urlencode(kept)).geturl()
         answer = self._http.request(
             "POST",
-            self.endpoint.query,
-            urlencode([("query", text), *self._default_graphs(scope)]).encode("ascii"),
+            url,
+            urlencode([("query", text), *graphs]).encode("ascii"),
             {"Content-Type": FORM, "Accept": accept},
         )
         body = answer.body
@@ -544,8 +550,8 @@ class RemoteStore:
 
     def _default_graphs(self, scope: str | None) -> list[tuple[str, str]]:
         """``default-graph-uri`` parameters: the URL's own and the scope's named graphs, when
-        the URL names its default graph (the form's parameters and the URL's are merged by
-        Virtuoso and not by every server, so the URL's are repeated in the form)."""
+        the URL names its default graph (sent in the form, the URL's taken out of the URL:
+        Virtuoso merges the two, Oxigraph refuses the parameter in both)."""
         named = [scopes.EXTERNAL_UNION_GRAPH.value] if scope == scopes.ALL else []
         own = [
             v for k, v in parse_qsl(urlsplit(self.endpoint.query).query) if k == "default-graph-uri"
