@@ -109,13 +109,30 @@ def _published_quads(endpoint: remote.Endpoint, graphs: set[str]) -> Counter:
 
 
 @pytest.fixture(scope="module")
-def published(virtuoso_server):
-    """The repository's dataset published to Virtuoso by `kg publish`."""
-    result = CliRunner().invoke(
-        main, ["publish", *_settings(virtuoso_server), "--default-graph", "named"]
-    )
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("published ")
+def _repo_graphs() -> set[str]:
+    store = open_dataset().store
+    scopes.ensure(store)
+    return {g.value for g in scopes.source_graphs(store)} | {
+        scopes.EXTERNAL_UNION_GRAPH.value,
+        publishing.DEFAULT_GRAPH,
+    }
+
+
+@pytest.fixture
+def published(virtuoso_server, _repo_graphs):
+    """The repository's dataset published to Virtuoso by `kg publish` (again when another
+    test published something else to the session's server meanwhile)."""
+    far = remote.RemoteStore(_endpoint(virtuoso_server))
+    try:
+        _, held = publishing.published_counts(far)
+    finally:
+        far.close()
+    if set(held) != _repo_graphs:
+        result = CliRunner().invoke(
+            main, ["publish", *_settings(virtuoso_server), "--default-graph", "named"]
+        )
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("published ")
     return virtuoso_server
 
 
@@ -598,11 +615,16 @@ def _time_limit_case(target: _Target, tmp_path: Path) -> dict:
     assert target.proxy.failed
     held = _state(target.direct, graphs, "named")
     staged, locks = _staging_left(target.direct)
+    target.proxy.reset()
+    publishing.publish([versions[1]], endpoint=target.direct, default_graph="named", validate=False)
+    after = _state(target.direct, graphs, "named")
     return {
         "case": "swap past the server's time limit",
         "store": target.name,
         "exit": code,
-        "published": "previous, intact" if held == before else "new, whole or BROKEN",
+        "published": "previous, intact"
+        if held == before
+        else ("new, whole" if held == after else "BROKEN"),
         "staging left": staged,
         "staging seen by readers": _staging_seen_by_readers(target.direct, "named"),
         "locks left": locks,
@@ -646,6 +668,11 @@ def _sigterm_case(target: _Target, tmp_path: Path, good, new, state) -> dict:
     _, err = process.communicate(timeout=120)
     held = state(target)
     staged, locks = _staging_left(target.direct)
+    if staged:  # landed after the clean-up: the next publish drops it
+        target.proxy.reset()
+        publishing.publish(endpoint=target.endpoint, default_graph=target.mode, validate=False)
+        assert _staging_left(target.direct) == (0, 0)
+        assert state(target) == new
     return {
         "case": "SIGTERM during the upload",
         "store": target.name,
@@ -671,10 +698,16 @@ def _check_and_print(rows: list[dict], capsys) -> None:
             )
     for r in rows:
         where = f"{r['store']}, {r['case']}: {r}"
-        assert r["staging left"] == 0 and r["staging seen by readers"] == 0, where
+        assert r["staging seen by readers"] == 0, where
+        # a request the server got before the kill may land after the clean-up: its graphs
+        # are the next publish's to drop (it holds the lock then: _sigterm_case checks it)
+        assert r["staging left"] == 0 or r["case"].startswith("SIGTERM"), where
         assert r["locks left"] == 0, where
         if r["case"].startswith("swap done"):  # carried out: proved by the counts
             assert (r["exit"], r["published"]) == (0, "new, whole"), where
+        elif r["case"].startswith("swap past"):  # stopped (SR171, or 200 and nothing done)
+            # or, on a quiet machine, done in time: either way no false success
+            assert (r["exit"], r["published"]) in ((2, "previous, intact"), (0, "new, whole"))
         elif r["case"].startswith("SIGTERM"):
             assert (r["exit"], r["published"]) == (143, "previous, intact"), where
         else:  # no false success, nothing lost
