@@ -45,8 +45,9 @@ unless it conforms. Then:
 
 On every exit path (an error, an interrupted upload, SIGTERM — :mod:`kg.leftovers` turns it
 into an exception — a failed swap) the staging graphs are dropped and the lock released (best
-effort: a server that died cannot be asked; the next publish drops leftovers once it holds the
-lock, and an abandoned lock ends with its lease).
+effort: a server that died cannot be asked, and an upload the server had already received
+when the publish was killed may be stored after the clean-up; the next publish drops such
+leftovers once it holds the lock, and an abandoned lock ends with its lease).
 
 *Time limits.* Each request waits ``endpoint.timeout`` (``--timeout``, default 30 s). The swap
 and the drops work on every triple, so their limits grow with the data:
