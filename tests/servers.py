@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 
 def free_port() -> int:
@@ -128,7 +128,7 @@ Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 1000000
 MaxQueryExecutionTime = 120
-MaxQueryCostEstimationTime = 400
+MaxQueryCostEstimationTime = 0
 """
 
 # The anonymous SPARQL user may update (what `kg publish` needs, and what the manual says to
@@ -249,16 +249,37 @@ def start_virtuoso(folder: Path) -> Virtuoso:
 # --- a proxy that fails one request ---------------------------------------------------------
 
 
+def _ask_table(answer: bytes) -> bytes:
+    """A boolean ASK answer (JSON or XML) as the ``__ASK_RETVAL`` table of issue 18."""
+    text = answer.decode("utf-8", "replace")
+    truth = '"boolean": true' in text.replace('"boolean":true', '"boolean": true') or (
+        "<boolean>true</boolean>" in text
+    )
+    rows = '[{"__ASK_RETVAL": {"type": "literal", "value": "1"}}]' if truth else "[]"
+    return f'{{"head":{{"vars":["__ASK_RETVAL"]}},"results":{{"bindings":{rows}}}}}'.encode()
+
+
 class FaultProxy:
     """A loopback HTTP proxy in front of one server that counts requests and fails the N-th:
-    it answers ``503`` (or closes the connection, ``mode="close"``) *without forwarding it*, so
-    the server never sees the failed request; with ``mode="lose"`` it forwards the request and
+    it answers ``503`` (or ``status``, a code and reason) or closes the connection
+    (``mode="close"``) *without forwarding it*, so the server never sees the failed request;
+    with ``mode="lose"`` it forwards the request and
     closes the connection instead of returning the answer (done, but the client cannot know).
     Every other request is forwarded as it came (method, path, headers, body) on a fresh
     connection and its answer returned.
 
+    Two more modes fail the N-th request the way a server does when an update runs too long:
+    ``mode="slow"`` forwards it and holds the answer back ``delay`` seconds (past the
+    client's time limit); ``mode="limit"`` forwards it with the SPARQL protocol's ``timeout``
+    parameter (milliseconds, Virtuoso's per-request time limit) set to ``limit_ms``, so the
+    server itself stops it; ``mode="gateway"`` forwards it and answers ``504 Gateway Timeout``
+    (a proxy's time limit: the server did the work). ``mode="ask-table"`` answers an ASK query
+    with the table Virtuoso 7.2 sends in some modes (``__ASK_RETVAL``: one row ``1`` for
+    true, none for false), built from the server's real answer, for every request whose body
+    holds ``match``.
+
     ``fail_at = 0`` forwards everything; ``count`` is the number of requests seen since
-    ``reset``."""
+    ``reset``; ``seen`` lists each request's method, target and body."""
 
     def __init__(self, target: str, timeout: float = 120) -> None:
         from urllib.parse import urlsplit
@@ -270,6 +291,11 @@ class FaultProxy:
         self.mode = "status"
         self.count = 0
         self.failed: list[str] = []
+        self.seen: list[tuple[str, str, bytes]] = []
+        self.delay = 5.0
+        self.limit_ms = 1
+        self.match: str | None = None
+        self.status = (503, "Service Unavailable")  # what ``mode="status"`` answers
         self._lock = threading.Lock()
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
@@ -283,9 +309,12 @@ class FaultProxy:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def reset(self, fail_at: int = 0, mode: str = "status") -> None:
+    def reset(self, fail_at: int = 0, mode: str = "status", match: str | None = None) -> None:
+        """Fail the ``fail_at``-th request, or (``match``) the first whose target or body
+        (form-decoded) holds it (with ``mode="ask-table"``: every one)."""
         with self._lock:
             self.fail_at, self.mode, self.count, self.failed = fail_at, mode, 0, []
+            self.seen, self.match = [], match
 
     def close(self) -> None:
         self._stop.set()
@@ -327,34 +356,69 @@ class FaultProxy:
                 body = reader.read(length) if length else b""
                 with self._lock:
                     self.count += 1
-                    fail = self.count == self.fail_at
+                    self.seen.append((method, target, body))
+                    if self.match is None:
+                        fail = self.count == self.fail_at
+                    else:  # the first request whose (form-decoded) body holds ``match``
+                        text = unquote_plus(f"{target} {body.decode('latin-1')}")
+                        repeat = self.mode == "ask-table"
+                        fail = self.match in text and (repeat or not self.failed)
                     if fail:
                         self.failed.append(f"{method} {target}")
                 if fail and self.mode == "lose":  # carried out, the answer lost
                     self._forward(method, target, headers, body)
                     return
+                if fail and self.mode == "limit":
+                    body += f"&timeout={self.limit_ms}".encode()
+                    headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+                    headers.append(("Content-Length", str(len(body))))
+                if fail and self.mode == "ask-table":
+                    status, reason, answer_headers, data = self._forward(
+                        method, target, headers, body
+                    )
+                    data = _ask_table(data)
+                    answer_headers = [("Content-Type", "application/sparql-results+json")]
+                    self._answer(conn, status, reason, answer_headers, data)
+                    continue
+                if fail and self.mode == "gateway":  # carried out, then a gateway's 504
+                    self._forward(method, target, headers, body)
+                    gateway = [("Content-Type", "text/plain")]
+                    self._answer(conn, 504, "Gateway Timeout", gateway, b"upstream timed out\n")
+                    continue
+                if fail and self.mode in ("slow", "limit"):
+                    answer = self._forward(method, target, headers, body)
+                    if self.mode == "slow":
+                        time.sleep(self.delay)
+                    self._answer(conn, *answer)
+                    continue
                 if fail:
                     if self.mode == "close":
                         return
-                    message = b"injected failure\n"
-                    conn.sendall(
-                        b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-                        + f"Content-Length: {len(message)}\r\n\r\n".encode()
-                        + message
-                    )
+                    code, reason = self.status
+                    headers_out = [("Content-Type", "text/plain")]
+                    self._answer(conn, code, reason, headers_out, b"injected failure\n")
                     continue
-                status, reason, answer_headers, data = self._forward(method, target, headers, body)
-                head = f"HTTP/1.1 {status} {reason}\r\n"
-                for name, value in answer_headers:
-                    if name.lower() not in ("transfer-encoding", "content-length", "connection"):
-                        head += f"{name}: {value}\r\n"
-                head += f"Content-Length: {len(data)}\r\n\r\n"
-                conn.sendall(head.encode("latin-1") + data)
+                self._answer(conn, *self._forward(method, target, headers, body))
         except (OSError, ValueError):
             return
         finally:
             reader.close()
             conn.close()
+
+    @staticmethod
+    def _answer(
+        conn: socket.socket,
+        status: int,
+        reason: str,
+        answer_headers: list[tuple[str, str]],
+        data: bytes,
+    ) -> None:
+        head = f"HTTP/1.1 {status} {reason}\r\n"
+        for name, value in answer_headers:
+            if name.lower() not in ("transfer-encoding", "content-length", "connection"):
+                head += f"{name}: {value}\r\n"
+        head += f"Content-Length: {len(data)}\r\n\r\n"
+        conn.sendall(head.encode("latin-1") + data)
 
     def _forward(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes

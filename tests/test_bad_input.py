@@ -270,3 +270,46 @@ def test_fuzzed_files_load_or_fail_with_a_message(
         assert result.stderr.startswith(f"kg: error: {path}"), result.stderr
     else:
         assert result.stdout == "true"
+
+
+# --- a UTF-8 byte-order mark is read as RDF parsers read it: as nothing ----------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_a_utf8_byte_order_mark_is_accepted_by_every_reader(tmp_path, monkeypatch):
+    """Issue 18: a file saved with a BOM (Windows editors) was refused with a message holding
+    the invisible character. rdflib and Jena skip it; so does kg — in the loader, the graph
+    index (which file states a graph), the emptiness check and the persistent store."""
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    ex = "http://example.org/kg-bom/"
+    (folder / "plain.ttl").write_bytes(BOM + f'<{ex}a> <{ex}p> "turtle" .\n'.encode())
+    (folder / "graphs.trig").write_bytes(BOM + f'<{ex}g> {{ <{ex}a> <{ex}p> "trig" . }}\n'.encode())
+    dataset = files.load([folder], ontology=False)
+    assert len(dataset.store) == 2
+    assert dataset.files[f"{ex}g"] == folder / "graphs.trig"  # the TriG file's graph is known
+    assert dataset.files.owners(f"{ex}g") == [folder / "graphs.trig"]
+    result = CliRunner().invoke(main, ["export", str(folder), "--format", "nquads"])
+    assert result.exit_code == 0, result.output
+    assert f'<{ex}a> <{ex}p> "trig" <{ex}g> .' in result.output
+    assert "\ufeff" not in result.output
+    built = store.open_persistent([folder])  # the bulk loader of the persistent store
+    try:
+        assert len(built.store) >= 2
+    finally:
+        built.close()
+    # a BOM and nothing else is an empty file (a warning), not a syntax error
+    (folder / "empty.ttl").write_bytes(BOM)
+    with pytest.warns(KgWarning, match="no statements"):
+        files.load([folder / "empty.ttl"], ontology=False)
+
+
+def test_a_syntax_error_after_a_bom_still_names_file_and_line(tmp_path):
+    path = tmp_path / "broken.ttl"
+    path.write_bytes(BOM + b'@prefix ex: <http://example.org/> .\nex:a ex:b "c"\n')
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:3:1: syntax error" in result.output
+    assert "\ufeff" not in result.output

@@ -310,12 +310,18 @@ def test_a_server_that_dies_halfway_keeps_its_previous_graphs(own_server, data, 
             [data_v2], endpoint=_endpoint(own_server, timeout=5), upload="graphs", upload_hook=die
         )
     own_server.start()
-    assert (
-        _server_quads(own_server)
-        - {q for q in _server_quads(own_server) if publishing.STAGING_PREFIX in q}
-        == before
-    )
+    assert {
+        q
+        for q in _server_quads(own_server)
+        if publishing.STAGING_PREFIX not in q and f"<{publishing.LOCK_GRAPH}>" not in q
+    } == before
     assert _server_default(own_server) == before_default
+    # the dead publish's lock refuses the next one until its lease ends (or it is dropped)
+    with pytest.raises(publishing.Locked, match="another publish is running"):
+        publishing.publish([data_v2], endpoint=_endpoint(own_server))
+    far = remote.RemoteStore(_endpoint(own_server))
+    far.update(f"DROP GRAPH <{publishing.LOCK_GRAPH}>")
+    far.close()
     # the next publish removes the leftovers and succeeds
     publishing.publish([data_v2], endpoint=_endpoint(own_server))
     assert _server_quads(own_server) == _local_quads([data_v2])
@@ -394,31 +400,26 @@ def hung_server():
 
 
 def test_a_hung_server_is_reported_within_the_timeout(hung_server):
-    started = time.monotonic()
+    """The server accepts and never answers: only the client's time limit ends the wait, and
+    the message says it was that limit (no wall-clock budget is asserted: a busy machine)."""
     result = CliRunner().invoke(
         main, ["sparql", "ASK {}", "--endpoint", hung_server, "--timeout", "1"]
     )
-    elapsed = time.monotonic() - started
     assert result.exit_code == 2
     assert "no answer within 1 s" in result.output
-    assert elapsed < 5
 
 
 def test_a_dead_server_is_reported_at_once():
     url = f"http://127.0.0.1:{_free_port()}/query"
-    started = time.monotonic()
     result = CliRunner().invoke(main, ["query", "list-ai-strategies", "--endpoint", url])
     assert result.exit_code == 2
-    assert "connection refused" in result.output
+    assert "connection refused" in result.output  # not a wait for the time limit
     assert "Traceback" not in result.output
-    assert time.monotonic() - started < 5
 
 
 def test_a_hung_server_during_publish_is_reported(hung_server, data):
-    started = time.monotonic()
     with pytest.raises(EndpointError, match="no answer within 1 s"):
         publishing.publish([data], endpoint=remote.endpoint_for(hung_server, timeout=1))
-    assert time.monotonic() - started < 30
 
 
 class _ErrorHandler(http.server.BaseHTTPRequestHandler):
@@ -622,7 +623,8 @@ def test_a_server_that_does_not_speak_http_is_an_error_not_a_traceback():
 def test_the_remote_default_graph_is_the_documents_union_a_set(own_server, tmp_path):
     """A fact two passages state (and an external source too) is published in all three
     graphs and counted once in the server's default graph, which holds the documents' union
-    (kg.load.scope): the external facts stay in their graphs, reachable with GRAPH."""
+    (kg.load.scope): the external facts stay in their graphs, reachable with GRAPH, and in the
+    external union graph."""
     from test_scope import BORDERS, _fixture_trig
 
     folder = tmp_path / "scoped"
@@ -637,4 +639,68 @@ def test_the_remote_default_graph_is_the_documents_union_a_set(own_server, tmp_p
     assert not list(far.query("SELECT ?c WHERE { id:XA kg:capital ?c }", prefixes=PREFIXES))
     named = "SELECT ?c WHERE { GRAPH ?g { id:XA kg:capital ?c } }"
     assert list(far.query(named, prefixes=PREFIXES))
-    assert scopes.EXTERNAL_UNION_GRAPH.value not in _graphs(own_server)
+    # the external union is published (a `scope: all` query adds it to its default graph:
+    # publish.md) and holds only what the documents lack: not the border, but the capital
+    assert scopes.EXTERNAL_UNION_GRAPH.value in _graphs(own_server)
+    union = f"GRAPH <{scopes.EXTERNAL_UNION_GRAPH.value}>"
+    border = f"SELECT * WHERE {{ {union} {{ id:XA kg:sharesBorderWith id:XB }} }}"
+    assert not list(far.query(border, prefixes=PREFIXES))
+    capital = f"SELECT ?c WHERE {{ {union} {{ id:XA kg:capital ?c }} }}"
+    assert list(far.query(capital, prefixes=PREFIXES))
+
+
+# --- ASK answers in every shape ---------------------------------------------------------------
+
+ASK_TABLE_TRUE = (
+    b'{"head":{"vars":["__ASK_RETVAL"]},"results":{"bindings":'
+    b'[{"__ASK_RETVAL":{"type":"literal","value":"1"}}]}}'
+)
+ASK_TABLE_FALSE = b'{"head":{"vars":["__ASK_RETVAL"]},"results":{"bindings":[]}}'
+ASK_XML_TABLE = (
+    b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+    b'<variable name="__ask_retval"/></head><results><result>'
+    b'<binding name="__ask_retval"><literal datatype="http://www.w3.org/2001/XMLSchema#integer">'
+    b"1</literal></binding></result></results></sparql>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "media", "expected"),
+    [
+        (b'{"head":{},"boolean":true}', "application/sparql-results+json", True),
+        (b'{ "head": { "link": [] }, "boolean": false}', "application/sparql-results+json", False),
+        (
+            b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head></head>'
+            b"<boolean>true</boolean></sparql>",
+            "application/sparql-results+xml",
+            True,
+        ),
+        (ASK_TABLE_TRUE, "application/sparql-results+json", True),
+        (ASK_TABLE_FALSE, "application/sparql-results+json", False),  # issue 18's answer
+        (ASK_XML_TABLE, "application/sparql-results+xml", True),
+        (b'{"head":{"vars":["x"]},"results":{"bindings":[{}]}}', "application/json", None),
+        (b"<html>yes</html>", "text/html", None),
+        (b"true", "text/plain", None),
+    ],
+)
+def test_ask_answers_are_read_in_every_shape(body, media, expected):
+    assert results.ask_answer(body, media) is expected
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json", "xml"])
+@pytest.mark.parametrize(("body", "word"), [(ASK_TABLE_TRUE, "true"), (ASK_TABLE_FALSE, "false")])
+def test_kg_sparql_prints_a_virtuoso_ask_table_as_true_or_false(fake_server, fmt, body, word):
+    _, url = fake_server(200, body, "application/sparql-results+json")
+    there = CliRunner().invoke(main, ["sparql", "ASK {}", "--format", fmt, "--endpoint", url])
+    assert there.exit_code == 0, there.output
+    assert word in there.output and "__ASK_RETVAL" not in there.output
+
+
+def test_an_ask_answered_with_a_table_of_something_else_is_an_error(fake_server):
+    """Read by truthiness, any table was "true": the false success of issue 18."""
+    _, url = fake_server(
+        200, b'{"head":{"vars":["x"]},"results":{"bindings":[]}}', "application/json"
+    )
+    result = CliRunner().invoke(main, ["sparql", "ASK {}", "--endpoint", url])
+    assert result.exit_code == 2
+    assert "the answer to an ASK query is not a boolean" in result.output

@@ -265,3 +265,158 @@ def test_the_report_is_stable(project):
 def test_the_repository_data_conforms():
     result = CliRunner().invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
+
+
+# --- graph ownership: each graph is one file's -------------------------------------------
+
+
+def test_a_second_file_adding_to_a_passage_graph_is_a_violation_naming_both(own_project):
+    """Issue 18: a file that reuses another file's passage graph put its facts in a passage
+    that does not state them, and validation conformed. Now it is a violation naming both
+    files and the lines that open the graph; the violations in that graph name the file that
+    states the offending triple (not the first file that named the graph); the summary counts
+    every file."""
+    data = own_project / "data"
+    intruder = data / "zz-intruder.trig"
+    intruder.write_text(
+        "@prefix id: <https://w3id.org/digital-policy-kg/id/> .\n"
+        "@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .\n"
+        "@prefix psg: <https://w3id.org/digital-policy-kg/passage/> .\n"
+        "\n"
+        "psg:p1 {\n"
+        '    id:rs kg:population "a great many" .\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    report = validate([data])
+    assert not report.conforms
+    owned = [f for f in report.findings if f.check == "one-file-per-graph"]
+    assert len(owned) == 1
+    message = owned[0].result.message
+    assert "psg:p1" in message
+    assert "organisations.trig line 6 and again by " in message
+    assert "zz-intruder.trig line 5" in message
+    assert set(owned[0].files) == {data / "organisations.trig", intruder}
+    datatype = [f for f in report.findings if "Datatype" in f.result.component.value]
+    assert [f.files for f in datatype] == [(intruder,)]  # the file that states it
+    assert set(report.files) >= {data / "organisations.trig", intruder, data / "countries.ttl"}
+    text = render_text(report)
+    assert f"{len(report.files)} files" in text.splitlines()[-1]
+    result = kg(str(data))
+    assert result.exit_code == 1
+    assert "zz-intruder.trig line 5" in result.stdout
+
+
+def test_graph_lines_finds_where_a_trig_file_opens_each_graph(tmp_path):
+    path = tmp_path / "g.trig"
+    path.write_text(
+        "@prefix psg: <https://w3id.org/digital-policy-kg/passage/> .\n"
+        "PREFIX ex: <http://example.org/>\n"
+        "psg:a { ex:s ex:p ex:o . }\n"
+        "\n"
+        "GRAPH <http://example.org/b> {\n"
+        "  ex:s ex:p 'x' }\n"
+        "ex:c{ ex:s ex:p ex:o }\n",
+        encoding="utf-8",
+    )
+    assert graph.graph_lines(path) == {
+        "https://w3id.org/digital-policy-kg/passage/a": 3,
+        "http://example.org/b": 5,
+        "http://example.org/c": 7,
+    }
+
+
+# --- ill-typed literals -------------------------------------------------------------------
+
+
+def test_an_ill_typed_literal_is_reported_on_any_property(own_project):
+    """Issue 18: a literal whose form is not its datatype's was reported only on a property a
+    shape covers, and then with the shape's message ("never a string" for an ill-typed
+    gYear). Now every one is a violation saying what it is; on a covered property the shape's
+    finding says it, once."""
+    case = own_project / "data" / "ill-typed.ttl"
+    case.write_text(
+        "@prefix id: <https://w3id.org/digital-policy-kg/id/> .\n"
+        "@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        'id:rnids kg:foundedIn "19x9"^^xsd:gYear ; kg:staff "a dozen"^^xsd:integer ;\n'
+        '    kg:active "maybe"^^xsd:boolean ; kg:since "2009"^^xsd:gYear ;\n'
+        '    kg:size "12"^^xsd:nonNegativeInteger .\n'
+        'id:rs kg:population "many"^^xsd:integer .\n',
+        encoding="utf-8",
+    )
+    report = validate([own_project / "data"])
+    ill = {
+        (f.result.path.label, f.result.value.value): f
+        for f in report.findings
+        if f.result.value is not None and "ill-typed" in f.result.message
+    }
+    assert set(ill) == {
+        ("kg:foundedIn", "19x9"),
+        ("kg:staff", "a dozen"),
+        ("kg:active", "maybe"),
+        ("kg:population", "many"),
+    }  # the valid gYear and nonNegativeInteger are not findings
+    year = ill[("kg:foundedIn", "19x9")]
+    assert year.result.message.startswith('"19x9"^^xsd:gYear is not a valid xsd:gYear')
+    assert "never a string" not in year.result.message
+    assert year.check == "ill-typed-literal" and year.files == (case,)
+    # a property a shape covers: the shape's finding, said accurately, and no second one
+    population = ill[("kg:population", "many")]
+    assert population.check is None  # the shape's
+    assert "is not a valid xsd:integer" in population.result.message
+    assert "the rule: A country's population is one xsd:integer." in population.result.message
+    same = [
+        f for f in report.findings if f.result.value is not None and f.result.value.value == "many"
+    ]
+    assert len(same) == 1
+    assert not report.conforms
+
+
+# --- a report that stays readable: limits on what is described and printed -----------------
+
+
+def test_a_list_nested_100000_deep_gives_a_bounded_report(tmp_path):
+    """Issue 18: 199,999 violations, ~600,000 lines and 613 MB, nothing shown until the end.
+    The text report describes the first 1000 and counts the rest; conformance and the counts
+    still cover every one. (The repository's checks: every list node is a fact without a
+    passage.)"""
+    depth = 100_000
+    case = tmp_path / "deep.ttl"
+    case.write_text(
+        f"@prefix ex: <http://example.org/> .\nex:s ex:p {'(' * depth} ex:o {')' * depth} .\n"
+    )
+    result = kg(str(case))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) < 3200  # 1000 findings of three lines, and the summary
+    described = sum(1 for line in lines if ": Violation: " in line)
+    assert described == 1000
+    total = int(lines[-1].split("does not conform: ")[1].split(" violations")[0])
+    assert total >= 2 * depth  # every list node's rdf:first and rdf:rest
+    assert lines[-2] == (
+        f"… {total - 1000} more findings not shown ({total - 1000} violations); "
+        "--limit 0 shows them all"
+    )
+    report = validate([case], limit=10)
+    assert len(report.findings) == 10 and report.counts()["Violation"] == total
+    assert not report.conforms
+
+
+def test_a_huge_literal_is_not_printed_whole(project, tmp_path):
+    case = tmp_path / "huge.ttl"
+    big = "x" * 10_000_000
+    case.write_text(
+        "@prefix id: <https://w3id.org/digital-policy-kg/id/> .\n"
+        "@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .\n"
+        f'id:rs a kg:Country ; kg:population "{big}" .\n',
+        encoding="utf-8",
+    )
+    result = kg(str(case))
+    assert result.exit_code == 1
+    assert len(result.stdout) < 20_000
+    assert "(10,000,002 characters)" in result.stdout  # the value, quoted, cut and measured
+    whole = validate([case])  # the library keeps the value whole
+    assert any(
+        f.result.value is not None and len(f.result.value.value) == len(big) for f in whole.findings
+    )

@@ -680,6 +680,7 @@ def validate(
     *,
     engine: str = "native",
     progress: Any = None,
+    limit: int | None = None,
 ) -> ValidationReport:
     """Validate data against the SHACL shapes and the data-quality checks, as
     ``kg validate`` does.
@@ -688,6 +689,8 @@ def validate(
         paths: data files or folders; the repository's ``data/`` when None.
         engine: ``native`` (SHACL as SPARQL on Oxigraph) or ``pyshacl`` (the reference).
         progress: private (the CLI's progress bar).
+        limit: describe at most that many findings, counting the others (None: all); a
+            report of hundreds of thousands of findings otherwise costs their labels and files.
 
     Raises:
         KgError: a file does not parse (names file, line, column), a path is missing, a shape
@@ -695,7 +698,7 @@ def validate(
     """
     from kg.validation import report
 
-    from_files = report.validate(_paths(paths), engine=engine, progress=progress)
+    from_files = report.validate(_paths(paths), engine=engine, progress=progress, limit=limit)
     findings = [
         Finding(
             severity=report._severity_name(f.result.severity),

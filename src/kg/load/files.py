@@ -10,14 +10,18 @@ name the file a finding comes from.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 import stat
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
@@ -50,6 +54,31 @@ class FileIndex(MutableMapping[str, Path]):
     def __init__(self, data: Mapping[str, Path] | None = None) -> None:
         self._data: dict[str, Path] = dict(data or {})
         self._pending: list[tuple[Path, RdfFormat, NamedNode]] = []
+        # every file that states triples in a graph, in load order (the first is _data's)
+        self._owners: dict[str, list[Path]] = {g: [p] for g, p in self._data.items()}
+        self.loaded: list[Path] = []  # every file loaded, in order
+
+    def own(self, name: str, path: Path) -> None:
+        """Record that ``path`` states triples in graph ``name`` (the first such file is the
+        graph's file, :meth:`__getitem__`)."""
+        self._data.setdefault(name, path)
+        owners = self._owners.setdefault(name, [])
+        if path not in owners:
+            owners.append(path)
+
+    def owners(self, name: str) -> list[Path]:
+        """Every file that states triples in graph ``name``, in load order."""
+        if self._pending:
+            self._resolve()
+        return list(self._owners.get(name, ()))
+
+    def shared(self) -> dict[str, list[Path]]:
+        """The graphs more than one file states triples in (each graph is one file's: a
+        second file adding to a passage graph would put facts in a passage that does not
+        state them)."""
+        if self._pending:
+            self._resolve()
+        return {g: list(p) for g, p in self._owners.items() if len(p) > 1}
 
     def defer(self, path: Path, fmt: RdfFormat, target: NamedNode) -> None:
         """Record that ``path`` (a dataset file, loaded with ``target`` as its default graph)
@@ -62,12 +91,13 @@ class FileIndex(MutableMapping[str, Path]):
         default-graph triples count for ``target``)."""
         seen: dict[str, None] = {}
         try:
-            for quad in parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()):
-                g = quad.graph_name
-                if isinstance(g, DefaultGraph):
-                    seen.setdefault(target.value)
-                elif isinstance(g, NamedNode):
-                    seen.setdefault(g.value)
+            with rdf_input(path) as source:
+                for quad in parse(**source, format=fmt, base_iri=path.resolve().as_uri()):
+                    g = quad.graph_name
+                    if isinstance(g, DefaultGraph):
+                        seen.setdefault(target.value)
+                    elif isinstance(g, NamedNode):
+                        seen.setdefault(g.value)
         except (OSError, SyntaxError, ValueError):
             pass  # changed or removed since it was loaded: what it no longer has names no file
         return list(seen)
@@ -76,7 +106,7 @@ class FileIndex(MutableMapping[str, Path]):
         pending, self._pending = self._pending, []
         for path, fmt, target in pending:
             for name in self._graphs_of(path, fmt, target):
-                self._data.setdefault(name, path)
+                self.own(name, path)
 
     def __getitem__(self, key: str) -> Path:
         if self._pending:
@@ -87,6 +117,8 @@ class FileIndex(MutableMapping[str, Path]):
         if self._pending:
             self._resolve()
         self._data[key] = value
+        if value not in self._owners.setdefault(key, []):
+            self._owners[key].insert(0, value)
 
     def __delitem__(self, key: str) -> None:
         if self._pending:
@@ -117,6 +149,59 @@ class Dataset:
     def file_of(self, graph: str) -> Path | None:
         """The file a graph was loaded from, or None for graphs kg computed itself."""
         return self.files.get(graph)
+
+
+_PREFIX_LINE = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I)
+_GRAPH_OPEN = re.compile(r"(?:GRAPH\s+)?(<[^<>\s]*>|[A-Za-z][\w.-]*:[^\s{]*|:[^\s{]*)\s*\{", re.I)
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+@contextlib.contextmanager
+def rdf_input(path: Path) -> Iterator[dict[str, Any]]:
+    """What pyoxigraph reads a file from: its path, or, past a UTF-8 byte-order mark (which
+    Oxigraph refuses as the first subject and rdflib, Jena and editors on Windows take as
+    nothing), the open file."""
+    try:
+        with open(path, "rb") as handle:
+            bom = handle.read(3) == BOM
+    except OSError:
+        bom = False  # the reader reports it
+    if not bom:
+        yield {"path": str(path)}
+        return
+    with open(path, "rb") as handle:
+        handle.seek(len(BOM))
+        yield {"input": handle}
+
+
+def graph_lines(path: Path) -> dict[str, int]:
+    """The line on which a TriG file opens each graph it names (``name {`` or ``GRAPH name
+    {``, CURIEs expanded with the file's prefixes; the first opening counts), for messages
+    that point at the place. A file that cannot be read gives nothing."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    prefixes: dict[str, str] = {}
+    base = path.resolve().as_uri()
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        for found in _PREFIX_LINE.finditer(line):
+            prefixes[found.group(1) or ""] = found.group(2)
+        stripped = line.split("#", 1)[0] if "<" not in line else line
+        for found in _GRAPH_OPEN.finditer(stripped):
+            token = found.group(1)
+            if token.startswith("<"):
+                iri = urljoin(base, token[1:-1])
+            else:
+                prefix, _, local = token.partition(":")
+                if prefix not in prefixes:
+                    continue
+                iri = prefixes[prefix] + local
+            lines.setdefault(iri, number)
+    return lines
 
 
 def discover(paths: Iterable[Path | str], *, recursive: bool = True) -> list[Path]:
@@ -266,7 +351,8 @@ def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
     is_dataset_file = fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS)
     writer = dataset.store.bulk_load if bulk else dataset.store.load
     try:
-        writer(path=str(path), format=fmt, base_iri=resolved.as_uri(), to_graph=target)
+        with rdf_input(path) as source:
+            writer(**source, format=fmt, base_iri=resolved.as_uri(), to_graph=target)
     except SyntaxError as error:
         raise _syntax_error(path, error) from None
     except OSError as error:
@@ -279,8 +365,13 @@ def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
             KgWarning,
             stacklevel=2,
         )
+    if isinstance(dataset.files, FileIndex):
+        dataset.files.loaded.append(path)
     if not is_dataset_file:
-        dataset.files[target.value] = path
+        if isinstance(dataset.files, FileIndex):
+            dataset.files.own(target.value, path)
+        else:
+            dataset.files[target.value] = path
     elif isinstance(dataset.files, FileIndex):
         # a dataset file: the graphs it brought (its own graph only if it has triples) are
         # read back from it when the map is consulted (see FileIndex)
@@ -301,8 +392,9 @@ def _holds_nothing(
     if not is_dataset_file:
         return True
     try:
-        quads = parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
-        return next(quads, None) is None
+        with rdf_input(path) as source:
+            quads = parse(**source, format=fmt, base_iri=path.resolve().as_uri())
+            return next(quads, None) is None
     except (OSError, SyntaxError, ValueError):
         return False  # it loaded a moment ago; a file changed since is not ours to judge
 

@@ -583,6 +583,7 @@ def execute(
         options.update(scopes.query_options(scope))
     else:  # a remote store: its default graph is the server's (kg publish: the documents')
         options["use_default_graph_as_union"] = True
+        options["scope"] = scope  # the external union joins where it can (RemoteStore.query)
     text = prepared.text
     if substitutions:
         options["substitutions"] = {Variable(name): term for name, term in substitutions.items()}

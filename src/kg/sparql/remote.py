@@ -36,10 +36,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from pyoxigraph import (
+    Literal,
     NamedNode,
+    QueryBoolean,
     QueryResultsFormat,
     RdfFormat,
     Triple,
@@ -49,12 +51,15 @@ from pyoxigraph import (
 )
 
 from kg.errors import EndpointError, InputError, QuerySyntaxError
+from kg.load import scope as scopes
 from kg.sparql.lexer import PNAME, PUNCT, WORD, lex
+from kg.sparql.results import ask_answer
 from kg.sparql.terms import IRIREF_BODY, sparql_term
 from kg.sparql.values import with_values
 
 DEFAULT_TIMEOUT = 30.0
 RESULTS_JSON = "application/sparql-results+json"
+RESULTS_XML = "application/sparql-results+xml"
 N_TRIPLES = "application/n-triples"
 FORM = "application/x-www-form-urlencoded"
 USER_AGENT = "kg (digital-policy-kg)"
@@ -417,6 +422,58 @@ def _blank_node_labels(body: bytes) -> bytes:
     return json.dumps(data).encode("utf-8")
 
 
+def _boolean(answer: Answer, url: str) -> QueryBoolean:
+    """An ASK answer as the engine's boolean, whatever shape the store sent it in
+    (:func:`kg.sparql.results.ask_answer`); an answer that carries no boolean is an error, never
+    read as true (a SELECT-shaped table is a non-empty object: that was issue 18's false
+    success)."""
+    value = ask_answer(answer.body, answer.media)
+    if value is None:
+        shown = " ".join(answer.body.decode("utf-8", "replace").split())[:200]
+        raise EndpointError(
+            f"{_short(url)}: the answer to an ASK query is not a boolean "
+            f"({answer.media or 'no media type'}: {shown!r})"
+        )
+    result = parse_query_results(
+        b'{"head":{},"boolean":%s}' % (b"true" if value else b"false"),
+        format=QueryResultsFormat.JSON,
+    )
+    assert isinstance(result, QueryBoolean)
+    return result
+
+
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+def _boolean_parameters(bindings: Mapping[Any, Any]) -> set[str]:
+    """The variables a query's parameters bind to an ``xsd:boolean``."""
+    return {
+        (k.value if isinstance(k, Variable) else str(k))
+        for k, v in bindings.items()
+        if isinstance(v, Literal) and v.datatype.value == XSD_BOOLEAN
+    }
+
+
+def _integers_as_booleans(body: bytes, names: set[str]) -> bytes:
+    """SPARQL JSON results with the boolean parameters given back as booleans: Virtuoso turns
+    every ``xsd:boolean`` into the ``xsd:integer`` 1 or 0, and a parameter the query projects
+    (``?profiled``) would come back as 1. Only a variable kg bound to a boolean is restored:
+    elsewhere a 1 cannot be told from a number."""
+    data = json.loads(body)
+    for row in (data.get("results") or {}).get("bindings") or []:
+        for name in names:
+            term = row.get(name)
+            if (
+                isinstance(term, dict)
+                and term.get("datatype") == XSD_INTEGER
+                and term.get("value") in ("0", "1")
+            ):
+                term["datatype"] = XSD_BOOLEAN
+                term["value"] = "true" if term["value"] == "1" else "false"
+    return json.dumps(data).encode("utf-8")
+
+
 class RemoteStore:
     """The part of ``pyoxigraph.Store`` that kg's query layer uses, answered by an endpoint."""
 
@@ -439,23 +496,40 @@ class RemoteStore:
         base_iri: str | None = None,
         use_default_graph_as_union: bool = False,
         substitutions: Mapping[Any, Any] | None = None,
+        scope: str | None = None,
         **_: Any,
     ) -> Any:
         """Run a query on the endpoint; the answer is parsed into pyoxigraph's result types.
 
         ``use_default_graph_as_union`` is the server's business (see the module docstring);
-        ``substitutions`` become a VALUES block.
+        ``substitutions`` become a VALUES block. With the ``all`` ``scope`` the external union
+        (``graph:union/external``, which ``kg publish`` sends) joins the default graph when the
+        endpoint URL names its default graph
+        (``?default-graph-uri=…``, as for a publication made with ``--default-graph named``);
+        the server's own default graph cannot be named, so otherwise they cannot join.
         """
         text = bind_values(query, substitutions or {})
         text = _prologue(text, prefixes, base_iri) + text
-        graph_form = _form(text) in ("CONSTRUCT", "DESCRIBE")
+        form = _form(text)
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = N_TRIPLES if graph_form else RESULTS_JSON
-        body = self._http.request(
+        if form == "ASK":
+            accept = f"{RESULTS_JSON}, {RESULTS_XML};q=0.9"
+        graphs = self._default_graphs(scope)
+        url = self.endpoint.query
+        if graphs:  # all of them in the form: Oxigraph refuses them in both places
+            parts = urlsplit(url)
+            kept = [(k, v) for k, v in parse_qsl(parts.query) if k != "default-graph-uri"]
+            url = parts._replace(query=urlencode(kept)).geturl()
+        answer = self._http.request(
             "POST",
-            self.endpoint.query,
-            urlencode({"query": text}).encode("ascii"),
+            url,
+            urlencode([("query", text), *graphs]).encode("ascii"),
             {"Content-Type": FORM, "Accept": accept},
-        ).body
+        )
+        body = answer.body
+        if form == "ASK":
+            return _boolean(answer, self.endpoint.query)
         try:
             if graph_form:
                 return [
@@ -464,6 +538,9 @@ class RemoteStore:
                 ]
             if b'"bnode"' in body:
                 body = _blank_node_labels(body)
+            flags = _boolean_parameters(substitutions or {})
+            if flags and b"XMLSchema#integer" in body:
+                body = _integers_as_booleans(body, flags)
             return parse_query_results(body, format=QueryResultsFormat.JSON)
         except (SyntaxError, ValueError) as error:
             raise EndpointError(
@@ -471,8 +548,26 @@ class RemoteStore:
                 f"{'N-Triples' if graph_form else 'SPARQL JSON results'}: {error}"
             ) from None
 
+    def _default_graphs(self, scope: str | None) -> list[tuple[str, str]]:
+        """``default-graph-uri`` parameters: the URL's own and the scope's named graphs, when
+        the URL names its default graph (sent in the form, the URL's taken out of the URL:
+        Virtuoso merges the two, Oxigraph refuses the parameter in both)."""
+        named = [scopes.EXTERNAL_UNION_GRAPH.value] if scope == scopes.ALL else []
+        own = [
+            v for k, v in parse_qsl(urlsplit(self.endpoint.query).query) if k == "default-graph-uri"
+        ]
+        if not named or not own:
+            return []
+        return [("default-graph-uri", g) for g in dict.fromkeys(own + named)]
+
     def contains_named_graph(self, graph: NamedNode) -> bool:
-        result = self.query(f"ASK {{ GRAPH {sparql_term(graph)} {{ ?s ?p ?o }} }}")
+        return self.ask(f"ASK {{ GRAPH {sparql_term(graph)} {{ ?s ?p ?o }} }}")
+
+    def ask(self, query: str) -> bool:
+        """The answer to an ASK query, as a bool (raises when the store sent no boolean)."""
+        result = self.query(query)
+        if not isinstance(result, QueryBoolean):
+            raise EndpointError(f"{_short(self.endpoint.query)}: not an ASK query")
         return bool(result)
 
     def named_graphs(self) -> list[NamedNode]:

@@ -19,9 +19,10 @@ everything has been loaded and checked: a file that does not parse gives an erro
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from pyoxigraph import (
     Store,
     Triple,
     Variable,
+    parse,
     serialize,
 )
 
@@ -117,9 +119,16 @@ def load_checks(folder: Path | None = None) -> list[Check]:
 
 
 def run_checks(
-    store: Store, checks: Sequence[Check], progress: Progress | None = None
+    store: Store,
+    checks: Sequence[Check],
+    progress: Progress | None = None,
+    *,
+    keep: int | None = None,
+    omitted: dict[str, int] | None = None,
 ) -> list[ValidationResult]:
-    """Run each check over the union graph; every row is a finding."""
+    """Run each check over the union graph; every row is a finding. With ``keep``, at most
+    that many rows of each check are kept and the rest only counted (in ``omitted``, by
+    severity): a check that matches 200,000 nodes (a list nested that deep) stays small."""
     out: list[ValidationResult] = []
     component = shacl.sh("SPARQLConstraintComponent")
     for i, check in enumerate(checks):
@@ -135,7 +144,12 @@ def run_checks(
             raise InputError(f"{check.path}: a check must be a SELECT query")
         if Variable("focus") not in solutions.variables:
             raise InputError(f"{check.path}: a check must select ?focus")
-        for row in solutions:
+        for kept, row in enumerate(solutions):
+            if keep is not None and kept >= keep:
+                if omitted is not None:
+                    name = _severity_name(check.severity)
+                    omitted[name] = omitted.get(name, 0) + 1
+                continue
             focus = row["focus"]
             if focus is None:
                 raise InputError(f"{check.path}: a row has no ?focus")
@@ -177,17 +191,21 @@ class Report:
     engine: str
     triples: int
     files: list[Path] = field(default_factory=list)
+    omitted: dict[str, int] = field(default_factory=dict)  # findings past the limit, by severity
 
     @property
     def results(self) -> list[ValidationResult]:
         return [f.result for f in self.findings]
 
     def counts(self) -> dict[str, int]:
-        """Findings per severity (Violation, Warning, Info, and any other severity IRI)."""
+        """Findings per severity (Violation, Warning, Info, and any other severity IRI), the
+        ones past the limit included."""
         out = {"Violation": 0, "Warning": 0, "Info": 0}
         for f in self.findings:
             name = _severity_name(f.result.severity)
             out[name] = out.get(name, 0) + 1
+        for name, n in self.omitted.items():
+            out[name] = out.get(name, 0) + n
         return out
 
     @property
@@ -222,7 +240,9 @@ def _label(store: Store, term: Any) -> str:
 def _files_of(dataset: graph.Dataset, result: ValidationResult) -> tuple[Path, ...]:
     """The files to look at for a finding: those stating the offending triple (focus, path,
     value) when the path is a predicate, else those stating the focus node's property, else
-    its triples as subject, else as object. Graphs kg computed (inferred) have no file."""
+    its triples as subject, else as object. Graphs kg computed (inferred) have no file. In a
+    graph more than one file states triples in (an ownership finding of its own), the files
+    that state a matching triple are found by reading them again."""
     term = result.focus
     if isinstance(term, Literal):
         return ()
@@ -232,16 +252,196 @@ def _files_of(dataset: graph.Dataset, result: ValidationResult) -> tuple[Path, .
             patterns.append((term, result.path.node, result.value, None))
         patterns.append((term, result.path.node, None, None))
     patterns += [(term, None, None, None), (None, None, term, None)]
+    owners = dataset.files.owners if isinstance(dataset.files, graph.FileIndex) else None
     for pattern in patterns:
         graphs = {
             q.graph_name.value
             for q in dataset.store.quads_for_pattern(*pattern)
             if not isinstance(q.graph_name, DefaultGraph)
         }
-        found = {dataset.files[g] for g in graphs if g in dataset.files}
+        found: set[Path] = set()
+        for g in graphs:
+            several = owners(g) if owners is not None else []
+            if len(several) > 1:
+                found |= {p for p in several if _states(p, g, pattern)}
+            elif g in dataset.files:
+                found.add(dataset.files[g])
         if found:
             return tuple(sorted(found))
     return ()
+
+
+def _states(path: Path, graph_name: str, pattern: tuple[Any, Any, Any, None]) -> bool:
+    """Whether a file states a triple matching ``pattern`` in graph ``graph_name``."""
+    fmt = graph.FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return False
+    own = graph.graph_name(path).value
+    try:
+        with graph.rdf_input(path) as source:
+            for q in parse(**source, format=fmt, base_iri=path.resolve().as_uri()):
+                name = own if isinstance(q.graph_name, DefaultGraph) else str(q.graph_name.value)
+                if name != graph_name:
+                    continue
+                triple = (q.subject, q.predicate, q.object)
+                if all(
+                    want is None or want == got
+                    for want, got in zip(pattern[:3], triple, strict=True)
+                ):
+                    return True
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return False
+
+
+# --------------------------------------------------------------------------- ill-typed literals
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# datatype -> the cast that reads its lexical form (Oxigraph has casts for the primitive
+# types; the types derived from xsd:integer are read as integers: their ranges are not checked)
+_PRIMITIVE = (
+    "integer",
+    "decimal",
+    "double",
+    "float",
+    "boolean",
+    "date",
+    "dateTime",
+    "time",
+    "gYear",
+    "gYearMonth",
+    "gMonthDay",
+    "gDay",
+    "gMonth",
+    "duration",
+    "dayTimeDuration",
+    "yearMonthDuration",
+)
+_DERIVED_INTEGERS = (
+    "int",
+    "long",
+    "short",
+    "byte",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "negativeInteger",
+    "nonPositiveInteger",
+    "unsignedInt",
+    "unsignedLong",
+    "unsignedShort",
+    "unsignedByte",
+)
+_CASTS = {name: name for name in _PRIMITIVE} | {name: "integer" for name in _DERIVED_INTEGERS}
+ILL_TYPED = NamedNode(CHECKS_BASE + "ill-typed-literal")
+
+
+def _ill_typed_query() -> str:
+    value = "0"
+    for name, cast in sorted(_CASTS.items()):
+        value = f"IF(?dt = <{XSD}{name}>, <{XSD}{cast}>(?o), {value})"
+    listed = ", ".join(f"<{XSD}{name}>" for name in sorted(_CASTS))
+    return (
+        "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isLiteral(?o)) "
+        f"BIND(DATATYPE(?o) AS ?dt) FILTER(?dt IN ({listed})) BIND({value} AS ?v) "
+        "FILTER(!BOUND(?v)) }"
+    )
+
+
+def _ill_typed_message(value: Literal) -> str:
+    return (
+        f"{_show(value)} is not a valid {curie(value.datatype.value)}: an ill-typed literal "
+        "(no value: comparisons, sums and orderings do not see it)"
+    )
+
+
+def ill_typed_results(store: Store) -> list[ValidationResult]:
+    """Every literal whose lexical form is not one of its XSD datatype's (``"abc"^^xsd:integer``,
+    ``"2020x"^^xsd:gYear``), on any property — a shape's ``sh:datatype`` only sees the
+    properties it covers (issue 18: an ill-typed literal elsewhere was never reported)."""
+    out = []
+    for row in store.query(_ill_typed_query()):  # type: ignore[union-attr]
+        value = row["o"]
+        if not isinstance(value, Literal) or not isinstance(row["p"], NamedNode):
+            continue
+        out.append(
+            ValidationResult(
+                focus=row["s"],
+                path=ResultPath(row["p"], f"<{row['p'].value}>", curie(row["p"].value)),
+                value=value,
+                source_shape=ILL_TYPED,
+                component=shacl.sh("DatatypeConstraintComponent"),
+                severity=VIOLATION,
+                message=_ill_typed_message(value),
+            )
+        )
+    return out
+
+
+def _with_ill_typed(
+    results: list[ValidationResult], ill_typed: list[ValidationResult]
+) -> list[ValidationResult]:
+    """The engine's results with the ill-typed literals: a shape's datatype finding about one
+    says what is wrong with it (a shape's message "one xsd:gYear, never a string" was given for
+    ``"2020x"^^xsd:gYear``), and the literals no shape covers are added once."""
+    keys = {(str(r.focus), str(r.path.node) if r.path else "", str(r.value)) for r in ill_typed}
+    covered = set()
+    out = []
+    for r in results:
+        key = (str(r.focus), str(r.path.node) if r.path else "", str(r.value))
+        if key in keys and r.component == shacl.sh("DatatypeConstraintComponent"):
+            covered.add(key)
+            assert isinstance(r.value, Literal)
+            r = replace(r, message=f"{_ill_typed_message(r.value)}; the rule: {r.message}")
+        out.append(r)
+    for r in ill_typed:
+        if (str(r.focus), str(r.path.node) if r.path else "", str(r.value)) not in covered:
+            out.append(r)
+    return out
+
+
+OWNERSHIP = NamedNode(CHECKS_BASE + "one-file-per-graph")
+"""The shape of ownership findings: a graph more than one file states triples in."""
+
+
+def ownership_findings(dataset: graph.Dataset) -> list[Finding]:
+    """A violation for each graph that more than one file adds triples to, naming every file
+    and the line where it opens the graph: a passage graph holds what its passage states, and
+    one file states it (a second file adding to ``psg:pl-eurodig`` would make the Polish
+    passage cite a fact about another country)."""
+    if not isinstance(dataset.files, graph.FileIndex):
+        return []
+    out = []
+    lines: dict[Path, dict[str, int]] = {}
+    for name, paths in sorted(dataset.files.shared().items()):
+        where = []
+        for path in paths:
+            if path not in lines:
+                lines[path] = graph.graph_lines(path)
+            line = lines[path].get(name)
+            where.append(f"{_display_path(path)}{f' line {line}' if line else ''}")
+        node = NamedNode(name)
+        result = ValidationResult(
+            focus=node,
+            path=None,
+            value=None,
+            source_shape=OWNERSHIP,
+            component=shacl.sh("SPARQLConstraintComponent"),
+            severity=VIOLATION,
+            message=(
+                f"graph {curie(name)} is defined by {where[0]} and again by "
+                f"{' and '.join(where[1:])}: each graph is one file's (move the triples to "
+                "a graph of the file that states them)"
+            ),
+        )
+        out.append(
+            Finding(
+                result=result,
+                label=_label(dataset.store, node),
+                files=tuple(paths),
+                check="one-file-per-graph",
+            )
+        )
+    return out
 
 
 def _sort_key(f: Finding) -> tuple:
@@ -285,9 +485,13 @@ def validate(
     shapes: Path | Sequence[Path] | None = None,
     checks: Path | None = None,
     progress: Progress | None = None,
+    limit: int | None = None,
 ) -> Report:
     """Validate the data (the repository's ``data/`` when no paths are given) against the
     shapes and the data-quality checks.
+
+    ``limit``: describe at most that many findings (their labels and files are what costs);
+    the others are counted by severity (``Report.omitted``) and still decide conformance.
 
     Args:
         paths: data files or folders.
@@ -315,8 +519,19 @@ def validate(
         if progress is not None:
             progress("pyshacl: validating", None, None)
         results = shacl.validate_with_pyshacl(dataset.store, shapes_path)
-    check_results = run_checks(dataset.store, check_list, progress)
+    omitted: dict[str, int] = {}
+    check_results = run_checks(dataset.store, check_list, progress, keep=limit, omitted=omitted)
+    results = _with_ill_typed(list(results), ill_typed_results(dataset.store))
     names: dict[NamedNode | BlankNode, str] = {c.iri: c.name for c in check_list}
+    names[ILL_TYPED] = "ill-typed-literal"
+    every = [*results, *check_results]
+    violation = any(r.severity == VIOLATION for r in every) or omitted.get("Violation", 0) > 0
+    if limit is not None and len(every) > limit:
+        every.sort(key=_cheap_key)  # the most severe first; described: the first ``limit``
+        for r in every[limit:]:
+            name = _severity_name(r.severity)
+            omitted[name] = omitted.get(name, 0) + 1
+        del every[limit:]
     findings = [
         Finding(
             result=r,
@@ -324,15 +539,31 @@ def validate(
             files=_files_of(dataset, r),
             check=names.get(r.source_shape) if r.source_shape in names else None,
         )
-        for r in [*results, *check_results]
+        for r in every
     ]
+    owned = ownership_findings(dataset)
+    violation = violation or bool(owned)
+    findings += owned
     findings.sort(key=_sort_key)
+    loaded = dataset.files.loaded if isinstance(dataset.files, graph.FileIndex) else []
     return Report(
-        conforms=not any(f.result.severity == VIOLATION for f in findings),
+        conforms=not violation,
         findings=findings,
         engine=engine,
         triples=len(dataset.store),
-        files=sorted(set(dataset.files.values())),
+        files=sorted(set(loaded) | set(dataset.files.values())),
+        omitted={k: n for k, n in omitted.items() if n},
+    )
+
+
+def _cheap_key(r: ValidationResult) -> tuple:
+    """An order of results that needs no label or file lookup (severity first)."""
+    return (
+        SEVERITY_ORDER.get(r.severity.value, 3),
+        str(r.source_shape),
+        str(r.focus),
+        r.path.sparql if r.path else "",
+        str(r.value) if r.value is not None else "",
     )
 
 
@@ -357,10 +588,28 @@ def _show(term: Any) -> str:
 
 
 def _display_path(path: Path) -> str:
+    return _display(path, str(Path.cwd()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _display(path: Path, cwd: str) -> str:
+    """A path relative to the working directory when under it (cached: one resolve per file,
+    not per finding — 200,000 findings resolved their file 200,000 times)."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(Path(cwd).resolve()))
     except ValueError:
         return str(path)
+
+
+TEXT_LIMIT = 1000  # findings the text report describes by default (kg validate --limit)
+TEXT_WIDTH = 300  # characters of a value, label or message the text report shows
+
+
+def _cut(text: str) -> str:
+    """At most :data:`TEXT_WIDTH` characters (a 10 MB literal is not printed whole)."""
+    if len(text) <= TEXT_WIDTH:
+        return text
+    return f"{text[: TEXT_WIDTH - 1]}… ({len(text):,} characters)"
 
 
 def render_text(report: Report) -> str:
@@ -370,20 +619,31 @@ def render_text(report: Report) -> str:
     for f in report.findings:
         r = f.result
         where = ", ".join(_display_path(p) for p in f.files) or "(no file)"
-        entity = f.label
-        name = _show(r.focus)
+        entity = _cut(f.label)
+        name = _cut(_show(r.focus))
         if name != entity:
             entity += f" ({name})"
         prop = f": {r.path.label}" if r.path else ""
-        lines.append(f"{where}: {_severity_name(r.severity)}: {entity}{prop}: {r.message}")
+        message = _cut(r.message)
+        lines.append(f"{where}: {_severity_name(r.severity)}: {entity}{prop}: {message}")
         if r.value is not None:
-            lines.append(f"    value: {_show(r.value)}")
+            lines.append(f"    value: {_cut(_show(r.value))}")
         source = f"check {f.check}" if f.check else f"shape {shacl.shape_name(r.source_shape)}"
         lines.append(f"    {source} ({curie(r.component.value)})")
     counts = report.counts()
     summary = ", ".join(
         f"{n} {k.lower()}{'' if n == 1 or k == 'Info' else 's'}" for k, n in counts.items()
     )
+    if report.omitted:
+        left = sum(report.omitted.values())
+        kinds = ", ".join(
+            f"{n} {k.lower()}{'' if n == 1 or k == 'Info' else 's'}"
+            for k, n in report.omitted.items()
+        )
+        lines.append(
+            f"… {left} more finding{'s' if left != 1 else ''} not shown ({kinds}); "
+            "--limit 0 shows them all"
+        )
     verdict = "conforms" if report.conforms else "does not conform"
     lines.append(
         f"{verdict}: {summary} ({report.triples} triples, {len(report.files)} files, "
@@ -442,6 +702,7 @@ def render_json(report: Report) -> str:
         "engine": report.engine,
         "triples": report.triples,
         "counts": report.counts(),
+        "omitted": report.omitted,
         "results": results,
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
