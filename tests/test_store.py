@@ -408,3 +408,23 @@ def test_a_change_to_the_loader_code_invalidates_the_store(monkeypatch, tmp_path
     (fake / "load" / "files.py").write_text("# changed\n", encoding="utf-8")
     monkeypatch.setattr(store, "__file__", str(fake / "load" / "store.py"))
     assert store._code_hash() != before
+
+
+def test_input_paths_resolve_as_path_resolve_does(tmp_path):
+    """The store keys its slot on the inputs' real paths, resolved folder by folder
+    (kg.load.files.resolve_all): the same as Path.resolve, links to files and folders too."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.ttl").write_text("", encoding="utf-8")
+    (real / "b.ttl").write_text("", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(real)
+    (real / "c.ttl").symlink_to(real / "a.ttl")
+    paths = [
+        real / "a.ttl",
+        tmp_path / "linked" / "b.ttl",
+        real / "c.ttl",
+        tmp_path / "linked" / ".." / "real" / "a.ttl",
+    ]
+    from kg.load import files
+
+    assert files.resolve_all(paths) == tuple(p.resolve() for p in paths)

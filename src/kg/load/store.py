@@ -139,7 +139,7 @@ class Request:
         cls, paths: Sequence[Path | str] | None, *, inferred: bool = True, ontology: bool = True
     ) -> Request:
         files = graph.input_files(paths, ontology=ontology)
-        return cls(tuple(p.resolve() for p in files), inferred, ontology)
+        return cls(graph.resolve_all(files), inferred, ontology)
 
     @property
     def options(self) -> dict[str, bool]:
