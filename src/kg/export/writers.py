@@ -697,42 +697,58 @@ def _triple_stream(rows: Iterable[Row]) -> Iterator[Triple]:
         yield from _triples(chunk)
 
 
+# A newline of a node's indented JSON while it waits in SortedRuns (one entry per line there):
+# json.dumps escapes every control character inside strings, so this byte is never in the text.
+_NEWLINE_MARK = b"\x01"
+
+
 def _union_nodes(compactor: Any, rows: Iterable[Row], indent: int = 4) -> Iterator[str]:
     """The node objects of the union rows as JSON text indented (by ``indent`` spaces) for the
     document's ``@graph``, sorted by ``@id`` in bounded memory.
 
     The rows come sorted by subject as N-Triples, but nodes are sorted by their compacted
-    ``@id``, another order: each subject's properties are compacted as its rows go by and kept
-    as a line ``@id NUL properties-as-JSON`` in ``SortedRuns`` (UTF-8 bytes sort as the code
-    points ``sorted`` compares, and NUL before every character, so the lines sort by ``@id``).
-    Two subjects that compact to the same ``@id`` meet there and are merged, as
-    ``Compactor.nodes`` merges them."""
+    ``@id``, another order: each subject's node is compacted and written as its rows go by and
+    kept as a line ``@id NUL text`` in ``SortedRuns`` (UTF-8 bytes sort as the code points
+    ``sorted`` compares, and NUL before every character, so the lines sort by ``@id``; the
+    text's newlines are kept as ``_NEWLINE_MARK``). A subject is one run of rows, so each
+    ``@id`` has one line, written as it is; two subjects that compact to the same ``@id`` meet
+    there and are merged from their texts, as ``Compactor.nodes`` merges them."""
     runs = SortedRuns()
-    for subject, statements in groupby(_triple_stream(rows), key=attrgetter("subject")):
-        properties: dict[str, list[Any]] = {}
-        for triple in statements:
-            compactor.add(properties, triple.predicate, triple.object)
-        entry = (
-            compactor.node_id(subject).encode("utf-8")
-            + b"\0"
-            + json.dumps(properties, separators=(",", ":"), **_JSON).encode("utf-8")
-        )
-        runs.extend([entry], len(entry))
-    for n, (node_id, same) in enumerate(
-        groupby(runs, key=lambda entry: entry[: entry.index(b"\0")]), 1
+    margin = " " * indent
+    for n, (subject, statements) in enumerate(
+        groupby(_triple_stream(rows), key=attrgetter("subject")), 1
     ):
         if n % 100 == 0:
             # json.dumps with an indent builds its encoder as closures that refer to each
             # other: a reference cycle per call, freed only by the cyclic collector, which an
             # export turns off (_no_cycle_collection). Unfreed, they held 700 MB at 1M triples.
             gc.collect(0)
+        properties: dict[str, list[Any]] = {}
+        for triple in statements:
+            compactor.add(properties, triple.predicate, triple.object)
+        node_id = compactor.node_id(subject)
+        text = _indented(compactor.node(node_id, properties), margin)
+        entry = node_id.encode("utf-8") + b"\0" + text.encode("utf-8").replace(b"\n", _NEWLINE_MARK)
+        runs.extend([entry], len(entry))
+    for node_id, same in groupby(runs, key=lambda entry: entry[: entry.index(b"\0")]):
+        texts = [
+            entry[len(node_id) + 1 :].replace(_NEWLINE_MARK, b"\n").decode("utf-8")
+            for entry in same
+        ]
+        if len(texts) == 1:
+            yield texts[0]
+            continue
         merged: dict[str, list[Any]] = {}
-        for entry in same:
-            for key, values in json.loads(entry[len(node_id) + 1 :]).items():
-                merged.setdefault(key, []).extend(values)
-        node = compactor.node(node_id.decode("utf-8"), merged)
-        margin = " " * indent
-        yield margin + json.dumps(node, indent=2, **_JSON).replace("\n", "\n" + margin)
+        for text in texts:
+            for key, value in json.loads(text).items():
+                if key != "@id":
+                    merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
+        yield _indented(compactor.node(node_id.decode("utf-8"), merged), margin)
+
+
+def _indented(node: dict[str, Any], margin: str) -> str:
+    """A node object as ``json.dumps(…, indent=2)`` writes it inside the document, at ``margin``."""
+    return margin + json.dumps(node, indent=2, **_JSON).replace("\n", "\n" + margin)
 
 
 # --------------------------------------------------------------------------------------------
