@@ -111,10 +111,17 @@ def _raw_load(store, folder: Path, inferred: bool) -> None:
         store.load(path=str(_inferred(folder)), format=RdfFormat.N_QUADS)
 
 
+def _chosen_queries() -> list[Path]:
+    """The canned queries to measure: all, or those named in ``KG_BENCH_QUERIES`` (set by
+    ``--queries``, so that the worker processes see the same choice)."""
+    names = [n for n in os.environ.get("KG_BENCH_QUERIES", "").split(",") if n]
+    return [p for p in sorted(QUERIES.glob("*.rq")) if not names or p.stem in names]
+
+
 def _queries(folder: Path) -> list[tuple[str, str, dict[str, str]]]:
     params = json.loads((folder / "params.json").read_text())
     out = []
-    for path in sorted(QUERIES.glob("*.rq")):
+    for path in _chosen_queries():
         out.append((path.stem, path.read_text(encoding="utf-8"), params.get(path.stem, {})))
     return out
 
@@ -649,7 +656,7 @@ def _cold_rows(folder, work, cache, n, log, args) -> dict:
     log("queries (cold)")
     params = json.loads((folder / "params.json").read_text())
     cold: dict = {}
-    for path in sorted(QUERIES.glob("*.rq")):
+    for path in _chosen_queries():
         name = path.stem
         ps = [a for k, v in params.get(name, {}).items() for a in ("-p", f"{k}={v}")]
         both = interleaved(
@@ -875,7 +882,14 @@ def main(argv: list[str] | None = None) -> int:
         help="also measure the kg code in this src folder (e.g. an earlier checkout's src), "
         "interleaved with the others, in its own column",
     )
+    parser.add_argument(
+        "--queries",
+        default="",
+        help="comma-separated canned queries for the warm and cold rows (default: all)",
+    )
     args = parser.parse_args(argv)
+    if args.queries:
+        os.environ["KG_BENCH_QUERIES"] = args.queries
     results = []
     for scale in args.scales.split(","):
         res = run_scale(scale.strip(), args)
