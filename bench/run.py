@@ -559,8 +559,9 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
     n = args.repeat
     peer_n = args.peer_repeat
     work = out / "work" / scale
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     cache = {"KG_CACHE_DIR": str(work / "cache"), "KG_CACHE": "auto", "KG_NO_PROGRESS": "1"}
     res: dict = {"scale": scale, "manifest": json.loads((folder / "manifest.json").read_text())}
     log = lambda m: print(f"[{scale}] {m}", file=sys.stderr, flush=True)  # noqa: E731
@@ -590,13 +591,10 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
         res["queries_warm"] = _warm_rows(folder, n, peer_n, args, log)
     if want("cold"):
         if "build" not in res:  # the cold queries read the stores a build leaves
-            interleaved(
-                {
-                    **with_before(args, kg_cmd("build", folder), cache),
-                    "raw": (worker_cmd("raw-build", folder, work / "raw-store"), None),
-                },
-                1,
-            )
+            engines = with_before(args, kg_cmd("build", folder), cache)  # no-op when up to date
+            if not (args.reuse and (work / "raw-store").is_dir()):
+                engines["raw"] = (worker_cmd("raw-build", folder, work / "raw-store"), None)
+            interleaved(engines, 1)
         res["queries_cold"] = _cold_rows(folder, work, cache, n, log, args)
     if want("validate"):
         log("validate")
@@ -881,6 +879,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SRC",
         help="also measure the kg code in this src folder (e.g. an earlier checkout's src), "
         "interleaved with the others, in its own column",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the work folder of an earlier run: its stores (kg's when up to date, raw's "
+        "as it is) serve the cold rows without building them again",
     )
     parser.add_argument(
         "--queries",
