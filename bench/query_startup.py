@@ -10,17 +10,31 @@ is the same for each:
            run the same SPARQL text with the same value bound by the engine (the floor)
   rdflib   the same with rdflib's in-memory Dataset and initBindings (the peer)
 
-Target (issue 3): kg <= 2x raw, and kg < rdflib.
+Target (issues 3, 22): kg <= 2x raw, and kg < rdflib.
 
-    python bench/query_startup.py [--runs 7]
+Two settings of the machine, each measured in its own interleaved rounds (``--bytecode``):
+
+  cached   kg's modules byte-compiled beforehand (as a wheel installs them)
+  none     kg's sources copied to a fresh folder and run with PYTHONDONTWRITEBYTECODE=1: every
+           run compiles every kg module it imports from source (a checkout on a machine that
+           writes no bytecode next to the sources). Libraries keep their installed bytecode.
+
+kg runs as the console script next to this interpreter (what ``pip install`` makes), not
+through a shell shim such as pyenv's, which costs 0.1 s of bash before Python starts; the
+baselines run this interpreter directly too.
+
+    python bench/query_startup.py [--runs 7] [--bytecode cached,none]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -66,39 +80,74 @@ RDFLIB = textwrap.dedent(
     """
 )
 
+
+def _kg() -> list[str]:
+    """The kg console script beside this interpreter, else the same entry point via -c."""
+    script = Path(sys.executable).parent / "kg"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from kg.cli import main; sys.exit(main())"]
+
+
+ARGS = ["query", "list-participants-by-forum", "-p", "forum=EuroDIG", "--format", "csv"]
 COMMANDS = {
-    "kg": ["kg", "query", "list-participants-by-forum", "-p", "forum=EuroDIG", "--format", "csv"],
+    "kg": [*_kg(), *ARGS],
     "raw": [sys.executable, "-c", RAW],
     "rdflib": [sys.executable, "-c", RDFLIB],
 }
 
 
-def time_once(command: list[str]) -> tuple[float, str]:
+def time_once(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO)
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO, env=env)
     return time.perf_counter() - start, done.stdout
+
+
+def settings(chosen: list[str], scratch: Path) -> dict[str, dict[str, str]]:
+    """The environment of each bytecode setting (see the module docstring)."""
+    out: dict[str, dict[str, str]] = {}
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if "cached" in chosen:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "kg")], check=True
+        )
+        out["cached"] = {**base, "PYTHONPATH": str(REPO / "src")}
+    if "none" in chosen:
+        copy = scratch / "src"
+        shutil.copytree(REPO / "src", copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for name in ("ontology", "data", "queries", "pyproject.toml"):  # the checkout around it
+            (scratch / name).symlink_to(REPO / name)
+        out["none"] = {**base, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--bytecode", default="cached,none", help="cached, none or both")
     args = parser.parse_args()
-    # As installed from a wheel: byte-compiled. (PYTHONDONTWRITEBYTECODE, set on these
-    # machines, would otherwise make every run compile kg's modules from source.)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "kg")], check=True)
+    with tempfile.TemporaryDirectory(prefix="kg-startup-") as scratch:
+        for name, env in settings(args.bytecode.split(","), Path(scratch)).items():
+            measure(name, env, args.runs)
+
+
+def measure(setting: str, env: dict[str, str], runs: int) -> None:
     answers, times = {}, {name: [] for name in COMMANDS}
     for command in COMMANDS.values():
-        time_once(command)  # warm the file cache, not the process
-    for _ in range(args.runs):
+        time_once(command, env)  # warm the file cache, not the process
+    for _ in range(runs):
         for name, command in COMMANDS.items():  # interleaved, so load drifts hit all alike
-            elapsed, out = time_once(command)
+            elapsed, out = time_once(command, env)
             times[name].append(elapsed)
             answers[name] = out
     for name, out in answers.items():
         found = {"Poland", "Serbia"} <= set(out.replace(",", "\n").split())
         assert found, f"{name} did not answer Poland and Serbia:\n{out}"
     median = {name: statistics.median(t) for name, t in times.items()}
-    print(f"cold process, median of {args.runs} runs (s); question: who takes part in EuroDIG?")
+    print(
+        f"bytecode {setting}: cold process, median [min–max] of {runs} runs (s); "
+        "question: who takes part in EuroDIG?"
+    )
     print(f"{'':8} {'median':>8} {'min':>8} {'max':>8} {'vs raw':>8}")
     for name, t in times.items():
         ratio = median[name] / median["raw"]
@@ -106,7 +155,8 @@ def main() -> None:
     print(f"files loaded by the baselines: {len(FILES)}")
     print(
         f"kg / raw = {median['kg'] / median['raw']:.2f} (target <= 2), "
-        f"kg / rdflib = {median['kg'] / median['rdflib']:.2f} (target < 1)"
+        f"kg / rdflib = {median['kg'] / median['rdflib']:.2f} (target < 1)\n",
+        flush=True,
     )
 
 

@@ -111,10 +111,17 @@ def _raw_load(store, folder: Path, inferred: bool) -> None:
         store.load(path=str(_inferred(folder)), format=RdfFormat.N_QUADS)
 
 
+def _chosen_queries() -> list[Path]:
+    """The canned queries to measure: all, or those named in ``KG_BENCH_QUERIES`` (set by
+    ``--queries``, so that the worker processes see the same choice)."""
+    names = [n for n in os.environ.get("KG_BENCH_QUERIES", "").split(",") if n]
+    return [p for p in sorted(QUERIES.glob("*.rq")) if not names or p.stem in names]
+
+
 def _queries(folder: Path) -> list[tuple[str, str, dict[str, str]]]:
     params = json.loads((folder / "params.json").read_text())
     out = []
-    for path in sorted(QUERIES.glob("*.rq")):
+    for path in _chosen_queries():
         out.append((path.stem, path.read_text(encoding="utf-8"), params.get(path.stem, {})))
     return out
 
@@ -144,11 +151,31 @@ def worker_raw_build(folder: Path, target: Path) -> dict:
     return {"seconds": time.perf_counter() - t, "quads": len(store)}
 
 
+def _without_quotes(csv: bytes) -> bytes:
+    """kg's CSV without the quote columns kg adds (kg.sparql.quotes: the passages' text, from
+    the source document), so that it compares with raw's answer to the same SPARQL."""
+    import csv as csvlib
+    import io
+
+    table = list(csvlib.reader(io.StringIO(csv.decode("utf-8"), newline="")))
+    if not table:
+        return csv
+    keep = [i for i, name in enumerate(table[0]) if not name.endswith(("quote", "Quote"))]
+    if len(keep) == len(table[0]):
+        return csv
+    out = io.StringIO(newline="")
+    writer = csvlib.writer(out, lineterminator="\r\n")
+    for row in table:
+        writer.writerow([row[i] for i in keep])
+    return out.getvalue().encode("utf-8")
+
+
 def _digests(csv: bytes) -> dict[str, str]:
     """Hashes of a CSV answer: as written, and of its rows sorted (ORDER BY leaves ties in
     whatever order a store keeps them, which differs between two stores of the same quads)."""
     import hashlib
 
+    csv = _without_quotes(csv)
     rows = b"\r\n".join(sorted(csv.split(b"\r\n")))
     return {"sha256": hashlib.sha256(csv).hexdigest(), "rows": hashlib.sha256(rows).hexdigest()}
 
@@ -211,6 +238,45 @@ def worker_kg_queries(folder: Path, repeat: int) -> dict:
         times, data = _median_runs(run, repeat)
         out[name] = {"times": times, **_digests(data)}
     return out
+
+
+FIRST_QUERY = "list-participants-by-forum"  # a lookup whose answer does not grow with the graph
+
+
+def worker_kg_first(folder: Path) -> dict:
+    """Load 1M in memory as every command does (``open_dataset``: load + inference), then the
+    first canned query: what a user of the library waits for after the load."""
+    from kg.load import open_dataset
+    from kg.sparql import catalogue as query
+    from kg.sparql import results
+
+    params = json.loads((folder / "params.json").read_text()).get(FIRST_QUERY, {})
+    t = time.perf_counter()
+    store = open_dataset([folder]).store
+    loaded = time.perf_counter()
+    results.serialize(query.run_canned(store, query.find_query(FIRST_QUERY), params), "csv")
+    done = time.perf_counter()
+    return {"load": loaded - t, "first": done - loaded}
+
+
+def worker_raw_first(folder: Path) -> dict:
+    """The same files plus kg's inferred N-Quads in memory, then the same SPARQL on the union
+    default graph (Oxigraph's own: a bag)."""
+    from pyoxigraph import QueryResultsFormat, Store, Variable
+
+    params = json.loads((folder / "params.json").read_text()).get(FIRST_QUERY, {})
+    text = (QUERIES / f"{FIRST_QUERY}.rq").read_text(encoding="utf-8")
+    t = time.perf_counter()
+    store = Store()
+    _raw_load(store, folder, inferred=True)
+    loaded = time.perf_counter()
+    subs = {Variable(k): _term(v) for k, v in params.items()}
+    result = store.query(
+        _with_values(text, subs), use_default_graph_as_union=True, substitutions=subs
+    )
+    result.serialize(format=QueryResultsFormat.CSV)
+    done = time.perf_counter()
+    return {"load": loaded - t, "first": done - loaded}
 
 
 def _rdflib_dataset(folder: Path, inferred: bool):
@@ -323,6 +389,14 @@ def worker_raw_export(folder: Path, fmt: str, target: Path) -> dict:
         for q in store
         if getattr(q.graph_name, "value", None) not in skip
     )
+    if fmt == "jsonld-graphs":  # the quads, each in its graph (a JSON-LD dataset)
+        with target.open("wb") as out:
+            serialize(
+                (q for q in store if getattr(q.graph_name, "value", None) not in skip),
+                out,
+                format=RdfFormat.JSON_LD,
+            )
+        return {}
     rdf_format = {"turtle": RdfFormat.TURTLE, "jsonld": RdfFormat.JSON_LD}[fmt]
     with target.open("wb") as out:
         serialize(triples, out, format=rdf_format)
@@ -358,6 +432,8 @@ WORKERS = {
     "raw-export": lambda a: worker_raw_export(Path(a[0]), a[1], Path(a[2])),
     "rdflib-export": lambda a: worker_rdflib_export(Path(a[0]), a[1], Path(a[2])),
     "kg-load": lambda a: _kg_load(Path(a[0]), inferred=len(a) > 1),
+    "kg-first": lambda a: worker_kg_first(Path(a[0])),
+    "raw-first": lambda a: worker_raw_first(Path(a[0])),
 }
 
 
@@ -420,6 +496,7 @@ def _summary(runs: list[dict]) -> dict:
         "wall_max": max(walls),
         "rss_mb": max(r["rss_mb"] for r in runs),
         "inner": inner[-1],
+        "inners": inner,
         "rc": runs[-1]["rc"],
         "stdout": runs[-1]["stdout"],
     }
@@ -438,6 +515,21 @@ def interleaved(commands: dict[str, tuple[list[str], dict[str, str] | None]], re
         for name, (cmd, env) in commands.items():
             runs[name].append(measure_rss(cmd, env))
     return {name: _summary(r) for name, r in runs.items()}
+
+
+def with_before(
+    args: argparse.Namespace, cmd: list[str], env: dict[str, str] | None, work: Path | None = None
+) -> dict[str, tuple[list[str], dict[str, str] | None]]:
+    """kg's command, and the same command on the code of ``--before`` (another ``src``
+    folder, first on PYTHONPATH; its own cache folder, so that neither finds the other's
+    store stale): both measured in the same interleaved rounds."""
+    engines = {"kg": (cmd, env)}
+    if args.before:
+        other = {**(env or {}), "PYTHONPATH": str(Path(args.before).resolve())}
+        if env and "KG_CACHE_DIR" in env:
+            other["KG_CACHE_DIR"] = env["KG_CACHE_DIR"] + "-before"
+        engines["before"] = (cmd, other)
+    return engines
 
 
 def prepare(scale: str, out: Path) -> Path:
@@ -467,8 +559,9 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
     n = args.repeat
     peer_n = args.peer_repeat
     work = out / "work" / scale
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     cache = {"KG_CACHE_DIR": str(work / "cache"), "KG_CACHE": "auto", "KG_NO_PROGRESS": "1"}
     res: dict = {"scale": scale, "manifest": json.loads((folder / "manifest.json").read_text())}
     log = lambda m: print(f"[{scale}] {m}", file=sys.stderr, flush=True)  # noqa: E731
@@ -480,23 +573,29 @@ def run_scale(scale: str, args: argparse.Namespace) -> dict:
         log("build")
         res["build"] = interleaved(
             {
-                "kg": (kg_cmd("build", folder, "--force"), cache),
+                **with_before(args, kg_cmd("build", folder, "--force"), cache),
                 "raw": (worker_cmd("raw-build", folder, work / "raw-store"), None),
             },
             args.build_repeat,
+        )
+    if want("first"):
+        log("first query after an in-memory load")
+        res["first"] = interleaved(
+            {
+                **with_before(args, worker_cmd("kg-first", folder), None),
+                "raw": (worker_cmd("raw-first", folder), None),
+            },
+            n,
         )
     if want("warm"):
         res["queries_warm"] = _warm_rows(folder, n, peer_n, args, log)
     if want("cold"):
         if "build" not in res:  # the cold queries read the stores a build leaves
-            interleaved(
-                {
-                    "kg": (kg_cmd("build", folder), cache),
-                    "raw": (worker_cmd("raw-build", folder, work / "raw-store"), None),
-                },
-                1,
-            )
-        res["queries_cold"] = _cold_rows(folder, work, cache, n, log)
+            engines = with_before(args, kg_cmd("build", folder), cache)  # no-op when up to date
+            if not (args.reuse and (work / "raw-store").is_dir()):
+                engines["raw"] = (worker_cmd("raw-build", folder, work / "raw-store"), None)
+            interleaved(engines, 1)
+        res["queries_cold"] = _cold_rows(folder, work, cache, n, log, args)
     if want("validate"):
         log("validate")
         res["validate"] = {"kg": median_of(kg_cmd("validate", folder), n, {"KG_CACHE": "off"})}
@@ -531,10 +630,16 @@ def _load_rows(res, folder, n, peer_n, args, log) -> None:
 
 def _warm_rows(folder, n, peer_n, args, log) -> dict:
     log("queries (warm)")
-    warm: dict = {"kg": {}, "raw": {}}
+    # the source document present, so that kg fills the quote column, as a user has it
+    documents = {"KG_DOCUMENTS": str(folder / "documents")}
+    engines = {
+        **with_before(args, worker_cmd("kg-queries", folder, n), documents),
+        "raw": (worker_cmd("raw-queries", folder, n), None),
+    }
+    warm: dict = {name: {} for name in engines}
     for _ in range(args.rounds):  # kg, raw, kg, raw: each process runs every query n times
-        for engine in ("kg", "raw"):
-            answer = json.loads(measure_rss(worker_cmd(f"{engine}-queries", folder, n))["stdout"])
+        for engine, (cmd, env) in engines.items():
+            answer = json.loads(measure_rss(cmd, env)["stdout"])
             for name, cell in answer.items():
                 merged = warm[engine].setdefault(name, {**cell, "times": []})
                 merged["times"] += cell["times"]
@@ -545,46 +650,72 @@ def _warm_rows(folder, n, peer_n, args, log) -> dict:
     return warm
 
 
-def _cold_rows(folder, work, cache, n, log) -> dict:
+def _cold_rows(folder, work, cache, n, log, args) -> dict:
     log("queries (cold)")
     params = json.loads((folder / "params.json").read_text())
     cold: dict = {}
-    for path in sorted(QUERIES.glob("*.rq")):
+    for path in _chosen_queries():
         name = path.stem
         ps = [a for k, v in params.get(name, {}).items() for a in ("-p", f"{k}={v}")]
         both = interleaved(
             {
-                "kg": (kg_cmd("query", name, "-d", folder, *ps, "--format", "csv"), cache),
+                **with_before(
+                    args, kg_cmd("query", name, "-d", folder, *ps, "--format", "csv"), cache
+                ),
                 "raw": (worker_cmd("raw-cold", work / "raw-store", folder, name), None),
             },
             n,
         )
         kg_run, raw_run = both["kg"], both["raw"]
         cold[name] = {
-            "kg": kg_run,
-            "raw": raw_run,
+            **both,
             "same": kg_run["stdout"] == raw_run["stdout"],
             "same_rows": _digests(kg_run["stdout"])["rows"] == _digests(raw_run["stdout"])["rows"],
         }
     return cold
 
 
+def _sha256(path: Path) -> str | None:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+# Each export row: label, kg's arguments, the arguments of the code before (--before: there
+# JSON-LD wrote the union by default), raw's format, the output's extension.
+EXPORTS = (
+    ("export turtle", ["--format", "turtle"], ["--format", "turtle"], "turtle", ".ttl"),
+    (
+        "export jsonld",
+        ["--format", "jsonld", "--union"],
+        ["--format", "jsonld"],
+        "jsonld",
+        ".jsonld",
+    ),
+    ("export jsonld graphs", ["--format", "jsonld"], None, "jsonld-graphs", ".jsonld"),
+)
+
+
 def _export_rows(res, folder, work, n, peer_n, args, log) -> None:
-    for fmt in ("turtle", "jsonld"):
-        log(f"export {fmt}")
-        ext = ".ttl" if fmt == "turtle" else ".jsonld"
-        row = interleaved(
-            {
-                "kg": (kg_cmd("export", folder, "--format", fmt, "-o", work / f"kg{ext}"), None),
-                "raw": (worker_cmd("raw-export", folder, fmt, work / f"raw{ext}"), None),
-            },
-            n,
-        )
-        if not args.no_peer:
+    for label, kg_args, before_args, raw_fmt, ext in EXPORTS:
+        log(label)
+        name = label.replace(" ", "-")
+        engines = {"kg": (kg_cmd("export", folder, *kg_args, "-o", work / f"{name}-kg{ext}"), None)}
+        if args.before and before_args is not None:
+            out = work / f"{name}-before{ext}"
+            before_env = {"PYTHONPATH": str(Path(args.before).resolve())}
+            engines["before"] = (kg_cmd("export", folder, *before_args, "-o", out), before_env)
+        engines["raw"] = (worker_cmd("raw-export", folder, raw_fmt, work / f"raw{ext}"), None)
+        row = interleaved(engines, n)
+        if not args.no_peer and raw_fmt in ("turtle", "jsonld"):
             row["rdflib"] = median_of(
-                worker_cmd("rdflib-export", folder, fmt, work / f"rdflib{ext}"), peer_n
+                worker_cmd("rdflib-export", folder, raw_fmt, work / f"rdflib{ext}"), peer_n
             )
-        res[f"export {fmt}"] = row
+        kg_hash = _sha256(work / f"{name}-kg{ext}")
+        row["sha256"] = kg_hash
+        if "before" in row:
+            row["same_bytes"] = kg_hash == _sha256(work / f"{name}-before{ext}")
+        res[label] = row
 
 
 def _walk(node: object):
@@ -613,31 +744,70 @@ def _same(kg: dict, raw: dict) -> str:
     return " (answers differ!)"
 
 
+ENGINES = (
+    ("kg", "kg"),
+    ("before", "kg before"),
+    ("raw", "raw pyoxigraph"),
+    ("rdflib", "rdflib (+pyshacl)"),
+)
+
+
+def _engines(res: dict) -> list[tuple[str, str]]:
+    """The engines some row measured, in the table's order."""
+    seen = {e for cell in _cells(res) for e in cell}
+    return [(e, title) for e, title in ENGINES if e in seen]
+
+
+def _cells(node: object):
+    if isinstance(node, dict):
+        if "kg" in node and isinstance(node["kg"], dict):
+            yield node
+        for v in node.values():
+            yield from _cells(v)
+
+
 def table(res: dict) -> str:
     m = res["manifest"]
+    engines = _engines(res)
+    ratios = [(e, "raw") for e, _ in engines if e in ("kg", "before")]
+    ratios += [("kg", "rdflib")] if any(e == "rdflib" for e, _ in engines) else []
+    head = [title for _, title in engines] + [f"{a}/{b}" for a, b in ratios]
     lines = [
         f"## {res['scale']}: {m['triples']} asserted triples, {m['graphs']} graphs, "
         f"{m['countries']} countries",
         "",
         "Times: median [min–max] over interleaved runs (kg, raw, kg, raw …); memory: the peak.",
         "",
-        "| measure | kg | raw pyoxigraph | rdflib (+pyshacl) | kg/raw | kg/rdflib |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| measure | " + " | ".join(head) + " |",
+        "|---|" + "---:|" * len(head),
     ]
 
     def row(label: str, cell: dict, key: str = "wall", unit: str = "s") -> None:
-        kg, raw, peer = (cell.get(e, {}).get(key) for e in ("kg", "raw", "rdflib"))
+        def value(engine: str) -> float | None:
+            return cell.get(engine, {}).get(key)
 
-        def shown(engine: str, value: float | None) -> str:
+        def shown(engine: str) -> str:
+            v = value(engine)
             low, high = (cell.get(engine, {}).get(f"{key}_{b}") for b in ("min", "max"))
-            if value is None or low is None or high is None or low == high:
-                return _s(value)
-            return f"{_s(value)} [{_s(low)}–{_s(high)}]"
+            if v is None or low is None or high is None or low == high:
+                return _s(v)
+            return f"{_s(v)} [{_s(low)}–{_s(high)}]"
 
-        lines.append(
-            f"| {label} ({unit}) | {shown('kg', kg)} | {shown('raw', raw)} | "
-            f"{shown('rdflib', peer)} | {_ratio(kg, raw)} | {_ratio(kg, peer)} |"
-        )
+        cells = [shown(e) for e, _ in engines] + [_ratio(value(a), value(b)) for a, b in ratios]
+        lines.append(f"| {label} ({unit}) | " + " | ".join(cells) + " |")
+
+    def inner(cell: dict, key: str) -> dict:
+        """A figure each process reports about itself, median [min–max] per engine."""
+        out = {}
+        for e, _ in engines:
+            values = [r[key] for r in cell.get(e, {}).get("inners", []) if key in r]
+            if values:
+                out[e] = {
+                    "wall": statistics.median(values),
+                    "wall_min": min(values),
+                    "wall_max": max(values),
+                }
+        return out
 
     if "load" in res:
         row("load, process", res["load"])
@@ -647,6 +817,10 @@ def table(res: dict) -> str:
     if "build" in res:
         row("build persistent store", res["build"])
         row("build persistent store, peak memory", res["build"], "rss_mb", "MB")
+    if "first" in res:
+        row(f"in memory: first query ({FIRST_QUERY}) after the load", inner(res["first"], "first"))
+        row("in memory: load + first query, process", res["first"])
+        row("in memory: load + first query, peak memory", res["first"], "rss_mb", "MB")
     warm = res.get("queries_warm", {"kg": {}})
     for name in warm["kg"]:
         cell = {}
@@ -658,7 +832,7 @@ def table(res: dict) -> str:
                 else {"wall": None}
             )
         kg_d, raw_d = warm["kg"][name], warm["raw"][name]
-        row(f"query {name}, warm{_same(kg_d, raw_d)}", cell, unit="ms")
+        row(f"query {name}, warm, quotes filled{_same(kg_d, raw_d)}", cell, unit="ms")
     for name, cell in res.get("queries_cold", {}).items():
         mark = "" if cell["same"] else " (ties ordered differently)"
         if not cell.get("same_rows", cell["same"]):
@@ -667,10 +841,12 @@ def table(res: dict) -> str:
     if "validate" in res:
         row("validate", res["validate"])
         row("validate, peak memory", res["validate"], "rss_mb", "MB")
-    for fmt in ("turtle", "jsonld"):
-        if f"export {fmt}" in res:
-            row(f"export {fmt}", res[f"export {fmt}"])
-            row(f"export {fmt}, peak memory", res[f"export {fmt}"], "rss_mb", "MB")
+    for label, *_ in EXPORTS:
+        if label in res:
+            same = res[label].get("same_bytes")
+            mark = "" if same is None else (", same bytes as before" if same else ", BYTES DIFFER")
+            row(f"{label}{mark}", res[label])
+            row(f"{label}, peak memory", res[label], "rss_mb", "MB")
     return "\n".join(lines) + "\n"
 
 
@@ -694,10 +870,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated sections to run: load, build, warm, cold, validate, export "
-        "(default: all)",
+        help="comma-separated sections to run: load, build, first, warm, cold, validate, "
+        "export (default: all)",
+    )
+    parser.add_argument(
+        "--before",
+        default=None,
+        metavar="SRC",
+        help="also measure the kg code in this src folder (e.g. an earlier checkout's src), "
+        "interleaved with the others, in its own column",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the work folder of an earlier run: its stores (kg's when up to date, raw's "
+        "as it is) serve the cold rows without building them again",
+    )
+    parser.add_argument(
+        "--queries",
+        default="",
+        help="comma-separated canned queries for the warm and cold rows (default: all)",
     )
     args = parser.parse_args(argv)
+    if args.queries:
+        os.environ["KG_BENCH_QUERIES"] = args.queries
     results = []
     for scale in args.scales.split(","):
         res = run_scale(scale.strip(), args)

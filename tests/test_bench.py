@@ -113,3 +113,53 @@ def test_the_file_map_is_exact_and_only_read_when_asked(data):
             expected.setdefault(g.value, path)
     assert dict(dataset.files) == expected
     assert {g.value for g in dataset.store.named_graphs()} == set(expected)
+
+
+def _run_module():
+    spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_harness_sets_kg_quote_column_aside_when_comparing_with_raw():
+    run = _run_module()
+    with_quotes = b'passage,quote,x\r\nhttp://a,"a, b",1\r\n'
+    assert run._without_quotes(with_quotes) == b"passage,x\r\nhttp://a,1\r\n"
+    plain = b"passage,x\r\nhttp://a,1\r\n"
+    assert run._digests(with_quotes) == run._digests(plain)
+
+
+def test_the_harness_prints_kg_before_and_raw_interleaved(tmp_path):
+    """``--before SRC`` measures another kg in the same rounds, in its own column (here the
+    same code, so both kg columns answer); every time is a median [min–max]."""
+    import subprocess
+
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "bench" / "run.py"),
+            "--scales",
+            "10k",
+            "--only",
+            "first",
+            "--repeat",
+            "2",
+            "--no-peer",
+            "--out",
+            str(out),
+            "--before",
+            str(REPO / "src"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.splitlines()
+    head = next(line for line in lines if line.startswith("| measure"))
+    assert head.split(" | ")[1:4] == ["kg", "kg before", "raw pyoxigraph"]
+    first = next(line for line in lines if "first query" in line and "after the load" in line)
+    cells = first.split(" | ")
+    assert all("[" in cell and "–" in cell for cell in cells[1:4]), first
+    assert any("peak memory" in line for line in lines)

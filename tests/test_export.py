@@ -42,7 +42,7 @@ FIXTURE = TEST_DATA / "export"
 DATA = FIXTURE / "data"
 FILES = [DATA / "countries.trig", DATA / "labels.ttl", DATA / "external" / "wikidata.trig"]
 ALL_FORMATS = list(export.FORMATS)
-QUAD_FORMATS = [n for n, f in export.FORMATS.items() if f.keeps_graphs]
+QUAD_FORMATS = [n for n in export.FORMATS if export.keeps_graphs(n)]  # JSON-LD: a dataset
 RDFLIB_FORMAT = {
     "turtle": "turtle",
     "trig": "trig",
@@ -242,7 +242,7 @@ def test_every_format_parses_back_to_an_isomorphic_dataset(
 def assert_parses_back_with_oxigraph(store: Store, data: bytes, fmt: str) -> None:
     """The export parses back (pyoxigraph) to the exported graphs, up to blank-node labels."""
     quads = source_quads(store, with_inferred=True)
-    if not export.FORMATS[fmt].keeps_graphs:
+    if not export.keeps_graphs(fmt):
         quads = [Quad(q.subject, q.predicate, q.object) for q in quads]
     expected = Dataset(quads)
     got = Dataset(
@@ -284,7 +284,7 @@ def test_default_graph_triples_round_trip_in_trig_and_nquads() -> None:
 
 def test_jsonld_is_compacted_with_the_embedded_context(fixture_repo: Path) -> None:
     store = open_dataset(inferred=False).store
-    document = json.loads(exported(store, "jsonld"))
+    document = json.loads(exported(store, "jsonld", union=True))
     context = document["@context"]
     assert context == export.load_context(store)["@context"]
     body = json.dumps(document["@graph"])
@@ -304,6 +304,46 @@ def test_jsonld_is_compacted_with_the_embedded_context(fixture_repo: Path) -> No
     assert helsinki["kg:year"] == {"@type": "xsd:gYearMonth", "@value": "2020-05"}
 
 
+def test_jsonld_keeps_the_passage_graphs_by_default(fixture_repo: Path) -> None:
+    """A JSON-LD 1.1 dataset: each passage graph an object with its ``@id`` and the nodes it
+    states, compacted with the context, so a JSON-LD user keeps which passage states which
+    fact (issue 20) — the same quads as TriG, where the union lost them."""
+    store = open_dataset(inferred=False).store
+    data = exported(store, "jsonld")
+    document = json.loads(data)
+    graphs = {item["@id"]: item["@graph"] for item in document["@graph"] if "@graph" in item}
+    assert "psg:fi-1" in graphs and "graph:external/wikidata" in graphs
+    assert all("@graph" in item for item in document["@graph"])  # no default-graph node
+    stated = {n["@id"]: n for n in graphs["psg:fi-1"]}
+    assert stated["id:FI"]["@type"] == "Country"
+    assert [n["@id"] for n in graphs["psg:fi-1"]] == sorted(stated)  # nodes sorted by @id
+    assert list(graphs) == sorted(graphs, key=lambda name: expand(name))  # graphs in IRI order
+    # Finland's label is stated in psg:fi-1 and labels.ttl: in both graphs, not merged
+    label = {"@language": "en", "@value": "Finland"}
+    assert label in stated["id:FI"]["rdfs:label"]
+    labels = {n["@id"]: n for n in graphs["graph:labels"]}
+    assert labels["id:FI"]["rdfs:label"] == label
+    quads = Dataset(parse(data, RdfFormat.JSON_LD))
+    assert len(quads) == len(source_quads(store)) and len(quads) > len(
+        set(parse(exported(store, "jsonld", union=True), RdfFormat.JSON_LD))
+    )
+
+
+def test_jsonld_union_is_one_graph_on_the_command_line(fixture_repo: Path) -> None:
+    union = CliRunner().invoke(cli.main, ["export", "--format", "jsonld", "--union"])
+    graphs = CliRunner().invoke(cli.main, ["export", "--format", "jsonld"])
+    assert union.exit_code == 0 and graphs.exit_code == 0, union.output + graphs.output
+    assert union.stdout_bytes == exported(open_dataset(inferred=False).store, "jsonld", union=True)
+    assert not any("@graph" in node for node in json.loads(union.stdout_bytes)["@graph"])
+    assert all("@graph" in item for item in json.loads(graphs.stdout_bytes)["@graph"])
+    # the triple formats write the union with or without the option
+    turtle = CliRunner().invoke(cli.main, ["export", "--format", "turtle", "--union"])
+    assert (
+        turtle.stdout_bytes
+        == CliRunner().invoke(cli.main, ["export", "--format", "turtle"]).stdout_bytes
+    )
+
+
 def test_jsonld_uses_ontology_context_file_when_present(
     fixture_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -312,7 +352,7 @@ def test_jsonld_uses_ontology_context_file_when_present(
     path.write_text(json.dumps(custom), encoding="utf-8")
     monkeypatch.setattr(resources, "context_file", lambda: path)
     store = open_dataset(inferred=False).store
-    document = json.loads(exported(store, "jsonld"))
+    document = json.loads(exported(store, "jsonld", union=True))
     assert document["@context"] == custom["@context"]
     assert {n["@id"]: n for n in document["@graph"]}["id:FI"]["@type"] == "Land"
     path.write_text("{not json", encoding="utf-8")

@@ -69,7 +69,7 @@ def test_streamed_jsonld_is_the_document_json_dumps_writes(repository, monkeypat
     expected = _document(repository, context)
     monkeypatch.setattr(export, "RUN_BYTES", 4096)
     out = io.BytesIO()
-    export.serialize_store(repository, out, "jsonld", context=context)
+    export.serialize_store(repository, out, "jsonld", context=context, union=True)
     assert out.getvalue() == expected
 
 
@@ -87,7 +87,7 @@ def test_subjects_that_compact_to_one_id_are_merged_as_before() -> None:
     )
     context = {"@context": {"id": ID, "kg": KG, "label": label.value}}
     out = io.BytesIO()
-    export.serialize_store(store, out, "jsonld", context=context)
+    export.serialize_store(store, out, "jsonld", context=context, union=True)
     assert out.getvalue() == _document(store, context)
     assert out.getvalue().count(b'"@id": "id:ZZ"') == 1
 
@@ -95,7 +95,7 @@ def test_subjects_that_compact_to_one_id_are_merged_as_before() -> None:
 def test_empty_jsonld_is_the_document_json_dumps_writes() -> None:
     context = {"@context": {"id": ID}}
     out = io.BytesIO()
-    export.serialize_store(Store(), out, "jsonld", context=context)
+    export.serialize_store(Store(), out, "jsonld", context=context, union=True)
     assert out.getvalue() == _document(Store(), context)
 
 
@@ -118,7 +118,7 @@ def test_an_export_holds_a_bounded_part_of_the_data(generated, monkeypatch, fmt)
     sink = _Sink()
     tracemalloc.start()
     try:
-        export.serialize_store(generated, sink, fmt)
+        export.serialize_store(generated, sink, fmt, union=True)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

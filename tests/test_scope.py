@@ -187,8 +187,31 @@ def test_inverse_and_subproperty_answers_agree_within_each_scope(store) -> None:
     # what the external facts entail sits in its own inferred graph, described as such
     rows = _select(store, "SELECT ?g WHERE { GRAPH ?g { id:xa-city kg:capitalOf id:XA } }")
     inferred = INFERRED_GRAPH + "/external/inverse/kg:capital/kg:capitalOf"
-    # (and the derived graph:union/external, which GRAPH sees like every named graph)
-    assert {r["g"] for r in rows} == {inferred, scope.EXTERNAL_UNION_GRAPH.value}
+    # not the derived graph:union/external: GRAPH sees the graphs that state something
+    assert {r["g"] for r in rows} == {inferred}
+
+
+def test_graph_sees_the_graphs_an_export_and_a_publication_hold(store, folder: Path) -> None:
+    """The derived graphs are consistent between a local query, an export and a publication
+    (issue 20): GRAPH ?g lists exactly the graphs that state something — those TriG exports
+    (with the inferred graphs) and kg publish uploads (tests/test_remote.py) — in both
+    scopes, never graph:union/external."""
+    listed = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    stating = {g.value for g in scope.source_graphs(store)}
+    exported = CliRunner().invoke(
+        main, ["export", str(folder), "--format", "nquads", "--with-inferred", "--include-ontology"]
+    )
+    assert exported.exit_code == 0, exported.output
+    graphs_exported = {line.rsplit(" ", 2)[-2][1:-1] for line in exported.stdout.splitlines()}
+    for name in scope.SCOPES:
+        rows = {r["g"] for r in _select(store, listed, name)}
+        assert rows == stating == graphs_exported, name
+        assert scope.EXTERNAL_UNION_GRAPH.value not in rows
+    assert store.contains_named_graph(scope.EXTERNAL_UNION_GRAPH)  # it is there, for the scope
+    sparql_all = CliRunner().invoke(
+        main, ["sparql", "-d", str(folder), "--with-external", "--format", "csv", listed]
+    )
+    assert scope.EXTERNAL_UNION_GRAPH.value not in sparql_all.stdout
 
 
 def test_the_repository_agrees_with_itself_in_each_scope() -> None:

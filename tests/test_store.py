@@ -371,7 +371,27 @@ def test_a_syntax_error_half_way_through_a_build_publishes_nothing(data, cache):
         store.build([data])
     slot = store.slot_dir(store.Request.of([data]))
     assert not store.check(store.Request.of([data])).usable
-    assert not any(p.name.startswith((".build-", "store-")) for p in slot.iterdir())
+    assert not slot.exists()  # nothing at all: no build folder, no store, no lock file
+
+
+def test_a_failed_automatic_build_leaves_no_lock_behind(data, cache, monkeypatch):
+    """A query command that builds the store on its own (large input) and fails on a bad file
+    leaves the cache as it found it: no ``<slot>/lock`` (issue 18), and a store that was
+    published before stays, with its lock."""
+    monkeypatch.setenv("KG_CACHE_AUTO_BYTES", "1")
+    (data / "country-ZZ.trig").write_text("<a> <b> .\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["query", "list-strategies-by-country", "-d", str(data), "-p", "country=id:AA"]
+    )
+    assert result.exit_code != 0 and "country-ZZ.trig" in result.output
+    assert not list(cache.rglob("lock")) and not list(cache.glob("*/"))
+    (data / "country-ZZ.trig").unlink()
+    built = store.build([data])
+    (data / "country-ZZ.trig").write_text("<a> <b> .\n", encoding="utf-8")
+    with pytest.raises(RdfSyntaxError):
+        store.build([data])  # the bad file is another input list: another slot
+    assert not store.slot_dir(store.Request.of([data])).exists()
+    assert built.location.is_dir() and (built.location.parent / "lock").is_file()
 
 
 def test_a_change_to_the_loader_code_invalidates_the_store(monkeypatch, tmp_path):
@@ -388,3 +408,23 @@ def test_a_change_to_the_loader_code_invalidates_the_store(monkeypatch, tmp_path
     (fake / "load" / "files.py").write_text("# changed\n", encoding="utf-8")
     monkeypatch.setattr(store, "__file__", str(fake / "load" / "store.py"))
     assert store._code_hash() != before
+
+
+def test_input_paths_resolve_as_path_resolve_does(tmp_path):
+    """The store keys its slot on the inputs' real paths, resolved folder by folder
+    (kg.load.files.resolve_all): the same as Path.resolve, links to files and folders too."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.ttl").write_text("", encoding="utf-8")
+    (real / "b.ttl").write_text("", encoding="utf-8")
+    (tmp_path / "linked").symlink_to(real)
+    (real / "c.ttl").symlink_to(real / "a.ttl")
+    paths = [
+        real / "a.ttl",
+        tmp_path / "linked" / "b.ttl",
+        real / "c.ttl",
+        tmp_path / "linked" / ".." / "real" / "a.ttl",
+    ]
+    from kg.load import files
+
+    assert files.resolve_all(paths) == tuple(p.resolve() for p in paths)

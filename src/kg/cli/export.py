@@ -18,7 +18,8 @@ from kg.formats import choices
     type=click.Choice(choices("export")),
     default=None,
     help="Output format; by default the one the -o file's extension names, else trig. "
-    "trig and nquads keep the named graphs; the others write their union.",
+    "trig, nquads and jsonld keep the named graphs (which passage states which fact); "
+    "the others write their union.",
 )
 @click.option(
     "-o",
@@ -38,18 +39,26 @@ from kg.formats import choices
     is_flag=True,
     help="Add the ontology graph (terms and axioms) to the data.",
 )
+@click.option(
+    "--union",
+    is_flag=True,
+    help="JSON-LD: write the union of the graphs as one graph, without the passage graphs "
+    "(the other triple formats always write the union).",
+)
 def export(
     paths: tuple[Path, ...],
     fmt: str | None,
     output: Path | None,
     with_inferred: bool,
     include_ontology: bool,
+    union: bool,
 ) -> None:
     """Export the graph: the data (the given files and folders, the repository's data/ when
     none are given) with passage graphs, provenance, vocabulary and linksets.
 
-    Output is stable (same input, same bytes, for turtle, trig, ntriples, nquads) and parses
-    back to the same dataset. JSON-LD is compacted with ontology/context.jsonld, embedded.
+    Output is stable (same input, same bytes, for every format but rdfxml) and parses
+    back to the same dataset. JSON-LD is compacted with ontology/context.jsonld, embedded: a
+    JSON-LD 1.1 dataset with a named graph per passage, or one graph with --union.
     """
     from kg import api
 
@@ -59,4 +68,5 @@ def export(
         format=fmt,
         with_inferred=with_inferred,
         include_ontology=include_ontology,
+        union=union,
     )

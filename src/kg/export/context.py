@@ -134,6 +134,9 @@ def build_context(store: Store, graph_name: NamedNode = ONTOLOGY_GRAPH) -> dict[
 # Compaction: RDF terms → compacted JSON-LD with a given context
 
 
+_IRI_CACHE = 1 << 16  # compacted IRIs kept (objects and predicates repeat: most are hits)
+
+
 class Compactor:
     """Compacts triples into JSON-LD node objects with a context, choosing for each value the
     term whose definition fits it (an ``@id`` coercion for IRIs, a datatype coercion for that
@@ -157,6 +160,11 @@ class Compactor:
             ):
                 self.prefixes[key] = value
         self.by_length = sorted(self.prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        # namespace → the prefix used for it (the first name, as by_length orders them)
+        self.by_namespace: dict[str, str] = {}
+        for prefix, ns in self.by_length:
+            self.by_namespace.setdefault(ns, prefix)
+        self._iris: dict[str, str] = {}
         # IRI → [(key, coercion)] for the keys usable as properties; IRI → key for classes
         self.properties: dict[str, list[tuple[str, str | None]]] = {}
         self.classes: dict[str, str] = {}
@@ -189,10 +197,29 @@ class Compactor:
         return value if "://" in value or value.startswith("urn:") else None
 
     def iri(self, iri: str) -> str:
-        """An IRI in ``@id`` position: a CURIE when a prefix fits, else the IRI itself."""
-        for prefix, ns in self.by_length:
-            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
-                return f"{prefix}:{iri[len(ns) :]}"
+        """An IRI in ``@id`` position: a CURIE when a prefix fits (the longest namespace, then
+        the first prefix name), else the IRI itself."""
+        cached = self._iris.get(iri)
+        if cached is None:
+            cached = self._compact_iri(iri)
+            if len(self._iris) >= _IRI_CACHE:
+                self._iris.clear()  # bounded: a million distinct IRIs would be 100s of MB
+            self._iris[iri] = cached
+        return cached
+
+    def _compact_iri(self, iri: str) -> str:
+        # Every namespace ends in "/" or "#": the ones that can start ``iri`` end where it has
+        # one of those, so they are looked up there, longest first (as ``by_length`` orders
+        # them), instead of trying every prefix.
+        end = len(iri) - 1
+        while end > 0:
+            cut = max(iri.rfind("/", 0, end), iri.rfind("#", 0, end))
+            if cut < 0:
+                break
+            prefix = self.by_namespace.get(iri[: cut + 1])
+            if prefix is not None and not iri.startswith("//", cut + 1):
+                return f"{prefix}:{iri[cut + 1 :]}"
+            end = cut
         return iri
 
     def node_id(self, term: Any) -> str:

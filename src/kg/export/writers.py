@@ -12,10 +12,12 @@ size, and — in the triple formats, which merge all graphs — can no longer be
 what a document states. Ask for them (``--with-inferred``) when the consumer has no reasoner;
 TriG and N-Quads then keep them in their own graphs with their provenance.
 
-**Formats.** Quad formats (TriG, N-Quads) keep the named graphs; triple formats (Turtle,
-N-Triples, RDF/XML, JSON-LD) write the union of the selected graphs, without duplicates. The
-default is TriG because it is the one human-readable format that loses nothing: which passage
-states which fact is the graph a triple sits in.
+**Formats.** Quad formats (TriG, N-Quads) and JSON-LD keep the named graphs: JSON-LD as a
+JSON-LD 1.1 dataset, each graph an object with its ``@id`` and ``@graph`` (``union`` asks for
+the union instead, as one graph). The triple formats (Turtle, N-Triples, RDF/XML) write the
+union of the selected graphs, without duplicates. The default is TriG because it is the one
+human-readable format that loses nothing: which passage states which fact is the graph a
+triple sits in.
 
 **Stable output.** Turtle, TriG, N-Triples and N-Quads are written by this module: the same
 input gives byte-identical output, whatever the load order. Blank nodes get canonical labels
@@ -51,7 +53,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, groupby, islice
+from itertools import chain, count, groupby, islice
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -639,44 +641,47 @@ def write_jsonld(
     rows: Iterable[Row], out: IO[bytes], context: dict[str, Any], *, keep_graphs: bool = False
 ) -> None:
     """JSON-LD compacted with ``context``, embedded: ``{"@context": …, "@graph": [nodes]}``,
-    nodes sorted by ``@id`` (``kg.export.context.Compactor``). The one JSON-LD writer of kg.
+    nodes sorted by ``@id`` (``kg.export.context.Compactor``). The one JSON-LD writer of kg:
+    exports, and the descriptions the server gives.
 
-    With ``keep_graphs`` (a JSON-LD 1.1 dataset, as the server's descriptions give it), each
-    named graph becomes ``{"@id": graph, "@graph": [nodes]}`` in graph order and the default
-    graph's nodes stay at the top level; otherwise the rows are merged into one graph (an
-    export's union), written as a stream (``_union_nodes``)."""
+    With ``keep_graphs`` (a JSON-LD 1.1 dataset), each named graph becomes
+    ``{"@id": graph, "@graph": [nodes]}`` and the default graph's nodes stay at the top
+    level; the rows must come grouped by graph, the default graph first (``collect_blocks``
+    gives them so). Otherwise the rows are merged into one graph (the union). Either way the
+    document is written as a stream, one node at a time (``_union_nodes``), and is the text
+    ``json.dumps(document, indent=2)`` gives."""
     from kg.export.context import Compactor
 
     compactor = Compactor(context["@context"])
-    if not keep_graphs:
-        head = json.dumps({"@context": context["@context"], "@graph": []}, indent=2, **_JSON)
-        nodes = _union_nodes(compactor, rows)
-        first = next(nodes, None)
-        if first is None:
-            _write_chunks(out, [head, "\n"])
-            return
-        # the document json.dumps(…, indent=2) writes, one node at a time
-        assert head.endswith(_EMPTY_GRAPH)
-        _write_chunks(
-            out,
-            chain(
-                (head[: -len(_EMPTY_GRAPH)] + "[\n", first),
-                (",\n" + node for node in nodes),  # one at a time, never a list of them
-                ("\n  ]\n}\n",),
-            ),
-        )
+    head = json.dumps({"@context": context["@context"], "@graph": []}, indent=2, **_JSON)
+    items = _graph_items(compactor, rows) if keep_graphs else _union_nodes(compactor, rows)
+    first = next(items, None)
+    if first is None:
+        _write_chunks(out, [head, "\n"])
         return
-    graph_nodes: list[dict[str, Any]] = []
-    for graph, group in groupby(sorted(rows, key=itemgetter(0)), key=itemgetter(0)):
-        members = compactor.nodes((t.subject, t.predicate, t.object) for t in _triples(group))
-        if graph:
-            name = graph.decode("utf-8")
-            graph_id = compactor.iri(name[1:-1]) if name.startswith("<") else name
-            graph_nodes.append({"@id": graph_id, "@graph": members})
-        else:
-            graph_nodes.extend(members)
-    document = {"@context": context["@context"], "@graph": graph_nodes}
-    _write_chunks(out, [json.dumps(document, indent=2, **_JSON), "\n"])
+    assert head.endswith(_EMPTY_GRAPH)
+    _write_chunks(
+        out,
+        chain(
+            (head[: -len(_EMPTY_GRAPH)] + "[\n", first),
+            (",\n" + item for item in items),  # one at a time, never a list of them
+            ("\n  ]\n}\n",),
+        ),
+    )
+
+
+def _graph_items(compactor: Any, rows: Iterable[Row]) -> Iterator[str]:
+    """The top-level items of a JSON-LD dataset: the default graph's nodes, then one object per
+    named graph holding its nodes, as JSON text indented for the document's ``@graph``."""
+    for graph, group in groupby(rows, key=itemgetter(0)):
+        if not graph:
+            yield from _union_nodes(compactor, group)
+            continue
+        name = graph.decode("utf-8")
+        graph_id = compactor.iri(name[1:-1]) if name.startswith("<") else name
+        head = '    {\n      "@id": ' + json.dumps(graph_id, **_JSON) + ',\n      "@graph": [\n'
+        nodes = _union_nodes(compactor, group, indent=8)
+        yield head + ",\n".join(nodes) + "\n      ]\n    }"
 
 
 _JSON: dict[str, Any] = {"ensure_ascii": False}
@@ -692,41 +697,62 @@ def _triple_stream(rows: Iterable[Row]) -> Iterator[Triple]:
         yield from _triples(chunk)
 
 
-def _union_nodes(compactor: Any, rows: Iterable[Row]) -> Iterator[str]:
-    """The node objects of the union rows as JSON text indented for the document's ``@graph``,
-    sorted by ``@id`` in bounded memory.
+# A newline of a node's indented JSON while it waits in SortedRuns (one entry per line there):
+# json.dumps escapes every control character inside strings, so this byte is never in the text.
+_NEWLINE_MARK = b"\x01"
+
+
+def _union_nodes(compactor: Any, rows: Iterable[Row], indent: int = 4) -> Iterator[str]:
+    """The node objects of the union rows as JSON text indented (by ``indent`` spaces) for the
+    document's ``@graph``, sorted by ``@id`` in bounded memory.
 
     The rows come sorted by subject as N-Triples, but nodes are sorted by their compacted
-    ``@id``, another order: each subject's properties are compacted as its rows go by and kept
-    as a line ``@id NUL properties-as-JSON`` in ``SortedRuns`` (UTF-8 bytes sort as the code
-    points ``sorted`` compares, and NUL before every character, so the lines sort by ``@id``).
-    Two subjects that compact to the same ``@id`` meet there and are merged, as
-    ``Compactor.nodes`` merges them."""
+    ``@id``, another order: each subject's node is compacted and written as its rows go by and
+    kept as a line ``@id NUL text`` in ``SortedRuns`` (UTF-8 bytes sort as the code points
+    ``sorted`` compares, and NUL before every character, so the lines sort by ``@id``; the
+    text's newlines are kept as ``_NEWLINE_MARK``). A subject is one run of rows, so each
+    ``@id`` has one line, written as it is; two subjects that compact to the same ``@id`` meet
+    there and are merged from their texts, as ``Compactor.nodes`` merges them."""
     runs = SortedRuns()
+    margin = " " * indent
     for subject, statements in groupby(_triple_stream(rows), key=attrgetter("subject")):
         properties: dict[str, list[Any]] = {}
         for triple in statements:
             compactor.add(properties, triple.predicate, triple.object)
-        entry = (
-            compactor.node_id(subject).encode("utf-8")
-            + b"\0"
-            + json.dumps(properties, separators=(",", ":"), **_JSON).encode("utf-8")
-        )
+        node_id = compactor.node_id(subject)
+        text = _indented(compactor.node(node_id, properties), margin)
+        entry = node_id.encode("utf-8") + b"\0" + text.encode("utf-8").replace(b"\n", _NEWLINE_MARK)
         runs.extend([entry], len(entry))
-    for n, (node_id, same) in enumerate(
-        groupby(runs, key=lambda entry: entry[: entry.index(b"\0")]), 1
-    ):
-        if n % 100 == 0:
-            # json.dumps with an indent builds its encoder as closures that refer to each
-            # other: a reference cycle per call, freed only by the cyclic collector, which an
-            # export turns off (_no_cycle_collection). Unfreed, they held 700 MB at 1M triples.
-            gc.collect(0)
+    for node_id, same in groupby(runs, key=lambda entry: entry[: entry.index(b"\0")]):
+        texts = [
+            entry[len(node_id) + 1 :].replace(_NEWLINE_MARK, b"\n").decode("utf-8")
+            for entry in same
+        ]
+        if len(texts) == 1:
+            yield texts[0]
+            continue
         merged: dict[str, list[Any]] = {}
-        for entry in same:
-            for key, values in json.loads(entry[len(node_id) + 1 :]).items():
-                merged.setdefault(key, []).extend(values)
-        node = compactor.node(node_id.decode("utf-8"), merged)
-        yield "    " + json.dumps(node, indent=2, **_JSON).replace("\n", "\n    ")
+        for text in texts:
+            for key, value in json.loads(text).items():
+                if key != "@id":
+                    merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
+        yield _indented(compactor.node(node_id.decode("utf-8"), merged), margin)
+
+
+_INDENTED = count(1)
+
+
+def _indented(node: dict[str, Any], margin: str) -> str:
+    """A node object as ``json.dumps(…, indent=2)`` writes it inside the document, at ``margin``.
+
+    json.dumps with an indent builds its encoder as closures that refer to each other: a
+    reference cycle per call, freed only by the cyclic collector, which an export turns off
+    (_no_cycle_collection). Unfreed, they held 700 MB at 1M triples: they are collected every
+    100 calls, counted across calls (a JSON-LD dataset's passage graphs hold a few nodes each:
+    counted per graph, they were never collected, and its export peaked at 1.2 GB)."""
+    if next(_INDENTED) % 100 == 0:
+        gc.collect(0)
+    return margin + json.dumps(node, indent=2, **_JSON).replace("\n", "\n" + margin)
 
 
 # --------------------------------------------------------------------------------------------
@@ -773,18 +799,32 @@ def serialize_store(
     with_inferred: bool = False,
     include_ontology: bool = False,
     context: dict[str, Any] | None = None,
+    union: bool = False,
 ) -> ExportSummary:
-    """Write the selected graphs of ``store`` to the binary stream ``out`` in format ``fmt``."""
+    """Write the selected graphs of ``store`` to the binary stream ``out`` in format ``fmt``.
+
+    ``union``: JSON-LD writes the union of the graphs as one graph instead of a JSON-LD 1.1
+    dataset with a named graph per passage (the triple formats always write the union)."""
     spec = format_for(None, fmt)
+    keeps = keeps_graphs(spec.name, union=union)
     graphs = select_graphs(store, with_inferred=with_inferred, include_ontology=include_ontology)
     with _no_cycle_collection():
-        blocks = collect_blocks(store, graphs, union=not spec.keeps_graphs)
+        blocks = collect_blocks(store, graphs, union=not keeps)
         counted = _Counted(_rows(blocks))  # made as they are written: one row alive at a time
         if spec.name == "jsonld":
-            write_jsonld(counted, out, context if context is not None else load_context(store))
+            chosen = context if context is not None else load_context(store)
+            write_jsonld(counted, out, chosen, keep_graphs=keeps)
         else:
             _WRITERS[spec.name](counted, out)
     return ExportSummary(spec.name, len(graphs), counted.count, with_inferred)
+
+
+def keeps_graphs(fmt: str, *, union: bool = False) -> bool:
+    """Whether an export in ``fmt`` keeps the named graphs (which passage states which fact):
+    the quad formats always; JSON-LD unless the union is asked for (a JSON-LD 1.1 dataset:
+    each graph an object with its ``@id`` and ``@graph``); the other triple formats never."""
+    spec = format_for(None, fmt)
+    return spec.keeps_graphs or (spec.name == "jsonld" and not union)
 
 
 class _Counted:
@@ -891,6 +931,7 @@ def export(
     stream: IO[bytes] | None = None,
     with_inferred: bool = False,
     include_ontology: bool = False,
+    union: bool = False,
 ) -> ExportSummary:
     """Load the dataset (``kg.load.open_dataset``) and export it to ``output`` (atomically)
     or to the binary ``stream`` (standard output for the CLI).
@@ -902,6 +943,7 @@ def export(
         stream: a binary stream, flushed at the end so a closed pipe shows up here.
         with_inferred: add the inferred graphs and their provenance.
         include_ontology: add the ontology graph.
+        union: JSON-LD: one graph, the union, instead of the named graphs (``keeps_graphs``).
 
     Raises:
         InputError, RdfSyntaxError: the data cannot be loaded (nothing is written).
@@ -919,6 +961,7 @@ def export(
             spec.name,
             with_inferred=with_inferred,
             include_ontology=include_ontology,
+            union=union,
         )
 
     if output is not None:

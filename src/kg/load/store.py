@@ -139,7 +139,7 @@ class Request:
         cls, paths: Sequence[Path | str] | None, *, inferred: bool = True, ontology: bool = True
     ) -> Request:
         files = graph.input_files(paths, ontology=ontology)
-        return cls(tuple(p.resolve() for p in files), inferred, ontology)
+        return cls(graph.resolve_all(files), inferred, ontology)
 
     @property
     def options(self) -> dict[str, bool]:
@@ -404,15 +404,20 @@ def open_persistent(
     build: bool = True,
     root: Path | None = None,
     progress: Progress | None = None,
+    request: Request | None = None,
 ) -> PersistentDataset | None:
     """The dataset from its published store, building it first when missing, stale or broken
     (unless ``build`` is False: then None is returned for a store that cannot be used).
+
+    ``request``: the inputs already resolved by the caller (``Request.of`` lists and resolves
+    every input file: at 1M triples it was half the cost of opening the store, and it ran twice).
 
     Raises:
         RdfSyntaxError, InputError: an input cannot be loaded (when building).
         StoreError: the cache folder cannot be written.
     """
-    request = Request.of(paths, inferred=inferred, ontology=ontology)
+    if request is None:
+        request = Request.of(paths, inferred=inferred, ontology=ontology)
     status = check(request, root)
     if status.usable:
         opened = _try_open(status.location, status.manifest)
@@ -470,12 +475,37 @@ def build(
 
 @contextlib.contextmanager
 def _exclusive(path: Path) -> Iterator[None]:
-    handle = path.open("a+b")
+    """Hold the slot's build lock. A failed build removes the lock file (below), so a waiter
+    may have locked a file that is no longer the one at ``path``: it then locks the new one."""
+    while True:
+        handle = path.open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                same = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+        except BaseException:
+            handle.close()
+            raise
+        if same:
+            break
+        handle.close()
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         yield
     finally:
         handle.close()
+
+
+def _abandon(slot: Path) -> None:
+    """After a failed build (called with the lock held): a slot that holds no published store
+    keeps nothing, not even its lock file (a failed automatic build left ``<slot>/lock``)."""
+    if _current(slot) is not None:
+        return
+    with contextlib.suppress(OSError):
+        (slot / "lock").unlink()
+    with contextlib.suppress(OSError):
+        slot.rmdir()  # only if empty
 
 
 def _fsync_dir(path: Path) -> None:
@@ -542,23 +572,33 @@ def _build(request: Request, root: Path | None, *, progress: Progress | None, re
             "(set KG_CACHE_DIR to a writable folder)"
         ) from None
     with _exclusive(lock_path):
-        status = check(request, root)
-        if reuse and status.usable:
-            # Someone else may have built it while we waited for the lock.
-            opened = _try_open(status.location)
-            if opened is not None:
-                opened.close()
-                return opened.location
-        _cleanup(slot, keep=_current(slot))
-        tmp = slot / f".build-{os.getpid()}-{_token()}"
-        tmp.mkdir()
         try:
-            location = _build_into(request, slot, tmp, progress)
+            return _build_locked(request, root, slot, progress=progress, reuse=reuse)
         except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+            _abandon(slot)
             raise
-        _cleanup(slot, keep=location)
-        return location
+
+
+def _build_locked(
+    request: Request, root: Path | None, slot: Path, *, progress: Progress | None, reuse: bool
+) -> Path:
+    status = check(request, root)
+    if reuse and status.usable:
+        # Someone else may have built it while we waited for the lock.
+        opened = _try_open(status.location)
+        if opened is not None:
+            opened.close()
+            return opened.location
+    _cleanup(slot, keep=_current(slot))
+    tmp = slot / f".build-{os.getpid()}-{_token()}"
+    tmp.mkdir()
+    try:
+        location = _build_into(request, slot, tmp, progress)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _cleanup(slot, keep=location)
+    return location
 
 
 def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | None) -> Path:
@@ -588,7 +628,7 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
         raise
     if progress is not None:
         progress("computing the query graphs", None, None)
-    scope.materialise(disk)  # a built store is read-only: it holds them from the start
+    scope.materialise(disk, bulk=True)  # a built store is read-only: it holds them from the start
     if progress is not None:
         progress("writing the store", None, None)
     files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
@@ -663,7 +703,12 @@ def open_cached(
         return None  # no store can exist, and none is to be built: stay in memory
     try:
         return open_persistent(
-            paths, inferred=inferred, ontology=ontology, build=build_now, progress=progress
+            paths,
+            inferred=inferred,
+            ontology=ontology,
+            build=build_now,
+            progress=progress,
+            request=request,
         )
     except StoreError:
         return None

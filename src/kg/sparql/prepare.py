@@ -580,7 +580,7 @@ def execute(
         options["use_default_graph_as_union"] = False
     elif isinstance(store, Store):
         scopes.ensure(store)
-        options.update(scopes.query_options(scope))
+        options.update(scopes.query_options(scope, store))
     else:  # a remote store: its default graph is the server's (kg publish: the documents')
         options["use_default_graph_as_union"] = True
         options["scope"] = scope  # the external union joins where it can (RemoteStore.query)
