@@ -752,6 +752,7 @@ def export_graph(
     format: str | None = None,
     with_inferred: bool = False,
     include_ontology: bool = False,
+    union: bool = False,
 ) -> Exported:
     """Export the graph, as ``kg export`` does: stable output (same input, same bytes) that
     parses back to the same dataset.
@@ -765,13 +766,20 @@ def export_graph(
             names.
         with_inferred: add the inferred graphs and their provenance.
         include_ontology: add the ontology graph.
+        union: JSON-LD only: one graph, the union, instead of a named graph per passage (the
+            other triple formats always write the union).
 
     Raises:
         KgError: the data cannot be loaded or the file cannot be written (nothing is).
     """
     from kg.export import writers
 
-    options = {"fmt": format, "with_inferred": with_inferred, "include_ontology": include_ontology}
+    options = {
+        "fmt": format,
+        "with_inferred": with_inferred,
+        "include_ontology": include_ontology,
+        "union": union,
+    }
     if output is None:
         buffer = io.BytesIO()
         done = writers.export(_paths(paths), stream=buffer, **options)  # type: ignore[arg-type]
