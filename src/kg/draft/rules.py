@@ -109,6 +109,10 @@ STRATEGY_TOPICS = [  # (words in the name, strategy type): the vocabulary's stra
         ("e-government", "computerisation", "computerization", "egovernment"),
         "strategy-type-e-government",
     ),
+    (  # last: a name that says "digital" and names none of the fields above
+        ("digital transformation", "digitalisation", "digitalization", "digitisation", "digital "),
+        "strategy-type-digital-transformation",
+    ),
 ]
 # Verbs that start an item of a list of aims ("to improve A, protect B and develop C").
 AIM_VERBS = set(
@@ -229,6 +233,9 @@ class Drafter:
         """A proposed entity for a name the gazetteer does not know."""
         label = " ".join(label.split()).strip(" ,.;:‘’'\"“”")
         base = ID + (prefix + "-" if prefix else "") + (slug(label) or "entity")
+        if self.country and base in self.gaz.entities and self.foreign(self.gaz.entities[base]):
+            # another country's entity of the same name: this country's is another one
+            base = ID + self.country.iri.removeprefix(ID).lower() + "-" + base.removeprefix(ID)
         iri = base
         n = 2
         while (
@@ -239,6 +246,27 @@ class Drafter:
         self._new[iri] = label
         support = [Triple(N(iri), TYPE, kg(cls)), Triple(N(iri), LABEL, lit(label, language="en"))]
         return Ref(iri, label, support, known=False)
+
+    def foreign(self, entity: Entity) -> bool:
+        """Whether a known entity belongs to countries other than the profile's."""
+        return (
+            bool(entity.owners)
+            and self.country is not None
+            and (self.country.iri not in entity.owners)
+        )
+
+    def own(self, mentions: list[Mention]) -> list[Mention]:
+        """The mentions with another country's bodies and strategies left out: in this
+        profile, "the National Cyber Security Centre" is this country's, a name the text
+        gives as new."""
+        out = []
+        for m in mentions:
+            kept = tuple(
+                e for e in m.candidates if not (self.foreign(e) and e.is_a(*NATIONAL_KINDS))
+            )
+            if kept:
+                out.append(m if kept == m.candidates else Mention(m.start, m.end, m.text, kept))
+        return out
 
     def mention_ref(self, m: Mention, *classes: str) -> Ref | None:
         entity = m.pick(*classes) if classes else m.entity
@@ -1512,7 +1540,7 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
     body = s.body
     for mention in s.mentions:
         entity = mention.pick(*STRATEGY_TYPES)
-        if entity is not None:
+        if entity is not None and not d.foreign(entity):
             found.append((d.ref(entity), mention.start, mention.end))
     taken = [(a, b) for _, a, b in found]
     for m in re.finditer(r"(?<![\w’'])([A-Z0-9‘'“][\w‘’'“”.-]*)", body):
@@ -2016,14 +2044,25 @@ _HEADS = [  # the head word of a name, and the class it makes likely
 
 
 def _class_of(name: str, sentence: str) -> str | None:
+    """The class a name's head word makes likely. The head of "A B of C" or "A for C" is in
+    "A B": a Commission for Communications Regulation is a commission, not a regulation."""
+    head = re.split(r"\s+(?:of|for|on)\s+", name, maxsplit=1)[0]
+    for pattern, cls in _HEADS:
+        if re.search(pattern, head):
+            return _agency_role(cls, sentence)
     for pattern, cls in _HEADS:
         if re.search(pattern, name):
-            if cls == "GovernmentAgency" and re.search(
-                r"\bregulat\w*|\bsupervis\w*|\benforc\w*|\boversee\w*", sentence, re.I
-            ):
-                return "Regulator"
-            return cls
+            return _agency_role(cls, sentence)
     return None
+
+
+def _agency_role(cls: str, sentence: str) -> str:
+    """An agency the sentence says regulates, supervises or enforces is a regulator."""
+    if cls == "GovernmentAgency" and re.search(
+        r"\bregulat\w*|\bsupervis\w*|\benforc\w*|\boversee\w*", sentence, re.I
+    ):
+        return "Regulator"
+    return cls
 
 
 def rule_aliases(d: Drafter, s: Sentence) -> None:
@@ -2058,9 +2097,9 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
             cls = _class_of(long_name, body)
             if cls is None:
                 continue
-            # not _body(): an alias proposal's identity is its triples other than names and
-            # types (Proposal.key), and a country among them would make two aliases one
-            ref = d.new(long_name, cls)
+            # a national body of the profile belongs to its country (the shapes require it);
+            # each alias stays its own proposal, since an alias is part of Proposal.key
+            ref = _body(d, long_name, cls)
         have = {
             x.casefold()
             for x in (d.gaz.entities[ref.iri].labels if ref.iri in d.gaz.entities else [])
@@ -2466,6 +2505,8 @@ def rule_teams(d: Drafter, s: Sentence) -> None:
 
 
 NATIONAL_BODIES = ("GovernmentAgency", "Regulator", "Ministry", "GovernmentBody")
+# what belongs to one country: a known one of another country is not this profile's
+NATIONAL_KINDS = (*NATIONAL_BODIES, "ResponseTeam", "ResponseUnit", *STRATEGY_TYPES, "Law")
 
 
 def _body(d: Drafter, name: str, cls: str) -> Ref:
@@ -2480,7 +2521,9 @@ def _body(d: Drafter, name: str, cls: str) -> Ref:
 def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
     for name in names:
         for entity in d.gaz.lookup(name):
-            if not entity.is_a("Country", "City"):
+            if not entity.is_a("Country", "City") and not (
+                d.foreign(entity) and entity.is_a(*NATIONAL_KINDS)
+            ):
                 return d.ref(entity)
     return None
 
