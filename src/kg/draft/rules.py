@@ -96,6 +96,7 @@ STRATEGY_HEADS = {
     "Programme": "Programme",
     "Program": "Programme",
     "Plan": "Strategy",
+    "Framework": "Strategy",
 }
 STRATEGY_TOPICS = [  # (words in the name, strategy type): the vocabulary's strategy types
     (("artificial intelligence", " ai "), "strategy-type-ai"),
@@ -294,9 +295,11 @@ class Drafter:
     # ------------------------------------------------------------------ names in text
 
     def name_at(
-        self, s: Sentence, offset: int, heads: Iterable[str] = ()
+        self, s: Sentence, offset: int, heads: Iterable[str] = (), dashes: bool = False
     ) -> tuple[int, int, str] | None:
-        """A run of capitalised words starting at a document offset (an article skipped)."""
+        """A run of capitalised words starting at a document offset (an article skipped).
+        With ``dashes``, a title and subtitle joined by a dash are one name ("Harnessing
+        Digital – The Digital X Framework")."""
         toks = tokens(s.text, offset, s.end)
         heads = set(heads)
         i = 0
@@ -305,7 +308,11 @@ class Drafter:
         words: list[Token] = []
         while i < len(toks):
             t = toks[i]
-            connector = t.text.lower() in CONNECTORS and words and _name_follows(toks, i)
+            connector = (
+                (t.text.lower() in CONNECTORS or (dashes and t.text in ("–", "—")))
+                and words
+                and _name_follows(toks, i)
+            )
             if _is_name_word(t.text) or connector:
                 words.append(t)
             elif t.text in heads and words:
@@ -369,8 +376,8 @@ class Drafter:
 
 
 def _name_follows(toks: list[Token], i: int) -> bool:
-    """Whether a run of connectors ("of the") at ``i`` is followed by a name word."""
-    j = i
+    """Whether a run of connectors ("of the", or a dash) at ``i`` is followed by a name word."""
+    j = i + (toks[i].text in ("–", "—"))
     while j < len(toks) and toks[j].text.lower() in CONNECTORS and j - i < 3:
         j += 1
     return (
@@ -1547,7 +1554,7 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
         at = s.at(m.start())
         if any(a <= at < b for a, b in taken):
             continue
-        name = d.name_at(s, at)
+        name = d.name_at(s, at, dashes=True)
         if name is None:
             continue
         start, end, label = name
@@ -1570,8 +1577,8 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
     # apposition to a strategy noun)
     for m in re.finditer(
         r"\bthe\s+((?:[A-Z][\w-]*\s+)+(?:(?:19|20)\d\d\s+)?)(strategy|programme|plan)\b"
-        r"|\b(?:roadmap|strategy|action\s+plan|programme|agenda),\s+the\s+"
-        r"((?:[A-Z][\w-]*)(?:\s+(?:[A-Z][\w-]*|of|for|and))*),",
+        r"|\b(?:roadmap|strategy|action\s+plan|programme|agenda),\s+(?:the\s+)?"
+        r"((?:[A-Z][\w-]*)(?:\s+(?:[A-Z][\w-]*|of|for|and)|\s+[–—]\s+[A-Z][\w-]*)*),",
         body,
     ):
         label = (m.group(1) or m.group(3)).strip()
@@ -2100,12 +2107,10 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
             # a national body of the profile belongs to its country (the shapes require it);
             # each alias stays its own proposal, since an alias is part of Proposal.key
             ref = _body(d, long_name, cls)
-        have = {
-            x.casefold()
-            for x in (d.gaz.entities[ref.iri].labels if ref.iri in d.gaz.entities else [])
-        }
+        # an alias the graph already holds is still stated here: proposed, the draft marks it
+        # as already in the graph, and accepting it cites this passage too
         for alias in [long_name, *items]:
-            if alias.casefold() in have or alias.casefold() == ref.label.casefold():
+            if alias.casefold() == ref.label.casefold():
                 continue
             d.propose(
                 s,
