@@ -2152,6 +2152,40 @@ _NAME_AHEAD = r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|t
 _DUTY_PASSIVE = r"(?:(?:are|is)\s+(?:regulated|enforced|supervised|overseen)\s+by|falls?\s+under)"
 
 
+# "X, the media regulator": a name the text calls a regulator (the name itself may not say)
+_REGULATOR_APPOSITION = re.compile(
+    r"^(?:[A-Z][\w’'.-]*|\d\w*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|the|de|na|du|la))*"
+    r",\s+the\s+(?:(?:national|independent|[a-z]+)\s+){0,2}(?:regulator|supervisory\s+authority)\b"
+)
+
+
+def rule_regulator_apposition(d: Drafter, s: Sentence) -> None:
+    """A body the text calls a regulator in apposition: "X, the media regulator, …" is a
+    regulator of the profile's country (a name the graph knows stays that entity)."""
+    body = s.body
+    for m in re.finditer(r"(?:^|[;:]\s*|,\s*(?:and\s+)?|\bincludes?\s+(?:the\s+)?)(?=[A-Z])", body):
+        hit = _REGULATOR_APPOSITION.match(body[m.end() :])
+        if hit is None or d.country is None:
+            continue
+        name = body[m.end() : m.end() + hit.group(0).index(",")].strip()
+        name = re.sub(r"^(?:The|the)\s+", "", name)
+        if len(name.split()) < 2 or _is_acronym(name):
+            continue
+        ref = _known_by_any(d, [name]) or _body(d, name, "Regulator")
+        country = d.ref(d.country)
+        d.propose(
+            s,
+            "body",
+            [
+                Triple(N(ref.iri), TYPE, kg("Regulator")),
+                Triple(N(ref.iri), kg("country"), N(country.iri)),
+            ],
+            [ref, country],
+            (s.at(m.end()), s.at(m.end() + hit.end())),
+            f"{ref.label} is a Regulator of {country.label}",
+        )
+
+
 def rule_regulates(d: Drafter, s: Sentence) -> None:
     """What a regulator or authority regulates: "X (ACR) regulates A and B", "A and B are
     regulated by X", "A and B fall under X", "X is the independent supervisory authority for A
@@ -2161,8 +2195,20 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
     found: list[tuple[str, int, str, int]] = []  # (name, name offset, fields, fields offset)
     for m in re.finditer(r"(?:,\s*which\s+|\s+)" + _DUTY + r"\s+(?:the\s+)?", body):
         head = _LONG_NAME.search(re.sub(r"\s*\([^()]*\)\s*$", "", body[: m.start()]))
-        if head and not re.search(r"\band$", head.group(1)):  # "…, which replaced X and is"
+        if head and not re.search(r"\band$", head.group(1)):
             found.append((head.group(1), head.start(1), body[m.end() :], m.end()))
+        elif (
+            found
+            and re.search(r"\s+and$", body[: m.start()])
+            and not re.search(r"[;]|,\s*which\b", body[found[-1][3] : m.start()])
+        ):  # "X enforces A and supervises B": X again
+            found.append((found[-1][0], found[-1][1], body[m.end() :], m.end()))
+        elif head:  # "X, the media regulator, which replaced Y and is responsible for": X
+            which = body.rfind(", which ", 0, m.start())
+            before = re.sub(r",\s+the\s+[a-z][^,;()]*$", "", body[:which]) if which > 0 else ""
+            named = _LONG_NAME.search(before)
+            if named and not re.search(r"\b(?:and|or)\s+is\b.*\band\s+is\b", body[which:]):
+                found.append((named.group(1), named.start(1), body[m.end() :], m.end()))
     for m in re.finditer(r"\s+" + _DUTY_PASSIVE + r"\s+(?:the\s+)?", body):
         fields = re.split(r",\s*(?:while|and|but)\b|;", body[: m.start()])[-1]
         start = m.start() - len(fields)
@@ -2192,7 +2238,11 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
             continue
         ref = _known_by_any(d, [name])
         if ref is None:
-            cls = _class_of(name, body) or ("Regulator" if _is_acronym(name) else None)
+            cls = (
+                _class_of(name, body)
+                or ("Regulator" if _is_acronym(name) else None)
+                or ("Regulator" if _REGULATOR_APPOSITION.search(body[name_at:]) else None)
+            )
             if cls is None:
                 continue
             ref = _body(d, name, cls)
@@ -2204,10 +2254,27 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
         clause = re.sub(r"^\W+", "", clause)
         if fields_at == 0 and clause[:1].isupper() and clause[1:2].islower():
             clause = clause[0].lower() + clause[1:]  # "Electronic communications … are regulated"
+        # "sectors that include A, B and C services": a one-word item is an A sector
+        shared = re.match(
+            r"(?:the\s+)?([a-z]+)s\s+(?:that|which)\s+includes?\s+|(?:the\s+)?([a-z]+)s\s+such\s+as\s+",
+            clause,
+        )
+        noun = (shared.group(1) or shared.group(2)) if shared else ""
+        if shared:
+            clause = clause[shared.end() :]
+            fields_at = fields_at + fields.find(clause)
+            fields = fields[fields.find(clause) :]
         items = [
             x.strip() for x in re.split(r",\s*(?:and\s+)?(?:for\s+)?|\s+and\s+(?:for\s+)?", clause)
         ]
-        if len(items) == 2 and len(items[0].split()) == 1 and len(items[1].split()) == 2:
+        if noun:
+            items = [x if len(x.split()) > 1 else f"{x} {noun}" for x in items]
+        if (
+            len(items) == 2
+            and len(items[0].split()) == 1
+            and len(items[1].split()) == 2
+            and not items[0].endswith("ing")  # "broadcasting and online safety": two fields
+        ):
             items[0] += " " + items[1].split()[1]  # "competition and consumer rules"
         for item in items:
             item = re.sub(r"^(?:the|its)\s+", "", item.strip())
@@ -2220,7 +2287,9 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
                 Triple(concept, N(SKOS + "prefLabel"), lit(item, language="en")),
                 Triple(concept, N(SKOS + "inScheme"), voc("regulated-fields")),
             ]
-            at = s.at(fields_at + max(0, fields.find(item)))
+            pos = fields.find(item)
+            pos = fields.find(item.split()[0]) if pos < 0 else pos  # "energy [sector]"
+            at = s.at(fields_at + max(0, pos))
             d.propose(
                 s,
                 "regulates",
@@ -2536,6 +2605,7 @@ def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
 RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_aliases,
     rule_regulates,
+    rule_regulator_apposition,
     rule_coast_list,
     rule_places,
     rule_teams,
