@@ -213,6 +213,7 @@ class Drafter:
         self.mentions: dict[str, list[MentionRecord]] = {}
         self._keys: set[tuple[str, ...]] = set()
         self._new: dict[str, str] = {}  # proposed IRI -> label
+        self._classes: dict[str, str] = {}  # proposed IRI -> class
         self.country: Entity | None = None
         self.last_strategy: Ref | None = None
         self.list_intro: tuple[str, Ref | None] | None = None  # (kind, owner) of a bullet list
@@ -245,8 +246,21 @@ class Drafter:
             iri = f"{base}-{n}"
             n += 1
         self._new[iri] = label
+        self._classes[iri] = cls
         support = [Triple(N(iri), TYPE, kg(cls)), Triple(N(iri), LABEL, lit(label, language="en"))]
         return Ref(iri, label, support, known=False)
+
+    def minted(self, label: str) -> Ref | None:
+        """The entity a rule proposed for this name, if any (to give it an alias)."""
+        folded = " ".join(label.split()).casefold()
+        for iri, name in self._new.items():
+            if name.casefold() == folded:
+                support = [
+                    Triple(N(iri), TYPE, kg(self._classes[iri])),
+                    Triple(N(iri), LABEL, lit(name, language="en")),
+                ]
+                return Ref(iri, name, support, known=False)
+        return None
 
     def foreign(self, entity: Entity) -> bool:
         """Whether a known entity belongs to countries other than the profile's."""
@@ -1313,7 +1327,8 @@ def _target(
 
 
 _JOINED = re.compile(
-    r"\b(?:is|are|was|were|became|become|has\s+been|have\s+been|had\s+(?:already\s+)?been|as)\s+"
+    r"\b(?:is|are|was|were|became|become|has\s+been|have\s+been|had\s+(?:already\s+)?been|as"
+    r"|making\s+(?:it|them))\s+"
     r"(?:also\s+|now\s+|already\s+)?(?:a|an|the\s+\w+|one\s+of\s+the(?:\s+\w+)?)?\s*"
     r"(?:full\s+|founding\s+|active\s+)?(?:member(?:\s+state)?|participant)s?\s+(?:of|in)\s+"
     r"|^\W*(?:a|one\s+of\s+the(?:\s+\w+)?)\s+founding\s+members?\s+of\s+"
@@ -2076,6 +2091,17 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
     """Names given twice: "the Office for X (OX)", "the X Data Authority (native name, XDA)",
     "ABC, the Alpha Beta Conference". A name the graph knows (by either form) is that entity:
     an acronym in parentheses never mints a second one."""
+    _aliases(d, s, late=False)
+
+
+def rule_late_aliases(d: Drafter, s: Sentence) -> None:
+    """After the other rules: "the European Economic Area (EEA), which it joined" names no
+    class by its head word, but a rule of this sentence has proposed the entity; its acronym
+    goes to it."""
+    _aliases(d, s, late=True)
+
+
+def _aliases(d: Drafter, s: Sentence, late: bool) -> None:
     body = s.body
     for m in re.finditer(r"\(([^()]{1,80})\)", body):
         head = _LONG_NAME.search(body[: m.start()])
@@ -2100,7 +2126,12 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
         ):
             continue  # "(1 Intelsat)", "(officially …)" of a place: not an organisation's alias
         ref = _known_by_any(d, [long_name, *items])
-        if ref is None:
+        if late:  # only a name no class was found for, minted since by another rule
+            minted = d.minted(long_name)
+            if ref is not None or _class_of(long_name, body) is not None or minted is None:
+                continue
+            ref = minted
+        elif ref is None:
             cls = _class_of(long_name, body)
             if cls is None:
                 continue
@@ -2120,6 +2151,8 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
                 (s.at(max(0, m.start() - len(long_name) - 1)), s.at(m.end())),
                 f"{ref.label} is also called {alias}",
             )
+    if late:
+        return
     # "XYZ, the X Y Z,": a known name and its long form
     for x in s.mentions:
         if x.pick("Country", "City", "Place", "Territory", *WATER_TYPES):
@@ -2621,4 +2654,5 @@ RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_bodies,
     rule_treaties,
     rule_objectives,
+    rule_late_aliases,
 ]
