@@ -727,6 +727,31 @@ def rule_coast(d: Drafter, s: Sentence) -> None:
             )
 
 
+def rule_coast_inverted(d: Drafter, s: Sentence) -> None:
+    """ "To the west is the X Ocean": a sea or ocean that lies in a direction from the country,
+    named as what is there, is a coast of it. Only the coast is proposed: which way the
+    coast faces is the sea's position, a different statement the clause does not make."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    for m in re.finditer(
+        rf"(?:^|[;:]\s*|,\s*(?:and|while)\s+)[Tt]o\s+(?:the|its)\s+(?:far\s+)?(?:{_DIR})"
+        r"(?:ern)?\s*,?\s+(?:is|are|lies|lie)\s+(?:the\s+)?",
+        s.body,
+    ):
+        water = _water_at(d, s, s.at(m.end()))
+        if water is None:
+            continue
+        d.propose(
+            s,
+            "coast",
+            [Triple(N(subject.iri), kg("hasCoastOn"), N(water.iri))],
+            [subject, water],
+            (s.at(m.start()), s.at(m.end()) + len(water.label)),
+            f"{subject.label} has a coast on {water.label}",
+        )
+
+
 def rule_landlocked(d: Drafter, s: Sentence) -> None:
     m = re.search(r"\b(?:is|as)\s+(?:a\s+|an\s+)?(?:\w+\s+)?landlocked\b", s.body, re.I)
     subject = d.subject(s)
@@ -2103,6 +2128,33 @@ def rule_late_aliases(d: Drafter, s: Sentence) -> None:
 
 def _aliases(d: Drafter, s: Sentence, late: bool) -> None:
     body = s.body
+    if not late:  # "Czechia (officially the Czech Republic)": the official name of a known place
+        for m in re.finditer(
+            r"\(officially(?:\s+known\s+as)?\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|and|the))*)\)",
+            body,
+        ):
+            x = next(
+                (
+                    x
+                    for x in s.mentions
+                    if x.end <= s.at(m.start()) and not body[x.end - s.start : m.start()].strip()
+                ),
+                None,
+            )
+            if x is None or x.pick("Country", "Territory") is None:
+                continue
+            ref = d.ref(x.picked("Country", "Territory"))
+            name = m.group(1).strip()
+            if name.casefold() == ref.label.casefold():
+                continue
+            d.propose(
+                s,
+                "alias",
+                [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(name, language="en"))],
+                [ref],
+                (x.start, s.at(m.end())),
+                f"{ref.label} is officially called {name}",
+            )
     for m in re.finditer(r"\(([^()]{1,80})\)", body):
         head = _LONG_NAME.search(body[: m.start()])
         if head is None:
@@ -2644,6 +2696,7 @@ RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_teams,
     rule_borders,
     rule_coast,
+    rule_coast_inverted,
     rule_landlocked,
     rule_capital,
     rule_city_roles,
