@@ -2143,17 +2143,17 @@ def _aliases(d: Drafter, s: Sentence, late: bool) -> None:
             )
             if x is None or x.pick("Country", "Territory") is None:
                 continue
-            ref = d.ref(x.picked("Country", "Territory"))
+            place = d.ref(x.picked("Country", "Territory"))
             name = m.group(1).strip()
-            if name.casefold() == ref.label.casefold():
+            if name.casefold() == place.label.casefold():
                 continue
             d.propose(
                 s,
                 "alias",
-                [Triple(N(ref.iri), N(SKOS + "altLabel"), lit(name, language="en"))],
-                [ref],
+                [Triple(N(place.iri), N(SKOS + "altLabel"), lit(name, language="en"))],
+                [place],
                 (x.start, s.at(m.end())),
-                f"{ref.label} is officially called {name}",
+                f"{place.label} is officially called {name}",
             )
     for m in re.finditer(r"\(([^()]{1,80})\)", body):
         head = _LONG_NAME.search(body[: m.start()])
