@@ -218,6 +218,9 @@ class Drafter:
         self.last_strategy: Ref | None = None
         self.list_intro: tuple[str, Ref | None] | None = None  # (kind, owner) of a bullet list
         self.previous = ""  # the sentence before, for lists introduced over two sentences
+        # the government bodies proposals of the sentence before were about ("Its roadmap")
+        self.bodies_before: list[Ref] = []
+        self._bodies_now: list[Ref] = []
 
     # ------------------------------------------------------------------ entities
 
@@ -356,6 +359,7 @@ class Drafter:
         summary: str,
     ) -> None:
         support: list[Triple] = []
+        refs = list(refs)
         for r in refs:
             for t in r.support:
                 if t not in support and t not in triples:
@@ -367,6 +371,9 @@ class Drafter:
         if key in self._keys or key in self.rejected:
             return
         self._keys.add(key)
+        for r in refs:  # the bodies this sentence speaks of, for "Its …" in the next one
+            if self._is_body(r) and r.iri not in {b.iri for b in self._bodies_now}:
+                self._bodies_now.append(r)
         proposal.id = f"p{len(self.proposals) + 1}"
         self.proposals.append(proposal)
 
@@ -381,9 +388,17 @@ class Drafter:
     # ------------------------------------------------------------------ driving
 
     def sentence(self, s: Sentence) -> None:
+        self._bodies_now = []
         for rule in RULES:
             rule(self, s)
         self.previous = s.body
+        self.bodies_before = self._bodies_now
+
+    def _is_body(self, r: Ref) -> bool:
+        if r.iri in self._classes:
+            return self._classes[r.iri] in NATIONAL_BODIES
+        entity = self.gaz.entities.get(r.iri)
+        return entity is not None and entity.is_a(*NATIONAL_BODIES)
 
 
 # ====================================================================== the rules
@@ -729,14 +744,16 @@ def rule_coast(d: Drafter, s: Sentence) -> None:
 
 def rule_coast_inverted(d: Drafter, s: Sentence) -> None:
     """ "To the west is the X Ocean": a sea or ocean that lies in a direction from the country,
-    named as what is there, is a coast of it. Only the coast is proposed: which way the
-    coast faces is the sea's position, a different statement the clause does not make."""
+    named as what is there, is a coast of it; so is the sea in "to the east, across the Y Sea,
+    is Z" (what lies across a sea from the country is reached from its shore). Only the coast
+    is proposed: which way it faces is the sea's position, which the clause does not state."""
     subject = d.subject(s)
     if subject is None:
         return
     for m in re.finditer(
         rf"(?:^|[;:]\s*|,\s*(?:and|while)\s+)[Tt]o\s+(?:the|its)\s+(?:far\s+)?(?:{_DIR})"
-        r"(?:ern)?\s*,?\s+(?:is|are|lies|lie)\s+(?:the\s+)?",
+        r"(?:ern)?\s*,?\s+(?:(?:is|are|lies|lie)\s+(?:the\s+)?"
+        r"|across\s+(?:the\s+)?(?=[^,;]+,\s+(?:is|are|lies|lie)\b))",
         s.body,
     ):
         water = _water_at(d, s, s.at(m.end()))
@@ -1758,6 +1775,22 @@ def rule_strategies(d: Drafter, s: Sentence) -> None:
             (s.at(m.start()), s.at(m.end()) + len(found.label)),
             f"{ref.label} {m.group(1)} by {found.label}",
         )
+    # "Its roadmap, the X, …": the strategy of the one body the sentence before was about
+    its = re.match(
+        r"\W*Its\s+(?:roadmap|strategy|action\s+plan|plan|programme|agenda),\s+(?:the\s+)?", body
+    )
+    if its and len(d.bodies_before) == 1:
+        owner = d.bodies_before[0]
+        for ref, start, end in named:
+            if start == s.at(its.end()):
+                d.propose(
+                    s,
+                    "responsible",
+                    [Triple(N(ref.iri), kg("responsibleOrganisation"), N(owner.iri))],
+                    [ref, owner],
+                    (s.at(its.start()), end),
+                    f"{ref.label} is the strategy of {owner.label}",
+                )
     active = re.search(
         r"\b(?:has|have|had)\s+(developed|implemented|prepared|drafted)(?:\s+and\s+(developed|implemented|prepared|drafted))?\s+(?:the\s+|a\s+|its\s+)?",
         body,
