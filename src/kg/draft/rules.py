@@ -2287,8 +2287,8 @@ def rule_regulator_apposition(d: Drafter, s: Sentence) -> None:
             continue
         name = body[m.end() : m.end() + hit.group(0).index(",")].strip()
         name = re.sub(r"^(?:The|the)\s+", "", name)
-        if len(name.split()) < 2 or _is_acronym(name):
-            continue
+        if len(name.split()) < 2 or not re.search(r"[a-z]{2}", name):
+            continue  # a name of words, not "XY IGF"
         ref = _known_by_any(d, [name]) or _body(d, name, "Regulator")
         country = d.ref(d.country)
         d.propose(
