@@ -1445,14 +1445,14 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
         if date is not None:
             prop = "startDate" if date.datatype.value.endswith("#date") else "startYear"
             triples.append(Triple(node, kg(prop), date))
-            verb += f" since {date.value}"
+        since = f" since {date.value}" if date is not None else ""
         d.propose(
             s,
             "affiliation",
             triples,
             [member, target],
             evidence,
-            f"{member.label} {verb} {target.label}",
+            f"{member.label} {verb} {target.label}{since}",  # "… NATO since 2004-03-29"
         )
 
     owner: Ref = subject
@@ -1657,6 +1657,8 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
         re.I,
     ):
         label = m.group(1)
+        if any(a <= s.at(m.start(1)) < b for a, b in taken):
+            continue  # "published a National X Strategy for Y": the name already read
         ref = d.new(label, "Programme" if "program" in label.lower() else "Strategy")
         if d.country:
             ref.support.append(Triple(N(ref.iri), kg("jurisdiction"), N(d.country.iri)))
