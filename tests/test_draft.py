@@ -518,7 +518,9 @@ CONSTRUCTIONS = (
     "energy and postal services; Raidu Padome, the media regulator founded in 2020, which "
     "replaced the Broadcasting Council of Latvia and is responsible for broadcasting and video "
     "platforms. The Competition Council enforces competition rules and supervises sectors that "
-    "include telecommunications, rail and postal services.\n"
+    "include telecommunications, rail and postal services.\n\n"
+    "Latvia also applies the European Interoperability Framework and the EU Cybersecurity "
+    "Strategy.\n"
 )
 
 
@@ -560,6 +562,17 @@ def test_constructions_the_development_set_showed_missing_are_read(constructions
         "responsibleOrganisation",
         ID + "ministry-of-smart-administration",
     ) in facts
+
+
+def test_the_unions_frameworks_are_not_proposed_as_the_countrys_strategies(constructions):
+    labels = {
+        t.object.value
+        for p in constructions.proposals
+        for t in p.triples
+        if t.predicate.value.endswith("#label")
+        and (KG + "Strategy") in {u.object.value for u in p.triples if u.subject == t.subject}
+    }
+    assert labels and not [x for x in labels if x.startswith(("European", "EU"))], labels
 
 
 def test_constructions_draft_is_flagged_by_no_shape(constructions):

@@ -1615,9 +1615,17 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
         if name is None:
             continue
         start, end, label = name
+        if " and the " in label:  # "the A Framework and the B Strategy": two names
+            label = label.split(" and the ")[0]
+            end = start + len(label)
         words = label.replace("‘", "").replace("’", "").split()
         head = next((STRATEGY_HEADS[w] for w in words if w in STRATEGY_HEADS), None)
-        if head is None or len(words) < 2 or words[-1] in {"Strategies", "Programmes"}:
+        if (
+            head is None
+            or len(words) < 2
+            or words[-1] in {"Strategies", "Programmes"}
+            or words[0] in {"European", "EU"}  # the Union's, not the profile country's
+        ):
             taken.append((start, end))
             continue
         label = label.strip("‘’'“” ")
