@@ -21,7 +21,7 @@ from kg import resources
 from kg.draft import cite, diff, document, keys, model, numbers, review
 from kg.draft.drafting import build_gazetteer, load_graph, make_draft
 from kg.errors import InputError
-from kg.namespaces import ID, KG
+from kg.namespaces import ID, KG, VOC
 
 # KG_DOCUMENTS / KG_EXTERNAL win, as for kg itself (a worktree has no shared/ beside it)
 SEED = resources.documents_dir() or SEEDS
@@ -304,8 +304,8 @@ def devset_scores():
 # Recall each profile reached when the rules last changed (bench/draft.py prints the table):
 # a floor, so that a change that loses facts on text nobody tuned to fails here.
 DEVSET_RECALL = {
-    "croatia": 0.9, "czechia": 0.7, "denmark": 0.8, "greece": 0.55, "hungary": 0.75,
-    "ireland": 0.5, "netherlands": 0.65, "norway": 0.65, "romania": 0.85, "slovenia": 0.75,
+    "croatia": 0.9, "czechia": 0.75, "denmark": 0.8, "greece": 0.6, "hungary": 0.75,
+    "ireland": 0.7, "netherlands": 0.75, "norway": 0.7, "romania": 0.85, "slovenia": 0.75,
 }  # fmt: skip
 
 
@@ -320,7 +320,7 @@ def test_a_development_profile_in_new_phrasing_keeps_its_recall_and_precision(de
 
 
 @needs_devset
-def test_the_development_set_meets_precision_span_and_duplicate_targets(devset_scores):
+def test_the_development_set_meets_recall_precision_span_and_duplicate_targets(devset_scores):
     scores = devset_scores.values()
     right = sum(len(s.right) for s in scores)
     wrong = sum(len(s.wrong) for s in scores)
@@ -330,7 +330,7 @@ def test_the_development_set_meets_precision_span_and_duplicate_targets(devset_s
     assert facts == 302  # the README's count: every key row is read
     assert right / (right + wrong) >= 0.95
     assert good / spans >= 0.95
-    assert found / facts >= 0.69
+    assert found / facts >= 0.75  # the target, met at 227 of 302
     assert not any(s.duplicates for s in scores)
 
 
@@ -502,3 +502,80 @@ def test_diff_reads_a_git_revision_and_refuses_what_is_neither(tmp_path):
     assert diff.compare(diff.version("HEAD"), diff.version("HEAD")) == []
     with pytest.raises(InputError, match="neither a folder nor a git revision"):
         diff.version("no-such-revision-or-folder")
+
+
+# A third invented profile for constructions the development set showed missing: a name whose
+# head word is not its last, a title with a dash, facts about a body named in apposition, a
+# list sharing a word, a sea named as what lies to the west, an official name, "Its roadmap".
+CONSTRUCTIONS = (
+    "Latvia\n\n"
+    "Latvia (officially the Republic of Latvia) has about 1.9 million inhabitants. To the west "
+    "is the Baltic Sea.\n\n"
+    "Responsibility for e-government rests with the Ministry of Smart Administration. Its "
+    "roadmap, the Latvian Digital Compass, covers the years 2021 to 2027. Digital policy "
+    "follows Smart Latvia – The National Digital Framework, adopted in 2022.\n\n"
+    "Regulators include the Commission for Public Utilities Regulation (CPUR), which regulates "
+    "energy and postal services; Raidu Padome, the media regulator founded in 2020, which "
+    "replaced the Broadcasting Council of Latvia and is responsible for broadcasting and video "
+    "platforms. The Competition Council enforces competition rules and supervises sectors that "
+    "include telecommunications, rail and postal services.\n\n"
+    "Latvia also applies the European Interoperability Framework and the EU Cybersecurity "
+    "Strategy.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def constructions(tmp_path_factory):
+    path = tmp_path_factory.mktemp("doc") / "latvia-constructions.txt"
+    path.write_text(CONSTRUCTIONS, encoding="utf-8")
+    return make_draft(path, external=EXTERNAL if EXTERNAL.is_dir() else None)
+
+
+def test_constructions_the_development_set_showed_missing_are_read(constructions):
+    facts = {
+        (t.subject.value.removeprefix(ID), t.predicate.value.rsplit("#", 1)[-1], t.object.value)
+        for p in constructions.proposals
+        for t in p.triples
+    }
+    field = ID + "field-"
+    assert ("LV", "altLabel", "Republic of Latvia") in facts
+    assert ("LV", "hasCoastOn", ID + "baltic-sea") in facts
+    # a commission for a regulation is a commission: a regulator of the country
+    cpur = "commission-for-public-utilities-regulation"
+    assert (cpur, "type", KG + "Regulator") in facts
+    assert (cpur, "type", KG + "Regulation") not in facts
+    assert (cpur, "country", ID + "LV") in facts
+    # the subject of "which replaced Y and is responsible for A and B" is the name before
+    assert ("raidu-padome", "domainOfRegulation", field + "broadcasting") in facts
+    assert ("raidu-padome", "domainOfRegulation", field + "video-platforms") in facts
+    assert ("raidu-padome", "type", KG + "Regulator") in facts
+    assert not [f for f in facts if f[0].startswith("broadcasting-council")]
+    # "X enforces A and supervises sectors that include B, C and D services"
+    for item in ("telecommunications-sector", "rail-sector", "postal-services"):
+        assert ("competition-council", "domainOfRegulation", field + item) in facts
+    # a dashed title, "Its roadmap" owned by the body of the sentence before
+    framework = "smart-latvia-the-national-digital-framework"
+    assert (framework, "type", KG + "Strategy") in facts
+    assert (framework, "strategyType", VOC + "strategy-type-digital-transformation") in facts
+    assert (
+        "latvian-digital-compass",
+        "responsibleOrganisation",
+        ID + "ministry-of-smart-administration",
+    ) in facts
+
+
+def test_the_unions_frameworks_are_not_proposed_as_the_countrys_strategies(constructions):
+    labels = {
+        t.object.value
+        for p in constructions.proposals
+        for t in p.triples
+        if t.predicate.value.endswith("#label")
+        and (KG + "Strategy") in {u.object.value for u in p.triples if u.subject == t.subject}
+    }
+    assert labels and not [x for x in labels if x.startswith(("European", "EU"))], labels
+
+
+def test_constructions_draft_is_flagged_by_no_shape(constructions):
+    assert review.flag(constructions) == 0, [
+        (p.summary, p.violations) for p in constructions.proposals if p.violations
+    ]

@@ -138,7 +138,7 @@ def make_draft(
             iri = existing.get((start, end), "")
             if not iri.startswith(f"{PASSAGE}{prefix}-"):  # another profile's (shared.trig)
                 iri = documents.passage_iri(p.name, p.country, doc_iri, start, end)
-            mentions = gaz.mentions(doc.text, start, end)
+            mentions = drafter.own(gaz.mentions(doc.text, start, end))
             passage = Passage(
                 iri,
                 p.iri,

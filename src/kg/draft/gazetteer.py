@@ -114,6 +114,9 @@ class Entity:
     iri: str
     types: set[str] = field(default_factory=set)
     labels: list[str] = field(default_factory=list)  # the English label first
+    # the countries it belongs to (kg:jurisdiction, kg:country): "National Cyber Security
+    # Strategy" names one strategy per country, so a name alone does not say which
+    owners: set[str] = field(default_factory=set)
 
     @property
     def label(self) -> str:
@@ -245,6 +248,11 @@ def from_store(store: Store, gazetteer: Gazetteer | None = None) -> Gazetteer:
             if isinstance(s, NamedNode) and usable(s.value) and _literal_en(q.object):
                 gaz.add_name(s.value, q.object.value, primary=primary)
                 gaz.entity(s.value).types |= types.get(s.value, set())
+    for predicate in (KG + "jurisdiction", KG + "country"):
+        for q in store.quads_for_pattern(None, NamedNode(predicate), None, None):
+            s = q.subject
+            if isinstance(s, NamedNode) and s.value in gaz.entities:
+                gaz.entities[s.value].owners.add(term_value(q.object))
     for q in store.quads_for_pattern(None, NamedNode(HIDDEN_LABEL), None, None):
         s = q.subject
         if isinstance(s, NamedNode) and KG + "Country" in types.get(s.value, set()):

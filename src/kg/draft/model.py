@@ -51,10 +51,9 @@ DCTERMS = "http://purl.org/dc/terms/"
 
 STATUSES = ("proposed", "accepted", "rejected", "edited", "withdrawn")
 # Properties of the triples that introduce an entity rather than state the fact.
-SUPPORT = {
+SUPPORT = {  # an alias (skos:altLabel) is a fact the text states, not support
     RDF_TYPE,
     RDFS_LABEL,
-    PREFIXES["skos"] + "altLabel",
     KG + "jurisdiction",
     KG + "strategyType",
 }

@@ -96,6 +96,7 @@ STRATEGY_HEADS = {
     "Programme": "Programme",
     "Program": "Programme",
     "Plan": "Strategy",
+    "Framework": "Strategy",
 }
 STRATEGY_TOPICS = [  # (words in the name, strategy type): the vocabulary's strategy types
     (("artificial intelligence", " ai "), "strategy-type-ai"),
@@ -108,6 +109,10 @@ STRATEGY_TOPICS = [  # (words in the name, strategy type): the vocabulary's stra
     (
         ("e-government", "computerisation", "computerization", "egovernment"),
         "strategy-type-e-government",
+    ),
+    (  # last: a name that says "digital" and names none of the fields above
+        ("digital transformation", "digitalisation", "digitalization", "digitisation", "digital "),
+        "strategy-type-digital-transformation",
     ),
 ]
 # Verbs that start an item of a list of aims ("to improve A, protect B and develop C").
@@ -208,10 +213,14 @@ class Drafter:
         self.mentions: dict[str, list[MentionRecord]] = {}
         self._keys: set[tuple[str, ...]] = set()
         self._new: dict[str, str] = {}  # proposed IRI -> label
+        self._classes: dict[str, str] = {}  # proposed IRI -> class
         self.country: Entity | None = None
         self.last_strategy: Ref | None = None
         self.list_intro: tuple[str, Ref | None] | None = None  # (kind, owner) of a bullet list
         self.previous = ""  # the sentence before, for lists introduced over two sentences
+        # the government bodies proposals of the sentence before were about ("Its roadmap")
+        self.bodies_before: list[Ref] = []
+        self._bodies_now: list[Ref] = []
 
     # ------------------------------------------------------------------ entities
 
@@ -229,6 +238,9 @@ class Drafter:
         """A proposed entity for a name the gazetteer does not know."""
         label = " ".join(label.split()).strip(" ,.;:‘’'\"“”")
         base = ID + (prefix + "-" if prefix else "") + (slug(label) or "entity")
+        if self.country and base in self.gaz.entities and self.foreign(self.gaz.entities[base]):
+            # another country's entity of the same name: this country's is another one
+            base = ID + self.country.iri.removeprefix(ID).lower() + "-" + base.removeprefix(ID)
         iri = base
         n = 2
         while (
@@ -237,8 +249,42 @@ class Drafter:
             iri = f"{base}-{n}"
             n += 1
         self._new[iri] = label
+        self._classes[iri] = cls
         support = [Triple(N(iri), TYPE, kg(cls)), Triple(N(iri), LABEL, lit(label, language="en"))]
         return Ref(iri, label, support, known=False)
+
+    def minted(self, label: str) -> Ref | None:
+        """The entity a rule proposed for this name, if any (to give it an alias)."""
+        folded = " ".join(label.split()).casefold()
+        for iri, name in self._new.items():
+            if name.casefold() == folded:
+                support = [
+                    Triple(N(iri), TYPE, kg(self._classes[iri])),
+                    Triple(N(iri), LABEL, lit(name, language="en")),
+                ]
+                return Ref(iri, name, support, known=False)
+        return None
+
+    def foreign(self, entity: Entity) -> bool:
+        """Whether a known entity belongs to countries other than the profile's."""
+        return (
+            bool(entity.owners)
+            and self.country is not None
+            and (self.country.iri not in entity.owners)
+        )
+
+    def own(self, mentions: list[Mention]) -> list[Mention]:
+        """The mentions with another country's bodies and strategies left out: in this
+        profile, "the National Cyber Security Centre" is this country's, a name the text
+        gives as new."""
+        out = []
+        for m in mentions:
+            kept = tuple(
+                e for e in m.candidates if not (self.foreign(e) and e.is_a(*NATIONAL_KINDS))
+            )
+            if kept:
+                out.append(m if kept == m.candidates else Mention(m.start, m.end, m.text, kept))
+        return out
 
     def mention_ref(self, m: Mention, *classes: str) -> Ref | None:
         entity = m.pick(*classes) if classes else m.entity
@@ -266,9 +312,11 @@ class Drafter:
     # ------------------------------------------------------------------ names in text
 
     def name_at(
-        self, s: Sentence, offset: int, heads: Iterable[str] = ()
+        self, s: Sentence, offset: int, heads: Iterable[str] = (), dashes: bool = False
     ) -> tuple[int, int, str] | None:
-        """A run of capitalised words starting at a document offset (an article skipped)."""
+        """A run of capitalised words starting at a document offset (an article skipped).
+        With ``dashes``, a title and subtitle joined by a dash are one name ("Harnessing
+        Digital – The Digital X Framework")."""
         toks = tokens(s.text, offset, s.end)
         heads = set(heads)
         i = 0
@@ -277,7 +325,11 @@ class Drafter:
         words: list[Token] = []
         while i < len(toks):
             t = toks[i]
-            connector = t.text.lower() in CONNECTORS and words and _name_follows(toks, i)
+            connector = (
+                (t.text.lower() in CONNECTORS or (dashes and t.text in ("–", "—")))
+                and words
+                and _name_follows(toks, i)
+            )
             if _is_name_word(t.text) or connector:
                 words.append(t)
             elif t.text in heads and words:
@@ -307,6 +359,7 @@ class Drafter:
         summary: str,
     ) -> None:
         support: list[Triple] = []
+        refs = list(refs)
         for r in refs:
             for t in r.support:
                 if t not in support and t not in triples:
@@ -318,6 +371,9 @@ class Drafter:
         if key in self._keys or key in self.rejected:
             return
         self._keys.add(key)
+        for r in refs:  # the bodies this sentence speaks of, for "Its …" in the next one
+            if self._is_body(r) and r.iri not in {b.iri for b in self._bodies_now}:
+                self._bodies_now.append(r)
         proposal.id = f"p{len(self.proposals) + 1}"
         self.proposals.append(proposal)
 
@@ -332,17 +388,25 @@ class Drafter:
     # ------------------------------------------------------------------ driving
 
     def sentence(self, s: Sentence) -> None:
+        self._bodies_now = []
         for rule in RULES:
             rule(self, s)
         self.previous = s.body
+        self.bodies_before = self._bodies_now
+
+    def _is_body(self, r: Ref) -> bool:
+        if r.iri in self._classes:
+            return self._classes[r.iri] in NATIONAL_BODIES
+        entity = self.gaz.entities.get(r.iri)
+        return entity is not None and entity.is_a(*NATIONAL_BODIES)
 
 
 # ====================================================================== the rules
 
 
 def _name_follows(toks: list[Token], i: int) -> bool:
-    """Whether a run of connectors ("of the") at ``i`` is followed by a name word."""
-    j = i
+    """Whether a run of connectors ("of the", or a dash) at ``i`` is followed by a name word."""
+    j = i + (toks[i].text in ("–", "—"))
     while j < len(toks) and toks[j].text.lower() in CONNECTORS and j - i < 3:
         j += 1
     return (
@@ -676,6 +740,33 @@ def rule_coast(d: Drafter, s: Sentence) -> None:
                 (s.at(m.start()), s.at(m.end())),
                 f"{subject.label} lies {direction} of {water.label}",
             )
+
+
+def rule_coast_inverted(d: Drafter, s: Sentence) -> None:
+    """ "To the west is the X Ocean": a sea or ocean that lies in a direction from the country,
+    named as what is there, is a coast of it; so is the sea in "to the east, across the Y Sea,
+    is Z" (what lies across a sea from the country is reached from its shore). Only the coast
+    is proposed: which way it faces is the sea's position, which the clause does not state."""
+    subject = d.subject(s)
+    if subject is None:
+        return
+    for m in re.finditer(
+        rf"(?:^|[;:]\s*|,\s*(?:and|while)\s+)[Tt]o\s+(?:the|its)\s+(?:far\s+)?(?:{_DIR})"
+        r"(?:ern)?\s*,?\s+(?:(?:is|are|lies|lie)\s+(?:the\s+)?"
+        r"|across\s+(?:the\s+)?(?=[^,;]+,\s+(?:is|are|lies|lie)\b))",
+        s.body,
+    ):
+        water = _water_at(d, s, s.at(m.end()))
+        if water is None:
+            continue
+        d.propose(
+            s,
+            "coast",
+            [Triple(N(subject.iri), kg("hasCoastOn"), N(water.iri))],
+            [subject, water],
+            (s.at(m.start()), s.at(m.end()) + len(water.label)),
+            f"{subject.label} has a coast on {water.label}",
+        )
 
 
 def rule_landlocked(d: Drafter, s: Sentence) -> None:
@@ -1278,7 +1369,8 @@ def _target(
 
 
 _JOINED = re.compile(
-    r"\b(?:is|are|was|were|became|become|has\s+been|have\s+been|had\s+(?:already\s+)?been|as)\s+"
+    r"\b(?:is|are|was|were|became|become|has\s+been|have\s+been|had\s+(?:already\s+)?been|as"
+    r"|making\s+(?:it|them))\s+"
     r"(?:also\s+|now\s+|already\s+)?(?:a|an|the\s+\w+|one\s+of\s+the(?:\s+\w+)?)?\s*"
     r"(?:full\s+|founding\s+|active\s+)?(?:member(?:\s+state)?|participant)s?\s+(?:of|in)\s+"
     r"|^\W*(?:a|one\s+of\s+the(?:\s+\w+)?)\s+founding\s+members?\s+of\s+"
@@ -1353,14 +1445,14 @@ def rule_affiliations(d: Drafter, s: Sentence) -> None:
         if date is not None:
             prop = "startDate" if date.datatype.value.endswith("#date") else "startYear"
             triples.append(Triple(node, kg(prop), date))
-            verb += f" since {date.value}"
+        since = f" since {date.value}" if date is not None else ""
         d.propose(
             s,
             "affiliation",
             triples,
             [member, target],
             evidence,
-            f"{member.label} {verb} {target.label}",
+            f"{member.label} {verb} {target.label}{since}",  # "… NATO since 2004-03-29"
         )
 
     owner: Ref = subject
@@ -1512,20 +1604,28 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
     body = s.body
     for mention in s.mentions:
         entity = mention.pick(*STRATEGY_TYPES)
-        if entity is not None:
+        if entity is not None and not d.foreign(entity):
             found.append((d.ref(entity), mention.start, mention.end))
     taken = [(a, b) for _, a, b in found]
     for m in re.finditer(r"(?<![\w’'])([A-Z0-9‘'“][\w‘’'“”.-]*)", body):
         at = s.at(m.start())
         if any(a <= at < b for a, b in taken):
             continue
-        name = d.name_at(s, at)
+        name = d.name_at(s, at, dashes=True)
         if name is None:
             continue
         start, end, label = name
+        if " and the " in label:  # "the A Framework and the B Strategy": two names
+            label = label.split(" and the ")[0]
+            end = start + len(label)
         words = label.replace("‘", "").replace("’", "").split()
         head = next((STRATEGY_HEADS[w] for w in words if w in STRATEGY_HEADS), None)
-        if head is None or len(words) < 2 or words[-1] in {"Strategies", "Programmes"}:
+        if (
+            head is None
+            or len(words) < 2
+            or words[-1] in {"Strategies", "Programmes"}
+            or words[0] in {"European", "EU"}  # the Union's, not the profile country's
+        ):
             taken.append((start, end))
             continue
         label = label.strip("‘’'“” ")
@@ -1542,8 +1642,8 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
     # apposition to a strategy noun)
     for m in re.finditer(
         r"\bthe\s+((?:[A-Z][\w-]*\s+)+(?:(?:19|20)\d\d\s+)?)(strategy|programme|plan)\b"
-        r"|\b(?:roadmap|strategy|action\s+plan|programme|agenda),\s+the\s+"
-        r"((?:[A-Z][\w-]*)(?:\s+(?:[A-Z][\w-]*|of|for|and))*),",
+        r"|\b(?:roadmap|strategy|action\s+plan|programme|agenda),\s+(?:the\s+)?"
+        r"((?:[A-Z][\w-]*)(?:\s+(?:[A-Z][\w-]*|of|for|and)|\s+[–—]\s+[A-Z][\w-]*)*),",
         body,
     ):
         label = (m.group(1) or m.group(3)).strip()
@@ -1565,6 +1665,8 @@ def _strategies(d: Drafter, s: Sentence) -> list[tuple[Ref, int, int]]:
         re.I,
     ):
         label = m.group(1)
+        if any(a <= s.at(m.start(1)) < b for a, b in taken):
+            continue  # "published a National X Strategy for Y": the name already read
         ref = d.new(label, "Programme" if "program" in label.lower() else "Strategy")
         if d.country:
             ref.support.append(Triple(N(ref.iri), kg("jurisdiction"), N(d.country.iri)))
@@ -1683,6 +1785,22 @@ def rule_strategies(d: Drafter, s: Sentence) -> None:
             (s.at(m.start()), s.at(m.end()) + len(found.label)),
             f"{ref.label} {m.group(1)} by {found.label}",
         )
+    # "Its roadmap, the X, …": the strategy of the one body the sentence before was about
+    its = re.match(
+        r"\W*Its\s+(?:roadmap|strategy|action\s+plan|plan|programme|agenda),\s+(?:the\s+)?", body
+    )
+    if its and len(d.bodies_before) == 1:
+        owner = d.bodies_before[0]
+        for ref, start, end in named:
+            if start == s.at(its.end()):
+                d.propose(
+                    s,
+                    "responsible",
+                    [Triple(N(ref.iri), kg("responsibleOrganisation"), N(owner.iri))],
+                    [ref, owner],
+                    (s.at(its.start()), end),
+                    f"{ref.label} is the strategy of {owner.label}",
+                )
     active = re.search(
         r"\b(?:has|have|had)\s+(developed|implemented|prepared|drafted)(?:\s+and\s+(developed|implemented|prepared|drafted))?\s+(?:the\s+|a\s+|its\s+)?",
         body,
@@ -2016,21 +2134,70 @@ _HEADS = [  # the head word of a name, and the class it makes likely
 
 
 def _class_of(name: str, sentence: str) -> str | None:
+    """The class a name's head word makes likely. The head of "A B of C" or "A for C" is in
+    "A B": a Commission for Communications Regulation is a commission, not a regulation."""
+    head = re.split(r"\s+(?:of|for|on)\s+", name, maxsplit=1)[0]
+    for pattern, cls in _HEADS:
+        if re.search(pattern, head):
+            return _agency_role(cls, sentence)
     for pattern, cls in _HEADS:
         if re.search(pattern, name):
-            if cls == "GovernmentAgency" and re.search(
-                r"\bregulat\w*|\bsupervis\w*|\benforc\w*|\boversee\w*", sentence, re.I
-            ):
-                return "Regulator"
-            return cls
+            return _agency_role(cls, sentence)
     return None
+
+
+def _agency_role(cls: str, sentence: str) -> str:
+    """An agency the sentence says regulates, supervises or enforces is a regulator."""
+    if cls == "GovernmentAgency" and re.search(
+        r"\bregulat\w*|\bsupervis\w*|\benforc\w*|\boversee\w*", sentence, re.I
+    ):
+        return "Regulator"
+    return cls
 
 
 def rule_aliases(d: Drafter, s: Sentence) -> None:
     """Names given twice: "the Office for X (OX)", "the X Data Authority (native name, XDA)",
     "ABC, the Alpha Beta Conference". A name the graph knows (by either form) is that entity:
     an acronym in parentheses never mints a second one."""
+    _aliases(d, s, late=False)
+
+
+def rule_late_aliases(d: Drafter, s: Sentence) -> None:
+    """After the other rules: "the European Economic Area (EEA), which it joined" names no
+    class by its head word, but a rule of this sentence has proposed the entity; its acronym
+    goes to it."""
+    _aliases(d, s, late=True)
+
+
+def _aliases(d: Drafter, s: Sentence, late: bool) -> None:
     body = s.body
+    if not late:  # "Czechia (officially the Czech Republic)": the official name of a known place
+        for m in re.finditer(
+            r"\(officially(?:\s+known\s+as)?\s+(?:the\s+)?([A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|and|the))*)\)",
+            body,
+        ):
+            x = next(
+                (
+                    x
+                    for x in s.mentions
+                    if x.end <= s.at(m.start()) and not body[x.end - s.start : m.start()].strip()
+                ),
+                None,
+            )
+            if x is None or x.pick("Country", "Territory") is None:
+                continue
+            place = d.ref(x.picked("Country", "Territory"))
+            name = m.group(1).strip()
+            if name.casefold() == place.label.casefold():
+                continue
+            d.propose(
+                s,
+                "alias",
+                [Triple(N(place.iri), N(SKOS + "altLabel"), lit(name, language="en"))],
+                [place],
+                (x.start, s.at(m.end())),
+                f"{place.label} is officially called {name}",
+            )
     for m in re.finditer(r"\(([^()]{1,80})\)", body):
         head = _LONG_NAME.search(body[: m.start()])
         if head is None:
@@ -2054,19 +2221,22 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
         ):
             continue  # "(1 Intelsat)", "(officially …)" of a place: not an organisation's alias
         ref = _known_by_any(d, [long_name, *items])
-        if ref is None:
+        if late:  # only a name no class was found for, minted since by another rule
+            minted = d.minted(long_name)
+            if ref is not None or _class_of(long_name, body) is not None or minted is None:
+                continue
+            ref = minted
+        elif ref is None:
             cls = _class_of(long_name, body)
             if cls is None:
                 continue
-            # not _body(): an alias proposal's identity is its triples other than names and
-            # types (Proposal.key), and a country among them would make two aliases one
-            ref = d.new(long_name, cls)
-        have = {
-            x.casefold()
-            for x in (d.gaz.entities[ref.iri].labels if ref.iri in d.gaz.entities else [])
-        }
+            # a national body of the profile belongs to its country (the shapes require it);
+            # each alias stays its own proposal, since an alias is part of Proposal.key
+            ref = _body(d, long_name, cls)
+        # an alias the graph already holds is still stated here: proposed, the draft marks it
+        # as already in the graph, and accepting it cites this passage too
         for alias in [long_name, *items]:
-            if alias.casefold() in have or alias.casefold() == ref.label.casefold():
+            if alias.casefold() == ref.label.casefold():
                 continue
             d.propose(
                 s,
@@ -2076,6 +2246,8 @@ def rule_aliases(d: Drafter, s: Sentence) -> None:
                 (s.at(max(0, m.start() - len(long_name) - 1)), s.at(m.end())),
                 f"{ref.label} is also called {alias}",
             )
+    if late:
+        return
     # "XYZ, the X Y Z,": a known name and its long form
     for x in s.mentions:
         if x.pick("Country", "City", "Place", "Territory", *WATER_TYPES):
@@ -2108,6 +2280,40 @@ _NAME_AHEAD = r"(?:[A-Z][\w’'.-]*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|in|t
 _DUTY_PASSIVE = r"(?:(?:are|is)\s+(?:regulated|enforced|supervised|overseen)\s+by|falls?\s+under)"
 
 
+# "X, the media regulator": a name the text calls a regulator (the name itself may not say)
+_REGULATOR_APPOSITION = re.compile(
+    r"^(?:[A-Z][\w’'.-]*|\d\w*)(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|on|the|de|na|du|la))*"
+    r",\s+the\s+(?:(?:national|independent|[a-z]+)\s+){0,2}(?:regulator|supervisory\s+authority)\b"
+)
+
+
+def rule_regulator_apposition(d: Drafter, s: Sentence) -> None:
+    """A body the text calls a regulator in apposition: "X, the media regulator, …" is a
+    regulator of the profile's country (a name the graph knows stays that entity)."""
+    body = s.body
+    for m in re.finditer(r"(?:^|[;:]\s*|,\s*(?:and\s+)?|\bincludes?\s+(?:the\s+)?)(?=[A-Z])", body):
+        hit = _REGULATOR_APPOSITION.match(body[m.end() :])
+        if hit is None or d.country is None:
+            continue
+        name = body[m.end() : m.end() + hit.group(0).index(",")].strip()
+        name = re.sub(r"^(?:The|the)\s+", "", name)
+        if len(name.split()) < 2 or not re.search(r"[a-z]{2}", name):
+            continue  # a name of words, not "XY IGF"
+        ref = _known_by_any(d, [name]) or _body(d, name, "Regulator")
+        country = d.ref(d.country)
+        d.propose(
+            s,
+            "body",
+            [
+                Triple(N(ref.iri), TYPE, kg("Regulator")),
+                Triple(N(ref.iri), kg("country"), N(country.iri)),
+            ],
+            [ref, country],
+            (s.at(m.end()), s.at(m.end() + hit.end())),
+            f"{ref.label} is a Regulator of {country.label}",
+        )
+
+
 def rule_regulates(d: Drafter, s: Sentence) -> None:
     """What a regulator or authority regulates: "X (ACR) regulates A and B", "A and B are
     regulated by X", "A and B fall under X", "X is the independent supervisory authority for A
@@ -2117,8 +2323,20 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
     found: list[tuple[str, int, str, int]] = []  # (name, name offset, fields, fields offset)
     for m in re.finditer(r"(?:,\s*which\s+|\s+)" + _DUTY + r"\s+(?:the\s+)?", body):
         head = _LONG_NAME.search(re.sub(r"\s*\([^()]*\)\s*$", "", body[: m.start()]))
-        if head and not re.search(r"\band$", head.group(1)):  # "…, which replaced X and is"
+        if head and not re.search(r"\band$", head.group(1)):
             found.append((head.group(1), head.start(1), body[m.end() :], m.end()))
+        elif (
+            found
+            and re.search(r"\s+and$", body[: m.start()])
+            and not re.search(r"[;]|,\s*which\b", body[found[-1][3] : m.start()])
+        ):  # "X enforces A and supervises B": X again
+            found.append((found[-1][0], found[-1][1], body[m.end() :], m.end()))
+        elif head:  # "X, the media regulator, which replaced Y and is responsible for": X
+            which = body.rfind(", which ", 0, m.start())
+            before = re.sub(r",\s+the\s+[a-z][^,;()]*$", "", body[:which]) if which > 0 else ""
+            named = _LONG_NAME.search(before)
+            if named and not re.search(r"\b(?:and|or)\s+is\b.*\band\s+is\b", body[which:]):
+                found.append((named.group(1), named.start(1), body[m.end() :], m.end()))
     for m in re.finditer(r"\s+" + _DUTY_PASSIVE + r"\s+(?:the\s+)?", body):
         fields = re.split(r",\s*(?:while|and|but)\b|;", body[: m.start()])[-1]
         start = m.start() - len(fields)
@@ -2148,7 +2366,11 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
             continue
         ref = _known_by_any(d, [name])
         if ref is None:
-            cls = _class_of(name, body) or ("Regulator" if _is_acronym(name) else None)
+            cls = (
+                _class_of(name, body)
+                or ("Regulator" if _is_acronym(name) else None)
+                or ("Regulator" if _REGULATOR_APPOSITION.search(body[name_at:]) else None)
+            )
             if cls is None:
                 continue
             ref = _body(d, name, cls)
@@ -2160,10 +2382,27 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
         clause = re.sub(r"^\W+", "", clause)
         if fields_at == 0 and clause[:1].isupper() and clause[1:2].islower():
             clause = clause[0].lower() + clause[1:]  # "Electronic communications … are regulated"
+        # "sectors that include A, B and C services": a one-word item is an A sector
+        shared = re.match(
+            r"(?:the\s+)?([a-z]+)s\s+(?:that|which)\s+includes?\s+|(?:the\s+)?([a-z]+)s\s+such\s+as\s+",
+            clause,
+        )
+        noun = (shared.group(1) or shared.group(2)) if shared else ""
+        if shared:
+            clause = clause[shared.end() :]
+            fields_at = fields_at + fields.find(clause)
+            fields = fields[fields.find(clause) :]
         items = [
             x.strip() for x in re.split(r",\s*(?:and\s+)?(?:for\s+)?|\s+and\s+(?:for\s+)?", clause)
         ]
-        if len(items) == 2 and len(items[0].split()) == 1 and len(items[1].split()) == 2:
+        if noun:
+            items = [x if len(x.split()) > 1 else f"{x} {noun}" for x in items]
+        if (
+            len(items) == 2
+            and len(items[0].split()) == 1
+            and len(items[1].split()) == 2
+            and not items[0].endswith("ing")  # "broadcasting and online safety": two fields
+        ):
             items[0] += " " + items[1].split()[1]  # "competition and consumer rules"
         for item in items:
             item = re.sub(r"^(?:the|its)\s+", "", item.strip())
@@ -2176,7 +2415,9 @@ def rule_regulates(d: Drafter, s: Sentence) -> None:
                 Triple(concept, N(SKOS + "prefLabel"), lit(item, language="en")),
                 Triple(concept, N(SKOS + "inScheme"), voc("regulated-fields")),
             ]
-            at = s.at(fields_at + max(0, fields.find(item)))
+            pos = fields.find(item)
+            pos = fields.find(item.split()[0]) if pos < 0 else pos  # "energy [sector]"
+            at = s.at(fields_at + max(0, pos))
             d.propose(
                 s,
                 "regulates",
@@ -2466,6 +2707,8 @@ def rule_teams(d: Drafter, s: Sentence) -> None:
 
 
 NATIONAL_BODIES = ("GovernmentAgency", "Regulator", "Ministry", "GovernmentBody")
+# what belongs to one country: a known one of another country is not this profile's
+NATIONAL_KINDS = (*NATIONAL_BODIES, "ResponseTeam", "ResponseUnit", *STRATEGY_TYPES, "Law")
 
 
 def _body(d: Drafter, name: str, cls: str) -> Ref:
@@ -2480,7 +2723,9 @@ def _body(d: Drafter, name: str, cls: str) -> Ref:
 def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
     for name in names:
         for entity in d.gaz.lookup(name):
-            if not entity.is_a("Country", "City"):
+            if not entity.is_a("Country", "City") and not (
+                d.foreign(entity) and entity.is_a(*NATIONAL_KINDS)
+            ):
                 return d.ref(entity)
     return None
 
@@ -2488,11 +2733,13 @@ def _known_by_any(d: Drafter, names: list[str]) -> Ref | None:
 RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_aliases,
     rule_regulates,
+    rule_regulator_apposition,
     rule_coast_list,
     rule_places,
     rule_teams,
     rule_borders,
     rule_coast,
+    rule_coast_inverted,
     rule_landlocked,
     rule_capital,
     rule_city_roles,
@@ -2503,4 +2750,5 @@ RULES: list[Callable[[Drafter, Sentence], None]] = [
     rule_bodies,
     rule_treaties,
     rule_objectives,
+    rule_late_aliases,
 ]
