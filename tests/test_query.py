@@ -434,6 +434,9 @@ class RecordingStore:
         self.sent: list[tuple[str, dict]] = []
 
     def query(self, text: str, **options):
+        # kg hands a store that is not pyoxigraph's the scope, as it does a remote store
+        # (kg.sparql.remote.RemoteStore.query); this stand-in runs on the local store's union
+        options.pop("scope", None)
         subs = {v.value: t for v, t in (options.get("substitutions") or {}).items()}
         self.sent.append((text, subs))
         self.texts.append(text)
