@@ -374,3 +374,70 @@ def test_loading_leaves_the_default_graph_to_the_query_graphs(folder: Path) -> N
     # linksets are external; the dataset's own VoID description (beside them) is not
     assert scope.is_external_graph(GRAPH + "links/wikidata")
     assert not scope.is_external_graph(GRAPH + "links/void")
+
+
+def test_a_query_while_the_query_graphs_are_computed_waits_for_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The ordering forced: thread A computes the query graphs of a store loaded in memory and
+    # is held after the default graph is filled, before the external union. Thread B then
+    # asks an all-scope question with a label. B must not read the half-computed graphs (it
+    # found the store "ready" and answered without the external capital), nor compute them
+    # again under A (its clear emptied the default graph: "no kg:Country is labelled ...").
+    # `waiting` is set when B is blocked on the computation or done: either way A goes on.
+    import threading
+
+    waiting = threading.Event()
+
+    class Watched:
+        """The module's lock, telling when another thread has to wait for it."""
+
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+
+        def locked(self) -> bool:
+            return self.lock.locked()
+
+        def __enter__(self) -> None:
+            if not self.lock.acquire(blocking=False):
+                waiting.set()
+                self.lock.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            self.lock.release()
+
+    def ask(store: object) -> str:
+        answer = catalogue.run_canned(store, "list-capitals", {"country": "Poland"})  # type: ignore[arg-type]
+        return results.serialize(answer, "csv").decode("utf-8")
+
+    expected = ask(open_dataset().store)
+    assert ",external," in expected, expected  # Poland's capital, from GeoNames
+
+    store = open_dataset().store
+    assert not scope.is_ready(store)
+    got: dict[str, object] = {}
+
+    def reader() -> None:
+        try:
+            got["rows"] = ask(store)
+        except Exception as error:  # the answer is checked below, in the test's thread
+            got["error"] = error
+        finally:
+            waiting.set()
+
+    b = threading.Thread(target=reader)
+    fill = scope._fill_external_union
+
+    def held(s: object) -> None:
+        b.start()
+        assert waiting.wait(60), "thread B neither answered nor waited"
+        fill(s)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scope, "_MATERIALISING", Watched())
+    monkeypatch.setattr(scope, "_fill_external_union", held)
+    a = threading.Thread(target=scope.ensure, args=(store,))
+    a.start()
+    a.join(120)
+    b.join(120)
+    assert "error" not in got, got.get("error")
+    assert got["rows"] == expected
