@@ -32,6 +32,7 @@ state (exports, entity pages, publishing) skips them (:func:`is_query_graph`).
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -181,6 +182,17 @@ def materialise(store: Store, *, bulk: bool = False) -> ScopeReport:
         _fill_default_in_batches(store)
     else:
         store.update(_FILL_DEFAULT)
+    _fill_external_union(store)
+    return ScopeReport(
+        _count(store, DefaultGraph()),
+        _count(store, EXTERNAL_UNION_GRAPH),
+        time.perf_counter() - started,
+    )
+
+
+def _fill_external_union(store: Store) -> None:
+    """The external triples the (already filled) default graph lacks, into
+    :data:`EXTERNAL_UNION_GRAPH` (see :func:`materialise`)."""
     default = DefaultGraph()
     for graph in list(store.named_graphs()):
         if not isinstance(graph, NamedNode) or not is_external_graph(graph.value):
@@ -191,11 +203,6 @@ def materialise(store: Store, *, bulk: bool = False) -> ScopeReport:
             if next(iter(store.quads_for_pattern(q.subject, q.predicate, q.object, default)), None)
             is None
         )
-    return ScopeReport(
-        _count(store, DefaultGraph()),
-        _count(store, EXTERNAL_UNION_GRAPH),
-        time.perf_counter() - started,
-    )
 
 
 def _fill_default_in_batches(store: Store) -> None:
@@ -232,13 +239,39 @@ def is_ready(store: Store) -> bool:
     return next(iter(store.named_graphs()), None) is None
 
 
+# Held while a store's query graphs are computed by :func:`ensure` (see there).
+_MATERIALISING = threading.Lock()
+
+
 def ensure(store: Store) -> None:
     """Compute the query graphs unless the store has them. A read-only store (the persistent
-    store) is built with them; one without them is left as it is."""
-    if is_ready(store):
-        return
-    with contextlib.suppress(OSError):  # read-only, not built by kg: it is read as it is
-        materialise(store)
+    store) is built with them; one without them is left as it is.
+
+    Readiness is read from the default graph (:func:`is_ready`), which :func:`materialise`
+    fills *first*: a query that looked while another thread was still computing the graphs
+    read a store that looked ready but had no external union yet (an ``all``-scope answer
+    without its external rows), and one that looked just before saw an empty default graph
+    and computed the graphs again, its :func:`clear` emptying them under the first thread's
+    query ("no kg:Country is labelled 'Poland'"). So the graphs are computed by one thread at a
+    time, and while they are being computed no thread trusts :func:`is_ready` without waiting
+    for the computation to end. A computation that fails half-way is undone: a partial default
+    graph would count as ready for ever.
+    """
+    if is_ready(store) and not _MATERIALISING.locked():
+        return  # the default graph is only filled under the lock, so this one is complete
+    with _MATERIALISING:
+        if is_ready(store):  # computed while this thread waited
+            return
+        try:
+            clear(store)
+        except OSError:  # read-only, not built by kg: it is read as it is
+            return
+        try:
+            materialise(store)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                clear(store)
+            raise
 
 
 def query_options(scope: str, store: Store | None = None) -> dict[str, Any]:
