@@ -40,6 +40,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from kg.draft import rules
 from kg.draft.gazetteer import Gazetteer
 from kg.draft.model import Draft, Proposal
 from kg.draft.terms import term_value
@@ -51,23 +52,9 @@ NAME_PROPS = {
     RDFS_LABEL,
     SKOS + "prefLabel",
     SKOS + "altLabel",
-    SKOS + "prefLabel",
     KG + "nativeLabel",
 }
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+MONTHS = list(rules.MONTHS)  # the month names in order: one list, the drafter's
 DIRECTION_WORDS = re.compile(r"\b(north|south|east|west)(?:[\s-]?(east|west))?(?:ern)?\b", re.I)
 
 PLACE_TYPES = {KG + c for c in ("Country", "City", "Place", "Territory", "Region")}
