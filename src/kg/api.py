@@ -39,6 +39,7 @@ from pyoxigraph import (
 
 from kg.errors import InputError, KgError, KgWarning, QuotesUnavailable
 from kg.load import scope as scopes
+from kg.namespaces import XSD_INTEGER_TYPES
 from kg.sparql import catalogue
 from kg.sparql import quotes as quoting
 from kg.sparql import results as answers
@@ -169,24 +170,7 @@ def get_query(name: str, folder: PathLike | None = None) -> Query:
 # --- answers -------------------------------------------------------------------------------
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_INTEGERS = {
-    _XSD + t
-    for t in (
-        "integer",
-        "long",
-        "int",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-    )
-}
+_INTEGERS = {_XSD + t for t in ("integer", *XSD_INTEGER_TYPES)}
 
 
 def _python_value(term: Any) -> Any:

@@ -53,6 +53,22 @@ PREFIXES: dict[str, str] = {
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
+# The XSD datatypes derived from xsd:integer (XML Schema 1.1 Part 2, 3.4.13-3.4.25): their
+# values are integers, and Oxigraph folds them into xsd:integer. Local names.
+XSD_INTEGER_TYPES = (
+    "long",
+    "int",
+    "short",
+    "byte",
+    "nonNegativeInteger",
+    "positiveInteger",
+    "nonPositiveInteger",
+    "negativeInteger",
+    "unsignedLong",
+    "unsignedInt",
+    "unsignedShort",
+    "unsignedByte",
+)
 
 
 def sparql_prologue(prefixes: dict[str, str] | None = None) -> str:

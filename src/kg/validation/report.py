@@ -44,7 +44,7 @@ from kg import labels, resources
 from kg.errors import InputError
 from kg.load import files as graph
 from kg.load import open_dataset
-from kg.namespaces import BASE, PREFIXES, RDF_TYPE, curie
+from kg.namespaces import BASE, PREFIXES, RDF_TYPE, XSD_INTEGER_TYPES, curie
 from kg.progress import Progress
 from kg.sparql import header
 from kg.validation import shacl
@@ -317,20 +317,7 @@ _PRIMITIVE = (
     "dayTimeDuration",
     "yearMonthDuration",
 )
-_DERIVED_INTEGERS = (
-    "int",
-    "long",
-    "short",
-    "byte",
-    "nonNegativeInteger",
-    "positiveInteger",
-    "negativeInteger",
-    "nonPositiveInteger",
-    "unsignedInt",
-    "unsignedLong",
-    "unsignedShort",
-    "unsignedByte",
-)
+_DERIVED_INTEGERS = XSD_INTEGER_TYPES
 _CASTS = {name: name for name in _PRIMITIVE} | {name: "integer" for name in _DERIVED_INTEGERS}
 ILL_TYPED = NamedNode(CHECKS_BASE + "ill-typed-literal")
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from pyoxigraph import Literal, NamedNode, QuerySolution
 
 from kg.errors import ShapesError
-from kg.namespaces import curie
+from kg.namespaces import XSD_INTEGER_TYPES, curie
 from kg.validation.shacl.model import (
     SH,
     XSD,
@@ -361,24 +361,7 @@ def _class(p: Pattern) -> str:
 
 
 # Datatypes the store folds into another one; sh:datatype on them cannot be checked.
-FOLDED_DATATYPES = {
-    XSD + name
-    for name in [
-        "int",
-        "long",
-        "short",
-        "byte",
-        "nonNegativeInteger",
-        "positiveInteger",
-        "nonPositiveInteger",
-        "negativeInteger",
-        "unsignedLong",
-        "unsignedInt",
-        "unsignedShort",
-        "unsignedByte",
-        "dateTimeStamp",
-    ]
-}
+FOLDED_DATATYPES = {XSD + name for name in (*XSD_INTEGER_TYPES, "dateTimeStamp")}
 # Datatypes whose ill-typed literals the store keeps as they are written; a cast to the
 # datatype fails on them, which is how the engine tells them from well-typed ones.
 CASTABLE_DATATYPES = {
