@@ -27,6 +27,24 @@ ARGS = [
     "--disable-sync",
 ]
 
+
+def block_off_machine(context, blocked: list[str]) -> None:
+    """Let the browser context reach this machine only (loopback, ``data:`` and ``blob:``
+    URLs): every other request is aborted and its URL appended to ``blocked``, for the test to
+    assert that a page asked for nothing outside."""
+    from urllib.parse import urlsplit
+
+    def guard(route):
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+
+
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is missing: install Debian's chromium (scripts/test does, as root)",

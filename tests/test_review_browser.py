@@ -13,11 +13,10 @@ import shutil
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from conftest import SHARED
-from test_browser import ARGS, CHROMIUM
+from test_browser import ARGS, CHROMIUM, block_off_machine
 from test_draft_cli import DRAFTS, run
 
 from kg.draft import model
@@ -66,18 +65,10 @@ def page(tmp_path):
     )
     blocked: list[str] = []
 
-    def guard(route):
-        host = urlsplit(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", guard)
+        block_off_machine(context, blocked)
         opened = context.new_page()
         opened.set_default_timeout(30_000)
         yield opened

@@ -13,11 +13,11 @@ import io
 import json
 import re
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from conftest import http_request
-from test_browser import ARGS, CHROMIUM
+from test_browser import ARGS, CHROMIUM, block_off_machine
 
 from kg.namespaces import ID
 
@@ -77,15 +77,7 @@ def phone(browser, blocked):
 def _guarded_page(browser, blocked, width: int):
     context = browser.new_context(viewport={"width": width, "height": 900})
 
-    def guard(route):
-        host = urlsplit(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    block_off_machine(context, blocked)
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     problems: list[str] = []
