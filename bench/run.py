@@ -536,6 +536,25 @@ def with_before(
     return engines
 
 
+def in_a_checkout(src: Path, scratch: Path) -> Path:
+    """``src`` where kg finds the repository's ontology, data and queries around it (it looks
+    beside its package, ``kg.resources.root``): as it is when it sits in a checkout, else a copy
+    under ``scratch`` beside links to this checkout's folders (a ``git archive`` of ``src``
+    alone, such as ``/work/before/src``, found no canned query)."""
+    src = src.resolve()
+    if (src.parent / "ontology" / "kg.ttl").is_file():
+        return src
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    shutil.copytree(src, scratch / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("ontology", "data", "queries", "pyproject.toml"):
+        (scratch / name).symlink_to(REPO / name)
+    # byte-compiled, as the kg under test is when installed (a copy without bytecode, under
+    # PYTHONDONTWRITEBYTECODE, would compile every module on every run)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(scratch / "src")], check=True)
+    return scratch / "src"
+
+
 def prepare(scale: str, out: Path) -> Path:
     sys.path.insert(0, str(HERE))
     import gen
@@ -898,6 +917,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.queries:
         os.environ["KG_BENCH_QUERIES"] = args.queries
+    if args.before:
+        args.before = str(in_a_checkout(Path(args.before), Path(args.out) / "before-checkout"))
     results = []
     for scale in args.scales.split(","):
         res = run_scale(scale.strip(), args)
