@@ -49,6 +49,7 @@ Ratios are kg/raw and kg/rdflib (below 1: kg is faster). Nothing here is a pass/
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -919,6 +920,14 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["KG_BENCH_QUERIES"] = args.queries
     if args.before:
         args.before = str(in_a_checkout(Path(args.before), Path(args.out) / "before-checkout"))
+    # kg's bytecode written beforehand, as an install does and as the --before copy has it
+    # (under PYTHONDONTWRITEBYTECODE a module changed since its last .pyc is compiled again on
+    # every run, a cost of the setting, not of the code)
+    # (only this checkout's: another checkout's tree is not this script's to write in)
+    spec = importlib.util.find_spec("kg")
+    if spec is not None and spec.origin and Path(spec.origin).resolve().is_relative_to(REPO):
+        folder = str(Path(spec.origin).parent)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=False)
     results = []
     for scale in args.scales.split(","):
         res = run_scale(scale.strip(), args)
