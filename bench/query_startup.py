@@ -23,7 +23,11 @@ kg runs as the console script next to this interpreter (what ``pip install`` mak
 through a shell shim such as pyenv's, which costs 0.1 s of bash before Python starts; the
 baselines run this interpreter directly too.
 
-    python bench/query_startup.py [--runs 7] [--bytecode cached,none]
+``--before SRC`` adds a column "kg before": the same command on another ``src`` folder (e.g. a
+``git archive`` of an earlier commit's ``src``, run beside links to this checkout's ontology,
+data and queries), in the same interleaved rounds and the same bytecode setting.
+
+    python bench/query_startup.py [--runs 7] [--bytecode cached,none] [--before SRC]
 """
 
 from __future__ import annotations
@@ -97,47 +101,78 @@ COMMANDS = {
 }
 
 
+def _checkout(src: Path, folder: Path, *, bytecode: bool) -> Path:
+    """A copy of ``src`` in ``folder`` beside links to this checkout's ontology, data and
+    queries (kg finds them beside its package), byte-compiled or not."""
+    copy = folder / "src"
+    shutil.copytree(src, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("ontology", "data", "queries", "pyproject.toml"):  # the checkout around it
+        (folder / name).symlink_to(REPO / name)
+    if bytecode:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(copy)], check=True)
+    return copy
+
+
 def time_once(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=REPO, env=env)
     return time.perf_counter() - start, done.stdout
 
 
-def settings(chosen: list[str], scratch: Path) -> dict[str, dict[str, str]]:
-    """The environment of each bytecode setting (see the module docstring)."""
-    out: dict[str, dict[str, str]] = {}
+Envs = dict[str, dict[str, str]]  # the environment of each command of COMMANDS
+
+
+def settings(chosen: list[str], scratch: Path, before: Path | None) -> dict[str, Envs]:
+    """The environment of each command in each bytecode setting (see the module docstring)."""
+    out: dict[str, Envs] = {}
     base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    if "cached" in chosen:
-        subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "kg")], check=True
-        )
-        out["cached"] = {**base, "PYTHONPATH": str(REPO / "src")}
-    if "none" in chosen:
-        copy = scratch / "src"
-        shutil.copytree(REPO / "src", copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        for name in ("ontology", "data", "queries", "pyproject.toml"):  # the checkout around it
-            (scratch / name).symlink_to(REPO / name)
-        out["none"] = {**base, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    for setting in chosen:
+        none = {"PYTHONDONTWRITEBYTECODE": "1"} if setting == "none" else {}
+        if setting == "cached":
+            subprocess.run(
+                [sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "kg")], check=True
+            )
+            src = REPO / "src"
+        elif setting == "none":
+            src = _checkout(REPO / "src", _folder(scratch, "none"), bytecode=False)
+        else:
+            raise SystemExit(f"--bytecode: {setting!r} is neither cached nor none")
+        kg = {**base, "PYTHONPATH": str(src), **none}
+        envs = {"kg": kg, "raw": kg, "rdflib": kg}
+        if before is not None:
+            copy = _checkout(before, _folder(scratch, f"before-{setting}"), bytecode=not none)
+            envs["kg before"] = {**base, "PYTHONPATH": str(copy), **none}
+        out[setting] = envs
     return out
+
+
+def _folder(scratch: Path, name: str) -> Path:
+    folder = scratch / name
+    folder.mkdir()
+    return folder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--bytecode", default="cached,none", help="cached, none or both")
+    parser.add_argument("--before", type=Path, default=None, metavar="SRC")
     args = parser.parse_args()
+    before = args.before.resolve() if args.before else None
     with tempfile.TemporaryDirectory(prefix="kg-startup-") as scratch:
-        for name, env in settings(args.bytecode.split(","), Path(scratch)).items():
-            measure(name, env, args.runs)
+        for name, envs in settings(args.bytecode.split(","), Path(scratch), before).items():
+            measure(name, envs, args.runs)
 
 
-def measure(setting: str, env: dict[str, str], runs: int) -> None:
-    answers, times = {}, {name: [] for name in COMMANDS}
-    for command in COMMANDS.values():
-        time_once(command, env)  # warm the file cache, not the process
+def measure(setting: str, envs: Envs, runs: int) -> None:
+    commands = {name: COMMANDS[name.replace(" before", "")] for name in envs}
+    order = [n for n in ("kg", "kg before", "raw", "rdflib") if n in commands]
+    answers, times = {}, {name: [] for name in order}
+    for name in order:
+        time_once(commands[name], envs[name])  # warm the file cache, not the process
     for _ in range(runs):
-        for name, command in COMMANDS.items():  # interleaved, so load drifts hit all alike
-            elapsed, out = time_once(command, env)
+        for name in order:  # interleaved, so load drifts hit all alike
+            elapsed, out = time_once(commands[name], envs[name])
             times[name].append(elapsed)
             answers[name] = out
     for name, out in answers.items():
@@ -148,11 +183,17 @@ def measure(setting: str, env: dict[str, str], runs: int) -> None:
         f"bytecode {setting}: cold process, median [min–max] of {runs} runs (s); "
         "question: who takes part in EuroDIG?"
     )
-    print(f"{'':8} {'median':>8} {'min':>8} {'max':>8} {'vs raw':>8}")
+    print(f"{'':10} {'median':>8} {'min':>8} {'max':>8} {'vs raw':>8}")
     for name, t in times.items():
         ratio = median[name] / median["raw"]
-        print(f"{name:8} {median[name]:8.3f} {min(t):8.3f} {max(t):8.3f} {ratio:7.2f}x")
+        print(f"{name:10} {median[name]:8.3f} {min(t):8.3f} {max(t):8.3f} {ratio:7.2f}x")
     print(f"files loaded by the baselines: {len(FILES)}")
+    before = median.get("kg before")
+    if before is not None:
+        print(
+            f"kg before / raw = {before / median['raw']:.2f}, kg / kg before = "
+            f"{median['kg'] / before:.2f}"
+        )
     print(
         f"kg / raw = {median['kg'] / median['raw']:.2f} (target <= 2), "
         f"kg / rdflib = {median['kg'] / median['rdflib']:.2f} (target < 1)\n",

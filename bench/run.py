@@ -49,6 +49,7 @@ Ratios are kg/raw and kg/rdflib (below 1: kg is faster). Nothing here is a pass/
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -477,8 +478,12 @@ def worker_cmd(name: str, *args: object) -> list[str]:
 
 
 def kg_cmd(*args: object) -> list[str]:
-    kg = shutil.which("kg")
-    base = [kg] if kg else [sys.executable, "-m", "kg.cli"]
+    """The kg console script beside this interpreter (what ``pip install`` makes), as
+    ``bench/query_startup.py`` runs it: ``shutil.which("kg")`` found pyenv's shell shim first,
+    about 0.1 s of bash before Python starts that raw's worker (this interpreter, run directly)
+    never paid, a third of a cold lookup at 1M."""
+    kg = Path(sys.executable).parent / "kg"
+    base = [str(kg)] if kg.is_file() else [sys.executable, "-m", "kg"]
     return [*base, *map(str, args)]
 
 
@@ -530,6 +535,25 @@ def with_before(
             other["KG_CACHE_DIR"] = env["KG_CACHE_DIR"] + "-before"
         engines["before"] = (cmd, other)
     return engines
+
+
+def in_a_checkout(src: Path, scratch: Path) -> Path:
+    """``src`` where kg finds the repository's ontology, data and queries around it (it looks
+    beside its package, ``kg.resources.root``): as it is when it sits in a checkout, else a copy
+    under ``scratch`` beside links to this checkout's folders (a ``git archive`` of ``src``
+    alone, such as ``/work/before/src``, found no canned query)."""
+    src = src.resolve()
+    if (src.parent / "ontology" / "kg.ttl").is_file():
+        return src
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    shutil.copytree(src, scratch / "src", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("ontology", "data", "queries", "pyproject.toml"):
+        (scratch / name).symlink_to(REPO / name)
+    # byte-compiled, as the kg under test is when installed (a copy without bytecode, under
+    # PYTHONDONTWRITEBYTECODE, would compile every module on every run)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(scratch / "src")], check=True)
+    return scratch / "src"
 
 
 def prepare(scale: str, out: Path) -> Path:
@@ -894,6 +918,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.queries:
         os.environ["KG_BENCH_QUERIES"] = args.queries
+    if args.before:
+        args.before = str(in_a_checkout(Path(args.before), Path(args.out) / "before-checkout"))
+    # kg's bytecode written beforehand, as an install does and as the --before copy has it
+    # (under PYTHONDONTWRITEBYTECODE a module changed since its last .pyc is compiled again on
+    # every run, a cost of the setting, not of the code)
+    # (only this checkout's: another checkout's tree is not this script's to write in)
+    spec = importlib.util.find_spec("kg")
+    if spec is not None and spec.origin and Path(spec.origin).resolve().is_relative_to(REPO):
+        folder = str(Path(spec.origin).parent)
+        subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=False)
     results = []
     for scale in args.scales.split(","):
         res = run_scale(scale.strip(), args)

@@ -117,6 +117,47 @@ def test_run_relays_output_and_errors_of_the_child(forkable: None) -> None:
         bounded.run(refuses, limits, out=out, err=err)
 
 
+def test_the_answer_is_returned_without_waiting_for_the_child_to_end(
+    forkable: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Once the child has written its answer and said "ok", run returns: the child's own end
+    (its memory and the engine's threads returned to the system) is not waited for, and the
+    child, which no longer holds the output, ends with its caller (the lifeline). The answer
+    and the warnings are complete, and the child is reaped (no zombie)."""
+    out, err = io.BytesIO(), io.StringIO()
+    send = bounded._send
+    marker = tmp_path / "ended-on-its-own"
+
+    def slow_to_end(fd: int, kind: str, payload: str = "") -> None:
+        send(fd, kind, payload)
+        if kind == "ok":  # in the child: a long end after the answer is complete
+            time.sleep(10)
+            marker.touch()  # only if run waited for the end
+
+    monkeypatch.setattr(bounded, "_send", slow_to_end)
+
+    def work(stream, start):  # type: ignore[no-untyped-def]
+        start()
+        stream.write(f"{os.getpid()}\n".encode() + b"x" * 200_000)
+        print("a warning", file=sys.stderr)
+
+    bounded.run(work, bounded.Limits(timeout=60, memory=1 << 30), out=out, err=err)
+    pid_line, _, rest = out.getvalue().partition(b"\n")
+    assert rest == b"x" * 200_000 and err.getvalue() == "a warning\n"
+    child = int(pid_line)
+    deadline = time.monotonic() + 30
+    while os.path.exists(f"/proc/{child}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not os.path.exists(f"/proc/{child}"), "the child ended and was reaped"
+    assert not marker.exists(), "run waited for the child to end on its own"
+
+    def fails(stream, start):  # type: ignore[no-untyped-def]
+        raise QuerySyntaxError("no", 3, 4)
+
+    with pytest.raises(QuerySyntaxError):  # an error is still waited for and reported
+        bounded.run(fails, bounded.Limits(timeout=60), out=out, err=err)
+
+
 def test_the_clock_starts_when_the_work_says_so(forkable: None) -> None:
     """Loading the data is not timed; the query is."""
 

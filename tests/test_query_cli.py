@@ -207,3 +207,27 @@ def test_an_ambiguous_label_lists_the_candidates():
     )
     assert result.exit_code == 2
     assert "id:LU" in result.output and "id:luxembourg-city" in result.output
+
+
+def test_a_command_imports_only_its_own_module():
+    """`kg query` imports kg.cli.query, not the twelve other command modules (each is imported
+    when its command is looked up); `kg --help` still lists every command."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kg.cli import main\n"
+        "main.commands['query']\n"
+        "print(sorted(m for m in sys.modules if m.startswith('kg.cli.')))\n"
+        "print(sorted(main.commands))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, names = done.stdout.splitlines()
+    assert loaded == str(["kg.cli.base", "kg.cli.query"])
+    assert "'validate'" in names and "'serve'" in names and len(eval(names)) == 13
+    helped = CliRunner().invoke(main, ["--help"])
+    assert helped.exit_code == 0
+    assert all(f"  {name} " in helped.output for name in ("build", "query", "sparql", "validate"))
+    unknown = CliRunner().invoke(main, ["no-such-command"])
+    assert unknown.exit_code == 2 and "No such command" in unknown.output

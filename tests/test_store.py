@@ -115,6 +115,91 @@ def test_any_change_to_a_data_file_is_detected(data, cache, change):
     assert _quads(store.open_persistent([data], build=False)) == _quads(open_dataset([data]))
 
 
+def test_opening_a_store_looks_at_each_input_once(data, cache, monkeypatch):
+    """One pass over the inputs opens the store: the size that decides whether to build and
+    the check that the store is up to date read the same ``stat`` of each file (they were two
+    passes), and listing the folder takes the kind of each file from the listing itself."""
+    store.build([data])
+    inputs = {str(p) for p in store.Request.of([data]).files}
+    seen: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path, *args, **kwargs):
+        if str(path) in inputs:
+            seen.append(str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    monkeypatch.setenv("KG_CACHE_AUTO_BYTES", "1")  # large enough to build: the size is read
+    opened = store.open_cached([data])
+    monkeypatch.undo()
+    assert isinstance(opened, store.PersistentDataset)
+    assert sorted(seen) == sorted(inputs), "each input file is looked at exactly once"
+    opened.close()
+
+
+def test_a_request_takes_the_stat_of_its_inputs_once(data, cache):
+    """A Request is a snapshot of the inputs: its stats are taken on first use and then reused
+    (size and check agree); a new Request sees a file changed since."""
+    request = store.Request.of([data])
+    first = request.stats()
+    assert request.stats() is first and len(first) == len(request.files)
+    assert request.total_bytes() == sum(os.stat(p).st_size for p in request.files)
+    target = data / "country-AB.trig"
+    target.write_text(target.read_text() + "\n# grown\n")
+    assert request.total_bytes() != store.Request.of([data]).total_bytes()
+
+
+def test_a_changed_input_is_noticed_when_the_store_is_opened_again(data, cache, monkeypatch):
+    """The one pass still sees an edit that keeps the size and the modification time: the
+    store in use is replaced by a rebuilt one whose answers have the change."""
+    monkeypatch.setenv("KG_CACHE", "always")
+    first = store.open_cached([data])
+    assert isinstance(first, store.PersistentDataset)
+    first.close()
+    target = data / "country-AA.trig"
+    stat = target.stat()
+    text = target.read_text()
+    assert "Synthland AA" in text
+    target.write_text(text.replace("Synthland AA", "Synthland XA", 1))
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert target.stat().st_size == stat.st_size
+    second = store.open_cached([data])
+    assert isinstance(second, store.PersistentDataset)
+    assert second.location != first.location
+    labels = {str(q.object) for q in second.store.quads_for_pattern(None, None, None, None)}
+    assert any("Synthland XA" in label for label in labels)
+    second.close()
+
+
+def test_listing_a_folder_keeps_what_it_reports(tmp_path):
+    """The folder walk takes each entry's kind from the listing, and still follows symbolic
+    links (to files and folders), reports broken ones and skips other extensions."""
+    from kg.errors import InputError
+    from kg.load import files
+
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n")
+    (root / "sub" / "b.trig").write_text("<urn:g> { <urn:a> <urn:b> <urn:c> . }\n")
+    (root / "notes.txt").write_text("not RDF")
+    (root / "dir.ttl").mkdir()  # a folder with an RDF extension is walked, not read
+    (root / "dir.ttl" / "c.ttl").write_text("<urn:a> <urn:b> <urn:d> .\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "d.ttl").write_text("<urn:a> <urn:b> <urn:e> .\n")
+    (root / "link.ttl").symlink_to(root / "a.ttl")
+    (root / "linked").symlink_to(outside)
+    found = [p.relative_to(root).as_posix() for p in files.discover([root])]
+    assert found == ["a.ttl", "dir.ttl/c.ttl", "link.ttl", "linked/d.ttl", "sub/b.trig"]
+    resolved = files.resolve_all(files.discover([root]))
+    assert resolved[2] == (root / "a.ttl").resolve()
+    assert resolved[3] == (outside / "d.ttl").resolve()
+    (root / "broken.ttl").symlink_to(tmp_path / "nowhere.ttl")
+    with pytest.raises(InputError, match="broken symbolic link"):
+        files.discover([root])
+
+
 def test_a_change_to_the_ontology_is_detected(data, cache, tmp_path, monkeypatch):
     ontology = tmp_path / "ontology"
     ontology.mkdir()

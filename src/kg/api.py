@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -186,7 +186,7 @@ def _python_value(term: Any) -> Any:
             if datatype in _INTEGERS or (datatype == _XSD + "gYear" and text.lstrip("-").isdigit()):
                 return int(text)
             if datatype == _XSD + "decimal":
-                return Decimal(text)
+                return _decimal(text)
             if datatype in (_XSD + "double", _XSD + "float"):
                 return float(text)
             if datatype == _XSD + "boolean" and text in ("true", "false", "1", "0"):
@@ -195,9 +195,20 @@ def _python_value(term: Any) -> Any:
                 return datetime.date.fromisoformat(text)
             if datatype == _XSD + "dateTime":
                 return datetime.datetime.fromisoformat(text)
-        except (ValueError, InvalidOperation):
+        except ValueError:
             pass  # not a valid lexical form: the term, as it is
     return _rdflib_term(term)
+
+
+def _decimal(text: str) -> Any:
+    """An ``xsd:decimal`` as a Decimal (ValueError when it is not one). The decimal module is
+    imported here, when an answer first holds one, not on every cold ``kg query``."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
 
 
 def _rdflib_term(term: Any) -> Any:
@@ -437,7 +448,8 @@ def _param_text(name: str, value: Any) -> str:
         return f"<{value.value}>"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | Decimal | float):
+    decimal = sys.modules.get("decimal")  # a Decimal value means the module is imported
+    if isinstance(value, int | float) or (decimal and isinstance(value, decimal.Decimal)):
         return str(value)
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value.isoformat()

@@ -253,6 +253,21 @@ def _kind(path: Path) -> str:
     return "file" if stat.S_ISREG(st.st_mode) else "other"
 
 
+def _entry_kind(entry: os.DirEntry[str], path: Path) -> str:
+    """:func:`_kind` of a folder's entry, from the type the listing already gave (no system
+    call) unless it is a symbolic link, which is followed as :func:`_kind` follows it: at 1M
+    triples (669 files in one folder) a ``stat`` per file was a pass over every input on each
+    cold ``kg query``."""
+    try:
+        if entry.is_symlink():
+            return _kind(path)
+        if entry.is_dir(follow_symlinks=False):
+            return "dir"
+        return "file" if entry.is_file(follow_symlinks=False) else "other"
+    except OSError as error:
+        raise _unusable(path, error) from None
+
+
 def _unusable(path: Path, error: OSError) -> InputError:
     if error.errno == errno.ELOOP:
         return InputError(f"{path}: symbolic link loop")
@@ -291,7 +306,7 @@ def _walk(
             path = Path(entry.path)
             if entry.name.startswith(".#") and entry.is_symlink():
                 continue  # an Emacs lock file
-            kind = _kind(path)
+            kind = _entry_kind(entry, path)
             if kind == "dir":
                 if recursive:
                     stack.append((path, inside))
@@ -403,13 +418,23 @@ def input_files(paths: Sequence[Path | str] | None = None, *, ontology: bool = T
     """The files ``load`` reads, in the order it reads them: the ontology's (unless told not
     to), then the given files and folders' RDF files (the repository's ``data/`` when none).
     The persistent store (``kg.load.store``) keys its cache on this list."""
+    return input_files_resolved(paths, ontology=ontology)[0]
+
+
+def input_files_resolved(
+    paths: Sequence[Path | str] | None = None, *, ontology: bool = True
+) -> tuple[list[Path], tuple[Path, ...]]:
+    """:func:`input_files` and their real paths (:func:`resolve_all`), each file resolved
+    once: the persistent store needs both, and resolving is a system call per file."""
     files = discover(paths if paths else [resources.data_dir()])
+    resolved = resolve_all(files)
     if ontology:
-        own = set(resolve_all(resources.ontology_files()))
-        files = resources.ontology_files() + [
-            p for p, real in zip(files, resolve_all(files), strict=True) if real not in own
-        ]
-    return files
+        own_files = resources.ontology_files()
+        own = resolve_all(own_files)
+        kept = [(p, real) for p, real in zip(files, resolved, strict=True) if real not in own]
+        files = own_files + [p for p, _ in kept]
+        resolved = own + tuple(real for _, real in kept)
+    return files, resolved
 
 
 def resolve_all(files: Sequence[Path]) -> tuple[Path, ...]:
@@ -424,7 +449,7 @@ def resolve_all(files: Sequence[Path]) -> tuple[Path, ...]:
         if folder is None:
             folder = folders[path.parent] = path.parent.resolve()
         real = folder / path.name
-        out.append(real.resolve() if real.is_symlink() else real)
+        out.append(real.resolve() if os.path.islink(real) else real)
     return tuple(out)
 
 
