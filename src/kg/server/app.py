@@ -167,9 +167,7 @@ def precompute(folder: str | Path) -> list[str]:
     missing = [key for key in tasks.PAGE_SUMMARIES if key not in known]
     if not missing:
         return []
-    state = tasks.WorkerState.load(
-        tasks.StoreSpec(database=str(Path(folder) / persistent.DB))
-    )
+    state = tasks.WorkerState.load(tasks.StoreSpec(database=str(Path(folder) / persistent.DB)))
     try:
         computed = {key: tasks.PAGE_SUMMARIES[key](state) for key in missing}
     finally:
