@@ -2,7 +2,7 @@
 300 ms at 1M triples), and the first hit of each page after a fresh server start (issue 22).
 A benchmark, not a test.
 
-    python bench/pages.py [--scale 1M] [--repeat 5] [--out bench/out]
+    python bench/pages.py [--scale 1M] [--repeat 5] [--out bench/out] [--data DIR --cache DIR]
     python bench/pages.py --data DIR --only first [--starts 3] [--before SRC]
         [--cache DIR] [--before-cache DIR]
 
@@ -202,13 +202,15 @@ def main() -> None:
     import run as bench_run
 
     out = Path(args.out)
-    folder = bench_run.prepare(args.scale, out)
-    cache = out / "work" / f"pages-{args.scale}" / "cache"
+    # --data: that folder and the store of --cache, built only when missing
+    folder = Path(args.data) if args.data else bench_run.prepare(args.scale, out)
+    cache = Path(args.cache) if args.data else out / "work" / f"pages-{args.scale}" / "cache"
     env = {**os.environ, "KG_CACHE_DIR": str(cache), "KG_CACHE": "auto", "KG_NO_PROGRESS": "1"}
     started = time.perf_counter()
     command = [sys.executable, "-c", "import sys; from kg.cli import main; sys.exit(main())"]
+    force = [] if args.data else ["--force"]
     subprocess.run(
-        [*command, "build", str(folder), "--force"], check=True, env=env, stdout=subprocess.DEVNULL
+        [*command, "build", str(folder), *force], check=True, env=env, stdout=subprocess.DEVNULL
     )
     built = time.perf_counter() - started
     os.environ.update({k: env[k] for k in ("KG_CACHE_DIR", "KG_CACHE", "KG_NO_PROGRESS")})
@@ -244,8 +246,13 @@ def main() -> None:
     headers = {"accept": "text/html", "host": "localhost"}
     rows = []
     with Server(
-        dataset.store, host="127.0.0.1", port=0, database=Path(location) / persistent.DB
+        dataset.store,
+        host="127.0.0.1",
+        port=0,
+        database=Path(location) / persistent.DB,
+        warm_pages=True,  # as kg serve: the summaries kg build kept beside the store
     ) as server:
+        server.pool.started.wait(120)
         for name, path in targets:
             route, _, query = path.partition("?")
             times, status = [], None

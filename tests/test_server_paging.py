@@ -198,6 +198,7 @@ def test_a_row_limit_stops_the_evaluation_once_it_is_passed(how):
         else:  # an answer in a result format (kg.server.limits)
             bounded(QueryResult("SELECT", solutions), limit)
     assert f"more than {limit} rows" in str(refused.value)
+    assert "evaluation stopped at the row past the limit" in str(refused.value)  # it says so
     assert len(made) < total // 10  # stopped long before the end
     if how == "table":
         assert len(made) == limit + 1  # one solution past the limit, not one more
@@ -215,5 +216,37 @@ def test_a_canned_page_over_the_row_limit_says_so():
         open_dataset().store, host="127.0.0.1", port=0, limits=Limits(row_limit=5), workers=2
     ).start() as server:
         status, _, html = http_request(server.url + f"/queries/{LONG}", headers=BROWSER)
-    assert status == 400
-    assert "more than 5 rows" in html.decode("utf-8")
+        assert status == 400
+        assert "more than 5 rows" in html.decode("utf-8")
+        assert "evaluation stopped" in html.decode("utf-8")
+
+        # the same page again is refused without evaluating the query again (the store does
+        # not change while it is served)
+        original = server.app._run
+
+        def run(request, task, *args):
+            assert task is not tasks.canned_views, "evaluated again"
+            return original(request, task, *args)
+
+        server.app._run = run
+        again, _, html = http_request(server.url + f"/queries/{LONG}", headers=BROWSER)
+        assert again == 400 and "more than 5 rows" in html.decode("utf-8")
+        page = f"/queries/{LONG}?" + urlencode({"page": 2, "size": 25})
+        assert http_request(server.url + page, headers=BROWSER)[0] == 400
+
+
+def test_the_kept_answers_stay_within_their_rows():
+    from kg.server.app import Answers
+    from kg.server.views import Table
+
+    def answer(rows: int):
+        return Table("SELECT", ("x",), tuple((None,) for _ in range(rows))), {}
+
+    kept = Answers(rows=10)
+    kept.put(("a",), answer(6))
+    kept.put(("b",), answer(3))
+    assert kept.get(("a",)) is not None  # now the most recently used
+    kept.put(("c",), answer(4))  # 13 rows: the least recently used goes
+    assert kept.get(("b",)) is None and kept.get(("a",)) is not None
+    kept.put(("d",), answer(11))  # more than all it keeps: not kept, nothing dropped for it
+    assert kept.get(("d",)) is None and kept.get(("c",)) is not None

@@ -52,7 +52,7 @@ from urllib.parse import urlencode
 from kg.export import writers as export
 from kg.namespaces import ONTOLOGY_IRI
 from kg.server import conneg, ld, pages, tasks
-from kg.server.limits import Limits
+from kg.server.limits import Limits, RowLimitExceeded
 from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
@@ -208,7 +208,9 @@ class Summary:
         return self._future.result()
 
 
-ANSWER_ROWS = 100_000  # rows of canned answers a server keeps (Answers)
+# The title of the Problem of an answer over the row limit (kg.server.problems says which).
+TOO_LARGE = problem_for(RowLimitExceeded(1)).title
+ANSWER_ROWS = 20_000  # rows of canned answers a server keeps (Answers): ~5 kB a row with quotes
 PAGE_SIZES = (25, 50, 100, 500)  # rows a page of a canned answer may show (as static/table.js)
 
 
@@ -221,30 +223,35 @@ class Answers:
 
     def __init__(self, rows: int = ANSWER_ROWS) -> None:
         self.rows = rows
-        self._items: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[Any, Any] | None:
+    def get(self, key: tuple) -> Any:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
             return found
 
-    def put(self, key: tuple, answer: tuple[Any, Any]) -> None:
-        size = max(1, answer[0].count)
+    @staticmethod
+    def _size(answer: Any) -> int:
+        return max(1, answer[0].count) if isinstance(answer, tuple) else 1
+
+    def put(self, key: tuple, answer: Any) -> None:
+        """``answer``: (table, views), or the Problem of an answer over the row limit."""
+        size = self._size(answer)
         if size > self.rows:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._held -= max(1, old[0].count)
+                self._held -= self._size(old)
             self._items[key] = answer
             self._held += size
             while self._held > self.rows:
                 _, dropped = self._items.popitem(last=False)
-                self._held -= max(1, dropped[0].count)
+                self._held -= self._size(dropped)
 
 
 @dataclass(frozen=True)
@@ -677,8 +684,16 @@ class App:
         key = (name, tuple(sorted(params.items())))
         found = answers.get(key)
         if found is None:
-            found = self._run(request, tasks.canned_views, name, params)
+            try:
+                found = self._run(request, tasks.canned_views, name, params)
+            except Refusal as refusal:
+                # over the row limit: so it is every time on this store (a timeout may not be)
+                if refusal.problem.title == TOO_LARGE:
+                    answers.put(key, refusal.problem)
+                raise
             answers.put(key, found)
+        if isinstance(found, Problem):
+            raise Refusal(found)
         return found
 
     def download(self, request: Request, extension: str) -> Response:
