@@ -250,3 +250,19 @@ def test_the_kept_answers_stay_within_their_rows():
     assert kept.get(("b",)) is None and kept.get(("a",)) is not None
     kept.put(("d",), answer(11))  # more than all it keeps: not kept, nothing dropped for it
     assert kept.get(("d",)) is None and kept.get(("c",)) is not None
+
+
+def test_kg_build_succeeds_when_the_summaries_cannot_be_kept(cache, monkeypatch):
+    """The store is built and correct: a failure to compute what the pages summarise is a
+    warning (a server computes them when it starts), not a failed build."""
+    import kg.server.app
+
+    def fail(location):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(kg.server.app, "precompute", fail)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(("built ", "up to date: "))
+    assert "the page summaries were not kept (disk full)" in result.stderr
+    assert store.check(store.Request.of(None)).usable

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kg.cli.base import command
+from kg.errors import KgError
 
 
 @command("build")
@@ -22,10 +23,21 @@ def build(paths: tuple[Path, ...], force: bool) -> None:
     from kg.load import store
     from kg.server.app import precompute
 
+    problem = ""
     with progress.bar() as shown:
         result = store.build(list(paths) or None, force=force, progress=shown)
         # what `kg serve`'s home, ontology and editor pages summarise, kept beside the store
         if shown is not None:
             shown("summarising the pages", None, None)
-        precompute(result.location)
+        try:
+            precompute(result.location)
+        except (KgError, OSError, RuntimeError, ValueError) as error:
+            # the store is built and correct; a server computes the summaries on first need
+            problem = f"{error}"
     click.echo(store.render_build(result), nl=False)
+    if problem:
+        click.echo(
+            f"kg build: the page summaries were not kept ({problem}); kg serve computes them "
+            "when it starts",
+            err=True,
+        )
