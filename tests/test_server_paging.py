@@ -160,8 +160,11 @@ def test_page_summaries_are_never_read_for_another_store(cache, tmp_path):
     shutil.copy(saved, new.path)  # and had it survived, under the new name, it is not read
     assert new.load() == {}
     # the new store computes its own, equal to what a server computes on it
+    stale = rebuilt.location / "pages-0123456789abcdef.pickle"  # as older code left it
+    shutil.copy(saved, stale)
     assert precompute(rebuilt.location) == list(tasks.PAGE_SUMMARIES)
     assert new.load() == _computed(rebuilt.location)
+    assert sorted(rebuilt.location.glob("pages-*.pickle")) == [new.path]  # no stale file kept
 
     (rebuilt.location / store.MANIFEST).unlink()  # a folder that is no store keeps nothing
     assert PageCache(rebuilt.location).load() == {}

@@ -139,6 +139,11 @@ class PageCache:
         except OSError:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+            return
+        for other in self.folder.glob("pages-*.pickle"):  # of older code: never read again
+            if other != self.path:
+                with contextlib.suppress(OSError):
+                    other.unlink()
 
 
 def store_identity(folder: str | Path) -> str | None:
