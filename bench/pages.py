@@ -1,7 +1,10 @@
 """Server time of every kind of page of ``kg serve`` on the persistent store (issue 13: at most
-300 ms at 1M triples). A benchmark, not a test.
+300 ms at 1M triples), and the first hit of each page after a fresh server start (issue 22).
+A benchmark, not a test.
 
-    python bench/pages.py [--scale 1M] [--repeat 5] [--out bench/out]
+    python bench/pages.py [--scale 1M] [--repeat 5] [--out bench/out] [--data DIR --cache DIR]
+    python bench/pages.py --data DIR --only first [--starts 3] [--before SRC]
+        [--cache DIR] [--before-cache DIR]
 
 Generates the synthetic data of ``bench/gen.py`` when it is missing (as ``bench/run.py`` does),
 builds the persistent store with ``kg build`` (a cache folder under ``--out``), opens it as
@@ -11,6 +14,17 @@ worker round trip included, without a socket or a browser. Every page is asked `
 times; the table gives median, min and max in milliseconds. The first request of a page whose
 answer the server caches (home, ontology, editor vocabulary) is the max; later ones are served
 from the cache.
+
+``--only first`` (issue 22): each start is a new process that opens the persistent store of
+``--data`` as ``kg serve`` does (``Server(..., warm_pages=True)``: the summaries that ``kg
+build`` kept beside the store, else computed in the background), waits until its workers are
+up, and times the first request of the home page, the ontology page, a country's page and the
+canned page ``list-strategies-in-force-by-year`` (its first page of rows; then again, warm, and
+its second page), with the bytes of each answer. With ``--before SRC`` the same runs on another
+``src/`` folder (its own store: ``--before-cache``), starts interleaved (after, before, after …);
+the summaries a "before" server kept from an earlier start are removed first, as after a fresh
+``kg build`` of that code. Stores are built with ``kg build`` when missing (``--cache``,
+``--before-cache``); nothing is written into ``--data``.
 """
 
 from __future__ import annotations
@@ -53,25 +67,150 @@ def pages(names: list[str], params: dict[str, dict[str, str]], entities: dict[st
         yield f"entity ({label})", local_path(iri)
 
 
+CANNED = "list-strategies-in-force-by-year"
+
+
+def first_hits(folder: Path) -> dict[str, tuple[float, int, int]]:
+    """In this process (a fresh one): open ``folder``'s persistent store as ``kg serve`` does
+    and time the first request of each page: page → (seconds, status, bytes)."""
+    from kg.load import open_dataset
+    from kg.load import store as persistent
+    from kg.server import Server
+    from kg.server.messages import Request
+
+    params = json.loads((folder / "params.json").read_text())
+    country = params["list-initiatives-by-country"]["country"].partition(":")[2]
+    canned = f"/queries/{CANNED}?" + urlencode(params[CANNED])
+    paths = {
+        "home": "/",
+        "ontology": "/ontology",
+        "country": f"/id/{country}",
+        "canned, first page": canned,
+        "canned, first page again": canned,
+        "canned, page 2": canned + "&" + urlencode({"page": 2, "size": 100}),
+    }
+    dataset = open_dataset([folder], cache=True)
+    location = getattr(dataset, "location", None)
+    if location is None:
+        raise SystemExit("no persistent store for the data: kg build it first")
+    dataset.store = None  # as kg serve: the workers open it
+    out = {}
+    headers = {"accept": "text/html", "host": "localhost"}
+    with Server(
+        None,
+        host="127.0.0.1",
+        port=0,
+        database=Path(location) / persistent.DB,
+        warm_pages=True,
+    ) as server:
+        server.pool.started.wait(120)
+        for name, path in paths.items():
+            route, _, query = path.partition("?")
+            request = Request("GET", route, query, headers, b"", time.monotonic())
+            t = time.perf_counter()
+            response = server.app.handle(request)
+            out[name] = (time.perf_counter() - t, response.status, len(response.body))
+    return out
+
+
+def first_runs(args: argparse.Namespace) -> None:
+    """The ``--only first`` table: first hits after fresh starts, variants interleaved."""
+    folder = Path(args.data)
+    variants = {"kg": (str(HERE.parent / "src"), Path(args.cache))}
+    if args.before:
+        variants["kg before"] = (args.before, Path(args.before_cache))
+    command = [sys.executable, str(Path(__file__).resolve())]
+    for name, (src, cache) in variants.items():
+        env = {**os.environ, "PYTHONPATH": src, "KG_CACHE_DIR": str(cache), "KG_NO_PROGRESS": "1"}
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "kg", "build", str(folder)],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"{name}: kg build (or up to date) {time.perf_counter() - started:.1f} s")
+    figures: dict[str, dict[str, list[tuple[float, int, int]]]] = {v: {} for v in variants}
+    for start in range(args.starts):
+        for name, (src, cache) in variants.items():
+            if name != "kg":  # as after a fresh build of that code: no summaries kept
+                for kept in cache.glob("*/store-*/pages-*.pickle"):
+                    kept.unlink()
+            env = {**os.environ, "PYTHONPATH": src, "KG_CACHE_DIR": str(cache)}
+            env["KG_NO_PROGRESS"] = "1"
+            done = subprocess.run(
+                [*command, "--child-first", str(folder)],
+                check=True,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            for page, value in json.loads(done.stdout.strip().splitlines()[-1]).items():
+                figures[name].setdefault(page, []).append(tuple(value))
+            print(f"start {start + 1}, {name}: done", flush=True)
+
+    def cell(values: list[tuple[float, int, int]]) -> str:
+        times = [v[0] * 1000 for v in values]
+        bad = (
+            ""
+            if all(v[1] == 200 for v in values)
+            else " (status " + ",".join(str(v[1]) for v in values) + ")"
+        )
+        return (
+            f"{statistics.median(times):,.0f} [{min(times):,.0f}–{max(times):,.0f}]{bad}"
+            f", {max(v[2] for v in values) / 1024:,.0f} KB"
+        )
+
+    print(
+        f"\nfirst hit of each page after a fresh server start (ms, median [min–max] of "
+        f"{args.starts} starts, interleaved; KB of the answer)\n"
+    )
+    names = list(variants)
+    print("| page | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for page in figures["kg"]:
+        print(f"| {page} | " + " | ".join(cell(figures[n][page]) for n in names) + " |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="1M")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--only", choices=("table", "first"), default="table")
+    parser.add_argument("--data", help="generated data to use (--only first)")
+    parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--before", help="another src/ folder, measured interleaved")
+    parser.add_argument("--cache", default=str(HERE / "out" / "work" / "pages-first"))
+    parser.add_argument("--before-cache", default=str(HERE / "out" / "work" / "pages-before"))
+    parser.add_argument("--child-first", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_first:
+        hits = first_hits(Path(args.child_first))
+        print(json.dumps(hits))
+        return
+    if args.only == "first":
+        if not args.data:
+            raise SystemExit("--only first needs --data DIR (bench/gen.py's output)")
+        first_runs(args)
+        return
 
     sys.path.insert(0, str(HERE))
     import run as bench_run
 
     out = Path(args.out)
-    folder = bench_run.prepare(args.scale, out)
-    cache = out / "work" / f"pages-{args.scale}" / "cache"
+    # --data: that folder and the store of --cache, built only when missing
+    folder = Path(args.data) if args.data else bench_run.prepare(args.scale, out)
+    cache = Path(args.cache) if args.data else out / "work" / f"pages-{args.scale}" / "cache"
     env = {**os.environ, "KG_CACHE_DIR": str(cache), "KG_CACHE": "auto", "KG_NO_PROGRESS": "1"}
     started = time.perf_counter()
     command = [sys.executable, "-c", "import sys; from kg.cli import main; sys.exit(main())"]
+    force = [] if args.data else ["--force"]
     subprocess.run(
-        [*command, "build", str(folder), "--force"], check=True, env=env, stdout=subprocess.DEVNULL
+        [*command, "build", str(folder), *force], check=True, env=env, stdout=subprocess.DEVNULL
     )
     built = time.perf_counter() - started
     os.environ.update({k: env[k] for k in ("KG_CACHE_DIR", "KG_CACHE", "KG_NO_PROGRESS")})
@@ -107,8 +246,13 @@ def main() -> None:
     headers = {"accept": "text/html", "host": "localhost"}
     rows = []
     with Server(
-        dataset.store, host="127.0.0.1", port=0, database=Path(location) / persistent.DB
+        dataset.store,
+        host="127.0.0.1",
+        port=0,
+        database=Path(location) / persistent.DB,
+        warm_pages=True,  # as kg serve: the summaries kg build kept beside the store
     ) as server:
+        server.pool.started.wait(120)
         for name, path in targets:
             route, _, query = path.partition("?")
             times, status = [], None

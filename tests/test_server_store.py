@@ -90,7 +90,7 @@ def test_page_data_is_computed_at_start_and_kept_with_the_store(built) -> None:
         assert server.warming is not None
         server.warming.join(timeout=300)
         kept = cache.load()
-        assert set(kept) == {"overview", "ontology"}
+        assert set(kept) == {"overview", "ontology", "vocabulary"}
         assert kept["overview"].statements == scope.source_quads(built.store)
         with urllib.request.urlopen(server.url + "/", timeout=60) as response:
             assert response.status == 200

@@ -400,6 +400,35 @@ def test_the_editor_without_script_is_the_plain_form(views_server, browser, bloc
         context.close()
 
 
+def test_a_later_page_of_a_canned_answer_with_and_without_script(
+    views_server, page, browser, blocked
+):
+    """``?page=2&size=25``: without script, the server's second page and its links; with
+    script, the same rows, drawn by the script from all of them (the server's links hidden)."""
+    path = "/queries/list-external-identifiers?page=2&size=25"
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto(views_server.url + path)
+        server_rows = plain.locator("table.data tbody tr").all_inner_texts()
+        assert len(server_rows) == 25
+        pager = plain.get_by_role("navigation", name="Pages of the answer")
+        assert "Page 2 of" in pager.inner_text()
+        pager.get_by_role("link", name="Next ›").click()
+        plain.wait_for_url("**page=3**")
+        assert plain.locator("table.data tbody tr").count() > 0
+    finally:
+        context.close()
+    page.goto(views_server.url + path)
+    status_line = page.locator(".table-status")
+    page.wait_for_function(
+        "() => document.querySelector('.table-status').textContent.startsWith('Rows')"
+    )
+    assert status_line.inner_text().startswith("Rows 26–50 of ")
+    assert page.locator("table.data tbody tr").all_inner_texts() == server_rows
+    assert page.locator(".server-pager").is_hidden()
+
+
 # --- what the views draw is what the rows are about (issue 19) -----------------------------
 
 
@@ -686,6 +715,7 @@ def test_the_ontology_page(views_server, page, tmp_path):
         "/",
         "/queries",
         "/queries/list-members-by-organisation",
+        "/queries/list-external-identifiers?page=2&size=25",
         "/editor",
         "/id/eurodig",
         "/id/pl-iscp",

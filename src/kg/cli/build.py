@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from kg.cli.base import command
+from kg.errors import KgError
 
 
 @command("build")
@@ -16,10 +17,27 @@ def build(paths: tuple[Path, ...], force: bool) -> None:
     """Build the persistent store for the data (the given files and folders, the repository's
     data/ when none): loaded and inferred once, so that `kg query` and `kg sparql` on the same
     data answer without parsing. Rebuilt whenever an input file changes. The store lives in
-    $KG_CACHE_DIR (default: .kg-cache/ in a checkout, else ~/.cache/kg)."""
+    $KG_CACHE_DIR (default: .kg-cache/ in a checkout, else ~/.cache/kg). What `kg serve`'s
+    home, ontology and editor pages summarise is computed too and kept beside the store."""
     from kg import progress
     from kg.load import store
+    from kg.server.app import precompute
 
+    problem = ""
     with progress.bar() as shown:
         result = store.build(list(paths) or None, force=force, progress=shown)
+        # what `kg serve`'s home, ontology and editor pages summarise, kept beside the store
+        if shown is not None:
+            shown("summarising the pages", None, None)
+        try:
+            precompute(result.location)
+        except (KgError, OSError, RuntimeError, ValueError) as error:
+            # the store is built and correct; a server computes the summaries on first need
+            problem = f"{error}"
     click.echo(store.render_build(result), nl=False)
+    if problem:
+        click.echo(
+            f"kg build: the page summaries were not kept ({problem}); kg serve computes them "
+            "when it starts",
+            err=True,
+        )

@@ -39,6 +39,7 @@ import re
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -51,12 +52,12 @@ from urllib.parse import urlencode
 from kg.export import writers as export
 from kg.namespaces import ONTOLOGY_IRI
 from kg.server import conneg, ld, pages, tasks
-from kg.server.limits import Limits
+from kg.server.limits import Limits, RowLimitExceeded
 from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.routes import Route, Router, allow
-from kg.server.views import iris_for_path, table_json
+from kg.server.views import PAGE_ROWS, iris_for_path, table_json
 from kg.server.workers import READY_TIMEOUT, WorkerPool
 from kg.sparql.catalogue import CannedQuery
 
@@ -88,31 +89,49 @@ def _given(value: Any) -> Any:
 
 
 class PageCache:
-    """What the home and ontology pages summarise, kept in a file next to a persistent store
-    (``<store>/pages-<code>.pickle``): the store never changes once built, so a second server
-    on it starts with the pages ready. ``<code>`` is a hash of the code that computes them,
-    so a new version of it computes them again. Failures to read or write are ignored (the
-    pages are then computed as usual)."""
+    """What the home, ontology and editor pages summarise (:data:`kg.server.tasks.PAGE_SUMMARIES`:
+    the overview, the ontology's documentation, the editor's vocabulary), kept in a file next
+    to a persistent store (``<store>/pages-<key>.pickle``). ``kg build`` computes it
+    (:func:`precompute`); a server on a store built without it computes it once the workers
+    are up and keeps it there, so only the first server on an older store pays for it.
 
-    MODULES = ("overview", "ontodoc", "ld", "views")
+    Why the key: the file must never be read for other data. ``<key>`` hashes the store's
+    identity — its manifest's content id (every input file's hash, the options, the code that
+    built it) and the time its build started, so a store rebuilt in the same folder does not
+    find its predecessor's file — and the code that computes the summaries; the file records
+    the identity too and is ignored when it differs. A folder without a manifest has no
+    identity and keeps nothing. Failures to read or write are ignored (the pages are then
+    computed as usual)."""
+
+    MODULES = ("overview", "ontodoc", "ld", "views", "tasks")
 
     def __init__(self, folder: str | Path) -> None:
         from kg import server
 
-        digest = hashlib.sha256()
+        self.folder = Path(folder)
+        self.identity = store_identity(self.folder)
+        digest = hashlib.sha256((self.identity or "").encode())
         for name in self.MODULES:
             digest.update((Path(server.__file__).parent / f"{name}.py").read_bytes())
-        self.path = Path(folder) / f"pages-{digest.hexdigest()[:16]}.pickle"
+        self.path = self.folder / f"pages-{digest.hexdigest()[:16]}.pickle"
 
     def load(self) -> dict[str, Any]:
+        if self.identity is None:
+            return {}
         try:
             with self.path.open("rb") as handle:
                 value = pickle.load(handle)
         except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
             return {}
-        return value if isinstance(value, dict) else {}
+        if not isinstance(value, dict) or value.get("store") != self.identity:
+            return {}
+        pages = value.get("pages")
+        return dict(pages) if isinstance(pages, dict) else {}
 
-    def save(self, value: dict[str, Any]) -> None:
+    def save(self, pages: dict[str, Any]) -> None:
+        if self.identity is None:
+            return
+        value = {"store": self.identity, "pages": pages}
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
         try:
             temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
@@ -120,6 +139,46 @@ class PageCache:
         except OSError:
             with contextlib.suppress(OSError):
                 temporary.unlink()
+            return
+        for other in self.folder.glob("pages-*.pickle"):  # of older code: never read again
+            if other != self.path:
+                with contextlib.suppress(OSError):
+                    other.unlink()
+
+
+def store_identity(folder: str | Path) -> str | None:
+    """A persistent store's identity (its manifest's content id and build start), None when
+    ``folder`` has no readable manifest."""
+    from kg.load import store as persistent
+
+    try:
+        manifest = json.loads((Path(folder) / persistent.MANIFEST).read_text("utf-8"))
+        return f"{manifest['content']}:{manifest['built_ns']}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def precompute(folder: str | Path) -> list[str]:
+    """Compute what the pages summarise for the persistent store in ``folder`` (a
+    ``kg.load.store`` location) and keep it beside the store (:class:`PageCache`), in this
+    process: what ``kg build`` does after building, so that a server's first page is not the
+    one that waits for it. Returns the summaries computed (none when all were kept already)."""
+    from kg.load import store as persistent
+
+    cache = PageCache(folder)
+    if cache.identity is None:
+        return []
+    known = cache.load()
+    missing = [key for key in tasks.PAGE_SUMMARIES if key not in known]
+    if not missing:
+        return []
+    state = tasks.WorkerState.load(tasks.StoreSpec(database=str(Path(folder) / persistent.DB)))
+    try:
+        computed = {key: tasks.PAGE_SUMMARIES[key](state) for key in missing}
+    finally:
+        del state
+    cache.save({**known, **computed})
+    return missing
 
 
 class Summary:
@@ -154,6 +213,95 @@ class Summary:
         return self._future.result()
 
 
+# The title of the Problem of an answer over the row limit (kg.server.problems says which).
+TOO_LARGE = problem_for(RowLimitExceeded(1)).title
+ANSWER_ROWS = 20_000  # rows of canned answers a server keeps (Answers): ~5 kB a row with quotes
+PAGE_SIZES = (25, 50, 100, 500)  # rows a page of a canned answer may show (as static/table.js)
+
+
+class Answers:
+    """Canned answers as their pages show them (the table and its views), the most recently
+    used kept, up to ``rows`` rows in all. Why: the store does not change while it is served,
+    and a long answer is read a page at a time (``?page=``), its rows fetched by the page's
+    script (``.cells``): one evaluation serves them all, instead of one per page (at 1M
+    statements, seconds each)."""
+
+    def __init__(self, rows: int = ANSWER_ROWS) -> None:
+        self.rows = rows
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    @staticmethod
+    def _size(answer: Any) -> int:
+        return max(1, answer[0].count) if isinstance(answer, tuple) else 1
+
+    def put(self, key: tuple, answer: Any) -> None:
+        """``answer``: (table, views), or the Problem of an answer over the row limit."""
+        size = self._size(answer)
+        if size > self.rows:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._held -= self._size(old)
+            self._items[key] = answer
+            self._held += size
+            while self._held > self.rows:
+                _, dropped = self._items.popitem(last=False)
+                self._held -= self._size(dropped)
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which rows of an answer a page shows (``?page=N&size=S``), with the links to the pages
+    before and after it: a page without script pages through a long answer too."""
+
+    number: int  # 1-based
+    size: int
+    pages: int
+    previous: str | None
+    next: str | None
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @classmethod
+    def of(cls, request: Request, total: int, base: str, default: int) -> Paging:
+        try:
+            size = int(request.first("size") or default)
+        except ValueError:
+            size = default
+        if size not in PAGE_SIZES:
+            size = default
+        pages = max(1, -(-total // size))
+        try:
+            number = int(request.first("page") or 1)
+        except ValueError:
+            number = 1
+        number = min(max(1, number), pages)
+        sep = "&" if "?" in base else "?"
+
+        def link(n: int) -> str:
+            return f"{base}{sep}{urlencode({'page': n, 'size': size})}"
+
+        return cls(
+            number,
+            size,
+            pages,
+            link(number - 1) if number > 1 else None,
+            link(number + 1) if number < pages else None,
+        )
+
+
 @dataclass
 class App:
     """The server's answers, given a pool of workers holding the dataset."""
@@ -171,6 +319,7 @@ class App:
     router: Router = field(init=False)
     _cache: dict[str, Any] = field(default_factory=dict, init=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _known: dict[str, Any] = field(default_factory=dict, init=False)  # kept beside the store
 
     def __post_init__(self) -> None:
         graphs = lambda: self.graphs  # noqa: E731 - known later (Summary)
@@ -326,28 +475,32 @@ class App:
             ) from None
 
     def warm(self, pages: PageCache | None = None) -> threading.Thread:
-        """Compute what the home and ontology pages summarise now, in the background, once
-        every worker is up (at 1M statements it takes seconds, longer than a request may), and
-        keep it in ``pages`` (a file per store, so that the next server on the same store
-        starts with it)."""
+        """Make what the home, ontology and editor pages summarise ready before their first
+        request: taken from ``pages`` (kept beside the store, :class:`PageCache`) when it has
+        it, else computed now in the background once every worker is up (at 1M statements it
+        takes seconds, longer than a request may) and kept in ``pages`` for the next server.
+        Of a kept overview only the documents' availability is asked again (a worker does it:
+        the files are on its side)."""
         known = pages.load() if pages is not None else {}
-
-        warmed = (("overview", tasks.dataset_overview), ("ontology", tasks.ontology_doc))
-        for key, _task in warmed:  # what the file has is there from the first request on
-            if key in known:
+        self._known = known
+        for key in tasks.PAGE_SUMMARIES:  # what the file has is there from the first request on
+            if key in known and key != "overview":
                 self._cached(key, functools.partial(_given, known[key]))
 
         def run() -> None:
             self.pool.started.wait(READY_TIMEOUT)
             computed = {}
-            for key, task in warmed:
-                if key in known:
+            for key, task in tasks.PAGE_SUMMARIES.items():
+                if key in known and key != "overview":
                     continue
+                args = (known[key],) if key in known else ()
                 compute = functools.partial(
-                    self.pool.run, task, deadline=time.monotonic() + READY_TIMEOUT
+                    self.pool.run, task, *args, deadline=time.monotonic() + READY_TIMEOUT
                 )
                 with contextlib.suppress(Exception):  # a request will ask again, and say why
-                    computed[key] = self._cached(key, compute)
+                    value = self._cached(key, compute)
+                    if key not in known:
+                        computed[key] = value
             if pages is not None and computed:
                 pages.save({**known, **computed})
 
@@ -356,7 +509,11 @@ class App:
         return thread
 
     def _overview(self, request: Request) -> Any:
-        return self._cached("overview", lambda: self._run(request, tasks.dataset_overview), request)
+        known = self._known.get("overview")
+        args = (known,) if known is not None else ()
+        return self._cached(
+            "overview", lambda: self._run(request, tasks.dataset_overview, *args), request
+        )
 
     # --- the handlers of the route table -------------------------------------------------------
 
@@ -470,7 +627,7 @@ class App:
                 params[key] = value
         offers = conneg.GRAPH_OFFERS if query.prepared.returns_graph else conneg.RESULT_OFFERS
         if extension == "cells":  # all rows for the page's table (static/table.js)
-            table = self._run(request, tasks.canned_table, name, params)
+            table, _ = self._canned_answer(request, name, params)
             return Response(200, table_json(table), "application/json")
         if extension is not None:
             fmt = conneg.from_parameter(extension, offers)
@@ -493,7 +650,7 @@ class App:
         # the parameter fields' suggestions (the editor's completion, computed once)
         vocabulary = self._cached("vocabulary", lambda: self._run(request, tasks.vocabulary))
         try:
-            table, views = self._run(request, tasks.canned_views, name, params)
+            table, views = self._canned_answer(request, name, params)
         except Refusal as refusal:
             return self._page(
                 request,
@@ -508,6 +665,7 @@ class App:
             for o in offers
         ]
         rows_url = f"/queries/{name}.cells{suffix}"
+        paging = Paging.of(request, table.count, f"/queries/{name}{suffix}", PAGE_ROWS)
         return self._page(
             request,
             pages.canned(
@@ -519,8 +677,29 @@ class App:
                 views=views,
                 rows_url=rows_url,
                 vocabulary=vocabulary,
+                paging=paging,
             ),
         )
+
+    def _canned_answer(self, request: Request, name: str, params: dict[str, str]) -> Any:
+        """A canned query's table and views (``tasks.canned_views``), evaluated once per
+        parameters and kept (:class:`Answers`, emptied with the other caches when the data is
+        reloaded)."""
+        answers = self._cached("answers", Answers)
+        key = (name, tuple(sorted(params.items())))
+        found = answers.get(key)
+        if found is None:
+            try:
+                found = self._run(request, tasks.canned_views, name, params)
+            except Refusal as refusal:
+                # over the row limit: so it is every time on this store (a timeout may not be)
+                if refusal.problem.title == TOO_LARGE:
+                    answers.put(key, refusal.problem)
+                raise
+            answers.put(key, found)
+        if isinstance(found, Problem):
+            raise Refusal(found)
+        return found
 
     def download(self, request: Request, extension: str) -> Response:
         fmt = EXPORT_EXTENSIONS.get(extension)

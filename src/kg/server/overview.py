@@ -6,6 +6,7 @@ source that declares a licence), so a new source appears here without a code cha
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Store
@@ -60,6 +61,7 @@ class Document:
     file_name: str | None
     available: bool
     note: str | None
+    sha256: str | None = None  # as the graph records it: what a local copy must match
 
 
 @dataclass(frozen=True)
@@ -115,15 +117,10 @@ def overview(store: Store, labels: Labels, documents: Documents) -> Overview:
         ClassCount(cell(row["class"], labels), int(row["n"].value))
         for row in _rows(store, CLASS_COUNTS)
     )
-    docs = []
-    for row in _rows(store, DOCUMENTS):
-        file_name = _text(row["file"])
-        note = None
-        available = False
-        if file_name:
-            text, note = documents.text(file_name, _text(row["sha"]))
-            available = text is not None
-        docs.append(Document(cell(row["doc"], labels), file_name, available, note))
+    docs = tuple(
+        Document(cell(row["doc"], labels), _text(row["file"]), False, None, _text(row["sha"]))
+        for row in _rows(store, DOCUMENTS)
+    )
     licensed = tuple(
         Licensed(
             cell(row["thing"], labels),
@@ -134,7 +131,7 @@ def overview(store: Store, labels: Labels, documents: Documents) -> Overview:
         for row in _rows(store, LICENSED)
     )
     passages = _rows(store, PASSAGES)
-    return Overview(
+    found = Overview(
         title=title,
         description=description,
         license=license_cell,
@@ -142,6 +139,22 @@ def overview(store: Store, labels: Labels, documents: Documents) -> Overview:
         graphs=len(scopes.source_graphs(store)),
         passages=int(passages[0]["n"].value) if passages else 0,
         classes=classes,
-        documents=tuple(docs),
+        documents=docs,
         licensed=licensed,
     )
+    return with_documents(found, documents)
+
+
+def with_documents(found: Overview, documents: Documents) -> Overview:
+    """``found`` with each source document's availability as this machine has it now: the
+    rest of an overview depends only on the store (and is kept with it, see
+    ``kg.server.app.PageCache``), this part on the files beside the server."""
+    docs = []
+    for doc in found.documents:
+        note = None
+        available = False
+        if doc.file_name:
+            text, note = documents.text(doc.file_name, doc.sha256)
+            available = text is not None
+        docs.append(dataclasses.replace(doc, available=available, note=note))
+    return dataclasses.replace(found, documents=tuple(docs))

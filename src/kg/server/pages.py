@@ -156,10 +156,12 @@ def canned(
     views: dict[str, Any] | None = None,
     rows_url: str | None = None,
     vocabulary: Sequence[dict[str, Any]] = (),
+    paging: Any = None,
 ) -> str:
-    """``rows_url``: where the page's table finds all the rows as JSON (it renders the first
-    :data:`~kg.server.views.PAGE_ROWS`); ``vocabulary``: the editor's completions, whose
-    entities suggest values for the entity parameters (:func:`suggestions`)."""
+    """``rows_url``: where the page's table finds all the rows as JSON (it renders one page of
+    them: the first :data:`~kg.server.views.PAGE_ROWS`, or the page ``paging`` says,
+    ``kg.server.app.Paging``); ``vocabulary``: the editor's completions, whose entities
+    suggest values for the entity parameters (:func:`suggestions`)."""
     return _render(
         "canned.html",
         context,
@@ -170,6 +172,7 @@ def canned(
         problem=problem,
         views=views,
         rows_url=rows_url,
+        paging=paging,
         suggestions=suggestions(query, vocabulary),
     )
 

@@ -276,8 +276,14 @@ def describe_rdf(state: WorkerState, iri: str, fmt: str) -> bytes | None:
     return ld.describe_rdf(state.store, iri, fmt, row_limit=state.spec.row_limit)
 
 
-def dataset_overview(state: WorkerState) -> overview.Overview:
-    """What the home page shows: classes, counts, sources and licences."""
+def dataset_overview(
+    state: WorkerState, known: overview.Overview | None = None
+) -> overview.Overview:
+    """What the home page shows: classes, counts, sources and licences. ``known``: the same
+    computed earlier for this store (``kg.server.app.PageCache``), of which only whether each
+    source document is on this machine is asked again."""
+    if known is not None:
+        return overview.with_documents(known, state.documents)
     return overview.overview(state.store, state.labels, state.documents)
 
 
@@ -319,3 +325,12 @@ def ontology_doc(state: WorkerState) -> ontodoc.OntologyDoc:
 def vocabulary(state: WorkerState) -> list[dict[str, str]]:
     """What the SPARQL editor completes: prefixes, classes and properties."""
     return ontodoc.vocabulary(state.store, state.labels)
+
+
+# What the home, ontology and editor pages summarise: the whole store, seconds at 1M statements,
+# so computed once per store (``kg build``, or a server's first start) and kept beside it.
+PAGE_SUMMARIES: dict[str, Callable[[WorkerState], Any]] = {
+    "overview": dataset_overview,
+    "ontology": ontology_doc,
+    "vocabulary": vocabulary,
+}

@@ -77,6 +77,9 @@
         text: tr.textContent.toLocaleLowerCase(),
       };
     });
+    // a later page rendered by the server (?page=, data-offset): its rows are not the first
+    // ones, so every view of the table needs all of them
+    if (Number(box.dataset.offset || 0) > 0) this.rows = [];
     this.complete = this.rows.length >= this.total;
     var params = new URLSearchParams(window.location.search);
     this.filter = params.get("filter") || "";
@@ -87,6 +90,8 @@
     this.build();
     var note = this.table.querySelector("caption .server-page"); // the status line says it now
     if (note) note.hidden = true;
+    var links = box.parentNode.querySelector(".server-pager"); // the script's pager replaces it
+    if (links) links.hidden = true;
     this.update();
   }
 
