@@ -25,17 +25,18 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
-
-from pyoxigraph import RdfFormat, Store
+from typing import TYPE_CHECKING, Any
 
 from kg import leftovers
 from kg.errors import InputError, KgError
-from kg.load import scope as scopes
-from kg.server import tasks
 from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
-from kg.server.tasks import StoreSpec
-from kg.server.workers import READY_TIMEOUT, WorkerPool
+
+# The workers' code (kg.server.tasks and all it imports: a few tenths of a second) is imported
+# when a Server is made, not with the package: ``kg serve`` starts the fork server first
+# (kg.server.workers.warm_up), which imports that code on its own, in parallel with this
+# process finding the store.
+if TYPE_CHECKING:
+    from pyoxigraph import Store
 
 DEFAULT_PORT = 8000
 _FOLDER = re.compile(r"kg-serve-(?P<pid>[0-9]+)-.*")  # a server's snapshot folder
@@ -100,8 +101,14 @@ class Server:
             raise InputError(
                 f"--review writes into data/ and is served on loopback only, not on {host}"
             )
+        from pyoxigraph import RdfFormat
+
+        from kg.load import scope as scopes
+        from kg.server import tasks
         from kg.server.app import App, PageCache, Summary
         from kg.server.httpd import HttpServer
+        from kg.server.tasks import StoreSpec
+        from kg.server.workers import READY_TIMEOUT, WorkerPool
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
@@ -195,6 +202,9 @@ class Server:
         (:meth:`WorkerPool.reload`), the page caches emptied. Not for a persistent store."""
         from dataclasses import replace
 
+        from pyoxigraph import RdfFormat
+
+        from kg.load import scope as scopes
         from kg.server.app import Summary
         from kg.server.protocol import Endpoint
 
@@ -260,6 +270,14 @@ class Server:
         self.close()
 
 
+def _import_server() -> None:
+    """Import what :class:`Server` needs (the app and its pages, the HTTP library: about half
+    a second), so that it overlaps with finding the store (``kg serve``)."""
+    with contextlib.suppress(Exception):  # Server imports them again and reports any error
+        import kg.server.app
+        import kg.server.httpd  # noqa: F401
+
+
 def run(
     paths: Sequence[Path | str] = (),
     *,
@@ -291,7 +309,9 @@ def run(
         raise InputError("--workers must be at least 2 (one stays free for pages)")
     from kg.server.workers import warm_up
 
-    warm_up()  # the fork server imports what workers need while the store is found
+    warm_up()  # the fork server imports what workers need while the store is found …
+    # … and a thread of this process imports the server's own modules meanwhile
+    threading.Thread(target=_import_server, daemon=True, name="kg-serve-import").start()
     dataset = open_dataset(list(paths) or None, cache=True)
     location = getattr(dataset, "location", None)  # a persistent store: workers share it
     if location is not None:
