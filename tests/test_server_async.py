@@ -1,9 +1,11 @@
 """The server's fast paths: a SPARQL query awaited on the event loop (WorkerPool.run_async)
 answers exactly what the thread path (WorkerPool.run) answers, is still stopped at the time
 limit, still refuses a malformed query with its position; the worker pipes stay usable by both
-paths; requests waiting for a worker on the loop are all served. And the two cheaper ways out:
-a SELECT whose own LIMIT is within the row limit is written without counting (same bytes), and
-a response's head goes out with its body."""
+paths; requests waiting for a worker on the loop are all served. A query of one plain triple
+pattern (limits.one_pattern: its work is bounded) is answered in the server process with the
+same answer and the same refusals as a worker's; nothing else is. A SELECT whose own LIMIT is
+within the row limit is written without counting (same bytes), and a response's head goes out
+with its body."""
 
 from __future__ import annotations
 
@@ -13,11 +15,16 @@ import threading
 import time
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store
 
 from kg.server import tasks
 from kg.server.httpd import _HeadHeld
-from kg.server.limits import RowLimitExceeded, serialize_bounded, solutions_at_most
+from kg.server.limits import (
+    RowLimitExceeded,
+    one_pattern,
+    serialize_bounded,
+    solutions_at_most,
+)
 from kg.server.problems import Refusal
 from kg.server.tasks import StoreSpec
 from kg.server.workers import WorkerPool
@@ -285,3 +292,97 @@ def test_a_held_head_is_written_before_the_connection_closes():
     held.close()
     assert transport.writes == [b"HTTP/1.1 500 Internal Server Error\r\n\r\n"]
     assert transport.closed
+
+
+# --- one-pattern queries answered in the server process ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ASK { ?s ?p ?o }", True),
+        ("PREFIX ex: <http://example.org/> ASK WHERE { ?s ex:p 'x'@en . }", True),
+        ("ASK { ?s ?p 3 }", True),
+        ("ASK { ?s ?p '1'^^xsd:integer }", True),
+        ("SELECT ?s WHERE { ?s a kg:Country } LIMIT 5", True),
+        ("SELECT * { ?s ?p ?o } LIMIT 100", True),
+        ("SELECT ?s WHERE { ?s a kg:Country } LIMIT 101", False),  # past SHAPE_ROWS
+        ("SELECT ?s WHERE { ?s a kg:Country }", False),  # no LIMIT
+        ("SELECT DISTINCT ?s WHERE { ?s a kg:Country } LIMIT 5", False),
+        ("SELECT ?s WHERE { ?s a kg:Country } ORDER BY ?s LIMIT 5", False),
+        ("ASK { ?x ?x ?y }", False),  # a variable twice: a scan of every statement
+        ("ASK { ?s <http://example.org/p>/<http://example.org/q> ?o }", False),  # a path
+        ("ASK { ?s ?p ?o . ?o ?q ?r }", False),
+        ("ASK { ?s ?p ?o FILTER(?o > 3) }", False),
+        ("ASK FROM <http://example.org/g> { ?s ?p ?o }", False),
+        ("ASK { GRAPH ?g { ?s ?p ?o } }", False),
+        ("ASK {}", False),
+        ("ASK { ?s ?p ?o } VALUES ?s { <http://example.org/s1> }", False),
+        ("ASK { ?s ?p }", False),  # malformed: a worker answers it (with its position)
+        ("DESCRIBE <http://example.org/s1>", False),
+        ("ASK { ?s ?p ?o }" + " " * 3000, False),  # longer than SHAPE_TEXT: never read here
+    ],
+)
+def test_one_pattern_is_only_a_single_plain_triple_pattern(query, expected):
+    assert one_pattern(query) is expected
+
+
+@pytest.fixture(scope="module")
+def persistent_pool(tmp_path_factory):
+    """A pool on a store on disk, as kg builds one (its default graph holds the union:
+    kg.load.scope), which the workers and run_here open read-only."""
+    folder = tmp_path_factory.mktemp("persistent") / "db"
+    store = Store(str(folder))
+    for graph in (NamedNode(EX + "g"), DefaultGraph()):  # the default graph: the query graph
+        store.extend(
+            Quad(NamedNode(f"{EX}s{i}"), NamedNode(EX + "p"), Literal(f"v{i}"), graph)
+            for i in range(200)
+        )
+    store.flush()
+    del store
+    with WorkerPool(StoreSpec(database=str(folder), row_limit=50), 3) as workers:
+        workers.started.wait(60)
+        yield workers
+
+
+HERE = [
+    ("ASK { ?s ?p ?o }", "application/sparql-results+json"),
+    (f"ASK {{ ?s <{EX}p> 'v7' }}", "text/csv"),
+    (f"ASK {{ ?s <{EX}p> 'nothing' }}", "application/sparql-results+xml"),
+    (f"SELECT ?o WHERE {{ <{EX}s3> <{EX}p> ?o }} LIMIT 10", "text/tab-separated-values"),
+    (f"SELECT * WHERE {{ ?s <{EX}p> ?o }} LIMIT 20", "application/sparql-results+json"),
+]
+
+
+@pytest.mark.parametrize(("query", "accept"), HERE)
+def test_run_here_answers_what_a_worker_answers(persistent_pool, query, accept):
+    assert one_pattern(query)
+    assert persistent_pool.runs_here
+    args = _args(query, accept)
+    by_worker = persistent_pool.run(tasks.answer_sparql, *args, deadline=_deadline())
+    here = persistent_pool.run_here(tasks.answer_sparql, *args)
+    assert here == by_worker
+    assert here[1]
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("ASK { ?s ?p ?o }", "text/turtle"),  # 406: no such format for ASK
+        (f"SELECT * WHERE {{ ?s <{EX}p> ?o }} LIMIT 100", "text/csv"),  # past the row limit 50
+    ],
+)
+def test_run_here_refuses_what_a_worker_refuses(persistent_pool, query, accept):
+    assert one_pattern(query)
+    with pytest.raises(Refusal) as by_worker:
+        persistent_pool.run(tasks.answer_sparql, *_args(query, accept), deadline=_deadline())
+    with pytest.raises(Refusal) as here:
+        persistent_pool.run_here(tasks.answer_sparql, *_args(query, accept))
+    assert here.value.problem.status == by_worker.value.problem.status
+    assert here.value.problem.text() == by_worker.value.problem.text()
+
+
+def test_run_here_is_only_for_a_persistent_store(pool):
+    assert not pool.runs_here
+    with pytest.raises(ValueError):
+        pool.run_here(tasks.answer_sparql, *_args("ASK { ?s ?p ?o }"))

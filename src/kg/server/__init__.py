@@ -38,6 +38,8 @@ from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
 if TYPE_CHECKING:
     from pyoxigraph import Store
 
+    from kg.server.workers import WorkerPool
+
 DEFAULT_PORT = 8000
 _FOLDER = re.compile(r"kg-serve-(?P<pid>[0-9]+)-.*")  # a server's snapshot folder
 
@@ -86,6 +88,7 @@ class Server:
         review: str | Path | None = None,
         paths: Sequence[Path | str] | None = None,
         warm_pages: bool = False,
+        pool: WorkerPool | None = None,
     ) -> None:
         """``warm_pages``: compute what the home and ontology pages summarise as soon as the
         workers are up (kept next to a persistent store for the next server: see
@@ -96,7 +99,9 @@ class Server:
         ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
         into data/, is served only then and only on a loopback address; after it writes, the
         server loads ``paths`` (the files and folders served; None: data/) again and serves
-        them (:meth:`reload`), so accepted facts show without a restart."""
+        them (:meth:`reload`), so accepted facts show without a restart.
+        ``pool``: a WorkerPool made (and perhaps launched, ``WorkerPool.launch``) before the
+        store was known, without its StoreSpec; ``workers`` is then its size."""
         if review is not None and not is_loopback(host):
             raise InputError(
                 f"--review writes into data/ and is served on loopback only, not on {host}"
@@ -142,8 +147,10 @@ class Server:
                 queries_dir=str(queries_dir) if queries_dir is not None else None,
                 row_limit=self.limits.row_limit,
             )
-            self.pool = WorkerPool(spec, workers or default_workers(), timeout=self.limits.timeout)
-            self.pool.start()
+            if pool is None:
+                pool = WorkerPool(None, workers or default_workers(), timeout=self.limits.timeout)
+            self.pool = pool
+            self.pool.start(spec)
             if database is not None:
                 # A worker lists and counts (the server process never opens the store), in the
                 # background: at 1M statements that takes seconds, and only the service
@@ -213,8 +220,10 @@ class Server:
         snapshot = os.path.join(self._folder, f"dataset-{self._generation}.nq")
         store.dump(snapshot, RdfFormat.N_QUADS)
         graphs = sorted(g.value for g in scopes.source_graphs(store) if hasattr(g, "value"))
-        old = self.pool.spec.snapshot
-        self.pool.reload(replace(self.pool.spec, snapshot=snapshot))
+        spec = self.pool.spec
+        assert spec is not None  # the pool has started
+        old = spec.snapshot
+        self.pool.reload(replace(spec, snapshot=snapshot))
         app = self.app
         app.summary = Summary.known(graphs, scopes.source_quads(store))
         app.endpoint = Endpoint(app.pool, app.limits.timeout, graphs, app.union_default_graph)
@@ -307,30 +316,40 @@ def run(
         raise InputError(str(error)) from None
     if workers is not None and workers < 2:
         raise InputError("--workers must be at least 2 (one stays free for pages)")
-    from kg.server.workers import warm_up
+    from kg.server.workers import WorkerPool, warm_up
 
-    warm_up()  # the fork server imports what workers need while the store is found …
+    warm_up()  # the fork server imports what workers need while the store is found, …
+    pool = WorkerPool(None, workers or default_workers(), timeout=limits.timeout)
+    pool.launch()  # … then forks the workers, which wait to be told where the store is, …
     # … and a thread of this process imports the server's own modules meanwhile
     threading.Thread(target=_import_server, daemon=True, name="kg-serve-import").start()
-    dataset = open_dataset(list(paths) or None, cache=True)
+    try:
+        dataset = open_dataset(list(paths) or None, cache=True)
+    except BaseException:
+        pool.close()
+        raise
     location = getattr(dataset, "location", None)  # a persistent store: workers share it
     if location is not None:
         # The workers open it; this process keeps only the reader's lock (kg.load.store's
         # _HELD), so that the store is not deleted under them.
         dataset.store = None  # type: ignore[assignment]
-    server = Server(
-        dataset.store,
-        database=Path(location) / persistent.DB if location is not None else None,
-        host=host,
-        port=port,
-        limits=limits,
-        cors=cors,
-        workers=workers,
-        access_log=access_log,
-        review=review,
-        paths=list(paths) or None,
-        warm_pages=True,
-    )
+    try:
+        server = Server(
+            dataset.store,
+            database=Path(location) / persistent.DB if location is not None else None,
+            host=host,
+            port=port,
+            limits=limits,
+            cors=cors,
+            access_log=access_log,
+            review=review,
+            paths=list(paths) or None,
+            warm_pages=True,
+            pool=pool,
+        )
+    except BaseException:
+        pool.close()
+        raise
     del dataset
 
     def stop(signum: int, frame: object) -> None:

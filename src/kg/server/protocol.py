@@ -46,6 +46,7 @@ from kg.load import scope as scopes
 from kg.namespaces import PREFIXES
 from kg.server import conneg, tasks
 from kg.server.ld import serialize_quads
+from kg.server.limits import one_pattern
 from kg.server.messages import Request, Response, parse_params
 from kg.server.problems import Refusal, refuse
 from kg.server.workers import WorkerPool
@@ -246,12 +247,22 @@ class Endpoint:
             if operation is None:
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(None, self.service_description, request, base)
-            media, body = await self.pool.run_async(
-                tasks.answer_sparql,
-                *self._task_args(request, operation),
-                deadline=self.deadline(request),
-                adhoc=True,
-            )
+            if (
+                operation.default_graphs is None
+                and operation.named_graphs is None
+                and self.pool.runs_here
+                and one_pattern(operation.query)
+            ):  # bounded work: answered here, no hop to a worker
+                media, body = self.pool.run_here(
+                    tasks.answer_sparql, *self._task_args(request, operation)
+                )
+            else:
+                media, body = await self.pool.run_async(
+                    tasks.answer_sparql,
+                    *self._task_args(request, operation),
+                    deadline=self.deadline(request),
+                    adhoc=True,
+                )
             return Response(200, body, media, [("Vary", "Accept")])
         except Refusal as refusal:
             return self._refused(refusal)

@@ -47,7 +47,7 @@ from kg.errors import KgError
 from kg.server.problems import Problem, Refusal, problem_for
 
 if TYPE_CHECKING:  # the workers' code: imported by the fork server (and workers), not here
-    from kg.server.tasks import StoreSpec
+    from kg.server.tasks import StoreSpec, WorkerState
 
 Task = Callable[..., Any]  # task(state: WorkerState, *args) -> picklable answer
 
@@ -84,13 +84,19 @@ def _watch_lifeline(lifeline: Connection) -> None:
     os._exit(0)
 
 
-def _worker_main(conn: Connection, spec: StoreSpec, lifeline: Connection | None = None) -> None:
-    """The loop of a worker process: load the snapshot, then answer tasks until the pipe
-    closes. Every error becomes a Problem sent back; the loop itself never dies of one."""
+def _worker_main(
+    conn: Connection, spec: StoreSpec | None, lifeline: Connection | None = None
+) -> None:
+    """The loop of a worker process: load the snapshot (or open the store) — given, or as the
+    first message on the pipe when the worker was started before the server knew it —, then
+    answer tasks until the pipe closes. Every error becomes a Problem sent back; the loop itself
+    never dies of one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
     if lifeline is not None:
         threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
     try:
+        if spec is None:  # started before the store was found (WorkerPool.launch): sent now
+            spec = conn.recv()
         from kg.server.tasks import WorkerState
 
         state = WorkerState.load(spec)
@@ -157,6 +163,41 @@ def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
     os.set_blocking(fd, True)
 
 
+class LocalAnswers:
+    """Tasks run in the server process itself, on the persistent store opened read-only here
+    on first use — only for queries whose shape bounds their work
+    (:func:`kg.server.limits.one_pattern`: they cannot run past the time limit, so they need
+    no process that could be killed). Same task functions as the workers, same answers, and
+    the same Problems for what they refuse."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self._state: WorkerState | None = None
+        self._lock = threading.Lock()
+
+    def _load(self, spec: StoreSpec) -> WorkerState:
+        with self._lock:
+            if self._state is None:
+                from kg.server.tasks import WorkerState
+
+                self._state = WorkerState.load(spec)
+            return self._state
+
+    def run(self, spec: StoreSpec, task: Task, *args: Any) -> Any:
+        """``task(state, *args)`` here (see :meth:`WorkerPool.run` for tasks).
+
+        Raises:
+            Refusal: the task's Problem (400, 406 …), as a worker would send it.
+        """
+        state = self._state or self._load(spec)
+        try:
+            return task(state, *args)
+        except Refusal:
+            raise
+        except KgError as error:
+            raise Refusal(problem_for(error)) from None
+
+
 class _Waiting:
     """A request awaiting a worker or a slot on an event loop (WorkerPool.run_async)."""
 
@@ -175,7 +216,10 @@ class _WorkerDied(Exception):
 class _Worker:
     """One worker process and the server's end of its pipe."""
 
-    def __init__(self, context: Any, spec: StoreSpec, lifeline: Connection | None = None) -> None:
+    def __init__(
+        self, context: Any, spec: StoreSpec | None, lifeline: Connection | None = None
+    ) -> None:
+        """``spec`` None: the worker waits for it on its pipe (WorkerPool.launch)."""
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_worker_main,
@@ -248,9 +292,16 @@ class WorkerPool:
     SUPERVISE_EVERY = 0.5  # seconds between two checks of the fork server
 
     def __init__(
-        self, spec: StoreSpec, size: int = 3, *, reserved: int = 1, timeout: float | None = None
+        self,
+        spec: StoreSpec | None,
+        size: int = 3,
+        *,
+        reserved: int = 1,
+        timeout: float | None = None,
     ) -> None:
-        """``timeout`` is only named in the 503 message; deadlines come with each task."""
+        """``timeout`` is only named in the 503 message; deadlines come with each task.
+        ``spec`` None: given to :meth:`start` (the processes can be started before it is
+        known: :meth:`launch`)."""
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.spec = spec
@@ -272,17 +323,66 @@ class WorkerPool:
         self.killed = 0  # workers stopped because their task ran past its deadline
         self.replaced = 0  # workers replaced because they died (not killed by a deadline)
         self.retried = 0  # tasks run again because their worker died under them
+        self._launched: list[_Worker] = []  # started by launch(), awaiting the spec
+        self._local: LocalAnswers | None = None
+        self._launching: threading.Thread | None = None
 
     # --- life cycle --------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start every worker; return when the first has loaded the dataset (the pool answers
-        from then on), the others join as they get ready.
+    def launch(self) -> None:
+        """Start the worker processes now, in the background, before the dataset is known
+        (``kg serve``: while it finds the store); :meth:`start` then gives them the spec.
+
+        Why: a worker's start — the fork server forking it once it has imported the workers'
+        code — took a few tenths of a second of the server's start-up after the store was
+        found; started early, it overlaps with finding the store, and the worker only opens
+        the store once it is known (milliseconds)."""
+
+        def run() -> None:
+            for _ in range(self.size):
+                try:
+                    worker = _Worker(self._context, None, self._lifeline)
+                except (OSError, ValueError) as error:  # start() starts the rest
+                    print(f"kg serve: could not start a query worker: {error}", file=sys.stderr)
+                    return
+                self._launched.append(worker)
+
+        self._launching = threading.Thread(target=run, daemon=True, name="kg-serve-launch")
+        self._launching.start()
+
+    def _take_launched(self) -> list[_Worker]:
+        """The workers launch() started, each sent the spec (one that cannot take it is
+        stopped)."""
+        if self._launching is None:
+            return []
+        self._launching.join()
+        self._launching = None
+        taken = []
+        for worker in self._launched:
+            try:
+                worker.conn.send(self.spec)
+            except (OSError, ValueError):
+                worker.kill()
+                worker.close_pipe()
+                continue
+            taken.append(worker)
+        self._launched = []
+        return taken
+
+    def start(self, spec: StoreSpec | None = None) -> None:
+        """Start every worker (or give those :meth:`launch` started ``spec``); return when the
+        first has loaded the dataset (the pool answers from then on), the others join as they
+        get ready.
 
         Raises:
             KgError: the first worker could not load the dataset (the message says why).
         """
-        started = [self._new_worker() for _ in range(self.size)]
+        if spec is not None:
+            self.spec = spec
+        if self.spec is None:
+            raise ValueError("the pool needs a StoreSpec to start")
+        started = self._take_launched()
+        started += [self._new_worker() for _ in range(self.size - len(started))]
         first = started[0]
         try:
             first.wait_ready(READY_TIMEOUT)
@@ -329,11 +429,15 @@ class WorkerPool:
         self.started.set()
 
     def close(self) -> None:
-        """Stop every worker (busy ones too)."""
+        """Stop every worker (busy ones too, and those launched but never started)."""
+        if self._launching is not None:
+            self._launching.join()
+            self._launching = None
         with self._lock:
             self._closed = True
-            workers = list(self._all)
+            workers = list(self._all) + self._launched
             self._all.clear()
+            self._launched = []
         for worker in workers:
             worker.kill()
         while True:  # idle ones: nobody else holds them
@@ -385,6 +489,22 @@ class WorkerPool:
                 worker.close_pipe()
             else:
                 self._put_idle(worker)
+
+    def run_here(self, task: Task, *args: Any) -> Any:
+        """``task(state, *args)`` in this process (:class:`LocalAnswers`), for a query whose
+        shape bounds its work; only on a persistent store (else ValueError: the data is in
+        the workers' memory only)."""
+        spec = self.spec
+        if spec is None or spec.database is None:
+            raise ValueError("tasks run here only on a persistent store")
+        if self._local is None or self._local.database != spec.database:
+            self._local = LocalAnswers(spec.database)
+        return self._local.run(spec, task, *args)
+
+    @property
+    def runs_here(self) -> bool:
+        """Whether :meth:`run_here` can be used (the pool serves a persistent store)."""
+        return self.spec is not None and self.spec.database is not None
 
     def pids(self) -> list[int]:
         with self._lock:
