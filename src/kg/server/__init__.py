@@ -95,7 +95,8 @@ class Server:
         ``kg.server.app.PageCache``) rather than on their first request.
         ``database``: the folder of a persistent store (``kg.load.store``); workers open it
         read-only instead of loading a snapshot, and ``store`` is not used (None is fine): the
-        server process holds no copy of the data and never reads the store itself.
+        server process holds no copy of the data, and opens the store (read-only) only to
+        answer queries whose shape bounds their work (``kg.server.limits.one_pattern``).
         ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
         into data/, is served only then and only on a loopback address; after it writes, the
         server loads ``paths`` (the files and folders served; None: data/) again and serves
