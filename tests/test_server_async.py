@@ -386,3 +386,44 @@ def test_run_here_is_only_for_a_persistent_store(pool):
     assert not pool.runs_here
     with pytest.raises(ValueError):
         pool.run_here(tasks.answer_sparql, *_args("ASK { ?s ?p ?o }"))
+
+
+# --- workers started before the store is known -------------------------------------------------
+
+
+def test_launched_workers_take_their_spec_when_started(tmp_path):
+    pool = WorkerPool(None, 2)
+    pool.launch()  # kg serve: while it finds the store
+    try:
+        pool.start(StoreSpec(snapshot=_snapshot(tmp_path)))
+        pool.started.wait(60)
+        assert len(pool.pids()) == 2
+        _, body = pool.run(tasks.answer_sparql, *_args("ASK { ?s ?p ?o }"), deadline=_deadline())
+        assert b"true" in body
+    finally:
+        pool.close()
+
+
+def test_launched_workers_stop_when_the_pool_closes_unstarted():
+    """kg serve found no store (or could not listen): the workers it launched do not linger."""
+    pool = WorkerPool(None, 2)
+    pool.launch()
+    assert pool._launching is not None
+    pool._launching.join(60)
+    pids = [w.process.pid for w in pool._launched]
+    assert len(pids) == 2
+    pool.close()
+    deadline = time.monotonic() + 10
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if _alive(pid)]
+        time.sleep(0.05)
+    assert alive == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
