@@ -184,7 +184,13 @@ def memory_of(pid: int) -> tuple[str, float, float] | None:
     words = [a.decode(errors="replace") for a in argv if a]
     text = " ".join(words)
     if "forkserver" in text:
-        what = "fork server"
+        # the fork server, or a worker it forked (which keeps its command line)
+        try:
+            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            forked = b"forkserver" in Path(f"/proc/{parent}/cmdline").read_bytes()
+        except OSError:
+            forked = False
+        what = "worker" if forked else "fork server"
     elif "resource_tracker" in text:
         what = "resource tracker"
     elif "multiprocessing" in text or "spawn_main" in text:

@@ -17,8 +17,8 @@ from kg.load import open_dataset
 from kg.load.documents import Documents
 from kg.namespaces import ID, KG, PREFIXES
 from kg.server import ld, ontodoc, tasks, visual
+from kg.server.tasks import StoreSpec
 from kg.server.views import Cell, Table
-from kg.server.workers import StoreSpec
 
 REPO = Path(__file__).resolve().parent.parent
 VENDOR = REPO / "src" / "kg" / "server" / "static" / "vendor"

@@ -25,17 +25,20 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
-
-from pyoxigraph import RdfFormat, Store
+from typing import TYPE_CHECKING, Any
 
 from kg import leftovers
 from kg.errors import InputError, KgError
-from kg.load import scope as scopes
-from kg.server import tasks
 from kg.server.limits import DEFAULT_ROW_LIMIT, DEFAULT_TIMEOUT, Limits
-from kg.server.tasks import StoreSpec
-from kg.server.workers import READY_TIMEOUT, WorkerPool
+
+# The workers' code (kg.server.tasks and all it imports: a few tenths of a second) is imported
+# when a Server is made, not with the package: ``kg serve`` starts the fork server first
+# (kg.server.workers.warm_up), which imports that code on its own, in parallel with this
+# process finding the store.
+if TYPE_CHECKING:
+    from pyoxigraph import Store
+
+    from kg.server.workers import WorkerPool
 
 DEFAULT_PORT = 8000
 _FOLDER = re.compile(r"kg-serve-(?P<pid>[0-9]+)-.*")  # a server's snapshot folder
@@ -85,23 +88,33 @@ class Server:
         review: str | Path | None = None,
         paths: Sequence[Path | str] | None = None,
         warm_pages: bool = False,
+        pool: WorkerPool | None = None,
     ) -> None:
         """``warm_pages``: compute what the home and ontology pages summarise as soon as the
         workers are up (kept next to a persistent store for the next server: see
         ``kg.server.app.PageCache``) rather than on their first request.
         ``database``: the folder of a persistent store (``kg.load.store``); workers open it
         read-only instead of loading a snapshot, and ``store`` is not used (None is fine): the
-        server process holds no copy of the data and never reads the store itself.
+        server process holds no copy of the data, and opens the store (read-only) only to
+        answer queries whose shape bounds their work (``kg.server.limits.one_pattern``).
         ``review``: a folder of drafts; the review page (``kg.server.review``), which writes
         into data/, is served only then and only on a loopback address; after it writes, the
         server loads ``paths`` (the files and folders served; None: data/) again and serves
-        them (:meth:`reload`), so accepted facts show without a restart."""
+        them (:meth:`reload`), so accepted facts show without a restart.
+        ``pool``: a WorkerPool made (and perhaps launched, ``WorkerPool.launch``) before the
+        store was known, without its StoreSpec; ``workers`` is then its size."""
         if review is not None and not is_loopback(host):
             raise InputError(
                 f"--review writes into data/ and is served on loopback only, not on {host}"
             )
+        from pyoxigraph import RdfFormat
+
+        from kg.load import scope as scopes
+        from kg.server import tasks
         from kg.server.app import App, PageCache, Summary
         from kg.server.httpd import HttpServer
+        from kg.server.tasks import StoreSpec
+        from kg.server.workers import READY_TIMEOUT, WorkerPool
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
@@ -135,8 +148,10 @@ class Server:
                 queries_dir=str(queries_dir) if queries_dir is not None else None,
                 row_limit=self.limits.row_limit,
             )
-            self.pool = WorkerPool(spec, workers or default_workers(), timeout=self.limits.timeout)
-            self.pool.start()
+            if pool is None:
+                pool = WorkerPool(None, workers or default_workers(), timeout=self.limits.timeout)
+            self.pool = pool
+            self.pool.start(spec)
             if database is not None:
                 # A worker lists and counts (the server process never opens the store), in the
                 # background: at 1M statements that takes seconds, and only the service
@@ -195,6 +210,9 @@ class Server:
         (:meth:`WorkerPool.reload`), the page caches emptied. Not for a persistent store."""
         from dataclasses import replace
 
+        from pyoxigraph import RdfFormat
+
+        from kg.load import scope as scopes
         from kg.server.app import Summary
         from kg.server.protocol import Endpoint
 
@@ -203,8 +221,10 @@ class Server:
         snapshot = os.path.join(self._folder, f"dataset-{self._generation}.nq")
         store.dump(snapshot, RdfFormat.N_QUADS)
         graphs = sorted(g.value for g in scopes.source_graphs(store) if hasattr(g, "value"))
-        old = self.pool.spec.snapshot
-        self.pool.reload(replace(self.pool.spec, snapshot=snapshot))
+        spec = self.pool.spec
+        assert spec is not None  # the pool has started
+        old = spec.snapshot
+        self.pool.reload(replace(spec, snapshot=snapshot))
         app = self.app
         app.summary = Summary.known(graphs, scopes.source_quads(store))
         app.endpoint = Endpoint(app.pool, app.limits.timeout, graphs, app.union_default_graph)
@@ -260,6 +280,14 @@ class Server:
         self.close()
 
 
+def _import_server() -> None:
+    """Import what :class:`Server` needs (the app and its pages, the HTTP library: about half
+    a second), so that it overlaps with finding the store (``kg serve``)."""
+    with contextlib.suppress(Exception):  # Server imports them again and reports any error
+        import kg.server.app
+        import kg.server.httpd  # noqa: F401
+
+
 def run(
     paths: Sequence[Path | str] = (),
     *,
@@ -289,28 +317,40 @@ def run(
         raise InputError(str(error)) from None
     if workers is not None and workers < 2:
         raise InputError("--workers must be at least 2 (one stays free for pages)")
-    from kg.server.workers import warm_up
+    from kg.server.workers import WorkerPool, warm_up
 
-    warm_up()  # the fork server imports what workers need while the store is found
-    dataset = open_dataset(list(paths) or None, cache=True)
+    warm_up()  # the fork server imports what workers need while the store is found, …
+    pool = WorkerPool(None, workers or default_workers(), timeout=limits.timeout)
+    pool.launch()  # … then forks the workers, which wait to be told where the store is, …
+    # … and a thread of this process imports the server's own modules meanwhile
+    threading.Thread(target=_import_server, daemon=True, name="kg-serve-import").start()
+    try:
+        dataset = open_dataset(list(paths) or None, cache=True)
+    except BaseException:
+        pool.close()
+        raise
     location = getattr(dataset, "location", None)  # a persistent store: workers share it
     if location is not None:
         # The workers open it; this process keeps only the reader's lock (kg.load.store's
         # _HELD), so that the store is not deleted under them.
         dataset.store = None  # type: ignore[assignment]
-    server = Server(
-        dataset.store,
-        database=Path(location) / persistent.DB if location is not None else None,
-        host=host,
-        port=port,
-        limits=limits,
-        cors=cors,
-        workers=workers,
-        access_log=access_log,
-        review=review,
-        paths=list(paths) or None,
-        warm_pages=True,
-    )
+    try:
+        server = Server(
+            dataset.store,
+            database=Path(location) / persistent.DB if location is not None else None,
+            host=host,
+            port=port,
+            limits=limits,
+            cors=cors,
+            access_log=access_log,
+            review=review,
+            paths=list(paths) or None,
+            warm_pages=True,
+            pool=pool,
+        )
+    except BaseException:
+        pool.close()
+        raise
     del dataset
 
     def stop(signum: int, frame: object) -> None:

@@ -3,9 +3,10 @@ query string, headers, the body in pieces) becomes a :class:`kg.server.messages.
 app's :class:`kg.server.messages.Response` goes back whole, with its Content-Length.
 
 The server library reads the request line, headers and body (chunked or not) and writes the
-response; this module only enforces the body limit (413) and hands the request to the app on
-a thread: the app's handlers wait on a worker process's pipe (:mod:`kg.server.workers`), which
-releases the GIL, and never block the event loop.
+response; this module only enforces the body limit (413) and hands the request to the app: a SPARQL
+query (``App.sparql_route``) is answered on the event loop, which awaits the worker process's
+pipe (``WorkerPool.run_async``); every other request on a thread, where the app's handlers
+wait on a worker's pipe (:mod:`kg.server.workers`) without blocking the event loop.
 """
 
 from __future__ import annotations
@@ -67,8 +68,12 @@ class AsgiApp:
         if "#" in query:
             query = query.split("#", 1)[0]
         request = Request(scope["method"], path or "/", query, headers, body, arrived)
-        loop = asyncio.get_running_loop()
-        response = await loop.run_in_executor(self.executor, self.app.handle, request)
+        endpoint = self.app.sparql_route(request)
+        if endpoint is not None:  # a query: its worker is awaited here, on the event loop
+            response = await self.app.answer_async(request, endpoint)
+        else:
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(self.executor, self.app.handle, request)
         await self._send(send, response)
 
     async def _body(self, receive: Any, limit: int, headers: dict[str, str]) -> bytes | None:

@@ -60,6 +60,39 @@ class _HeadTooLarge(Exception):
         self.text = text
 
 
+class _HeadHeld:
+    """A connection's transport as one response sees it: the response head (status line and
+    headers, which the library writes on its own) is held and written with the first piece of
+    the body, so that a response is one write — one TCP segment and one wake-up of the client —
+    instead of two (with TCP_NODELAY each write is a segment; the client read the head, then
+    waited again for the body). Everything else goes to the transport unchanged."""
+
+    __slots__ = ("_head", "_held", "_transport")
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+        self._held: bytes | None = None
+        self._head = True  # the next write that is not an interim answer is the head
+
+    def write(self, data: bytes) -> None:
+        if self._head and not data.startswith(b"HTTP/1.1 1"):  # 100 Continue goes now
+            self._head = False
+            self._held = data
+            return
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._held is not None:
+            self._transport.write(self._held)
+            self._held = None
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with bounds on the request target and headers (see the
     module docstring). The parser wraps an exception raised in a callback into its own error,
@@ -85,6 +118,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._refusal = None
         self._head_bytes = 0
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        cycle = self.cycle
+        # Not for HEAD: its response has no body write that would send the head.
+        if (
+            cycle is not None
+            and cycle.transport is self.transport
+            and self.scope["method"] != "HEAD"
+        ):
+            cycle.transport = _HeadHeld(self.transport)  # type: ignore[assignment]
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)

@@ -34,6 +34,7 @@ applies there as well.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from kg.load import scope as scopes
 from kg.namespaces import PREFIXES
 from kg.server import conneg, tasks
 from kg.server.ld import serialize_quads
+from kg.server.limits import one_pattern
 from kg.server.messages import Request, Response, parse_params
 from kg.server.problems import Refusal, refuse
 from kg.server.workers import WorkerPool
@@ -228,23 +230,62 @@ class Endpoint:
                 return self.service_description(request, base)
             media, body = self.pool.run(
                 tasks.answer_sparql,
-                operation.query,
-                operation.format,
-                request.header("accept"),
-                operation.default_graphs,
-                operation.named_graphs,
-                self.scope,
+                *self._task_args(request, operation),
                 deadline=self.deadline(request),
                 adhoc=True,
             )
             return Response(200, body, media, [("Vary", "Accept")])
         except Refusal as refusal:
-            problem = refusal.problem
-            return Response(
-                problem.status,
-                problem.text().encode("utf-8"),
-                headers=[*problem.headers, ("Vary", "Accept")],
-            )
+            return self._refused(refusal)
+
+    async def answer_async(self, request: Request, base: str) -> Response:
+        """:meth:`answer` on an event loop: the worker is awaited there
+        (:meth:`kg.server.workers.WorkerPool.run_async`); the service description, which waits
+        for the dataset's summary, is made on a thread."""
+        try:
+            operation = read_operation(request)
+            if operation is None:
+                loop = asyncio.get_running_loop()
+                return await loop.run_in_executor(None, self.service_description, request, base)
+            if (
+                operation.default_graphs is None
+                and operation.named_graphs is None
+                and self.pool.runs_here
+                and one_pattern(operation.query)
+            ):  # bounded work: answered here, no hop to a worker
+                media, body = self.pool.run_here(
+                    tasks.answer_sparql, *self._task_args(request, operation)
+                )
+            else:
+                media, body = await self.pool.run_async(
+                    tasks.answer_sparql,
+                    *self._task_args(request, operation),
+                    deadline=self.deadline(request),
+                    adhoc=True,
+                )
+            return Response(200, body, media, [("Vary", "Accept")])
+        except Refusal as refusal:
+            return self._refused(refusal)
+
+    def _task_args(self, request: Request, operation: Operation) -> tuple[object, ...]:
+        """The arguments of :func:`kg.server.tasks.answer_sparql` after the worker's state."""
+        return (
+            operation.query,
+            operation.format,
+            request.header("accept"),
+            operation.default_graphs,
+            operation.named_graphs,
+            self.scope,
+        )
+
+    @staticmethod
+    def _refused(refusal: Refusal) -> Response:
+        problem = refusal.problem
+        return Response(
+            problem.status,
+            problem.text().encode("utf-8"),
+            headers=[*problem.headers, ("Vary", "Accept")],
+        )
 
     def service_description(self, request: Request, base: str) -> Response:
         """The SPARQL 1.1 Service Description of this endpoint, in an RDF format."""

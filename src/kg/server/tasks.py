@@ -22,7 +22,7 @@ from kg.export import writers as export
 from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.server import conneg, ld, ontodoc, overview, visual
-from kg.server.limits import RowLimitExceeded, bounded, serialize_bounded
+from kg.server.limits import RowLimitExceeded, bounded, serialize_bounded, solutions_at_most
 from kg.server.problems import refuse
 from kg.server.views import Table, cell
 from kg.sparql import catalogue as catalogue_module
@@ -202,7 +202,8 @@ def run_sparql(
     """An ad-hoc query's complete answer in a result format of kg.sparql.results, with the
     default graph of ``scope`` (kg.load.scope)."""
     result = _run(state, text, default_graphs, named_graphs, scope)
-    return serialize_bounded(result, fmt, state.spec.row_limit)
+    at_most = solutions_at_most(state.prepare(text))  # a LIMIT within the row limit: no count
+    return serialize_bounded(result, fmt, state.spec.row_limit, at_most=at_most)
 
 
 def answer_sparql(

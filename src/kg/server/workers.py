@@ -27,6 +27,7 @@ find a worker, even when every other worker is busy with a runaway query.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing
 import os
@@ -36,14 +37,17 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import KgError
 from kg.server.problems import Problem, Refusal, problem_for
-from kg.server.tasks import StoreSpec, WorkerState
+
+if TYPE_CHECKING:  # the workers' code: imported by the fork server (and workers), not here
+    from kg.server.tasks import StoreSpec, WorkerState
 
 Task = Callable[..., Any]  # task(state: WorkerState, *args) -> picklable answer
 
@@ -80,13 +84,21 @@ def _watch_lifeline(lifeline: Connection) -> None:
     os._exit(0)
 
 
-def _worker_main(conn: Connection, spec: StoreSpec, lifeline: Connection | None = None) -> None:
-    """The loop of a worker process: load the snapshot, then answer tasks until the pipe
-    closes. Every error becomes a Problem sent back; the loop itself never dies of one."""
+def _worker_main(
+    conn: Connection, spec: StoreSpec | None, lifeline: Connection | None = None
+) -> None:
+    """The loop of a worker process: load the snapshot (or open the store) — given, or as the
+    first message on the pipe when the worker was started before the server knew it —, then
+    answer tasks until the pipe closes. Every error becomes a Problem sent back; the loop itself
+    never dies of one."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops us
     if lifeline is not None:
         threading.Thread(target=_watch_lifeline, args=(lifeline,), daemon=True).start()
     try:
+        if spec is None:  # started before the store was found (WorkerPool.launch): sent now
+            spec = conn.recv()
+        from kg.server.tasks import WorkerState
+
         state = WorkerState.load(spec)
     except BaseException as error:  # report why, then exit
         with contextlib.suppress(OSError):
@@ -128,6 +140,75 @@ def _pidfd(pid: int) -> int | None:
         return None
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _settle(future: asyncio.Future[Any], value: Any = None) -> None:
+    """Give ``future`` its result unless it has one (a wake-up, a deadline, a readable pipe:
+    whichever comes first wins)."""
+    if not future.done():
+        future.set_result(value)
+
+
+def _unwatch(loop: asyncio.AbstractEventLoop, fd: int) -> None:
+    """Stop watching a worker's pipe, and make it blocking again: the event loop (libuv) made it
+    non-blocking when it began watching, and the pipe's reads and writes (multiprocessing's
+    Connection, also used from threads by WorkerPool.run) expect a blocking one — a long answer
+    read from a non-blocking pipe fails half-way."""
+    loop.remove_reader(fd)
+    os.set_blocking(fd, True)
+
+
+class LocalAnswers:
+    """Tasks run in the server process itself, on the persistent store opened read-only here
+    on first use — only for queries whose shape bounds their work
+    (:func:`kg.server.limits.one_pattern`: they cannot run past the time limit, so they need
+    no process that could be killed). Same task functions as the workers, same answers, and
+    the same Problems for what they refuse."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self._state: WorkerState | None = None
+        self._lock = threading.Lock()
+
+    def _load(self, spec: StoreSpec) -> WorkerState:
+        with self._lock:
+            if self._state is None:
+                from kg.server.tasks import WorkerState
+
+                self._state = WorkerState.load(spec)
+            return self._state
+
+    def run(self, spec: StoreSpec, task: Task, *args: Any) -> Any:
+        """``task(state, *args)`` here (see :meth:`WorkerPool.run` for tasks).
+
+        Raises:
+            Refusal: the task's Problem (400, 406 …), as a worker would send it.
+        """
+        state = self._state or self._load(spec)
+        try:
+            return task(state, *args)
+        except Refusal:
+            raise
+        except KgError as error:
+            raise Refusal(problem_for(error)) from None
+
+
+class _Waiting:
+    """A request awaiting a worker or a slot on an event loop (WorkerPool.run_async)."""
+
+    __slots__ = ("future", "loop", "woken")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> None:
+        self.loop = loop
+        self.future = future
+        self.woken = False  # a release chose it (WorkerPool._wake)
+
+
 class _WorkerDied(Exception):
     """The worker's pipe closed while it held a task."""
 
@@ -135,7 +216,10 @@ class _WorkerDied(Exception):
 class _Worker:
     """One worker process and the server's end of its pipe."""
 
-    def __init__(self, context: Any, spec: StoreSpec, lifeline: Connection | None = None) -> None:
+    def __init__(
+        self, context: Any, spec: StoreSpec | None, lifeline: Connection | None = None
+    ) -> None:
+        """``spec`` None: the worker waits for it on its pipe (WorkerPool.launch)."""
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_worker_main,
@@ -208,9 +292,16 @@ class WorkerPool:
     SUPERVISE_EVERY = 0.5  # seconds between two checks of the fork server
 
     def __init__(
-        self, spec: StoreSpec, size: int = 3, *, reserved: int = 1, timeout: float | None = None
+        self,
+        spec: StoreSpec | None,
+        size: int = 3,
+        *,
+        reserved: int = 1,
+        timeout: float | None = None,
     ) -> None:
-        """``timeout`` is only named in the 503 message; deadlines come with each task."""
+        """``timeout`` is only named in the 503 message; deadlines come with each task.
+        ``spec`` None: given to :meth:`start` (the processes can be started before it is
+        known: :meth:`launch`)."""
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.spec = spec
@@ -221,6 +312,9 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._adhoc = threading.BoundedSemaphore(max(1, size - reserved))
+        # Requests awaiting a worker or an ad-hoc slot on an event loop (run_async): each
+        # release of either wakes the first (see _wake).
+        self._waiting: deque[_Waiting] = deque()
         self._closed = False
         # The read end goes to every worker; this process holds the only write end.
         self._lifeline, self._lifeline_end = self._context.Pipe(duplex=False)
@@ -229,17 +323,66 @@ class WorkerPool:
         self.killed = 0  # workers stopped because their task ran past its deadline
         self.replaced = 0  # workers replaced because they died (not killed by a deadline)
         self.retried = 0  # tasks run again because their worker died under them
+        self._launched: list[_Worker] = []  # started by launch(), awaiting the spec
+        self._local: LocalAnswers | None = None
+        self._launching: threading.Thread | None = None
 
     # --- life cycle --------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start every worker; return when the first has loaded the dataset (the pool answers
-        from then on), the others join as they get ready.
+    def launch(self) -> None:
+        """Start the worker processes now, in the background, before the dataset is known
+        (``kg serve``: while it finds the store); :meth:`start` then gives them the spec.
+
+        Why: a worker's start — the fork server forking it once it has imported the workers'
+        code — took a few tenths of a second of the server's start-up after the store was
+        found; started early, it overlaps with finding the store, and the worker only opens
+        the store once it is known (milliseconds)."""
+
+        def run() -> None:
+            for _ in range(self.size):
+                try:
+                    worker = _Worker(self._context, None, self._lifeline)
+                except (OSError, ValueError) as error:  # start() starts the rest
+                    print(f"kg serve: could not start a query worker: {error}", file=sys.stderr)
+                    return
+                self._launched.append(worker)
+
+        self._launching = threading.Thread(target=run, daemon=True, name="kg-serve-launch")
+        self._launching.start()
+
+    def _take_launched(self) -> list[_Worker]:
+        """The workers launch() started, each sent the spec (one that cannot take it is
+        stopped)."""
+        if self._launching is None:
+            return []
+        self._launching.join()
+        self._launching = None
+        taken = []
+        for worker in self._launched:
+            try:
+                worker.conn.send(self.spec)
+            except (OSError, ValueError):
+                worker.kill()
+                worker.close_pipe()
+                continue
+            taken.append(worker)
+        self._launched = []
+        return taken
+
+    def start(self, spec: StoreSpec | None = None) -> None:
+        """Start every worker (or give those :meth:`launch` started ``spec``); return when the
+        first has loaded the dataset (the pool answers from then on), the others join as they
+        get ready.
 
         Raises:
             KgError: the first worker could not load the dataset (the message says why).
         """
-        started = [self._new_worker() for _ in range(self.size)]
+        if spec is not None:
+            self.spec = spec
+        if self.spec is None:
+            raise ValueError("the pool needs a StoreSpec to start")
+        started = self._take_launched()
+        started += [self._new_worker() for _ in range(self.size - len(started))]
         first = started[0]
         try:
             first.wait_ready(READY_TIMEOUT)
@@ -249,7 +392,7 @@ class WorkerPool:
             raise
         with self._lock:
             self._all.add(first)
-        self._idle.put(first)
+        self._put_idle(first)
         if started[1:]:
             threading.Thread(
                 target=self._join, args=(started[1:],), daemon=True, name="kg-serve-start"
@@ -282,15 +425,19 @@ class WorkerPool:
                 worker.kill()
                 worker.close_pipe()
                 return
-            self._idle.put(worker)
+            self._put_idle(worker)
         self.started.set()
 
     def close(self) -> None:
-        """Stop every worker (busy ones too)."""
+        """Stop every worker (busy ones too, and those launched but never started)."""
+        if self._launching is not None:
+            self._launching.join()
+            self._launching = None
         with self._lock:
             self._closed = True
-            workers = list(self._all)
+            workers = list(self._all) + self._launched
             self._all.clear()
+            self._launched = []
         for worker in workers:
             worker.kill()
         while True:  # idle ones: nobody else holds them
@@ -329,7 +476,7 @@ class WorkerPool:
                 worker.retired = True
             self._all = set(fresh)
         for worker in fresh:
-            self._idle.put(worker)
+            self._put_idle(worker)
         stale = []
         while True:
             try:
@@ -341,7 +488,23 @@ class WorkerPool:
                 worker.kill()
                 worker.close_pipe()
             else:
-                self._idle.put(worker)
+                self._put_idle(worker)
+
+    def run_here(self, task: Task, *args: Any) -> Any:
+        """``task(state, *args)`` in this process (:class:`LocalAnswers`), for a query whose
+        shape bounds its work; only on a persistent store (else ValueError: the data is in
+        the workers' memory only)."""
+        spec = self.spec
+        if spec is None or spec.database is None:
+            raise ValueError("tasks run here only on a persistent store")
+        if self._local is None or self._local.database != spec.database:
+            self._local = LocalAnswers(spec.database)
+        return self._local.run(spec, task, *args)
+
+    @property
+    def runs_here(self) -> bool:
+        """Whether :meth:`run_here` can be used (the pool serves a persistent store)."""
+        return self.spec is not None and self.spec.database is not None
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -410,7 +573,7 @@ class WorkerPool:
             return self._run(task, args, deadline)
         finally:
             if gate is not None:
-                gate.release()
+                self._release_slot()
 
     def _run(self, task: Task, args: tuple[Any, ...], deadline: float) -> Any:
         died = 0
@@ -465,24 +628,173 @@ class WorkerPool:
                 self.killed += 1
                 self._replace(worker)
                 worker.close_pipe()
-                raise Refusal(
-                    Problem(
-                        503,
-                        "query timeout",
-                        f"the work ran past the server's time limit and was stopped "
-                        f"({self._timeout_text()}); nothing was sent. Narrow the query or "
-                        "add a LIMIT",
-                    )
-                )
+                raise self._timed_out()
             status, payload = worker.conn.recv()
         except (EOFError, OSError):
             self._replace(worker, died=True)
             worker.close_pipe()
             raise _WorkerDied from None
-        self._idle.put(worker)
+        self._put_idle(worker)
         if status == "problem":
             raise Refusal(payload)
         return payload
+
+    def _put_idle(self, worker: _Worker) -> None:
+        self._idle.put(worker)
+        self._wake()
+
+    def _release_slot(self) -> None:
+        self._adhoc.release()
+        self._wake()
+
+    def _wake(self) -> None:
+        """Tell the first request awaiting a worker or a slot (run_async) that one was released:
+        it tries again (a thread waiting in run may have taken it first; then it waits on)."""
+        with self._lock:
+            while self._waiting:
+                entry = self._waiting.popleft()
+                if not entry.future.done():
+                    entry.woken = True
+                    break
+            else:
+                return
+        if _running_loop() is entry.loop:
+            _settle(entry.future)
+        else:
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
+                entry.loop.call_soon_threadsafe(_settle, entry.future)
+
+    async def _wait_for(self, take: Callable[[], Any], deadline: float) -> Any:
+        """What ``take()`` gives (it never blocks; None: nothing now), waiting on the event loop
+        until it gives something; 503 (busy) at the deadline."""
+        taken = take()
+        if taken is not None:
+            return taken
+        loop = asyncio.get_running_loop()
+        while True:
+            entry = _Waiting(loop, loop.create_future())
+            with self._lock:
+                self._waiting.append(entry)
+            taken = take()  # released between the first try and the registration
+            if taken is None:
+                timer = loop.call_later(
+                    max(0.0, deadline - time.monotonic()), _settle, entry.future
+                )
+                try:
+                    await entry.future
+                finally:
+                    timer.cancel()
+                taken = take()
+            if taken is None and time.monotonic() < deadline:
+                continue  # another took what was released: wait for the next
+            with self._lock, contextlib.suppress(ValueError):
+                self._waiting.remove(entry)
+            if entry.woken:
+                # This request may have taken something other than what its wake-up was for
+                # (or nothing): the next in line looks too, so that nothing released stays
+                # unseen while requests wait.
+                self._wake()
+            if taken is None:
+                raise self._busy()
+            return taken
+
+    def _take_nowait(self) -> _Worker | None:
+        """An idle worker that has not been replaced, or None."""
+        while True:
+            if self._closed:
+                raise Refusal(Problem(503, "server stopping", "the server is shutting down"))
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return None
+            if not worker.retired:
+                return worker
+            worker.close_pipe()
+
+    async def run_async(self, task: Task, *args: Any, deadline: float, adhoc: bool = False) -> Any:
+        """:meth:`run` for a caller on an event loop (``kg.server.asgi``): the same task on the
+        same workers under the same deadline, but the wait for a worker and for its answer is on
+        the loop (the worker's pipe is watched by the loop), not in a thread.
+
+        Why: a thread per request cost a trivial query more than the query itself — the hand-over
+        to the thread and back, and every thread taking its turn at the interpreter lock after
+        each system call (measured with ``bench/serve_load.py``: ~0.35 ms of the server
+        process's time per request, against ~0.1 ms for an HTTP library's bare answer).
+
+        Raises: as :meth:`run`.
+        """
+        if adhoc:
+            await self._wait_for(lambda: self._adhoc.acquire(blocking=False) or None, deadline)
+        try:  # the slot (when adhoc) is held from here on
+            died = 0
+            for _attempt in range(2 * self.size + 4):
+                worker = await self._wait_for(self._take_nowait, deadline)
+                try:
+                    worker.conn.send((task, args))
+                except (OSError, ValueError):  # died while idle, before it got the task
+                    self._replace(worker, died=True)
+                    worker.close_pipe()
+                    continue
+                try:
+                    return await self._answer_async(worker, deadline)
+                except _WorkerDied:
+                    died += 1
+                    if died > 1:
+                        break
+                    self.retried += 1
+            raise Refusal(
+                Problem(
+                    503,
+                    "worker failed",
+                    "the process running this request died twice (out of memory?) and was "
+                    "replaced; nothing was sent",
+                )
+            )
+        finally:
+            if adhoc:
+                self._release_slot()
+
+    async def _answer_async(self, worker: _Worker, deadline: float) -> Any:
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        fd = worker.conn.fileno()
+        timer = loop.call_later(max(0.0, deadline - time.monotonic()), _settle, ready, False)
+        loop.add_reader(fd, _settle, ready, True)
+        try:
+            answered = await ready
+        except BaseException:  # cancelled (the server stops): the task's answer is never read
+            _unwatch(loop, fd)
+            timer.cancel()
+            self._replace(worker)
+            worker.close_pipe()
+            raise
+        _unwatch(loop, fd)
+        timer.cancel()
+        if not answered:
+            self.killed += 1
+            self._replace(worker)
+            worker.close_pipe()
+            raise self._timed_out()
+        try:
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker, died=True)
+            worker.close_pipe()
+            raise _WorkerDied from None
+        self._put_idle(worker)
+        if status == "problem":
+            raise Refusal(payload)
+        return payload
+
+    def _timed_out(self) -> Refusal:
+        return Refusal(
+            Problem(
+                503,
+                "query timeout",
+                f"the work ran past the server's time limit and was stopped "
+                f"({self._timeout_text()}); nothing was sent. Narrow the query or add a LIMIT",
+            )
+        )
 
     def _timeout_text(self) -> str:
         return f"{self.timeout:g} s" if self.timeout else "the request's deadline"
@@ -537,4 +849,4 @@ class WorkerPool:
             new.kill()
             new.close_pipe()
             return
-        self._idle.put(new)
+        self._put_idle(new)
