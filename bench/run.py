@@ -175,9 +175,14 @@ def _digests(csv: bytes) -> dict[str, str]:
     whatever order a store keeps them, which differs between two stores of the same quads)."""
     import hashlib
 
+    whole = hashlib.sha256(csv).hexdigest()  # quotes included: kg against kg before
     csv = _without_quotes(csv)
     rows = b"\r\n".join(sorted(csv.split(b"\r\n")))
-    return {"sha256": hashlib.sha256(csv).hexdigest(), "rows": hashlib.sha256(rows).hexdigest()}
+    return {
+        "sha256": hashlib.sha256(csv).hexdigest(),
+        "rows": hashlib.sha256(rows).hexdigest(),
+        "whole": whole,
+    }
 
 
 def _median_runs(run, repeat: int) -> tuple[list[float], bytes]:
@@ -832,7 +837,12 @@ def table(res: dict) -> str:
                 else {"wall": None}
             )
         kg_d, raw_d = warm["kg"][name], warm["raw"][name]
-        row(f"query {name}, warm, quotes filled{_same(kg_d, raw_d)}", cell, unit="ms")
+        mark = _same(kg_d, raw_d)
+        before_d = warm.get("before", {}).get(name)
+        if before_d is not None and before_d.get("whole") is not None:
+            same = before_d["whole"] == kg_d.get("whole")
+            mark += ", same CSV as before" if same else ", CSV DIFFERS FROM BEFORE"
+        row(f"query {name}, warm, quotes filled{mark}", cell, unit="ms")
     for name, cell in res.get("queries_cold", {}).items():
         mark = "" if cell["same"] else " (ties ordered differently)"
         if not cell.get("same_rows", cell["same"]):
