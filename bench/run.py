@@ -470,11 +470,12 @@ def _kg_load(folder: Path, inferred: bool) -> dict:
 
 
 def measure_rss(cmd: list[str], env: dict[str, str] | None = None) -> dict:
-    """Run one process: wall seconds, peak RSS (MB, from ``/usr/bin/time -f %M``) and its
+    """Run one process: wall seconds, peak RSS (MB, from ``/usr/bin/time -f %M``), CPU seconds
+    (user + system, ``%U %S``: what the load of a shared machine disturbs least) and its
     stdout. Not ``os.wait4`` on our own child: Linux counts the harness's memory at fork time
     into a child's ``ru_maxrss``, so every child would weigh at least what the harness does."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
-        timed = [TIME, "-f", "%M", "-o", rss.name, *cmd] if TIME else cmd
+        timed = [TIME, "-f", "%U %S\n%M", "-o", rss.name, *cmd] if TIME else cmd
         start = time.perf_counter()
         proc = subprocess.run(timed, capture_output=True, env={**os.environ, **(env or {})})
         wall = time.perf_counter() - start
@@ -484,7 +485,17 @@ def measure_rss(cmd: list[str], env: dict[str, str] | None = None) -> dict:
             )
         text = rss.read().strip().splitlines()
     kb = float(text[-1]) if text and text[-1].strip().isdigit() else float("nan")
-    return {"wall": wall, "rss_mb": kb / 1024, "rc": proc.returncode, "stdout": proc.stdout}
+    try:
+        cpu = sum(float(x) for x in text[-2].split()) if len(text) >= 2 else float("nan")
+    except ValueError:
+        cpu = float("nan")
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "rss_mb": kb / 1024,
+        "rc": proc.returncode,
+        "stdout": proc.stdout,
+    }
 
 
 def worker_cmd(name: str, *args: object) -> list[str]:
@@ -510,6 +521,9 @@ def _summary(runs: list[dict]) -> dict:
         "wall_min": min(walls),
         "wall_max": max(walls),
         "rss_mb": max(r["rss_mb"] for r in runs),
+        "cpu": statistics.median(r.get("cpu", float("nan")) for r in runs),
+        "cpu_min": min(r.get("cpu", float("nan")) for r in runs),
+        "cpu_max": max(r.get("cpu", float("nan")) for r in runs),
         "inner": inner[-1],
         "inners": inner,
         "rc": runs[-1]["rc"],
@@ -881,6 +895,7 @@ def table(res: dict) -> str:
             same = res[label].get("same_bytes")
             mark = "" if same is None else (", same bytes as before" if same else ", BYTES DIFFER")
             row(f"{label}{mark}", res[label])
+            row(f"{label}, CPU time", res[label], "cpu")
             row(f"{label}, peak memory", res[label], "rss_mb", "MB")
     return "\n".join(lines) + "\n"
 
