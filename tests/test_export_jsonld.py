@@ -91,7 +91,12 @@ def _tricky() -> Store:
 
 
 @pytest.mark.parametrize("union", [True, False])
-def test_tricky_statements_are_written_as_the_reference_writes_them(union: bool) -> None:
+@pytest.mark.parametrize("run_bytes", [None, 64])  # 64: every node spills to sorted runs
+def test_tricky_statements_are_written_as_the_reference_writes_them(
+    union: bool, run_bytes: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if run_bytes is not None:
+        monkeypatch.setattr(export, "RUN_BYTES", run_bytes)
     store = _tricky()
     written = _written(store, union=union)
     assert written == _reference(store, union=union)
@@ -107,9 +112,16 @@ def repository_store() -> Store:
 
 @pytest.mark.parametrize("union", [True, False])
 @pytest.mark.parametrize("with_inferred", [False, True])
+@pytest.mark.parametrize("run_bytes", [None, 4096])  # 4096: the nodes spill to sorted runs
 def test_the_repository_is_written_as_the_reference_writes_it(
-    repository_store: Store, union: bool, with_inferred: bool
+    repository_store: Store,
+    union: bool,
+    with_inferred: bool,
+    run_bytes: int | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if run_bytes is not None:
+        monkeypatch.setattr(export, "RUN_BYTES", run_bytes)
     options = {"with_inferred": with_inferred}
     written = _written(repository_store, union=union, **options)
     assert written == _reference(repository_store, union=union, **options)

@@ -709,7 +709,9 @@ def _union_nodes(compactor: _TokenCompactor, rows: Iterable[Row], indent: int = 
     text's newlines are kept as ``_NEWLINE_MARK``). A subject is one run of rows, so each
     ``@id`` has one line, written as it is; two subjects that compact to the same ``@id`` meet
     there and are merged from their texts, as ``Compactor.nodes`` merges them."""
-    runs = SortedRuns()
+    runs: SortedRuns | None = None  # made when the nodes outgrow RUN_BYTES
+    held: list[tuple[str, str]] = []  # (@id, text) until then: most graphs are a few nodes
+    size = 0
     margin = " " * indent
     add = compactor.add
     for subject, statements in groupby(rows, key=itemgetter(1)):
@@ -717,15 +719,35 @@ def _union_nodes(compactor: _TokenCompactor, rows: Iterable[Row], indent: int = 
         for row in statements:
             add(properties, row)
         node_id = compactor.node_id(subject)
-        # the text's newlines written as _NEWLINE_MARK straight away
-        text = _node_json(node_id, properties, margin, _NEWLINE_MARK.decode())
-        entry = (node_id + "\0" + text).encode("utf-8")
+        text = _node_json(node_id, properties, margin)
+        if runs is None:
+            held.append((node_id, text))
+            size += len(text)
+            if size < RUN_BYTES:
+                continue
+            runs = SortedRuns()
+            entries, held = [_entry(i, t) for i, t in held], []
+            runs.extend(entries, sum(map(len, entries)))
+            continue
+        entry = _entry(node_id, text)
         runs.extend([entry], len(entry))
-    for node_id, same in groupby(runs, key=lambda entry: entry[: entry.index(b"\0")]):
-        texts = [
-            entry[len(node_id) + 1 :].replace(_NEWLINE_MARK, b"\n").decode("utf-8")
-            for entry in same
-        ]
+    if runs is None:
+        held.sort(key=itemgetter(0))  # code points, as the UTF-8 bytes of SortedRuns sort
+        groups: Iterable[tuple[str, list[str]]] = (
+            (node_id, [text for _, text in same]) for node_id, same in groupby(held, itemgetter(0))
+        )
+    else:
+        groups = (
+            (
+                node_id.decode("utf-8"),
+                [
+                    entry[len(node_id) + 1 :].replace(_NEWLINE_MARK, b"\n").decode("utf-8")
+                    for entry in same
+                ],
+            )
+            for node_id, same in groupby(runs, key=lambda entry: entry[: entry.index(b"\0")])
+        )
+    for node_id, texts in groups:
         if len(texts) == 1:
             yield texts[0]
             continue
@@ -734,7 +756,12 @@ def _union_nodes(compactor: _TokenCompactor, rows: Iterable[Row], indent: int = 
             for key, value in json.loads(text).items():
                 if key != "@id":
                     merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
-        yield _indented(compactor.compactor.node(node_id.decode("utf-8"), merged), margin)
+        yield _indented(compactor.compactor.node(node_id, merged), margin)
+
+
+def _entry(node_id: str, text: str) -> bytes:
+    """A node as a line of ``SortedRuns``: ``@id NUL text``, newlines as ``_NEWLINE_MARK``."""
+    return (node_id + "\0" + text.replace("\n", _NEWLINE_MARK.decode())).encode("utf-8")
 
 
 class _TokenCompactor:
