@@ -709,8 +709,10 @@ def _union_nodes(compactor: _TokenCompactor, rows: Iterable[Row], indent: int = 
     text's newlines are kept as ``_NEWLINE_MARK``). A subject is one run of rows, so each
     ``@id`` has one line, written as it is; two subjects that compact to the same ``@id`` meet
     there and are merged from their texts, as ``Compactor.nodes`` merges them."""
-    runs: SortedRuns | None = None  # made when the nodes outgrow RUN_BYTES
-    held: list[tuple[str, str]] = []  # (@id, text) until then: most graphs are a few nodes
+    # (@id, text) pairs until their text outgrows a quarter of RUN_BYTES (as str, in tuples,
+    # they weigh about what a run of bytes does), then sorted runs: most graphs are a few nodes
+    runs: SortedRuns | None = None
+    held: list[tuple[str, str]] = []
     size = 0
     margin = " " * indent
     add = compactor.add
@@ -723,7 +725,7 @@ def _union_nodes(compactor: _TokenCompactor, rows: Iterable[Row], indent: int = 
         if runs is None:
             held.append((node_id, text))
             size += len(text)
-            if size < RUN_BYTES:
+            if size < RUN_BYTES // 4:
                 continue
             runs = SortedRuns()
             entries, held = [_entry(i, t) for i, t in held], []
