@@ -127,7 +127,10 @@ def test_the_harness_sets_kg_quote_column_aside_when_comparing_with_raw():
     with_quotes = b'passage,quote,x\r\nhttp://a,"a, b",1\r\n'
     assert run._without_quotes(with_quotes) == b"passage,x\r\nhttp://a,1\r\n"
     plain = b"passage,x\r\nhttp://a,1\r\n"
-    assert run._digests(with_quotes) == run._digests(plain)
+    quoted, bare = run._digests(with_quotes), run._digests(plain)
+    assert (quoted["sha256"], quoted["rows"]) == (bare["sha256"], bare["rows"])
+    # against the code before, the whole CSV counts, quotes included
+    assert quoted["whole"] != bare["whole"]
 
 
 def test_the_harness_prints_kg_before_and_raw_interleaved(tmp_path):

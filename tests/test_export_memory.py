@@ -110,11 +110,12 @@ def generated(tmp_path_factory) -> Store:
 def test_an_export_holds_a_bounded_part_of_the_data(generated, monkeypatch, fmt) -> None:
     """Python's allocations during an export stay below the size of what it writes (the store
     is Oxigraph's, outside them): the union is never held whole, as lines, as Turtle or as
-    nodes; what remains is a run, a batch and the largest graph's dump. Holding the union (as
-    kg did) peaks at several times the output: its lines, then its Turtle or its nodes."""
+    nodes; what remains is a run, the compactor's caches and the largest graph's dump. Holding
+    the union (as kg did) peaks at several times the output: its lines, then its Turtle or its
+    nodes."""
     monkeypatch.setattr(export, "RUN_BYTES", 64 << 10)
     monkeypatch.setattr(export, "_NAMER_CACHE", 1024)
-    monkeypatch.setattr(export, "_PARSE_BATCH", 1000)
+    monkeypatch.setattr(export, "_REFERENCES", 1000)
     sink = _Sink()
     tracemalloc.start()
     try:
@@ -123,7 +124,7 @@ def test_an_export_holds_a_bounded_part_of_the_data(generated, monkeypatch, fmt)
     finally:
         tracemalloc.stop()
     assert sink.size > 500_000
-    # JSON-LD's fixed costs (the compactor, the encoder, a parse batch) weigh more at this size
+    # JSON-LD's fixed costs (the compactor and its caches) weigh more at this size
     bound = 2 * sink.size if fmt == "jsonld" else sink.size
     assert peak < bound, (peak, sink.size)
 

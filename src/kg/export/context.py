@@ -165,6 +165,7 @@ class Compactor:
         for prefix, ns in self.by_length:
             self.by_namespace.setdefault(ns, prefix)
         self._iris: dict[str, str] = {}
+        self._literals: dict[tuple[str, str | None, str | None], tuple[str, Any]] = {}
         # IRI → [(key, coercion)] for the keys usable as properties; IRI → key for classes
         self.properties: dict[str, list[tuple[str, str | None]]] = {}
         self.classes: dict[str, str] = {}
@@ -226,28 +227,53 @@ class Compactor:
         return self.iri(term.value) if isinstance(term, NamedNode) else str(term)
 
     def _key_and_value(self, predicate: str, obj: Any) -> tuple[str, Any]:
-        terms = self.properties.get(predicate, ())
         if isinstance(obj, Literal):
             language = obj.language
             datatype = obj.datatype.value if language is None else None
-            if datatype is not None and datatype != XSD + "string":
-                for key, coercion in terms:
-                    if coercion == datatype:
-                        return key, obj.value
-                value: Any = {"@type": self.iri(datatype), "@value": obj.value}
-            elif language is not None:
-                value = {"@language": language, "@value": obj.value}
-            else:
-                value = obj.value
+            return self.literal(predicate, obj.value, datatype, language)
+        return self.reference(predicate, self.node_id(obj))
+
+    def literal(
+        self, predicate: str, value: str, datatype: str | None, language: str | None
+    ) -> tuple[str, Any]:
+        """The key and JSON value of a literal object (``datatype`` None when ``language``)."""
+        cache_key = (predicate, datatype, language)
+        shape = self._literals.get(cache_key)
+        if shape is None:
+            shape = self._literal_shape(predicate, datatype, language)
+            if len(self._literals) >= _IRI_CACHE:
+                self._literals.clear()
+            self._literals[cache_key] = shape
+        key, wrap = shape
+        if wrap is None:
+            return key, value
+        return key, {**wrap, "@value": value}
+
+    def _literal_shape(
+        self, predicate: str, datatype: str | None, language: str | None
+    ) -> tuple[str, dict[str, str] | None]:
+        """The key a literal of this datatype or language takes under ``predicate``, and the
+        members its value object has besides ``@value`` (None: the plain string)."""
+        terms = self.properties.get(predicate, ())
+        wrap: dict[str, str] | None = None
+        if datatype is not None and datatype != XSD + "string":
             for key, coercion in terms:
-                if coercion is None:
-                    return key, value
-            return self.iri(predicate), value
-        reference = self.node_id(obj)
+                if coercion == datatype:
+                    return key, None
+            wrap = {"@type": self.iri(datatype)}
+        elif language is not None:
+            wrap = {"@language": language}
         for key, coercion in terms:
+            if coercion is None:
+                return key, wrap
+        return self.iri(predicate), wrap
+
+    def reference(self, predicate: str, reference: str) -> tuple[str, Any]:
+        """The key and JSON value of a node object (``reference``: its ``node_id``)."""
+        for key, coercion in self.properties.get(predicate, ()):
             if coercion == "@id":
                 return key, reference
-        for key, coercion in terms:
+        for key, coercion in self.properties.get(predicate, ()):
             if coercion is None:
                 return key, {"@id": reference}
         return self.iri(predicate), {"@id": reference}
@@ -263,12 +289,14 @@ class Compactor:
     def add(self, properties: dict[str, list[Any]], predicate: Any, obj: Any) -> None:
         """Add one statement of a node to its ``properties`` (key → values, unsorted)."""
         if predicate.value == RDF + "type" and isinstance(obj, NamedNode):
-            properties.setdefault("@type", []).append(
-                self.classes.get(obj.value) or self.iri(obj.value)
-            )
+            self.add_type(properties, obj.value)
             return
         key, value = self._key_and_value(predicate.value, obj)
         properties.setdefault(key, []).append(value)
+
+    def add_type(self, properties: dict[str, list[Any]], iri: str) -> None:
+        """Add a class (an ``rdf:type`` IRI) to a node's ``properties``."""
+        properties.setdefault("@type", []).append(self.classes.get(iri) or self.iri(iri))
 
     @staticmethod
     def node(node_id: str, properties: dict[str, list[Any]]) -> dict[str, Any]:

@@ -12,24 +12,27 @@ the document (:class:`kg.load.documents.Documents`), only when its hash matches 
 graph records; otherwise the quote is unbound. The passage's span and document are read from
 the store that answered (so a remote store's answer is quoted from its own spans).
 
-The answer is rebuilt as SPARQL JSON results and parsed back by the engine, so every result
-format (CSV, TSV, JSON, XML) is still written by the engine's serialisers.
+The answer stays the engine's own results object, so every result format (CSV, TSV, JSON, XML)
+is still written by the engine's serialisers: the engine writes the answer as SPARQL TSV (a line
+per row, a term per cell), the quote cells are spliced in after each passage cell, and the
+engine parses the lines back. Why not in Python: at 1M (``list-responsible-institutions``,
+22,821 rows) rebuilding the answer as SPARQL JSON (a dict per term, ``json.dumps``, parsed
+back) and one span query per 500 passages, each checked by kg's lexer, took longer than the
+query itself.
 """
 
 from __future__ import annotations
 
-import json
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from pyoxigraph import (
-    BlankNode,
     Literal,
     NamedNode,
     QueryResultsFormat,
     QuerySolutions,
-    Triple,
+    Store,
     parse_query_results,
 )
 
@@ -41,9 +44,6 @@ from kg.sparql import prepare as sparql
 from kg.sparql.results import QueryResult
 from kg.sparql.terms import sparql_term
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
 # Columns that may hold a passage: by name, so an answer without one stays lazy.
 PASSAGE_COLUMNS = ("passage", "source")
 
@@ -52,6 +52,9 @@ SPAN_QUERY = (
     f"?passage <{KG}startOffset> ?start ; <{KG}endOffset> ?end ; <{KG}inDocument> ?document . "
     f"?document <{KG}fileName> ?file . OPTIONAL {{ ?document <{KG}sha256> ?sha }} }}"
 )
+
+# Passages per span query sent to a remote store (a local store gets them all in one query).
+REMOTE_CHUNK = 500
 
 _span_query: sparql.PreparedQuery | None = None
 
@@ -70,32 +73,32 @@ def quote_columns(variables: list[str]) -> dict[str, str]:
     return out
 
 
-def _term_json(term: Any) -> dict[str, Any]:
-    if isinstance(term, NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value not in (XSD_STRING, RDF_LANG_STRING):
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _term_json(term.subject),
-                "predicate": _term_json(term.predicate),
-                "object": _term_json(term.object),
-            },
-        }
-    raise KgError(f"cannot write the term {term!r} in an answer")
+# The same join in two steps, for many passages at once: their spans and documents, then the
+# documents' files (a handful); the rows the span query would give are recombined in Python.
+PASSAGE_SPANS = (
+    "SELECT ?passage ?start ?end ?document WHERE { VALUES ?passage { %s } "
+    f"?passage <{KG}startOffset> ?start ; <{KG}endOffset> ?end ; <{KG}inDocument> ?document }}"
+)
+DOCUMENT_FILES = (
+    "SELECT ?document ?file ?sha WHERE { VALUES ?document { %s } "
+    f"?document <{KG}fileName> ?file . OPTIONAL {{ ?document <{KG}sha256> ?sha }} }}"
+)
+
+
+def _with_values(template: str, iris: list[str]) -> sparql.PreparedQuery:
+    """A query with a VALUES block of these IRIs (written by :func:`kg.sparql.terms.sparql_term`).
+    Built, not checked by :func:`kg.sparql.prepare.prepare`: kg writes the whole text, and
+    lexing 22,821 IRIs took longer than answering them."""
+    values = " ".join(sparql_term(NamedNode(iri)) for iri in iris)
+    return sparql.PreparedQuery(text=template % values, form="SELECT")
+
+
+def _named(term: Any) -> bool:
+    return isinstance(term, NamedNode)
 
 
 class Quoter:
-    """Passage IRI → its text, from the store's spans and the local documents (cached)."""
+    """Passage IRI → its text, from the store's spans and the local documents."""
 
     def __init__(self, store: Any, documents: Documents) -> None:
         self.store = store
@@ -103,22 +106,42 @@ class Quoter:
         self._cache: dict[str, str | None] = {}
         self.missing: set[str] = set()  # documents that could not be quoted (file names)
 
-    def prefetch(self, passages: Iterable[NamedNode], chunk: int = 500) -> None:
-        """Look up the spans of many passages in a few queries (a VALUES block of their IRIs,
-        written by :func:`kg.sparql.terms.sparql_term`) instead of one query per passage."""
-        todo = sorted({p.value for p in passages if p.value not in self._cache})
-        for i in range(0, len(todo), chunk):
-            part = todo[i : i + chunk]
-            values = " ".join(sparql_term(NamedNode(iri)) for iri in part)
-            text = SPAN_QUERY.replace("WHERE { ", f"WHERE {{ VALUES ?passage {{ {values} }} ", 1)
-            rows: dict[str, list[Any]] = {}
-            for row in sparql.execute(self.store, sparql.prepare(text)).raw:  # type: ignore[union-attr]
-                rows.setdefault(row["passage"].value, []).append(row)
-            for iri in part:
-                found = rows.get(iri, [])
-                self._cache[iri] = self._text(found[0]) if len(found) == 1 else None
+    def quotes(self, passages: Iterable[str]) -> dict[str, str | None]:
+        """The quote of each passage (by IRI), as :meth:`__call__` gives it one by one: the spans
+        of all of them in one query (a local store; a remote one gets :data:`REMOTE_CHUNK` at a
+        time), their documents' files in another, each document read once."""
+        asked = list(passages)
+        todo = sorted({iri for iri in asked if iri not in self._cache})
+        spans: dict[str, list[tuple[Any, Any, Any]]] = {}
+        for part in self._chunks(todo):
+            for p, start, end, document in self._select(PASSAGE_SPANS, part):
+                spans.setdefault(p.value, []).append((start, end, document))
+        named = sorted({d.value for rows in spans.values() for *_, d in rows if _named(d)})
+        files: dict[Any, list[tuple[Any, Any]]] = {}
+        for part in self._chunks(named):
+            for document, file, sha in self._select(DOCUMENT_FILES, part):
+                files.setdefault(document, []).append((file, sha))
+        texts: dict[tuple[str, str | None], str | None] = {}
+        for iri in todo:
+            found = spans.get(iri, [])
+            if not all(_named(d) for *_, d in found):  # a document VALUES cannot name
+                self._cache[iri] = self._quote(NamedNode(iri))
+                continue
+            # the rows the span query gives this passage: each span with each file of its document
+            rows = [(s, e, f, h) for s, e, d in found for f, h in files.get(d, ())]
+            self._cache[iri] = self._text(*rows[0], texts) if len(rows) == 1 else None
+        return {iri: self._cache[iri] for iri in asked}
+
+    def _chunks(self, iris: list[str]) -> Iterable[list[str]]:
+        size = len(iris) if isinstance(self.store, Store) else REMOTE_CHUNK
+        for i in range(0, len(iris), max(size, 1)):
+            yield iris[i : i + size]
+
+    def _select(self, template: str, iris: list[str]) -> Iterable[Any]:
+        return sparql.execute(self.store, _with_values(template, iris)).raw  # type: ignore[return-value]
 
     def __call__(self, passage: Any) -> str | None:
+        """One passage's quote, looked up on its own (the span query with the passage bound)."""
         if not isinstance(passage, NamedNode) or not passage.value.startswith(PASSAGE):
             return None
         if passage.value not in self._cache:
@@ -134,27 +157,38 @@ class Quoter:
         )
         if len(rows) != 1:  # no span, or an ambiguous one: nothing to quote
             return None
-        return self._text(rows[0])
+        row = rows[0]
+        return self._text(row["start"], row["end"], row["file"], row["sha"], {})
 
-    def _text(self, row: Any) -> str | None:
-        """The quote a span row gives, when the local document matches its hash."""
+    def _text(
+        self,
+        start_term: Any,
+        end_term: Any,
+        file: Any,
+        sha: Any,
+        texts: dict[tuple[str, str | None], str | None],
+    ) -> str | None:
+        """The quote a span gives, when the local document matches its hash (``texts``: the
+        documents this answer has read, so that each is looked up once per answer)."""
         try:
-            start, end = int(row["start"].value), int(row["end"].value)
+            start, end = int(start_term.value), int(end_term.value)
         except (TypeError, ValueError, AttributeError):
             return None
-        sha = row["sha"].value if row["sha"] is not None else None
-        text, _ = self.documents.text(row["file"].value, sha)
+        key = (file.value, sha.value if sha is not None else None)
+        if key not in texts:
+            texts[key] = self.documents.text(*key)[0]
+        text = texts[key]
         if text is None:
-            self.missing.add(row["file"].value)
+            self.missing.add(key[0])
         if text is None or not 0 <= start <= end <= len(text):
             return None
         return text[start:end]
 
 
-# The documents this process has read, kept across answers, one reader per documents folder: a
-# text is kept only once its SHA-256 matched the one the graph records, keyed by that hash, so a
-# changed document is never quoted from an old copy (measured at 1M: re-reading and hashing the
-# document for every answer was most of the quote column's cost).
+# The documents this process has read, kept across answers, one reader per documents folder:
+# the reader re-reads a document whose file changed (kg.load.documents.Documents), so a changed
+# document is never quoted from an old copy (measured at 1M: re-reading and hashing the document
+# for every answer was most of the quote column's cost).
 _READERS: dict[str, Documents] = {}
 
 
@@ -175,26 +209,36 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
     if not columns:
         return result
     quoter = Quoter(store, documents if documents is not None else _documents())
+    try:
+        data = result.raw.serialize(format=QueryResultsFormat.TSV) or b""
+        lines = data.split(b"\n")
+        if data.endswith(b"\n"):  # every line ends with one; a row may be empty (one unbound cell)
+            lines.pop()
+        rows = [line.split(b"\t") for line in lines[1:]]
+        at = [variables.index(v) for v in columns]
+        cited = b"<" + PASSAGE.encode("utf-8")
+        passages = {row[i] for row in rows for i in at if row[i].startswith(cited)}
+        texts = quoter.quotes(cell[1:-1].decode("utf-8") for cell in passages)
+    except (OSError, RuntimeError) as error:
+        raise KgError(f"query evaluation failed: {error}") from None
+    cells: dict[bytes, bytes] = {}
+    for cell in passages:
+        text = texts[cell[1:-1].decode("utf-8")]
+        # str() of a Literal is its N-Triples form, which is what a TSV cell holds
+        cells[cell] = str(Literal(text)).encode("utf-8") if text is not None else b""
+    for row in rows:
+        for i in reversed(at):
+            row.insert(i + 1, cells.get(row[i], b""))
     head: list[str] = []
     for v in variables:
         head.append(v)
         if v in columns:
             head.append(columns[v])
-    try:
-        solutions = list(result.raw)
-        quoter.prefetch(
-            term
-            for solution in solutions
-            for v in columns
-            if isinstance(term := solution[v], NamedNode) and term.value.startswith(PASSAGE)
-        )
-        bindings = list(_bindings(solutions, variables, columns, quoter))
-    except (OSError, RuntimeError) as error:
-        raise KgError(f"query evaluation failed: {error}") from None
     if quoter.missing:
         warnings.warn(QuotesUnavailable(unavailable(quoter.missing)), stacklevel=2)
-    document = {"head": {"vars": head}, "results": {"bindings": bindings}}
-    raw = parse_query_results(json.dumps(document).encode("utf-8"), QueryResultsFormat.JSON)
+    header = b"\t".join(b"?" + v.encode("utf-8") for v in head)
+    tsv = b"\n".join([header, *(b"\t".join(row) for row in rows), b""])
+    raw = parse_query_results(tsv, QueryResultsFormat.TSV)
     return QueryResult(result.form, raw, uses_service=result.uses_service)
 
 
@@ -215,20 +259,3 @@ def unavailable(missing: set[str]) -> str:
         f"no quotes: the source document {names} is not available ({where}); "
         "set KG_DOCUMENTS to the folder that holds it"
     )
-
-
-def _bindings(
-    solutions: Iterable[Any], variables: list[str], columns: dict[str, str], quoter: Quoter
-) -> Iterator[dict[str, Any]]:
-    for solution in solutions:
-        row: dict[str, Any] = {}
-        for v in variables:
-            term = solution[v]
-            if term is None:
-                continue
-            row[v] = _term_json(term)
-            if v in columns:
-                quote = quoter(term)
-                if quote is not None:
-                    row[columns[v]] = {"type": "literal", "value": quote}
-        yield row

@@ -1,0 +1,220 @@
+"""The quote column (kg.sparql.quotes): the spans of many passages looked up at once give the
+quotes the per-passage lookup gives, cell for cell, whatever the text holds; the answer keeps
+its rows and columns in every format; a document is read once and read again when it changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode
+
+from kg.load import open_dataset
+from kg.load.documents import Documents
+from kg.namespaces import PASSAGE
+from kg.sparql import prepare as sparql
+from kg.sparql import quotes, results
+
+# tabs, quotes, backslashes, line ends, a control character, non-ASCII: what TSV must escape
+DOCUMENT = 'Alpha\tbeta "quoted" back\\slash\r\nnew é 😀 \x01 end. Second passage. Third one.'
+SHA = hashlib.sha256(DOCUMENT.encode("utf-8")).hexdigest()
+TEXT_END = len(DOCUMENT)
+
+PREFIXES = """
+@prefix kg: <https://w3id.org/digital-policy-kg/ontology#> .
+@prefix psg: <https://w3id.org/digital-policy-kg/passage/> .
+@prefix src: <https://w3id.org/digital-policy-kg/source/> .
+@prefix ex: <http://example.org/> .
+"""
+
+
+def _passage(name: str, span: str, document: str = "src:doc-q", note: str | None = None) -> str:
+    return f"""
+psg:{name} {{
+    psg:{name} a kg:Passage ; kg:inDocument {document} {span} .
+    ex:thing ex:note "{note or name}" .
+}}"""
+
+
+def _trig() -> str:
+    return (
+        PREFIXES
+        + f"""
+src:doc-q {{
+    src:doc-q a kg:SourceDocument ; kg:fileName "quotes-test.txt" ; kg:sha256 "{SHA}" .
+    src:doc-nofile a kg:SourceDocument .
+    src:doc-twofiles kg:fileName "quotes-test.txt", "other.txt" .
+    src:doc-nosha kg:fileName "quotes-test.txt" .
+    _:blank kg:fileName "quotes-test.txt" ; kg:sha256 "{SHA}" .
+    psg:blank-doc kg:inDocument _:blank ; kg:startOffset 0 ; kg:endOffset 5 .
+}}"""
+        + _passage("whole", f"; kg:startOffset 0 ; kg:endOffset {TEXT_END}")
+        + _passage("escapes", "; kg:startOffset 0 ; kg:endOffset 44")
+        + _passage("two-starts", "; kg:startOffset 0, 1 ; kg:endOffset 5")
+        + _passage("no-file", "; kg:startOffset 0 ; kg:endOffset 5", "src:doc-nofile")
+        + _passage("two-files", "; kg:startOffset 0 ; kg:endOffset 5", "src:doc-twofiles")
+        + _passage("no-sha", "; kg:startOffset 45 ; kg:endOffset 60", "src:doc-nosha")
+        + _passage("past-end", f"; kg:startOffset 3 ; kg:endOffset {TEXT_END + 1}")
+        + _passage("no-span", "")
+        + _passage("blank-doc", "; kg:startOffset 0 ; kg:endOffset 5", "_:b2")
+    )
+
+
+@pytest.fixture
+def documents_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "quotes-test.txt").write_bytes(DOCUMENT.encode("utf-8"))
+    monkeypatch.setenv("KG_DOCUMENTS", str(folder))
+    monkeypatch.setenv("KG_CACHE", "off")
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path, documents_folder: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "quotes.trig").write_text(_trig(), encoding="utf-8")
+    return open_dataset([data]).store
+
+
+NAMES = [
+    "whole",
+    "escapes",
+    "two-starts",
+    "no-file",
+    "two-files",
+    "no-sha",
+    "past-end",
+    "no-span",
+    "blank-doc",
+    "not-in-the-store",
+]
+EXPECTED = {
+    "whole": DOCUMENT,
+    "escapes": DOCUMENT[:44],
+    "no-sha": DOCUMENT[45:60],
+    "blank-doc": DOCUMENT[:5],  # its document a blank node (one with a file, one without)
+}
+
+
+def test_the_spans_of_many_passages_give_the_quotes_of_one_at_a_time(store) -> None:
+    iris = [PASSAGE + name for name in NAMES]
+    batch = quotes.Quoter(store, Documents()).quotes(iris)
+    one = quotes.Quoter(store, Documents())
+    single = {iri: one(NamedNode(iri)) for iri in iris}
+    assert batch == single
+    assert {iri[len(PASSAGE) :]: q for iri, q in batch.items() if q is not None} == EXPECTED
+
+
+def test_a_remote_store_gets_the_spans_in_chunks(store, monkeypatch: pytest.MonkeyPatch) -> None:
+    iris = [PASSAGE + name for name in NAMES]
+    whole = quotes.Quoter(store, Documents()).quotes(iris)
+    asked: list[int] = []
+    select = quotes.Quoter._select
+
+    def counted(self, template: str, part: list[str]):
+        asked.append(len(part))
+        return select(self, template, part)
+
+    monkeypatch.setattr(quotes, "Store", type("NotThisStore", (), {}))  # as for a RemoteStore
+    monkeypatch.setattr(quotes, "REMOTE_CHUNK", 3)
+    monkeypatch.setattr(quotes.Quoter, "_select", counted)
+    assert quotes.Quoter(store, Documents()).quotes(iris) == whole
+    assert asked and max(asked) <= 3 and len(asked) > 2
+
+
+QUERY = (
+    "SELECT ?passage ?note WHERE { GRAPH ?passage { ?s <http://example.org/note> ?note } } "
+    "ORDER BY ?note"
+)
+
+
+def _answer(store, text: str = QUERY):
+    return quotes.add_quotes(store, sparql.execute(store, sparql.prepare(text)), Documents())
+
+
+def test_the_quote_column_follows_its_passage_in_every_format(store) -> None:
+    plain = list(sparql.execute(store, sparql.prepare(QUERY)).raw)  # type: ignore[arg-type]
+    one = quotes.Quoter(store, Documents())
+    answer = _answer(store)
+    assert answer.variables == ["passage", "quote", "note"]
+    rows = list(answer.raw)  # type: ignore[arg-type]
+    assert [(r["passage"], r["note"]) for r in rows] == [(r["passage"], r["note"]) for r in plain]
+    expected = [one(r["passage"]) for r in plain]
+    assert [r["quote"].value if r["quote"] is not None else None for r in rows] == expected
+    assert DOCUMENT in expected  # the whole text, escapes and all, came back unchanged
+    data = json.loads(results.serialize(_answer(store), "json"))
+    cells = [b.get("quote", {}).get("value") for b in data["results"]["bindings"]]
+    assert cells == expected
+    csv = results.serialize(_answer(store), "csv").decode("utf-8")
+    assert csv.startswith("passage,quote,note\r\n")
+    tsv = results.serialize(_answer(store), "tsv").decode("utf-8")
+    assert len(tsv.splitlines()) == len(rows) + 1  # one line per row: the text is escaped
+
+
+def test_unbound_passages_and_one_column_answers(store) -> None:
+    text = f"SELECT ?passage WHERE {{ VALUES ?passage {{ UNDEF <{PASSAGE}whole> UNDEF }} }}"
+    rows = list(_answer(store, text).raw)  # type: ignore[arg-type]
+    assert [r["passage"] for r in rows] == [None, NamedNode(PASSAGE + "whole"), None]
+    assert [r["quote"].value if r["quote"] else None for r in rows] == [None, DOCUMENT, None]
+
+
+def test_an_answer_without_rows_keeps_its_columns(store) -> None:
+    text = "SELECT ?passage ?x WHERE { FILTER(false) }"
+    answer = _answer(store, text)
+    assert answer.variables == ["passage", "quote", "x"]
+    assert list(answer.raw) == []  # type: ignore[arg-type]
+
+
+def test_a_document_is_read_once_and_again_when_it_changes(
+    documents_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        reads.append(self)
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    documents = Documents()
+    assert documents.text("quotes-test.txt", SHA) == (DOCUMENT, None)
+    assert documents.text("quotes-test.txt", SHA) == (DOCUMENT, None)
+    assert len(reads) == 1
+    # the same size, another text: re-read, and refused (its hash is not the one cited)
+    path = documents_folder / "quotes-test.txt"
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Alpha", b"Omega"))
+    stamp = path.stat()
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
+    text, why = documents.text("quotes-test.txt", SHA)
+    assert text is None and why is not None and "differs" in why
+    # put back: quoted again
+    path.write_bytes(data)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 2_000_000_000))
+    assert documents.text("quotes-test.txt", SHA) == (DOCUMENT, None)
+    assert len(reads) == 4  # counted calls: the two re-reads plus the test's own read
+
+
+def test_a_changed_document_is_not_quoted_by_the_reader_kept_across_answers(
+    store, documents_folder: Path
+) -> None:
+    quotes._READERS.clear()
+    first = quotes.add_quotes(store, sparql.execute(store, sparql.prepare(QUERY)))
+    assert any(r["quote"] is not None for r in first.raw)  # type: ignore[union-attr]
+    path = documents_folder / "quotes-test.txt"
+    path.write_bytes(path.read_bytes().replace(b"Alpha", b"Omega"))
+    stamp = path.stat()
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))
+    with pytest.warns(UserWarning):
+        again = quotes.add_quotes(store, sparql.execute(store, sparql.prepare(QUERY)))
+    quoted = {
+        r["passage"].value[len(PASSAGE) :]: r["quote"].value
+        for r in again.raw  # type: ignore[union-attr]
+        if r["quote"] is not None
+    }
+    assert quoted == {"no-sha": DOCUMENT[45:60]}  # the one without a hash to check
