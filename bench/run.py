@@ -244,19 +244,30 @@ FIRST_QUERY = "list-participants-by-forum"  # a lookup whose answer does not gro
 
 
 def worker_kg_first(folder: Path) -> dict:
-    """Load 1M in memory as every command does (``open_dataset``: load + inference), then the
-    first canned query: what a user of the library waits for after the load."""
+    """Load 1M in memory as the query commands do (``open_dataset``: load, inference and the
+    query graphs), then the first canned query: what a user of the library waits for after
+    the load. The process reports both times: the query graphs count in the load when they
+    are computed while loading, in the first query when that query computes them."""
     from kg.load import open_dataset
     from kg.sparql import catalogue as query
     from kg.sparql import results
 
     params = json.loads((folder / "params.json").read_text()).get(FIRST_QUERY, {})
+    # as kg.api.open_dataset loads for queries: with the query graphs (kg.load.scope) where
+    # the code knows the option (--before may be older)
+    options = {"query_graphs": True} if _knows(open_dataset, "query_graphs") else {}
     t = time.perf_counter()
-    store = open_dataset([folder]).store
+    store = open_dataset([folder], **options).store
     loaded = time.perf_counter()
     results.serialize(query.run_canned(store, query.find_query(FIRST_QUERY), params), "csv")
     done = time.perf_counter()
     return {"load": loaded - t, "first": done - loaded}
+
+
+def _knows(function, option: str) -> bool:
+    import inspect
+
+    return option in inspect.signature(function).parameters
 
 
 def worker_raw_first(folder: Path) -> dict:
