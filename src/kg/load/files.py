@@ -1,11 +1,11 @@
 """The one place that loads RDF files into a store.
 
-Every file goes into named graphs, never into the store's default graph: a Turtle (or
-N-Triples, RDF/XML, JSON-LD) file becomes one graph named after the file; a TriG or N-Quads
-file keeps the graphs it names, and its default-graph triples go to the file's graph. Queries
-read the union of all graphs as their default graph, so a user never needs ``GRAPH`` unless
-they ask where a triple comes from. The map from graph to file is kept so that reports can
-name the file a finding comes from.
+Every file goes into named graphs: a Turtle (or N-Triples, RDF/XML, JSON-LD) file becomes one
+graph named after the file; a TriG or N-Quads file keeps the graphs it names, and its
+default-graph triples go to the file's graph. The store's default graph is the queries' (the
+distinct union of the graphs, :mod:`kg.load.scope`): only a store being built for queries
+gets each triple there too as it loads (:class:`QueryGraphWriter`). The map from graph to file
+is kept so that reports can name the file a finding comes from.
 """
 
 from __future__ import annotations
