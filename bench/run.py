@@ -24,7 +24,9 @@ timing too. What each row measures:
   inference; compared with the raw load of the same files *plus* kg's inferred triples as
   N-Quads (so the raw store holds the same triples).
 * **build**: ``kg build`` (load, inference, write the RocksDB store) vs raw: ``Store(path)``
-  and ``bulk_load`` of the same files plus the inferred N-Quads.
+  and ``bulk_load`` of the same files plus the inferred N-Quads. Also the CPU seconds (user +
+  system, from GNU time) of each process: on a shared machine a build's wall time swings by
+  several times between rounds, its CPU time much less.
 * **query <name> (warm)**: one process per engine loads the data (raw and rdflib: the files
   plus kg's inferred N-Quads, so all three hold the same triples), then runs each canned query
   with the same parameter values (raw: the same SPARQL text with ``substitutions`` and the same
@@ -470,7 +472,7 @@ def measure_rss(cmd: list[str], env: dict[str, str] | None = None) -> dict:
     stdout. Not ``os.wait4`` on our own child: Linux counts the harness's memory at fork time
     into a child's ``ru_maxrss``, so every child would weigh at least what the harness does."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
-        timed = [TIME, "-f", "%M", "-o", rss.name, *cmd] if TIME else cmd
+        timed = [TIME, "-f", "%M %U %S", "-o", rss.name, *cmd] if TIME else cmd
         start = time.perf_counter()
         proc = subprocess.run(timed, capture_output=True, env={**os.environ, **(env or {})})
         wall = time.perf_counter() - start
@@ -479,8 +481,18 @@ def measure_rss(cmd: list[str], env: dict[str, str] | None = None) -> dict:
                 f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}"
             )
         text = rss.read().strip().splitlines()
-    kb = float(text[-1]) if text and text[-1].strip().isdigit() else float("nan")
-    return {"wall": wall, "rss_mb": kb / 1024, "rc": proc.returncode, "stdout": proc.stdout}
+    fields = text[-1].split() if text else []
+    try:
+        kb, cpu = float(fields[0]), float(fields[1]) + float(fields[2])
+    except (IndexError, ValueError):
+        kb = cpu = float("nan")
+    return {
+        "wall": wall,
+        "rss_mb": kb / 1024,
+        "cpu": cpu,  # user + system seconds: steadier than wall time on a shared machine
+        "rc": proc.returncode,
+        "stdout": proc.stdout,
+    }
 
 
 def worker_cmd(name: str, *args: object) -> list[str]:
@@ -501,10 +513,15 @@ def _summary(runs: list[dict]) -> dict:
         except ValueError:
             inner.append({})
     walls = [r["wall"] for r in runs]
+    cpus = [r.get("cpu", float("nan")) for r in runs]
     return {
         "wall": statistics.median(walls),
         "wall_min": min(walls),
         "wall_max": max(walls),
+        "walls": walls,  # in round order, to pair the engines' runs of one round
+        "cpu": statistics.median(cpus),
+        "cpu_min": min(cpus),
+        "cpu_max": max(cpus),
         "rss_mb": max(r["rss_mb"] for r in runs),
         "inner": inner[-1],
         "inners": inner,
@@ -827,6 +844,7 @@ def table(res: dict) -> str:
         row("load + inference, peak memory", res["load+inference"], "rss_mb", "MB")
     if "build" in res:
         row("build persistent store", res["build"])
+        row("build persistent store, CPU (user + system)", res["build"], "cpu")
         row("build persistent store, peak memory", res["build"], "rss_mb", "MB")
     if "first" in res:
         row(f"in memory: first query ({FIRST_QUERY}) after the load", inner(res["first"], "first"))
