@@ -459,7 +459,7 @@ def test_a_query_while_the_query_graphs_are_computed_waits_for_them(
             waiting.set()
 
     b = threading.Thread(target=reader)
-    fill = scope._fill_external_union
+    fill = scope.fill_external_union
 
     def held(s: object) -> None:
         b.start()
@@ -467,7 +467,7 @@ def test_a_query_while_the_query_graphs_are_computed_waits_for_them(
         fill(s)  # type: ignore[arg-type]
 
     monkeypatch.setattr(scope, "_MATERIALISING", Watched())
-    monkeypatch.setattr(scope, "_fill_external_union", held)
+    monkeypatch.setattr(scope, "fill_external_union", held)
     a = threading.Thread(target=scope.ensure, args=(store,))
     a.start()
     a.join(120)

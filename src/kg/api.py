@@ -606,7 +606,9 @@ def open_dataset(
         return Dataset(store, with_external=False, endpoint=endpoint)
     from kg.load import open_dataset as load
 
-    return Dataset(load(chosen, cache=True).store, with_external=with_external, endpoint=None)
+    # with the query graphs, computed before the store is handed out (the first query would)
+    dataset = load(chosen, cache=True, query_graphs=True)
+    return Dataset(dataset.store, with_external=with_external, endpoint=None)
 
 
 # --- validate ------------------------------------------------------------------------------

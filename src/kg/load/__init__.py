@@ -29,6 +29,7 @@ def open_dataset(
     report: Callable[[inference.InferenceReport], None] | None = None,
     cache: bool = False,
     external_inference: bool = True,
+    query_graphs: bool = False,
 ) -> Dataset:
     """The loaded and inferred dataset (see :func:`kg.load.dataset.load` for the arguments).
 
@@ -39,6 +40,7 @@ def open_dataset(
             dataset. Small inputs stay in memory (faster than a store for them, and nothing is
             written).
         external_inference: see :func:`kg.load.dataset.load` (a persistent store always has it).
+        query_graphs: see :func:`kg.load.dataset.load` (a persistent store always has them).
     """
     if cache:
         from kg.load import store  # only the cached commands pay for the store's imports
@@ -53,4 +55,5 @@ def open_dataset(
         progress=progress,
         report=report,
         external_inference=external_inference,
+        query_graphs=query_graphs,
     )

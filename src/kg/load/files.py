@@ -1,11 +1,11 @@
 """The one place that loads RDF files into a store.
 
-Every file goes into named graphs, never into the store's default graph: a Turtle (or
-N-Triples, RDF/XML, JSON-LD) file becomes one graph named after the file; a TriG or N-Quads
-file keeps the graphs it names, and its default-graph triples go to the file's graph. Queries
-read the union of all graphs as their default graph, so a user never needs ``GRAPH`` unless
-they ask where a triple comes from. The map from graph to file is kept so that reports can
-name the file a finding comes from.
+Every file goes into named graphs: a Turtle (or N-Triples, RDF/XML, JSON-LD) file becomes one
+graph named after the file; a TriG or N-Quads file keeps the graphs it names, and its
+default-graph triples go to the file's graph. The store's default graph is the queries' (the
+distinct union of the graphs, :mod:`kg.load.scope`): only a store being built for queries
+gets each triple there too as it loads (:class:`QueryGraphWriter`). The map from graph to file
+is kept so that reports can name the file a finding comes from.
 """
 
 from __future__ import annotations
@@ -19,14 +19,26 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    NamedNode,
+    Quad,
+    RdfFormat,
+    Store,
+    Triple,
+    parse,
+    serialize,
+)
 
 from kg import formats, resources
 from kg.errors import InputError, KgWarning, RdfSyntaxError
+from kg.load import scope
 from kg.namespaces import GRAPH
 from kg.progress import Progress
 
@@ -351,13 +363,19 @@ def _syntax_error(path: Path, error: SyntaxError) -> RdfSyntaxError:
     return RdfSyntaxError(path, message, line, column)
 
 
-def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
+def load_file(
+    dataset: Dataset, path: Path, *, bulk: bool = False, copies: QueryGraphWriter | None = None
+) -> None:
     """Load one file into the dataset's store, recording the graphs it brought.
 
     ``bulk``: write with Oxigraph's bulk loader (no transaction: the file is parsed and
     written to the store's files in batches, never held whole in memory). For a fresh on-disk
     store that nothing reads yet (``kg.load.store`` builds one); a file that fails half-way
-    leaves what came before it, so the caller must discard the store on error."""
+    leaves what came before it, so the caller must discard the store on error.
+
+    ``copies``: write through it instead (see :class:`QueryGraphWriter`: each quad also goes
+    to the default graph, and the writes are batched across files; the caller flushes it).
+    The same holds of a failure half-way: the store is to be discarded."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"{path}: unknown RDF file extension")
@@ -365,16 +383,24 @@ def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
     target = graph_name(path, resolved)
     is_dataset_file = fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS)
     writer = dataset.store.bulk_load if bulk else dataset.store.load
+    stated = True
     try:
         with rdf_input(path) as source:
-            writer(**source, format=fmt, base_iri=resolved.as_uri(), to_graph=target)
+            if copies is not None:
+                stated = copies.write(source, fmt, resolved.as_uri(), target) > 0
+            else:
+                writer(**source, format=fmt, base_iri=resolved.as_uri(), to_graph=target)
     except SyntaxError as error:
         raise _syntax_error(path, error) from None
     except OSError as error:
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     except ValueError as error:
         raise InputError(f"{path}: {error}") from None
-    if _holds_nothing(dataset.store, path, fmt, target, is_dataset_file):
+    if copies is not None and not stated:
+        copies.flush()  # what came before is in the store: the check below reads it
+    if (not stated or copies is None) and _holds_nothing(
+        dataset.store, path, fmt, target, is_dataset_file
+    ):
         warnings.warn(
             f"{path}: no statements (the file is empty or holds only prefixes and comments)",
             KgWarning,
@@ -394,6 +420,127 @@ def load_file(dataset: Dataset, path: Path, *, bulk: bool = False) -> None:
     else:
         for name in FileIndex._graphs_of(path, fmt, target):
             dataset.files.setdefault(name, path)
+
+
+class QueryGraphWriter:
+    """Writes quads to their graphs and each triple, once more, to the store's default graph
+    (but not those of the external graphs): the documents' distinct union that queries read
+    (:mod:`kg.load.scope`), filled as a store is built instead of copied afterwards.
+
+    **Why while loading.** Copying afterwards read every quad back: ``kg build`` dumped the
+    31k graphs of 1M triples and bulk-loaded them again, a third of the build. Here each file
+    is parsed once, in chunks of ``CHUNK`` quads, and each chunk becomes N-Quads text: its
+    quads (a triple of the file's default graph named by the file's graph, as ``Store.load``
+    does with ``to_graph``) and the same triples without a graph name. The inferences are
+    written the same way (:meth:`write_quads`). The text reaches the store in batches of
+    :data:`kg.load.scope.BATCH_BYTES`: one call of the bulk loader per batch, not per file
+    (a call costs tens of milliseconds whatever its size; given as text, a quad costs a
+    third of what it costs given as terms to ``bulk_extend``).
+
+    **Blank nodes.** Oxigraph's loaders give every blank node label a new one, per call: a
+    blank node written as text in two calls would become two. So the quads that have a blank
+    node (the ontology's restrictions) are written as terms instead, the copy holding the
+    very terms of the quad (the parser already gave each blank node a label of its own,
+    ``rename_blank_nodes``, as the loaders do)."""
+
+    CHUNK = 20_000
+
+    def __init__(self, store: Store, *, bulk: bool = True) -> None:
+        self.store = store
+        self.bulk = bulk
+        self._batch: list[bytes] = []
+        self._size = 0
+
+    def write(
+        self, source: dict[str, Any], fmt: RdfFormat, base_iri: str, target: NamedNode
+    ) -> int:
+        """Parse one file (``source`` as :func:`rdf_input` gives it) and write it; the
+        number of quads it stated."""
+        quads = parse(**source, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
+        dataset_file = fmt in (RdfFormat.TRIG, RdfFormat.N_QUADS)
+        total = 0
+        while chunk := list(islice(quads, self.CHUNK)):
+            total += len(chunk)
+            if dataset_file:
+                self._named(
+                    [
+                        q
+                        if not isinstance(q.graph_name, DefaultGraph)
+                        else Quad(q.subject, q.predicate, q.object, target)
+                        for q in chunk
+                    ]
+                )
+                continue
+            triples = serialize([q.triple for q in chunk], format=RdfFormat.N_TRIPLES)
+            assert triples is not None  # no output given: the bytes
+            if b"_:" in triples:  # a blank node, or a literal that reads like one
+                self._named([Quad(q.subject, q.predicate, q.object, target) for q in chunk])
+                continue
+            # N-Triples escapes a line break inside a literal: " .\n" ends a statement only
+            nquads = triples.replace(b" .\n", b" " + str(target).encode() + b" .\n")
+            self._add(nquads, b"" if scope.is_external_graph(target.value) else triples)
+        return total
+
+    def write_quads(self, quads: Iterable[Quad]) -> None:
+        """Write quads of named graphs (kg's inferences) and their copies."""
+        it = iter(quads)
+        while chunk := list(islice(it, self.CHUNK)):
+            self._named(chunk)
+
+    def _named(self, named: list[Quad]) -> None:
+        """Write quads that each name their graph, and their copies."""
+        nquads = serialize(named, format=RdfFormat.N_QUADS)
+        assert nquads is not None
+        if b"_:" in nquads:
+            blank = [q for q in named if _mentions_blank_node(q)]
+            if blank:  # as terms; the others as text
+                terms = scope.with_copies(blank)
+                self.store.bulk_extend(terms) if self.bulk else self.store.extend(terms)
+                if len(blank) == len(named):
+                    return
+                named = [q for q in named if not _mentions_blank_node(q)]
+                nquads = serialize(named, format=RdfFormat.N_QUADS)
+                assert nquads is not None
+        if any(mark in nquads for mark in _EXTERNAL_MARKS):
+            kept = [q.triple for q in named if not scope.is_external_name(q.graph_name)]
+        else:
+            kept = [q.triple for q in named]
+        triples = serialize(kept, format=RdfFormat.N_TRIPLES)
+        assert triples is not None
+        self._add(nquads, triples)
+
+    def _add(self, nquads: bytes, triples: bytes) -> None:
+        self._batch += (nquads, triples)
+        self._size += len(nquads) + len(triples)
+        if self._size >= scope.BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is batched (the text kg wrote itself: no need to check it again)."""
+        if not self._batch:
+            return
+        data = b"".join(self._batch)
+        self._batch, self._size = [], 0
+        if self.bulk:
+            self.store.bulk_load(data, format=RdfFormat.N_QUADS, lenient=True)
+        else:
+            self.store.load(data, format=RdfFormat.N_QUADS, lenient=True)
+
+
+def _mentions_blank_node(quad: Quad) -> bool:
+    """Whether a quad has a blank node (a triple term may hold one: counted as if it did)."""
+    return (
+        isinstance(quad.subject, (BlankNode, Triple))
+        or isinstance(quad.object, (BlankNode, Triple))
+        or isinstance(quad.graph_name, BlankNode)
+    )
+
+
+# Text that names an external graph in N-Quads (a quick test before looking at each quad).
+_EXTERNAL_MARKS = (
+    *(f"<{prefix}".encode() for prefix in scope.EXTERNAL_PREFIXES),
+    f"<{scope.EXTERNAL_UNION_GRAPH.value}>".encode(),
+)
 
 
 def _holds_nothing(
@@ -460,10 +607,15 @@ def load(
     store: Store | None = None,
     progress: Progress | None = None,
     bulk: bool = False,
+    copies: QueryGraphWriter | None = None,
 ) -> Dataset:
     """Load the ontology (unless told not to) and the given files or folders — the
     repository's ``data/`` when none are given — into one store (a new in-memory one unless
     ``store`` is given; ``bulk``: see ``load_file``).
+
+    ``copies``: write through it (:class:`QueryGraphWriter`: each triple also goes to the
+    default graph, but those of external graphs), for a new store that queries will read
+    (:func:`kg.load.dataset.load` completes the query graphs after the inference).
 
     Raises:
         RdfSyntaxError: a file does not parse (the message names file, line and column).
@@ -472,7 +624,9 @@ def load(
     files = input_files(paths, ontology=ontology)
     dataset = Dataset(store if store is not None else Store())
     for done, path in enumerate(files, 1):
-        load_file(dataset, path, bulk=bulk)
+        load_file(dataset, path, bulk=bulk, copies=copies)
         if progress is not None:
             progress(f"loaded {path.name}", done, len(files))
+    if copies is not None:
+        copies.flush()
     return dataset

@@ -109,10 +109,20 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad, QuerySolutions, Store, Triple, Variable
+from pyoxigraph import (
+    BlankNode,
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    Quad,
+    QuerySolutions,
+    Store,
+    Triple,
+    Variable,
+)
 
 from kg.load import scope
-from kg.load.files import ONTOLOGY_GRAPH
+from kg.load.files import ONTOLOGY_GRAPH, QueryGraphWriter
 from kg.namespaces import GRAPH, INFERRED_GRAPH, PREFIXES, RDF_TYPE, curie
 
 RDF = PREFIXES["rdf"]
@@ -462,7 +472,7 @@ class _Closure:
                     mine.add(pair)
                 elif g in external:
                     theirs.add(pair)
-                else:
+                elif not isinstance(g, DefaultGraph):  # the query graph: copies of the others
                     other.add(pair)
             self.pairs[p], self.external_pairs[p], self.stated[p] = mine, theirs, other
         self.members: dict[NamedNode, set[Subject]] = {}
@@ -479,7 +489,7 @@ class _Closure:
                     mine_c.add(member)
                 elif g in external:
                     theirs_c.add(member)
-                else:
+                elif not isinstance(g, DefaultGraph):
                     other_c.add(member)
             self.members[c], self.external_members[c] = mine_c, theirs_c
             self.members_stated[c] = other_c
@@ -622,7 +632,11 @@ def remove_inferred(store: Store) -> int:
 
 
 def materialise(
-    store: Store, ontology_graph: NamedNode = ONTOLOGY_GRAPH, *, external: bool = True
+    store: Store,
+    ontology_graph: NamedNode = ONTOLOGY_GRAPH,
+    *,
+    external: bool = True,
+    copies: QueryGraphWriter | None = None,
 ) -> InferenceReport:
     """Compute the OWL-lite entailments of the store's facts under the ontology's axioms and
     add them to the inferred graphs (replacing any previous run's), with their provenance.
@@ -639,12 +653,23 @@ def materialise(
         external: run the second closure, with the external facts (off for validation: the
             shapes of the documents are not the external sources' own, which are checked
             with ``ontology/shapes-external.ttl``).
+        copies: the store is being built and its default graph was filled as the files
+            loaded (:func:`kg.load.dataset.load`): write the inferred triples through it,
+            each also to the default graph, instead of dropping the query graphs. Only for a
+            store no inference ran on before (a previous run's triples, removed here, would
+            stay in the default graph): on another, the query graphs are dropped and
+            :func:`kg.load.scope.ensure` computes them again.
 
     Returns:
         The number of triples each axiom added (per scope), the rounds, the time.
     """
     started = time.perf_counter()
-    scope.clear(store)
+    if copies is not None and inferred_graphs(store):
+        copies = None
+    if copies is not None:
+        store.remove_graph(scope.EXTERNAL_UNION_GRAPH)  # :func:`scope.fill_external_union`
+    else:
+        scope.clear(store)
     remove_inferred(store)
     axioms = read_axioms(store, ontology_graph)
     premises = _premises(store)
@@ -677,14 +702,16 @@ def materialise(
             external_rounds=more_rounds,
             rule_counts={r.slug: len(d) for r, d in derivations.items() if d},
         )
-        _store(store, axioms, new, external=False)
-        _store_derivations(store, derivations, ontology_graph)
-        _store(store, axioms, more, external=True)
+        _store(store, axioms, new, external=False, copies=copies)
+        _store_derivations(store, derivations, ontology_graph, copies=copies)
+        _store(store, axioms, more, external=True, copies=copies)
     finally:
         if collecting:
             gc.enable()
-    _write_provenance(store, report.counts, ontology_graph, external=False)
-    _write_provenance(store, report.external_counts, ontology_graph, external=True)
+    _write_provenance(store, report.counts, ontology_graph, external=False, copies=copies)
+    _write_provenance(store, report.external_counts, ontology_graph, external=True, copies=copies)
+    if copies is not None:
+        copies.flush()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -810,7 +837,11 @@ def _apply_kind_rule(
 
 
 def _store_derivations(
-    store: Store, derivations: dict[KindRule, list[_Derivation]], ontology_graph: NamedNode
+    store: Store,
+    derivations: dict[KindRule, list[_Derivation]],
+    ontology_graph: NamedNode,
+    *,
+    copies: QueryGraphWriter | None = None,
 ) -> None:
     """Write each kind rule's triples to its graph and describe them: the graph as for the
     axioms, and each triple as an ``rdf:Statement`` derived from the graphs of its premises."""
@@ -840,26 +871,49 @@ def _store_derivations(
             add(statement, RDF + "object", o)
             for premise in sorted(derivation.premises, key=lambda g: g.value):
                 add(statement, PROV + "wasDerivedFrom", premise)
-    if len(quads) < 100_000:
-        store.extend(quads)  # small: one transaction (bulk_extend has a fixed cost per call)
+    _write(store, quads, len(quads), copies)
+
+
+def _write(store: Store, quads: Iterable[Quad], size: int, copies: QueryGraphWriter | None) -> None:
+    """Write quads: through ``copies`` when given (see :func:`materialise`; flushed at the
+    end), else in one transaction when they are few (``bulk_extend`` has a fixed cost per
+    call), else with the bulk loader."""
+    if copies is not None:
+        copies.write_quads(quads)
+    elif size < 100_000:
+        store.extend(quads)
     else:
         store.bulk_extend(quads)
 
 
-def _store(store: Store, axioms: list[Axiom], new: Derived, *, external: bool) -> None:
+def _store(
+    store: Store,
+    axioms: list[Axiom],
+    new: Derived,
+    *,
+    external: bool,
+    copies: QueryGraphWriter | None = None,
+) -> None:
     if sum(len(v) for v in new.values()) < 100_000:
-        # small: one transaction for everything (bulk_extend has a fixed cost per call)
-        store.extend(
-            [Quad(s, p, o, ax.graph_in(external)) for ax in axioms for s, p, o in new.pop(ax, ())]
-        )
+        # small: one transaction for everything
+        quads = [
+            Quad(s, p, o, ax.graph_in(external)) for ax in axioms for s, p, o in new.pop(ax, ())
+        ]
+        _write(store, quads, len(quads), copies)
     for ax in axioms:
         if new.get(ax):
             graph = ax.graph_in(external)
-            store.bulk_extend(Quad(s, p, o, graph) for s, p, o in new.pop(ax))
+            triples = new.pop(ax)
+            _write(store, (Quad(s, p, o, graph) for s, p, o in triples), len(triples), copies)
 
 
 def _write_provenance(
-    store: Store, counts: dict[Axiom, int], ontology_graph: NamedNode, *, external: bool
+    store: Store,
+    counts: dict[Axiom, int],
+    ontology_graph: NamedNode,
+    *,
+    external: bool,
+    copies: QueryGraphWriter | None = None,
 ) -> None:
     quads: list[Quad] = []
     into = EXTERNAL_PROVENANCE_GRAPH if external else PROVENANCE_GRAPH
@@ -887,4 +941,4 @@ def _write_provenance(
         add(statement, RDF + "predicate", NamedNode(axiom.predicate))
         add(statement, RDF + "object", NamedNode(axiom.axiom_object))
     if quads:
-        store.extend(quads)
+        _write(store, quads, len(quads), copies)

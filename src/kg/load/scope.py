@@ -23,10 +23,16 @@ is how "which passages state this?" lists every one of them. Restricting the nam
 query to a list would be the stricter reading of a scope, but Oxigraph then evaluates ``GRAPH
 ?g`` graph by graph (measured at 1M triples and 31k graphs: minutes instead of a second).
 
-The query graphs are derived: the loader never writes the default graph (every file goes to
-named graphs), so a store whose default graph is empty has not had them computed yet;
-:func:`ensure` computes them then, once. Everything that reads the named graphs for what they
-state (exports, entity pages, publishing) skips them (:func:`is_query_graph`).
+The query graphs are derived. A store that queries will read gets them before it is handed
+out: ``kg build`` writes each triple to the default graph as it loads the files and the
+inferences (:class:`kg.load.files.QueryGraphWriter`), an in-memory load for queries
+(``kg.load.dataset.load(query_graphs=True)``, as ``kg.api.open_dataset`` asks) copies them
+right after the inference (:func:`materialise`); then the external union
+(:func:`fill_external_union`, which needs the whole default graph). Any other load leaves the
+default graph empty (every file goes to named graphs), so a store whose default graph is empty
+has not had them computed yet; :func:`ensure` computes them then, once. Everything that reads
+the named graphs for what they state (exports, entity pages, publishing) skips them
+(:func:`is_query_graph`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +50,6 @@ from pyoxigraph import (
     NamedNode,
     Quad,
     QuerySolutions,
-    RdfFormat,
     Store,
 )
 
@@ -61,17 +67,8 @@ EXTERNAL_UNION_GRAPH = NamedNode(GRAPH + "union/external")
 # what the dataset is, its subsets, sources and licences — about the dataset, not external facts.
 DATASET_DESCRIPTION_GRAPH = LINKS_GRAPH + "void"
 
-# Graph name prefixes of the external scope, for the SPARQL that fills the query graphs.
+# Graph name prefixes of the external scope.
 EXTERNAL_PREFIXES = (EXTERNAL_GRAPH, LINKS_GRAPH, INFERRED_EXTERNAL_GRAPH)
-
-_IS_EXTERNAL = (
-    "("
-    + " || ".join(f'STRSTARTS(STR(?g), "{p}")' for p in EXTERNAL_PREFIXES)
-    + f') && STR(?g) != "{DATASET_DESCRIPTION_GRAPH}"'
-)
-_FILL_DEFAULT = (
-    f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(!({_IS_EXTERNAL})) }}"
-)
 
 
 def is_external_graph(name: str) -> bool:
@@ -157,45 +154,109 @@ def source_quads(store: Store) -> int:
     return total
 
 
-# The bulk loader gets the documents' triples in batches of about this many bytes of N-Triples.
-BULK_BATCH = 4 << 20
+# The files' quads and their default-graph copies reach a store being built as N-Quads text in
+# batches of about this many bytes (:class:`kg.load.files.QueryGraphWriter`): one call of the
+# bulk loader per batch instead of one per file (a call costs tens of milliseconds whatever its
+# size). Measured at 1M: 16 MiB batches peaked 85 MB higher than 8 MiB for 10 % less CPU, 4 MiB
+# 30 MB lower for 4 % more.
+BATCH_BYTES = 8 << 20
+
+_DEFAULT = DefaultGraph()
 
 
-def materialise(store: Store, *, bulk: bool = False) -> ScopeReport:
+def is_external_name(graph: Any) -> bool:
+    """:func:`is_external_graph` for a graph term (a blank node or the default graph is not)."""
+    return isinstance(graph, NamedNode) and is_external_graph(graph.value)
+
+
+def with_copies(quads: Iterable[Quad]) -> Iterator[Quad]:
+    """Each quad, then its copy in the default graph unless its graph is external: how kg
+    writes a quad to a store whose query graphs are filled as it is loaded. The copy is the
+    same terms, so a blank node is the same blank node in both (a store is a set: a triple
+    two graphs state is stored once in the default graph)."""
+    external: dict[Any, bool] = {}
+    for quad in quads:
+        yield quad
+        graph = quad.graph_name
+        outside = external.get(graph)
+        if outside is None:
+            outside = external[graph] = is_external_name(graph)
+        if not outside:
+            yield Quad(quad.subject, quad.predicate, quad.object, _DEFAULT)
+
+
+def materialise(store: Store) -> ScopeReport:
     """Compute the query graphs of a loaded store (replacing any previous ones).
 
-    In memory, the documents' distinct union goes into the default graph with one SPARQL
-    update, evaluated inside the engine (copying 1.2M quads through Python took twice the CPU
-    time). With ``bulk`` (the persistent store being built on disk) that update is what made a
-    build at 1M peak at 1.5 GB: one transaction holds every solution and every write until it
-    commits. There the graphs are instead dumped as N-Triples, in Oxigraph, and bulk-loaded
-    into the default graph in batches of ``BULK_BATCH`` bytes: a store is a set, so a triple
-    several graphs state is stored once, and memory stays bounded by a batch.
-
-    The external triples the default graph lacks are picked in Python, graph by graph (an
-    update whose WHERE scanned every graph for them held all 1.2M solutions at once: 2 GB more
-    at the peak).
+    The documents' distinct union goes into the default graph by SPARQL updates evaluated
+    inside the engine, :data:`FILL_GRAPHS` graphs at a time (:func:`fill_default`), then the
+    external union (:func:`fill_external_union`). In memory this is what
+    :func:`kg.load.dataset.load` does with ``query_graphs`` after the inference, and what
+    :func:`ensure` does on the first query of a store loaded without them. A store being
+    built on disk gets its default graph as it loads instead
+    (:class:`kg.load.files.QueryGraphWriter`).
     """
     started = time.perf_counter()
     clear(store)
-    if bulk:
-        _fill_default_in_batches(store)
-    else:
-        store.update(_FILL_DEFAULT)
-    _fill_external_union(store)
+    fill_default(store)
+    fill_external_union(store)
+    return report(store, time.perf_counter() - started)
+
+
+# Graphs copied into the default graph by one update (see :func:`fill_default`).
+FILL_GRAPHS = 1000
+
+
+def fill_default(store: Store) -> None:
+    """Copy every graph but the external ones into the (empty) default graph.
+
+    One update for all of them held every solution until it committed: at 1M triples and
+    31k graphs it peaked at 1,062 MB, where updates of :data:`FILL_GRAPHS` graphs each, the
+    graphs named in a ``VALUES`` block, peak at 780 MB for the same CPU time (4.2 s against
+    4.5 s), bounded by a batch's solutions. Copying quads through Python instead took twice
+    the CPU. The graphs named by a blank node (``VALUES`` cannot name one) are copied as
+    terms. Variables bound to a blank node keep it, so the copy has the same blank nodes."""
+    named: list[str] = []
+    blank: list[BlankNode] = []
+    for graph in store.named_graphs():
+        if isinstance(graph, BlankNode):
+            blank.append(graph)
+        elif not is_external_name(graph):
+            named.append(str(graph))
+    for start in range(0, len(named), FILL_GRAPHS):
+        listed = " ".join(named[start : start + FILL_GRAPHS])
+        store.update(
+            f"INSERT {{ ?s ?p ?o }} WHERE {{ VALUES ?g {{ {listed} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        )
+    for graph in blank:
+        store.extend(
+            Quad(q.subject, q.predicate, q.object, _DEFAULT)
+            for q in list(store.quads_for_pattern(None, None, None, graph))
+        )
+
+
+def report(store: Store, seconds: float = 0.0) -> ScopeReport:
+    """What the query graphs of a store hold (counted by the engine)."""
     return ScopeReport(
         _count(store, DefaultGraph()),
         _count(store, EXTERNAL_UNION_GRAPH),
-        time.perf_counter() - started,
+        seconds,
     )
 
 
-def _fill_external_union(store: Store) -> None:
+def fill_external_union(store: Store) -> None:
     """The external triples the (already filled) default graph lacks, into
-    :data:`EXTERNAL_UNION_GRAPH` (see :func:`materialise`)."""
+    :data:`EXTERNAL_UNION_GRAPH`, replacing what it held.
+
+    Picked in Python, graph by graph (an update whose WHERE scanned every graph for them held
+    all 1.2M solutions at once: 2 GB more at the peak). The external graphs are the linked
+    open data kg fetched, a small part of a store."""
+    store.remove_graph(EXTERNAL_UNION_GRAPH)
     default = DefaultGraph()
     for graph in list(store.named_graphs()):
         if not isinstance(graph, NamedNode) or not is_external_graph(graph.value):
+            continue
+        if graph == EXTERNAL_UNION_GRAPH:
             continue
         store.extend(
             Quad(q.subject, q.predicate, q.object, EXTERNAL_UNION_GRAPH)
@@ -203,33 +264,6 @@ def _fill_external_union(store: Store) -> None:
             if next(iter(store.quads_for_pattern(q.subject, q.predicate, q.object, default)), None)
             is None
         )
-
-
-def _fill_default_in_batches(store: Store) -> None:
-    """The documents' graphs into the default graph, through the bulk loader (see
-    :func:`materialise`). A graph that mentions a blank node (the ontology's restrictions) is
-    copied as terms instead: the loader would relabel its blank nodes."""
-    batch: list[bytes] = []
-    size = 0
-    for graph in list(store.named_graphs()):
-        if isinstance(graph, NamedNode) and is_external_graph(graph.value):
-            continue
-        data = store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph)
-        assert data is not None  # no output given: the bytes
-        if b"_:" in data:
-            # the loader would give the blank nodes new labels: copy these quads as terms
-            store.bulk_extend(
-                Quad(q.subject, q.predicate, q.object, DefaultGraph())
-                for q in store.quads_for_pattern(None, None, None, graph)
-            )
-            continue
-        batch.append(data)
-        size += len(data)
-        if size >= BULK_BATCH:
-            store.bulk_load(b"".join(batch), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
-            batch, size = [], 0
-    if batch:
-        store.bulk_load(b"".join(batch), format=RdfFormat.N_TRIPLES, to_graph=DefaultGraph())
 
 
 def is_ready(store: Store) -> bool:

@@ -629,7 +629,8 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     content = _content_id(request, inputs, code)
     db = tmp / DB
     disk = Store(str(db))
-    # Built in place: the files bulk-loaded into the new store, the inferences computed on it.
+    # Built in place: the files bulk-loaded into the new store with the query graphs (each
+    # triple once more in the default graph as it loads), the inferences computed on it.
     try:
         dataset = memory.load(
             list(request.files) if request.files else None,
@@ -637,6 +638,7 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
             ontology=request.ontology,
             progress=progress,
             store=disk,
+            query_graphs=True,  # a built store is read-only: it holds them from the start
         )
     except BaseException as error:
         # Close RocksDB before the caller removes the folder: its background threads would
@@ -645,9 +647,6 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
         del disk
         gc.collect()
         raise
-    if progress is not None:
-        progress("computing the query graphs", None, None)
-    scope.materialise(disk, bulk=True)  # a built store is read-only: it holds them from the start
     if progress is not None:
         progress("writing the store", None, None)
     files_text = json.dumps({g: str(p) for g, p in sorted(dataset.files.items())})
