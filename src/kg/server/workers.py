@@ -280,6 +280,19 @@ class _Worker:
             self.conn.close()
 
 
+def _died_twice() -> Refusal:
+    """The refusal of a request whose worker died, was replaced, and died again: it is not
+    tried a third time (the request itself is the likely cause: out of memory)."""
+    return Refusal(
+        Problem(
+            503,
+            "worker failed",
+            "the process running this request died twice (out of memory?) and was "
+            "replaced; nothing was sent",
+        )
+    )
+
+
 class WorkerPool:
     """A fixed number of worker processes; :meth:`run` gives a task to an idle one and waits
     for its answer until a deadline (see the module docstring).
@@ -415,17 +428,8 @@ class WorkerPool:
                 print(f"kg serve: {error}; starting another", file=sys.stderr)
                 self._respawn(worker)
                 continue
-            with self._lock:
-                if self._closed:
-                    closed = True
-                else:
-                    closed = False
-                    self._all.add(worker)
-            if closed:
-                worker.kill()
-                worker.close_pipe()
+            if not self._admit(worker):
                 return
-            self._put_idle(worker)
         self.started.set()
 
     def close(self) -> None:
@@ -592,14 +596,7 @@ class WorkerPool:
                 if died > 1:
                     break
                 self.retried += 1
-        raise Refusal(
-            Problem(
-                503,
-                "worker failed",
-                "the process running this request died twice (out of memory?) and was "
-                "replaced; nothing was sent",
-            )
-        )
+        raise _died_twice()
 
     def _take(self, deadline: float) -> _Worker:
         """An idle worker that has not been replaced."""
@@ -742,14 +739,7 @@ class WorkerPool:
                     if died > 1:
                         break
                     self.retried += 1
-            raise Refusal(
-                Problem(
-                    503,
-                    "worker failed",
-                    "the process running this request died twice (out of memory?) and was "
-                    "replaced; nothing was sent",
-                )
-            )
+            raise _died_twice()
         finally:
             if adhoc:
                 self._release_slot()
@@ -839,14 +829,19 @@ class WorkerPool:
         except (KgError, OSError) as error:
             print(f"kg serve: could not replace a query worker: {error}", file=sys.stderr)
             return
+        self._admit(new)
+
+    def _admit(self, worker: _Worker) -> bool:
+        """Put a ready worker in the pool, unless the pool was closed meanwhile: then the worker
+        is stopped (a worker added after :meth:`close` would never be). Says whether it was
+        added."""
         with self._lock:
-            if self._closed:
-                closed = True
-            else:
-                closed = False
-                self._all.add(new)
+            closed = self._closed
+            if not closed:
+                self._all.add(worker)
         if closed:
-            new.kill()
-            new.close_pipe()
-            return
-        self._put_idle(new)
+            worker.kill()
+            worker.close_pipe()
+            return False
+        self._put_idle(worker)
+        return True
