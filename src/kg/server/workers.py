@@ -583,11 +583,7 @@ class WorkerPool:
         died = 0
         for _attempt in range(2 * self.size + 4):
             worker = self._take(deadline)
-            try:
-                worker.conn.send((task, args))
-            except (OSError, ValueError):  # died while idle, before it got the task
-                self._replace(worker, died=True)
-                worker.close_pipe()
+            if not self._hand(worker, task, args):
                 continue
             try:
                 return self._answer(worker, deadline)
@@ -597,6 +593,17 @@ class WorkerPool:
                     break
                 self.retried += 1
         raise _died_twice()
+
+    def _hand(self, worker: _Worker, task: Task, args: tuple[Any, ...]) -> bool:
+        """Send a task to a worker taken from the pool; one that died while idle, before it got
+        the task, is replaced and the task is not lost (the caller takes another worker)."""
+        try:
+            worker.conn.send((task, args))
+        except (OSError, ValueError):
+            self._replace(worker, died=True)
+            worker.close_pipe()
+            return False
+        return True
 
     def _take(self, deadline: float) -> _Worker:
         """An idle worker that has not been replaced."""
@@ -726,11 +733,7 @@ class WorkerPool:
             died = 0
             for _attempt in range(2 * self.size + 4):
                 worker = await self._wait_for(self._take_nowait, deadline)
-                try:
-                    worker.conn.send((task, args))
-                except (OSError, ValueError):  # died while idle, before it got the task
-                    self._replace(worker, died=True)
-                    worker.close_pipe()
+                if not self._hand(worker, task, args):
                     continue
                 try:
                     return await self._answer_async(worker, deadline)
