@@ -233,6 +233,7 @@ class Server:
         )
         with app._cache_lock:
             app._cache.clear()
+            app._pending.clear()  # answers of the old data being made: not kept
         if old and old != snapshot:
             with contextlib.suppress(OSError):
                 os.remove(old)

@@ -57,7 +57,7 @@ from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.routes import Route, Router, allow
-from kg.server.views import PAGE_ROWS, iris_for_path, table_json
+from kg.server.views import PAGE_ROWS, Table, iris_for_path, page_number, table_json
 from kg.server.workers import READY_TIMEOUT, WorkerPool
 from kg.sparql.catalogue import CannedQuery
 
@@ -241,7 +241,8 @@ class Answers:
 
     @staticmethod
     def _size(answer: Any) -> int:
-        return max(1, answer[0].count) if isinstance(answer, tuple) else 1
+        """Rows held: of a table, or of a part of one (:func:`kg.server.tasks.canned_head`)."""
+        return max(1, len(answer[0].rows)) if isinstance(answer, tuple) else 1
 
     def put(self, key: tuple, answer: Any) -> None:
         """``answer``: (table, views), or the Problem of an answer over the row limit."""
@@ -274,20 +275,27 @@ class Paging:
     def offset(self) -> int:
         return (self.number - 1) * self.size
 
-    @classmethod
-    def of(cls, request: Request, total: int, base: str, default: int) -> Paging:
+    @staticmethod
+    def asked(request: Request, default: int) -> tuple[int, int]:
+        """The page number and size a request asks for (before the answer's length is known:
+        :func:`kg.server.views.page_number` keeps the number within it)."""
         try:
             size = int(request.first("size") or default)
         except ValueError:
             size = default
         if size not in PAGE_SIZES:
             size = default
-        pages = max(1, -(-total // size))
         try:
             number = int(request.first("page") or 1)
         except ValueError:
             number = 1
-        number = min(max(1, number), pages)
+        return number, size
+
+    @classmethod
+    def of(cls, request: Request, total: int, base: str, default: int) -> Paging:
+        number, size = cls.asked(request, default)
+        pages = max(1, -(-total // size))
+        number = page_number(number, size, total)
         sep = "&" if "?" in base else "?"
 
         def link(n: int) -> str:
@@ -320,6 +328,8 @@ class App:
     _cache: dict[str, Any] = field(default_factory=dict, init=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _known: dict[str, Any] = field(default_factory=dict, init=False)  # kept beside the store
+    # canned answers whose first page was sent and whose rest is being made (_complete)
+    _pending: dict[tuple, tuple[Future, tasks.Evaluated]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         graphs = lambda: self.graphs  # noqa: E731 - known later (Summary)
@@ -661,9 +671,14 @@ class App:
             if key in declared and value.strip():
                 params[key] = value
         offers = conneg.GRAPH_OFFERS if query.prepared.returns_graph else conneg.RESULT_OFFERS
+        suffix = "?" + urlencode(params) if params else ""
         if extension == "cells":  # all rows for the page's table (static/table.js)
             table, _ = self._canned_answer(request, name, params)
             return Response(200, table_json(table), "application/json")
+        if extension == "views":  # the views of the answer for the page's script (views.js)
+            _, views = self._canned_answer(request, name, params)
+            body = json.dumps(views, ensure_ascii=False, separators=(",", ":"))
+            return Response(200, body.encode("utf-8"), "application/json")
         if extension is not None:
             fmt = conneg.from_parameter(extension, offers)
             if fmt is None:
@@ -685,7 +700,7 @@ class App:
         # the parameter fields' suggestions (the editor's completion, computed once)
         vocabulary = self._cached("vocabulary", lambda: self._run(request, tasks.vocabulary))
         try:
-            table, views = self._canned_answer(request, name, params)
+            table = self._canned_page(request, name, params)
         except Refusal as refusal:
             return self._page(
                 request,
@@ -694,7 +709,6 @@ class App:
                 ),
                 refusal.problem.status,
             )
-        suffix = "?" + urlencode(params) if params else ""
         downloads = [
             (conneg.extension(o).upper(), f"/queries/{name}.{conneg.extension(o)}{suffix}")
             for o in offers
@@ -709,20 +723,105 @@ class App:
                 values,
                 table=table,
                 downloads=downloads,
-                views=views,
+                views_url=f"/queries/{name}.views{suffix}",
                 rows_url=rows_url,
                 vocabulary=vocabulary,
                 paging=paging,
             ),
         )
 
+    def _canned_page(self, request: Request, name: str, params: dict[str, str]) -> Table:
+        """The table a canned page renders: the whole answer when it is kept (:class:`Answers`)
+        else the part of it the page shows (``tasks.canned_head``: the engine's answer, and
+        the cells and quotes of the page's rows only), kept too, the rest made in the
+        background (:meth:`_complete`); a later page asked meanwhile is made from the same
+        evaluation (``tasks.canned_part``). Either renders the same page."""
+        answers = self._cached("answers", Answers)
+        key = (name, tuple(sorted(params.items())))
+        number, size = Paging.asked(request, PAGE_ROWS)
+        part = (*key, number, size)
+        found = answers.get(key) or answers.get(part)
+        if found is None:
+            with self._cache_lock:
+                pending = self._pending.get(key)
+            if pending is not None:
+                table = self._run(request, tasks.canned_part, name, pending[1], number, size)
+                answers.put(part, (table, None))
+                found = (table, None)
+        if found is None:
+            try:
+                found = self._run(request, tasks.canned_head, name, params, number, size)
+            except Refusal as refusal:
+                # over the row limit: so it is every time on this store (a timeout may not be)
+                if refusal.problem.title == TOO_LARGE:
+                    answers.put(key, refusal.problem)
+                raise
+            table, rest = found
+            if isinstance(rest, tasks.Evaluated):
+                answers.put(part, (table, None))
+                self._complete(key, name, rest)
+            else:  # not a SELECT: the whole answer came
+                answers.put(key, found)
+        if isinstance(found, Problem):
+            raise Refusal(found)
+        return found[0]
+
+    def _complete(self, key: tuple, name: str, evaluated: tasks.Evaluated) -> None:
+        """Make the rest of an answer whose first page is being sent (its cells, quotes and
+        views: ``tasks.canned_views_of``, from the solutions the page's worker evaluated) on a
+        worker in the background, and keep it: a later page and the page's script (``.cells``,
+        ``.views``) wait for it rather than evaluate the query again."""
+        with self._cache_lock:
+            if key in self._pending:
+                return
+            future: Future = Future()
+            self._pending[key] = (future, evaluated)
+        answers = self._cached("answers", Answers)
+
+        def run() -> None:
+            try:
+                deadline = time.monotonic() + self.limits.timeout
+                whole = self.pool.run(tasks.canned_views_of, name, evaluated, deadline=deadline)
+            except BaseException as error:
+                future.set_exception(error)
+            else:
+                answers.put(key, whole)
+                future.set_result(whole)
+            finally:
+                with self._cache_lock:
+                    if self._pending.get(key, (None,))[0] is future:
+                        del self._pending[key]
+
+        threading.Thread(target=run, daemon=True, name="kg-serve-answer").start()
+
+    def _made(self, key: tuple, request: Request) -> Any:
+        """The whole answer being made in the background (:meth:`_complete`), waited for
+        within the request's deadline; None when none is, or it failed (then the request makes
+        it itself)."""
+        with self._cache_lock:
+            pending = self._pending.get(key)
+        if pending is None:
+            return None
+        wait = max(0.0, self._deadline(request) - time.monotonic())
+        try:
+            return pending[0].result(timeout=wait)
+        except FutureTimeout:
+            raise refuse(
+                503,
+                "query timeout",
+                "this answer is still being made; try again in a moment",
+                headers=(("Retry-After", "5"),),
+            ) from None
+        except Exception:
+            return None
+
     def _canned_answer(self, request: Request, name: str, params: dict[str, str]) -> Any:
         """A canned query's table and views (``tasks.canned_views``), evaluated once per
         parameters and kept (:class:`Answers`, emptied with the other caches when the data is
-        reloaded)."""
+        reloaded); when its first page was sent, the rest made from that evaluation."""
         answers = self._cached("answers", Answers)
         key = (name, tuple(sorted(params.items())))
-        found = answers.get(key)
+        found = answers.get(key) or self._made(key, request)
         if found is None:
             try:
                 found = self._run(request, tasks.canned_views, name, params)

@@ -129,6 +129,16 @@ def _solutions_tsv(raw: QuerySolutions, row_limit: int) -> bytes:
     return b"".join(counted.parts)
 
 
+def bounded_tsv(result: QueryResult, row_limit: int) -> bytes:
+    """The whole of a SELECT answer as SPARQL TSV, evaluated now, or RowLimitExceeded: what
+    :func:`bounded` parses back, for a worker to hand on (``kg.server.tasks.canned_head``)."""
+    assert isinstance(result.raw, QuerySolutions)
+    try:
+        return _solutions_tsv(result.raw, row_limit)
+    except (OSError, RuntimeError) as error:
+        raise _evaluation_error(error) from None
+
+
 def bounded(result: QueryResult, row_limit: int) -> QueryResult:
     """The whole result, evaluated now and held in memory, or RowLimitExceeded.
 

@@ -70,14 +70,13 @@ def bound_text(query: CannedQuery, table: Table | None, values: dict[str, str | 
     text a person typed; a parameter whose answer has no single value stays unbound. The row
     goes into every WHERE group, subqueries' too (they do not see the outer bindings)."""
     text = query.text
-    if table is None or not table.rows:
+    if table is None or not table.count:
         return text
     bound: list[tuple[str, str]] = []
     for p in query.params:
         if p.name not in table.columns:
             continue
-        at = table.columns.index(p.name)
-        terms = {row[at] for row in table.rows}
+        terms = table.distinct(p.name)
         if len(terms) != 1 or None in terms or not (values.get(p.name) or p.default):
             continue
         (term,) = terms
@@ -157,11 +156,14 @@ def canned(
     rows_url: str | None = None,
     vocabulary: Sequence[dict[str, Any]] = (),
     paging: Any = None,
+    views_url: str | None = None,
 ) -> str:
     """``rows_url``: where the page's table finds all the rows as JSON (it renders one page of
     them: the first :data:`~kg.server.views.PAGE_ROWS`, or the page ``paging`` says,
-    ``kg.server.app.Paging``); ``vocabulary``: the editor's completions, whose entities
-    suggest values for the entity parameters (:func:`suggestions`)."""
+    ``kg.server.app.Paging``); ``views_url``: where the page's script finds the answer's views
+    (given instead of ``views``: they are made from all the rows); ``vocabulary``: the
+    editor's completions, whose entities suggest values for the entity parameters
+    (:func:`suggestions`)."""
     return _render(
         "canned.html",
         context,
@@ -173,6 +175,7 @@ def canned(
         views=views,
         rows_url=rows_url,
         paging=paging,
+        views_url=views_url,
         suggestions=suggestions(query, vocabulary),
     )
 

@@ -10,21 +10,38 @@ renders). Nothing here knows about HTTP.
 from __future__ import annotations
 
 import io
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyoxigraph import QueryBoolean, QuerySolutions, RdfFormat, Store
+from pyoxigraph import (
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    parse_query_results,
+)
 
-from kg.errors import UnknownQuery
+from kg.errors import QuotesUnavailable, UnknownQuery
 from kg.export import writers as export
 from kg.load import scope as scopes
 from kg.load.documents import Documents
+from kg.namespaces import PASSAGE
 from kg.server import conneg, ld, ontodoc, overview, visual
-from kg.server.limits import RowLimitExceeded, bounded, serialize_bounded, solutions_at_most
+from kg.server.limits import (
+    RowLimitExceeded,
+    bounded,
+    bounded_tsv,
+    serialize_bounded,
+    solutions_at_most,
+)
 from kg.server.problems import refuse
-from kg.server.views import Table, cell
+from kg.server.views import Table, cell, fold, page_number
 from kg.sparql import catalogue as catalogue_module
 from kg.sparql import prepare as sparql
 from kg.sparql import quotes, results
@@ -93,12 +110,10 @@ class WorkerState:
             raise UnknownQuery(f"no canned query named {name!r}")
         return query
 
-    def run_canned(self, name: str, params: dict[str, str]) -> results.QueryResult:
-        """kg.sparql.catalogue.execute_canned, with the parameters' terms remembered (resolving
-        a label scans every label of the graph, and the graph does not change while it is
-        served) and the row limit applied before the quotes are added: adding them reads the
-        whole answer, so a limit applied after would let an answer of any size be evaluated
-        first. Past the limit the evaluation stops (RowLimitExceeded)."""
+    def evaluate(self, name: str, params: dict[str, str]) -> results.QueryResult:
+        """A canned query's answer as the engine gives it (lazy, no quotes), with the
+        parameters' terms remembered (resolving a label scans every label of the graph, and the
+        graph does not change while it is served)."""
         query = self.canned(name)
         key = (name, tuple(sorted(params.items())))
         terms = self._terms.get(key)
@@ -110,13 +125,20 @@ class WorkerState:
         else:
             self._terms.move_to_end(key)
         prepared = query.prepared or sparql.prepare(query.text)
-        result = sparql.execute(
+        return sparql.execute(
             self.store,
             prepared,
             substitutions=terms,
             scope=catalogue_module.widest(query.scope, None),
         )
-        result = bounded(result, self.spec.row_limit)
+
+    def run_canned(self, name: str, params: dict[str, str]) -> results.QueryResult:
+        """kg.sparql.catalogue.execute_canned, with the parameters' terms remembered (resolving
+        a label scans every label of the graph, and the graph does not change while it is
+        served) and the row limit applied before the quotes are added: adding them reads the
+        whole answer, so a limit applied after would let an answer of any size be evaluated
+        first. Past the limit the evaluation stops (RowLimitExceeded)."""
+        result = bounded(self.evaluate(name, params), self.spec.row_limit)
         return quotes.add_quotes(self.store, result, self.documents)
 
 
@@ -299,9 +321,161 @@ def canned_views(
     state: WorkerState, name: str, params: dict[str, str]
 ) -> tuple[Table, dict[str, Any]]:
     """A canned query's table and the views that fit it (:mod:`kg.server.visual`)."""
-    result = canned_table(state, name, params)
+    return _with_views(state, name, state.run_canned(name, params))
+
+
+def _with_views(
+    state: WorkerState, name: str, result: results.QueryResult
+) -> tuple[Table, dict[str, Any]]:
+    made = table(result, state.spec.row_limit, state.labels)
     declared = [p.name for p in state.canned(name).params]
-    return result, visual.table_views(state.store, result, declared)
+    return made, visual.table_views(state.store, made, declared)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A canned SELECT answer as the engine gave it, within the row limit, as SPARQL TSV (what
+    :func:`kg.server.limits.bounded` holds): handed from the worker that made the answer's first
+    page (:func:`canned_head`) to the one that makes the rest (:func:`canned_views_of`), so the
+    query is evaluated once."""
+
+    form: str
+    tsv: bytes
+    uses_service: bool = False
+
+
+def canned_views_of(
+    state: WorkerState, name: str, evaluated: Evaluated
+) -> tuple[Table, dict[str, Any]]:
+    """:func:`canned_views` of an answer evaluated already (:func:`canned_head`): the same
+    quotes, cells and views, made from the same solutions."""
+    raw = parse_query_results(evaluated.tsv, format=QueryResultsFormat.TSV)
+    result = results.QueryResult(evaluated.form, raw, uses_service=evaluated.uses_service)
+    return _with_views(state, name, quotes.add_quotes(state.store, result, state.documents))
+
+
+def canned_head(
+    state: WorkerState, name: str, params: dict[str, str], number: int, size: int
+) -> tuple[Table, Evaluated] | tuple[Table, dict[str, Any]]:
+    """Page ``number`` of ``size`` rows of a canned answer (:func:`canned_part`) and the
+    evaluated answer, from which :func:`canned_views_of` makes the rest and
+    :func:`canned_part` other pages; an answer that is not a SELECT's comes whole, with its
+    views, as from :func:`canned_views`.
+
+    Why: at 1M statements the cells, quotes and views of a 5,725-row answer took longer than
+    evaluating it, and the first page shows 100 rows."""
+    result = state.evaluate(name, params)
+    if not isinstance(result.raw, QuerySolutions):
+        whole = bounded(result, state.spec.row_limit)
+        return _with_views(state, name, quotes.add_quotes(state.store, whole, state.documents))
+    evaluated = Evaluated(
+        result.form, bounded_tsv(result, state.spec.row_limit), result.uses_service
+    )
+    return canned_part(state, name, evaluated, number, size), evaluated
+
+
+def canned_part(
+    state: WorkerState, name: str, evaluated: Evaluated, number: int, size: int
+) -> Table:
+    """Page ``number`` of ``size`` rows (the last when there are fewer pages) of an evaluated
+    canned answer as its page shows it, before the rest of the answer is made: the quotes and
+    cells of the page's rows only, and of the whole answer only what the page says of it — how
+    many rows, which columns are folded (:func:`kg.server.views.fold`, which asks of the rows
+    only until it knows), the values of the parameter columns (:meth:`Table.distinct`). The
+    same page as the whole answer's (:func:`canned_views_of`) gives."""
+    raw = parse_query_results(evaluated.tsv, format=QueryResultsFormat.TSV)
+    assert isinstance(raw, QuerySolutions)  # TSV is for solutions only
+    names = [v.value for v in raw.variables]
+    try:
+        rows = list(raw)  # solutions, whose terms are read only where asked
+    except (OSError, RuntimeError) as error:
+        from kg.errors import KgError
+
+        raise KgError(f"query evaluation failed: {error}") from None
+    cited = quotes.quote_columns(names)
+    # each column of the page: (the answer's column, whether it is that column's quote)
+    sources: list[tuple[int, bool]] = []
+    columns: list[str] = []
+    for i, v in enumerate(names):
+        sources.append((i, False))
+        columns.append(v)
+        if v in cited:
+            sources.append((i, True))
+            columns.append(cited[v])
+    quoter = quotes.Quoter(state.store, state.documents)
+    passage_at = [names.index(v) for v in cited]
+
+    def quoted(selected: Sequence[Any]) -> dict[str, str | None]:
+        """The quotes of the passages these rows cite (as quotes.add_quotes finds them)."""
+        return quoter.quotes(
+            {
+                t.value
+                for row in selected
+                for i in passage_at
+                if isinstance(t := row[i], NamedNode) and t.value.startswith(PASSAGE)
+            }
+        )
+
+    def term(row: Any, j: int, texts: dict[str, str | None]) -> Any:
+        i, quote = sources[j]
+        t = row[i]
+        if not quote:
+            return t
+        text = texts.get(t.value) if isinstance(t, NamedNode) else None
+        return None if text is None else Literal(text)
+
+    def offsets(j: int) -> bool:
+        texts = quoted(rows) if sources[j][1] else {}
+        values = [t for row in rows if (t := term(row, j, texts)) is not None]
+        return bool(values) and all(
+            isinstance(t, Literal) and t.value.lstrip("-").isdigit() for t in values
+        )
+
+    def labelled(j: int) -> bool:
+        if sources[j][1]:  # a quote is a plain string: no note
+            return False
+        i = sources[j][0]
+        return any(
+            t is not None and cell(t, state.labels).note is not None
+            for t in (row[i] for row in rows)
+        )
+
+    total = len(rows)
+    offset = (page_number(number, size, total) - 1) * size
+    page = rows[offset : offset + size]
+    texts = quoted(page) if cited else {}
+    cells = tuple(
+        tuple(
+            None if (t := term(row, j, texts)) is None else cell(t, state.labels)
+            for j in range(len(columns))
+        )
+        for row in page
+    )
+    if quoter.missing:
+        warnings.warn(QuotesUnavailable(quotes.unavailable(quoter.missing)), stacklevel=2)
+    constants = []
+    for p in state.canned(name).params:
+        if p.name not in names:
+            continue
+        at = names.index(p.name)
+        seen: list[Any] = []
+        for row in rows:
+            if row[at] not in seen:
+                seen.append(row[at])
+                if len(seen) == 2:  # two are as many as a page asks (one value, or not)
+                    break
+        constants.append(
+            (p.name, tuple(None if t is None else cell(t, state.labels) for t in seen))
+        )
+    return Table(
+        evaluated.form,
+        tuple(columns),
+        cells,
+        total=total,
+        offset=offset,
+        headers=tuple(fold(tuple(columns), offsets, labelled)),
+        constants=tuple(constants),
+    )
 
 
 def sparql_views(state: WorkerState, text: str) -> tuple[Table, dict[str, Any]]:

@@ -101,16 +101,51 @@ def cell(term: NamedNode | BlankNode | Literal | Triple, label_of: LabelOf | Non
 
 @dataclass(frozen=True)
 class Table:
-    """A query result for a page: columns and rows of cells (None: unbound), or a boolean."""
+    """A query result for a page: columns and rows of cells (None: unbound), or a boolean.
+
+    Or one page of a longer answer (``total`` set; :func:`kg.server.tasks.canned_head`): then
+    ``rows`` are the answer's rows from ``offset`` on, and what a page says about the whole
+    answer comes with them, computed over all of its rows: ``headers`` (:func:`columns_of`) and
+    ``constants`` (:meth:`distinct` of the columns that hold the query's parameters). Why: the
+    first page of a canned answer is sent before the cells, quotes and views of its other rows
+    are made (at 1M statements, seconds), and renders exactly as the whole answer would."""
 
     form: str
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[Cell | None, ...], ...] = ()
     boolean: bool | None = None
+    total: int | None = None
+    offset: int = 0
+    headers: tuple[Column, ...] | None = None
+    constants: tuple[tuple[str, tuple[Cell | None, ...]], ...] = ()
 
     @property
     def count(self) -> int:
-        return len(self.rows)
+        """Rows of the whole answer."""
+        return len(self.rows) if self.total is None else self.total
+
+    def page(self, offset: int, size: int) -> tuple[tuple[Cell | None, ...], ...]:
+        """The rows ``offset`` to ``offset + size`` of the whole answer (a page of a part must
+        be within it: a part never stands for rows it does not hold)."""
+        start = offset - self.offset
+        wanted = max(0, min(size, self.count - offset))
+        if self.total is not None and (start < 0 or start + wanted > len(self.rows)):
+            raise ValueError(f"rows {offset}-{offset + size} are not in this part of the answer")
+        return self.rows[start : start + size]
+
+    def distinct(self, column: str) -> set[Cell | None]:
+        """The distinct values of a column over the whole answer (of a part: at most two, of
+        the parameter columns it was made with)."""
+        if self.total is not None:
+            return set(dict(self.constants)[column])
+        at = self.columns.index(column)
+        return {row[at] for row in self.rows}
+
+
+def page_number(number: int, size: int, total: int) -> int:
+    """The page of ``size`` rows a request for page ``number`` gets: within 1 and the last."""
+    pages = max(1, -(-total // size))
+    return min(max(1, number), pages)
 
 
 # --- a result table for people: readable headers, folded columns, rows as JSON ------------------
@@ -144,24 +179,39 @@ def columns_of(table: Table) -> list[Column]:
     """The table's columns with readable headers; folded: character offsets (integers named
     start/end or *offset*: where a passage sits in its document, for machines) and a label
     column whose IRI column already shows that label as its link text."""
-    shown_labels = {
-        name
-        for i, name in enumerate(table.columns)
-        if any(row[i] is not None and row[i].note is not None for row in table.rows)  # type: ignore[union-attr]
-    }
-    out = []
-    for i, name in enumerate(table.columns):
+    if table.headers is not None:  # a part of an answer: computed over the whole of it
+        return list(table.headers)
+
+    def offsets(i: int) -> bool:
         values = [row[i] for row in table.rows if row[i] is not None]
+        return bool(values) and all(
+            v.kind == "literal" and v.text.lstrip("-").isdigit()  # type: ignore[union-attr]
+            for v in values
+        )
+
+    def labelled(i: int) -> bool:
+        return any(row[i] is not None and row[i].note is not None for row in table.rows)  # type: ignore[union-attr]
+
+    return fold(table.columns, offsets, labelled)
+
+
+def fold(
+    names: tuple[str, ...], offsets: Callable[[int], bool], labelled: Callable[[int], bool]
+) -> list[Column]:
+    """:func:`columns_of` given, per column index, whether all its values are character
+    offsets (``offsets``, asked only of columns named for them) and whether any of its cells
+    has a note (``labelled``, asked only of a column whose label column the answer has):
+    so that a part of an answer (:func:`kg.server.tasks.canned_head`) asks them of its rows
+    without making every cell."""
+    out = []
+    for name in names:
         folded = None
-        if (
-            _OFFSET.search(name)
-            and values
-            and all(v.kind == "literal" and v.text.lstrip("-").isdigit() for v in values)  # type: ignore[union-attr]
-        ):
+        base = name[: -len("Label")] if name.endswith("Label") else None
+        if _OFFSET.search(name) and offsets(names.index(name)):
             folded = "character offsets of the passage in its document"
-        elif name.endswith("Label") and name[: -len("Label")] in shown_labels:
-            folded = f"the label {name[: -len('Label')]} already shows"
-            out.append(Column(name, header(name[: -len("Label")]) + " label", folded))
+        elif base is not None and base in names and labelled(names.index(base)):
+            folded = f"the label {base} already shows"
+            out.append(Column(name, header(base) + " label", folded))
             continue
         out.append(Column(name, header(name), folded))
     if all(c.folded for c in out):  # never fold everything

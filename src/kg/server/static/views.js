@@ -1,6 +1,6 @@
 // Result views: Map, Timeline, Graph and Chart, drawn from the data the server wrote into the
 // page (<script type="application/json" id="view-data">, see kg/server/visual.py, which decides
-// what each view shows). Without this script the page keeps its table; with it, the result gets
+// what each view shows), or that a canned page fetches (data-views: fetchViews). Without this script the page keeps its table; with it, the result gets
 // accessible tabs (WAI-ARIA tabs: arrow keys, Home, End) and entity pages get their map,
 // timeline and neighbourhood graph. The libraries are loaded on first use, from this server.
 (function () {
@@ -549,14 +549,57 @@
     seen.observe(target);
   }
 
+  // A canned answer's views are made from all its rows, after its first page is sent: the page
+  // says where they are (data-views) and holds only its table; the tabs are added when they come
+  // (as the server writes them for a page that has its view data).
+  function capitalize(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1).toLowerCase();
+  }
+  function fetchViews(box) {
+    fetch(box.dataset.views, { headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error("the server answered " + r.status);
+      return r.json();
+    }).then(function (data) {
+      if (data.skipped) {
+        box.parentNode.insertBefore(el("p", { class: "note not-drawn" }, null, data.skipped.map(function (reason) {
+          return capitalize(reason) + ".";
+        }).join(" ")), box);
+      }
+      if (data.views.length < 2) return;
+      var tablist = el("div", { role: "tablist", "aria-label": "Result views", hidden: "" });
+      var panels = data.views.map(function (name, n) {
+        el("button", {
+          type: "button", role: "tab", id: "tab-" + name, "data-view": name, "aria-controls": "panel-" + name,
+          "aria-selected": n === 0 ? "true" : "false", tabindex: n === 0 ? 0 : -1
+        }, tablist, capitalize(name));
+        var panel = el("div", { role: "tabpanel", id: "panel-" + name, "aria-labelledby": "tab-" + name, class: "view-panel" });
+        if (n > 0) panel.hidden = true;
+        if (name === "table") {
+          while (box.firstChild) panel.appendChild(box.firstChild);
+        } else {
+          el("div", { class: "view", "data-view": name }, panel);
+        }
+        return panel;
+      });
+      box.appendChild(tablist);
+      panels.forEach(function (panel) { box.appendChild(panel); });
+      setUpTabs(box, data);
+    }).catch(function (error) {
+      box.parentNode.insertBefore(el("p", { class: "note" }, null, "The views of this answer could not be shown: " + error.message), box);
+    });
+  }
+
   function start() {
     var source = document.getElementById("view-data");
-    if (!source) return;
-    var data = JSON.parse(source.textContent);
-    document.querySelectorAll(".result-views").forEach(function (box) { setUpTabs(box, data); });
+    var data = source ? JSON.parse(source.textContent) : null;
+    if (data) {
+      document.querySelectorAll(".result-views:not([data-views])").forEach(function (box) { setUpTabs(box, data); });
+    }
+    document.querySelectorAll(".result-views[data-views]").forEach(fetchViews);
     afterLoad(function () {
       ready = true;
       pending.splice(0).forEach(function (job) { job(); });
+      if (!data) return;
       document.querySelectorAll(".view[data-now]").forEach(function (target) {
         whenNear(target, function () { draw(target, target.dataset.view, data[target.dataset.view]); });
       });
