@@ -20,11 +20,12 @@ from the cache.
 build`` kept beside the store, else computed in the background), waits until its workers are
 up, and times the first request of the home page, the ontology page, a country's page and the
 canned page ``list-strategies-in-force-by-year`` (its first page of rows; then again, warm, and
-its second page), with the bytes of each answer. With ``--before SRC`` the same runs on another
-``src/`` folder (its own store: ``--before-cache``), starts interleaved (after, before, after …);
-the summaries a "before" server kept from an earlier start are removed first, as after a fresh
-``kg build`` of that code. Stores are built with ``kg build`` when missing (``--cache``,
-``--before-cache``); nothing is written into ``--data``.
+its second page, then its views as the page's script fetches them: made with the rest of the
+answer after the first page is sent), with the bytes of each answer. With ``--before SRC`` the
+same runs on another ``src/`` folder (its own store: ``--before-cache``), starts interleaved
+(after, before, after …); the summaries a "before" server kept from an earlier start are
+removed first, as after a fresh ``kg build`` of that code. Stores are built with ``kg build``
+when missing (``--cache``, ``--before-cache``); nothing is written into ``--data``.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ def first_hits(folder: Path) -> dict[str, tuple[float, int, int]]:
         "canned, first page": canned,
         "canned, first page again": canned,
         "canned, page 2": canned + "&" + urlencode({"page": 2, "size": 100}),
+        # the views (its script fetches them; before they were in the page: then a 404)
+        "canned, views": canned.replace(CANNED, CANNED + ".views", 1),
     }
     dataset = open_dataset([folder], cache=True)
     location = getattr(dataset, "location", None)
