@@ -24,7 +24,8 @@ its second page, then its views as the page's script fetches them: made with the
 answer after the first page is sent), with the bytes of each answer. With ``--before SRC`` the
 same runs on another ``src/`` folder (its own store: ``--before-cache``), starts interleaved
 (after, before, after …); the summaries a "before" server kept from an earlier start are
-removed first, as after a fresh ``kg build`` of that code. Stores are built with ``kg build``
+removed first, as after a fresh ``kg build`` of that code (``--before-keeps``: that code's
+build keeps them too, as main's since issue 22). Stores are built with ``kg build``
 when missing (``--cache``, ``--before-cache``); nothing is written into ``--data``.
 """
 
@@ -136,7 +137,7 @@ def first_runs(args: argparse.Namespace) -> None:
     figures: dict[str, dict[str, list[tuple[float, int, int]]]] = {v: {} for v in variants}
     for start in range(args.starts):
         for name, (src, cache) in variants.items():
-            if name != "kg":  # as after a fresh build of that code: no summaries kept
+            if name != "kg" and not args.before_keeps:  # as after a fresh build of that code
                 for kept in cache.glob("*/store-*/pages-*.pickle"):
                     kept.unlink()
             env = {**os.environ, "PYTHONPATH": src, "KG_CACHE_DIR": str(cache)}
@@ -189,6 +190,11 @@ def main() -> None:
     parser.add_argument("--before", help="another src/ folder, measured interleaved")
     parser.add_argument("--cache", default=str(HERE / "out" / "work" / "pages-first"))
     parser.add_argument("--before-cache", default=str(HERE / "out" / "work" / "pages-before"))
+    parser.add_argument(
+        "--before-keeps",
+        action="store_true",
+        help="the --before code's kg build keeps the page summaries too: leave them",
+    )
     parser.add_argument("--child-first", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_first:
