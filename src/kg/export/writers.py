@@ -239,28 +239,42 @@ def _unique(lines: Iterable[bytes]) -> Iterator[bytes]:
     return map(itemgetter(0), groupby(lines))  # no Python frame per line
 
 
-def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Block]:
+def collect_blocks(
+    store: Store, graphs: Sequence[Graph], *, union: bool, grouped: bool = False
+) -> list[Block]:
     """The statements of the chosen graphs as sorted blocks of lines (see ``_rows``): one block
     for the union of the graphs, without duplicates, when ``union``; else one block per graph,
     the default graph first, then by name. Blank nodes are canonically labelled (RDFC-1.0).
+
+    ``grouped``: the lines need only come grouped by subject, as JSON-LD reads them (it sorts
+    its nodes by their compacted ``@id`` and each node's values itself): a graph's lines are
+    left in the order Oxigraph writes them (by subject; a graph with blank nodes is sorted, as
+    its canonically labelled statements come last), and rdf:type is not marked. Why: sorting
+    the lines and marking rdf:type was a tenth of the JSON-LD export's time with the graphs.
+    The union is sorted either way (that is how its repeats are found).
 
     The union's block is an iterator over ``SortedRuns`` (bounded memory; read it once); the
     blocks of graphs are lists."""
     blocks: dict[bytes, list[bytes]] = {}
     runs = SortedRuns()
     blank: list[Row] = []
+    line = _plain_line if grouped else _line
+    unsorted: set[bytes] = set()  # graphs left in Oxigraph's order
     for g in graphs:
         token = b"" if union or isinstance(g, DefaultGraph) else str(g).encode()
         data = store.dump(None, RdfFormat.N_TRIPLES, from_graph=g)
         assert data is not None  # no output given: dump returns the bytes
         lines: list[bytes] = [] if union else blocks.setdefault(token, [])
         if token.startswith(b"_:") or b"_:" in data:
-            for line in data.splitlines():  # rare: only graphs that mention a blank node
-                subject, predicate, obj = line[:-2].split(b" ", 2)
+            for text in data.splitlines():  # rare: only graphs that mention a blank node
+                subject, predicate, obj = text[:-2].split(b" ", 2)
                 if token.startswith(b"_:") or subject[:2] == b"_:" or obj[:2] == b"_:":
                     blank.append((token, subject, predicate, obj))
                 else:
-                    lines.append(_line((token, subject, predicate, obj)))
+                    lines.append(line((token, subject, predicate, obj)))
+        elif grouped:
+            lines.extend(data.splitlines())
+            unsorted.add(token)
         else:
             lines.extend(data.replace(_TYPE_SPACED, _TYPE_MARK_SPACED).splitlines())
         if union:
@@ -268,13 +282,19 @@ def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> lis
         del data
     canonical = _canonical(blank) if blank else []
     if union:
-        runs.extend([_line(row) for row in canonical])
+        runs.extend([line(row) for row in canonical])
         return [(b"", _unique(runs))] if runs.count else []
     for row in canonical:
-        blocks.setdefault(row[0], []).append(_line(row))
-    for lines in blocks.values():
-        lines.sort()
+        blocks.setdefault(row[0], []).append(line(row))
+        unsorted.discard(row[0])
+    for token, lines in blocks.items():
+        if token not in unsorted:
+            lines.sort()
     return [(token, blocks[token]) for token in sorted(blocks) if blocks[token]]
+
+
+def _plain_line(row: Row) -> bytes:
+    return b" ".join(row[1:]) + b" ."
 
 
 def collect(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Row]:
@@ -1182,7 +1202,7 @@ def serialize_store(
     keeps = keeps_graphs(spec.name, union=union)
     graphs = select_graphs(store, with_inferred=with_inferred, include_ontology=include_ontology)
     with _no_cycle_collection():
-        blocks = collect_blocks(store, graphs, union=not keeps)
+        blocks = collect_blocks(store, graphs, union=not keeps, grouped=spec.name == "jsonld")
         counted = Statements(blocks)  # rows made as they are written: one alive at a time
         if spec.name == "jsonld":
             chosen = context if context is not None else load_context(store)
