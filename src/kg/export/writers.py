@@ -910,7 +910,8 @@ class _Nodes:
         self.list_next = ("," + self.two).encode("utf-8")
         self.list_close = (self.one + "]").encode("utf-8")
         self.count = 0  # lines read
-        self.heads: dict[str, bytes] = {}  # key → ',' newline-and-indent '"key": '
+        # a node's keys in the order its lines gave them → (key, ',' indent '"key": ') in order
+        self.layouts: dict[tuple[str, ...], tuple[tuple[str, bytes], ...]] = {}
         self.shapes: dict[tuple[tuple[str, str], ...], Shape] = {}
         # predicate and object tokens (a line after its subject) → key, value; IRI objects only
         self.references: dict[bytes, tuple[str, Value]] = {}
@@ -948,10 +949,10 @@ class _Nodes:
             runs.extend([entry], len(entry))
         groups: Iterable[tuple[bytes, list[bytes]]]
         if runs is None:
-            if len(held) == 1:
-                yield held[0][1]
-                return
             held.sort(key=itemgetter(0))
+            if len({node_id for node_id, _ in held}) == len(held):  # each @id once: no merging
+                yield from map(itemgetter(1), held)
+                return
             groups = ((i, [text for _, text in same]) for i, same in groupby(held, itemgetter(0)))
         else:
             groups = (
@@ -1088,15 +1089,10 @@ class _Nodes:
         values sorted by their sort text, as ``Compactor.node`` orders them."""
         ids = self.compactor.ids(subject)
         parts = [self.opening, ids[1]]
-        keys = sorted(properties)
-        if keys[0] != "@type" and "@type" in properties:
-            keys.remove("@type")
-            keys.insert(0, "@type")
-        heads = self.heads
-        for key in keys:
-            head = heads.get(key)
-            if head is None:
-                head = heads[key] = ("," + self.one + _string(key) + ": ").encode("utf-8")
+        layout = self.layouts.get(tuple(properties))
+        if layout is None:
+            layout = self._layout(properties)
+        for key, head in layout:
             values = properties[key]
             if len(values) == 1:
                 core, shape = values[0]
@@ -1107,6 +1103,22 @@ class _Nodes:
             parts += (head, self.list_open, listed, self.list_close)
         parts.append(self.closing)
         return ids[0], b"".join(parts)
+
+    def _layout(self, properties: dict[str, list[Value]]) -> tuple[tuple[str, bytes], ...]:
+        """The keys of a node in their order (``@type``, then sorted) with the text that
+        opens each; kept for the keys in the order the node's lines brought them (nodes of a
+        kind have the same keys, and Oxigraph writes their statements in the same order)."""
+        keys = sorted(properties)
+        if keys[0] != "@type" and "@type" in properties:
+            keys.remove("@type")
+            keys.insert(0, "@type")
+        layout = tuple(
+            (key, ("," + self.one + _string(key) + ": ").encode("utf-8")) for key in keys
+        )
+        if len(self.layouts) >= _CACHE:
+            self.layouts.clear()
+        self.layouts[tuple(properties)] = layout
+        return layout
 
 
 def _entry(node_id: bytes, text: bytes) -> bytes:
