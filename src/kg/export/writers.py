@@ -819,12 +819,6 @@ class _TokenCompactor:
             for namespace, prefix in compactor.by_namespace.items()
         }
 
-    def node_id(self, token: bytes) -> str:
-        """A subject's ``@id`` from its N-Triples token (an IRI or a blank node)."""
-        if token[:1] == b"<":
-            return str(self.compactor.iri(token[1:-1].decode("utf-8")))
-        return token.decode("utf-8")
-
     def ids(self, token: bytes) -> tuple[bytes, bytes]:
         """The ``@id`` of an IRI or blank node token, in UTF-8, and as a JSON string.
 
@@ -1235,8 +1229,8 @@ def keeps_graphs(fmt: str, *, union: bool = False) -> bool:
 class Statements:
     """The sorted blocks of an export (``collect_blocks``) as an iterable of rows, made one at
     a time as they are taken, counted (the union is a stream: its length is known once it is
-    written). Turtle and TriG read the blocks' lines directly (``_blocks``) and add what
-    they wrote to ``count``."""
+    written). Turtle, TriG and JSON-LD read the blocks' lines directly (``_blocks``) and add
+    what they wrote to ``count``."""
 
     def __init__(self, blocks: Iterable[Block]) -> None:
         self.blocks = blocks
