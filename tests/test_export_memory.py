@@ -115,7 +115,7 @@ def test_an_export_holds_a_bounded_part_of_the_data(generated, monkeypatch, fmt)
     nodes."""
     monkeypatch.setattr(export, "RUN_BYTES", 64 << 10)
     monkeypatch.setattr(export, "_NAMER_CACHE", 1024)
-    monkeypatch.setattr(export, "_REFERENCES", 1000)
+    monkeypatch.setattr(export, "_CACHE", 1000)
     sink = _Sink()
     tracemalloc.start()
     try:

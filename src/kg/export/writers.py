@@ -239,28 +239,42 @@ def _unique(lines: Iterable[bytes]) -> Iterator[bytes]:
     return map(itemgetter(0), groupby(lines))  # no Python frame per line
 
 
-def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Block]:
+def collect_blocks(
+    store: Store, graphs: Sequence[Graph], *, union: bool, grouped: bool = False
+) -> list[Block]:
     """The statements of the chosen graphs as sorted blocks of lines (see ``_rows``): one block
     for the union of the graphs, without duplicates, when ``union``; else one block per graph,
     the default graph first, then by name. Blank nodes are canonically labelled (RDFC-1.0).
+
+    ``grouped``: the lines need only come grouped by subject, as JSON-LD reads them (it sorts
+    its nodes by their compacted ``@id`` and each node's values itself): a graph's lines are
+    left in the order Oxigraph writes them (by subject; a graph with blank nodes is sorted, as
+    its canonically labelled statements come last), and rdf:type is not marked. Why: sorting
+    the lines and marking rdf:type was a tenth of the JSON-LD export's time with the graphs.
+    The union is sorted either way (that is how its repeats are found).
 
     The union's block is an iterator over ``SortedRuns`` (bounded memory; read it once); the
     blocks of graphs are lists."""
     blocks: dict[bytes, list[bytes]] = {}
     runs = SortedRuns()
     blank: list[Row] = []
+    line = _plain_line if grouped else _line
+    unsorted: set[bytes] = set()  # graphs left in Oxigraph's order
     for g in graphs:
         token = b"" if union or isinstance(g, DefaultGraph) else str(g).encode()
         data = store.dump(None, RdfFormat.N_TRIPLES, from_graph=g)
         assert data is not None  # no output given: dump returns the bytes
         lines: list[bytes] = [] if union else blocks.setdefault(token, [])
         if token.startswith(b"_:") or b"_:" in data:
-            for line in data.splitlines():  # rare: only graphs that mention a blank node
-                subject, predicate, obj = line[:-2].split(b" ", 2)
+            for text in data.splitlines():  # rare: only graphs that mention a blank node
+                subject, predicate, obj = text[:-2].split(b" ", 2)
                 if token.startswith(b"_:") or subject[:2] == b"_:" or obj[:2] == b"_:":
                     blank.append((token, subject, predicate, obj))
                 else:
-                    lines.append(_line((token, subject, predicate, obj)))
+                    lines.append(line((token, subject, predicate, obj)))
+        elif grouped:
+            lines.extend(data.splitlines())
+            unsorted.add(token)
         else:
             lines.extend(data.replace(_TYPE_SPACED, _TYPE_MARK_SPACED).splitlines())
         if union:
@@ -268,13 +282,19 @@ def collect_blocks(store: Store, graphs: Sequence[Graph], *, union: bool) -> lis
         del data
     canonical = _canonical(blank) if blank else []
     if union:
-        runs.extend([_line(row) for row in canonical])
+        runs.extend([line(row) for row in canonical])
         return [(b"", _unique(runs))] if runs.count else []
     for row in canonical:
-        blocks.setdefault(row[0], []).append(_line(row))
-    for lines in blocks.values():
-        lines.sort()
+        blocks.setdefault(row[0], []).append(line(row))
+        unsorted.discard(row[0])
+    for token, lines in blocks.items():
+        if token not in unsorted:
+            lines.sort()
     return [(token, blocks[token]) for token in sorted(blocks) if blocks[token]]
+
+
+def _plain_line(row: Row) -> bytes:
+    return b" ".join(row[1:]) + b" ."
 
 
 def collect(store: Store, graphs: Sequence[Graph], *, union: bool) -> list[Row]:
@@ -714,40 +734,52 @@ def write_jsonld(
     ``{"@id": graph, "@graph": [nodes]}`` and the default graph's nodes stay at the top
     level; the rows must come grouped by graph, the default graph first (``collect_blocks``
     gives them so). Otherwise the rows are merged into one graph (the union). Either way the
-    document is written as a stream, one node at a time (``_union_nodes``), and is the text
+    document is written as a stream, one node at a time (``_Nodes``), and is the text
     ``json.dumps(document, indent=2)`` gives."""
     from kg.export.context import Compactor
 
     compactor = _TokenCompactor(Compactor(context["@context"]))
     head = json.dumps({"@context": context["@context"], "@graph": []}, indent=2, **_JSON)
-    items = _graph_items(compactor, rows) if keep_graphs else _union_nodes(compactor, rows)
+    assert head.endswith(_EMPTY_GRAPH)
+    top = _Nodes(compactor, 4)
+    inner = _Nodes(compactor, 8)
+    blocks = _blocks(rows)
+    if keep_graphs:
+        items = _graph_items(compactor, blocks, top, inner)
+    else:
+        items = top.sorted_nodes(chain.from_iterable(lines for _graph, lines in blocks))
     first = next(items, None)
     if first is None:
-        _write_chunks(out, [head, "\n"])
-        return
-    assert head.endswith(_EMPTY_GRAPH)
-    _write_chunks(
-        out,
-        chain(
-            (head[: -len(_EMPTY_GRAPH)] + "[\n", first),
-            (",\n" + item for item in items),  # one at a time, never a list of them
-            ("\n  ]\n}\n",),
-        ),
-    )
+        out.write((head + "\n").encode("utf-8"))
+    else:
+        buffer = [head[: -len(_EMPTY_GRAPH)].encode("utf-8") + b"[\n", first]
+        size = 0
+        for item in items:  # one at a time, never a list of them
+            buffer += (b",\n", item)
+            size += len(item)
+            if size > 1 << 16:
+                out.write(b"".join(buffer))
+                buffer, size = [], 0
+        buffer.append(b"\n  ]\n}\n")
+        out.write(b"".join(buffer))
+    _counted(rows, top.count + inner.count)
 
 
-def _graph_items(compactor: _TokenCompactor, rows: Iterable[Row]) -> Iterator[str]:
+def _graph_items(
+    compactor: _TokenCompactor, blocks: Iterable[Block], top: _Nodes, inner: _Nodes
+) -> Iterator[bytes]:
     """The top-level items of a JSON-LD dataset: the default graph's nodes, then one object per
-    named graph holding its nodes, as JSON text indented for the document's ``@graph``."""
-    for graph, group in groupby(rows, key=itemgetter(0)):
+    named graph holding its nodes, as JSON text (UTF-8) indented for the document's
+    ``@graph``."""
+    for graph, lines in blocks:
         if not graph:
-            yield from _union_nodes(compactor, group)
+            yield from top.sorted_nodes(lines)
             continue
         name = graph.decode("utf-8")
         graph_id = compactor.compactor.iri(name[1:-1]) if name.startswith("<") else name
-        head = '    {\n      "@id": ' + json.dumps(graph_id, **_JSON) + ',\n      "@graph": [\n'
-        nodes = _union_nodes(compactor, group, indent=8)
-        yield head + ",\n".join(nodes) + "\n      ]\n    }"
+        head = '    {\n      "@id": ' + _string(graph_id) + ',\n      "@graph": [\n'
+        nodes = b",\n".join(inner.sorted_nodes(lines))
+        yield head.encode("utf-8") + nodes + b"\n      ]\n    }"
 
 
 _JSON: dict[str, Any] = {"ensure_ascii": False}
@@ -760,180 +792,338 @@ _EMPTY_GRAPH = "[]\n}"
 # json.dumps escapes every control character inside strings, so this byte is never in the text.
 _NEWLINE_MARK = b"\x01"
 
+# How a value is written around its core (a JSON string: the literal's lexical form, or the
+# reference): (before, after) alone under its key, (before, after) in a list of values,
+# (before, after) in the text values are sorted by (``context._json_sort_key``). A plain
+# string is its core; ``{"@id": …}`` and ``{"@type" or "@language": …, "@value": …}`` wrap it.
+Shape = tuple[bytes, bytes, bytes, bytes, bytes, bytes]
+_PLAIN: Shape = (b"", b"", b"", b"", b"", b"")
+Value = tuple[bytes, Shape]  # (core, shape)
 
-def _union_nodes(compactor: _TokenCompactor, rows: Iterable[Row], indent: int = 4) -> Iterator[str]:
-    """The node objects of the union rows as JSON text indented (by ``indent`` spaces) for the
-    document's ``@graph``, sorted by ``@id`` in bounded memory.
+_CACHE = 1 << 16  # entries kept per text cache (bounded: a million distinct IRIs are 100s of MB)
 
-    The rows come sorted by subject as N-Triples, but nodes are sorted by their compacted
-    ``@id``, another order: each subject's node is compacted and written as its rows go by and
-    kept as a line ``@id NUL text`` in ``SortedRuns`` (UTF-8 bytes sort as the code points
-    ``sorted`` compares, and NUL before every character, so the lines sort by ``@id``; the
-    text's newlines are kept as ``_NEWLINE_MARK``). A subject is one run of rows, so each
-    ``@id`` has one line, written as it is; two subjects that compact to the same ``@id`` meet
-    there and are merged from their texts, as ``Compactor.nodes`` merges them."""
-    # (@id, text) pairs until their text outgrows a quarter of RUN_BYTES (as str, in tuples,
-    # they weigh about what a run of bytes does), then sorted runs: most graphs are a few nodes
-    runs: SortedRuns | None = None
-    held: list[tuple[str, str]] = []
-    size = 0
-    margin = " " * indent
-    add = compactor.add
-    for subject, statements in groupby(rows, key=itemgetter(1)):
-        properties: dict[str, list[Any]] = {}
-        for row in statements:
-            add(properties, row)
-        node_id = compactor.node_id(subject)
-        text = _node_json(node_id, properties, margin)
-        if runs is None:
-            held.append((node_id, text))
-            size += len(text)
-            if size < RUN_BYTES // 4:
+
+class _TokenCompactor:
+    """``Compactor``'s choices (key, and value as a string or a flat object) for the N-Triples
+    tokens of a statement, without making Oxigraph terms of them: an IRI is the text between
+    its brackets (Oxigraph writes IRIs unescaped), a blank node its token, a literal is given
+    by its predicate, datatype or language alone (its lexical form does not change the key or
+    the shape of the value). Any other object (an escaped literal, a base direction, a triple
+    term) is parsed by Oxigraph and given to ``Compactor.add`` as before. Shared by the
+    ``_Nodes`` of both indents of a dataset, so that each IRI is compacted once."""
+
+    def __init__(self, compactor: Any) -> None:
+        self.compactor = compactor
+        self.namespaces = {
+            namespace.encode("utf-8"): prefix.encode("utf-8") + b":"
+            for namespace, prefix in compactor.by_namespace.items()
+        }
+
+    def ids(self, token: bytes) -> tuple[bytes, bytes]:
+        """The ``@id`` of an IRI or blank node token, in UTF-8, and as a JSON string.
+
+        An IRI is compacted on its bytes where the namespace before its last ``/`` or ``#``
+        has a prefix, which is the first namespace ``Compactor.iri`` tries (the longest), so
+        the answer is the same; else by ``Compactor.iri``. Why: most subjects and objects are
+        IRIs seen once, and decoding, compacting and escaping each as text was a tenth of the
+        JSON-LD export's time."""
+        if token[:1] == b"<":
+            cut = max(token.rfind(b"/", 1, len(token) - 2), token.rfind(b"#", 1, len(token) - 2))
+            prefix = self.namespaces.get(token[1 : cut + 1]) if cut > 0 else None
+            if prefix is not None and not token.startswith(b"//", cut + 1):
+                node_id = prefix + token[cut + 1 : -1]
+            else:
+                node_id = self.compactor.iri(token[1:-1].decode("utf-8")).encode("utf-8")
+        else:
+            node_id = token
+        if _ESCAPED(node_id):  # not in an IRI or a blank node label Oxigraph accepts
+            return node_id, _string(node_id.decode("utf-8")).encode("utf-8")
+        return node_id, b'"' + node_id + b'"'
+
+    def reference(self, predicate: bytes, token: bytes) -> tuple[str, Any]:
+        """The key and value of a statement whose object is an IRI or a blank node
+        (``token``; the reference itself is ``"\0"`` when ``token`` is empty)."""
+        name = _RDF_TYPE if predicate == _TYPE_MARK else predicate[1:-1].decode("utf-8")
+        if token[:1] == b"<":
+            if name == _RDF_TYPE:
+                found: dict[str, list[Any]] = {}
+                self.compactor.add_type(found, token[1:-1].decode("utf-8"))
+                return "@type", found["@type"][0]
+            return self.compactor.reference(name, self.compactor.iri(token[1:-1].decode("utf-8")))
+        return self.compactor.reference(name, token.decode("utf-8") or "\0")
+
+    def literal(self, predicate: bytes, tail: bytes) -> tuple[str, Any] | None:
+        """The key and value (its lexical form "") of a literal object of ``predicate`` from
+        what follows its closing quote (nothing, ``^^<datatype>`` or ``@language``); None for
+        what this does not read (a base direction)."""
+        name = _RDF_TYPE if predicate == _TYPE_MARK else predicate[1:-1].decode("utf-8")
+        if not tail:
+            return self.compactor.literal(name, "", _XSD_STRING, None)
+        if tail[:3] == b"^^<":
+            return self.compactor.literal(name, "", tail[3:-1].decode("utf-8"), None)
+        if tail[:1] == b"@" and b"--" not in tail:
+            return self.compactor.literal(name, "", None, tail[1:].decode("utf-8"))
+        return None
+
+    def parsed(self, subject: bytes, predicate: bytes, obj: bytes) -> tuple[str, Any]:
+        """The key and value of any statement, parsed by Oxigraph (``Compactor.add``)."""
+        if predicate == _TYPE_MARK:
+            predicate = _TYPE_TOKEN
+        (triple,) = _triples([(b"", subject, predicate, obj)])
+        found: dict[str, list[Any]] = {}
+        self.compactor.add(found, triple.predicate, triple.object)
+        ((key, (value,)),) = found.items()
+        return key, value
+
+
+class _Nodes:
+    """The node objects of a graph's statements (the lines of ``collect_blocks``: grouped by
+    subject), as the UTF-8 text ``_indented(Compactor.node(…), margin)`` gives at an indent,
+    sorted by ``@id`` (``sorted_nodes``).
+
+    Why this way: the statements are read in one loop over the lines, a subject's statements
+    as a run of lines. A statement's key and value text are looked up by what follows its
+    subject in the line (the predicate and object tokens, as bytes): IRI objects repeat, so
+    most statements cost a split and a dict lookup. A literal's lexical form is its JSON string
+    as it stands in the line when it holds no backslash (then N-Triples escaped nothing in it,
+    so there is no quote, backslash or control character that JSON would escape): only its
+    predicate and datatype or language are looked up. A node's text is joined from these
+    pieces, already in the layout of ``json.dumps(indent=2)`` and encoded. Compacting each
+    statement through method calls into dicts of values, then writing them, was most of the
+    JSON-LD export's time (1.7-1.9x raw's at 1M triples with the graphs)."""
+
+    def __init__(self, compactor: _TokenCompactor, indent: int) -> None:
+        self.compactor = compactor
+        self.margin = " " * indent
+        self.one = "\n" + self.margin + "  "
+        self.two = self.one + "  "
+        self.three = self.two + "  "
+        self.opening = (self.margin + "{" + self.one + '"@id": ').encode("utf-8")
+        self.closing = ("\n" + self.margin + "}").encode("utf-8")
+        self.list_open = ("[" + self.two).encode("utf-8")
+        self.list_next = ("," + self.two).encode("utf-8")
+        self.list_close = (self.one + "]").encode("utf-8")
+        self.count = 0  # lines read
+        # a node's keys in the order its lines gave them → (key, ',' indent '"key": ') in order
+        self.layouts: dict[tuple[str, ...], tuple[tuple[str, bytes], ...]] = {}
+        self.shapes: dict[tuple[tuple[str, str], ...], Shape] = {}
+        # predicate and object tokens (a line after its subject) → key, value; IRI objects only
+        self.references: dict[bytes, tuple[str, Value]] = {}
+        # predicate token + what follows a literal's closing quote → key, shape
+        self.literals: dict[bytes, tuple[str, Shape]] = {}
+        self.predicates: dict[bytes, tuple[str, Shape]] = {}  # → key, shape of IRI objects
+
+    def sorted_nodes(self, lines: Iterable[bytes]) -> Iterator[bytes]:
+        """The nodes of the lines, sorted by ``@id``, in bounded memory.
+
+        The lines come grouped by subject, but nodes are sorted by their compacted ``@id``,
+        another order: each subject's node is kept as a line ``@id NUL text`` in
+        ``SortedRuns`` (UTF-8 bytes sort as the code points ``sorted`` compares, and NUL
+        before every character, so the lines sort by ``@id``; the text's newlines are kept
+        as ``_NEWLINE_MARK``). A subject is one run of lines, so each ``@id`` has one line,
+        written as it is; two subjects that compact to the same ``@id`` meet there and are
+        merged from their texts, as ``Compactor.nodes`` merges them."""
+        # (@id, text) pairs until their text outgrows a quarter of RUN_BYTES, then sorted
+        # runs: most graphs are a few nodes
+        runs: SortedRuns | None = None
+        held: list[tuple[bytes, bytes]] = []
+        size = 0
+        for node_id, text in self.nodes(lines):
+            if runs is None:
+                held.append((node_id, text))
+                size += len(text)
+                if size < RUN_BYTES // 4:
+                    continue
+                runs = SortedRuns()
+                entries = [_entry(i, t) for i, t in held]
+                held = []
+                runs.extend(entries, sum(map(len, entries)))
                 continue
-            runs = SortedRuns()
-            entries, held = [_entry(i, t) for i, t in held], []
-            runs.extend(entries, sum(map(len, entries)))
-            continue
-        entry = _entry(node_id, text)
-        runs.extend([entry], len(entry))
-    if runs is None:
-        held.sort(key=itemgetter(0))  # code points, as the UTF-8 bytes of SortedRuns sort
-        groups: Iterable[tuple[str, list[str]]] = (
-            (node_id, [text for _, text in same]) for node_id, same in groupby(held, itemgetter(0))
-        )
-    else:
-        groups = (
-            (
-                node_id.decode("utf-8"),
-                [
-                    entry[len(node_id) + 1 :].replace(_NEWLINE_MARK, b"\n").decode("utf-8")
-                    for entry in same
-                ],
+            entry = _entry(node_id, text)
+            runs.extend([entry], len(entry))
+        groups: Iterable[tuple[bytes, list[bytes]]]
+        if runs is None:
+            held.sort(key=itemgetter(0))
+            if len({node_id for node_id, _ in held}) == len(held):  # each @id once: no merging
+                yield from map(itemgetter(1), held)
+                return
+            groups = ((i, [text for _, text in same]) for i, same in groupby(held, itemgetter(0)))
+        else:
+            groups = (
+                (
+                    node_id,
+                    [entry[len(node_id) + 1 :].replace(_NEWLINE_MARK, b"\n") for entry in same],
+                )
+                for node_id, same in groupby(runs, key=lambda entry: entry[: entry.index(b"\0")])
             )
-            for node_id, same in groupby(runs, key=lambda entry: entry[: entry.index(b"\0")])
-        )
-    for node_id, texts in groups:
-        if len(texts) == 1:
-            yield texts[0]
-            continue
+        for node_id, texts in groups:
+            if len(texts) == 1:
+                yield texts[0]
+            else:
+                yield self._merged(node_id.decode("utf-8"), texts)
+
+    def _merged(self, node_id: str, texts: list[bytes]) -> bytes:
+        """One node of the texts of the nodes of several subjects with the same ``@id``."""
         merged: dict[str, list[Any]] = {}
         for text in texts:
             for key, value in json.loads(text).items():
                 if key != "@id":
                     merged.setdefault(key, []).extend(value if isinstance(value, list) else [value])
-        yield _indented(compactor.compactor.node(node_id, merged), margin)
+        node = self.compactor.compactor.node(node_id, merged)
+        return _indented(node, self.margin).encode("utf-8")
 
-
-def _entry(node_id: str, text: str) -> bytes:
-    """A node as a line of ``SortedRuns``: ``@id NUL text``, newlines as ``_NEWLINE_MARK``."""
-    return (node_id + "\0" + text.replace("\n", _NEWLINE_MARK.decode())).encode("utf-8")
-
-
-class _TokenCompactor:
-    """``Compactor.add`` on a row's N-Triples tokens, without making Oxigraph terms of them:
-    an IRI is the text between its brackets (Oxigraph writes IRIs unescaped), a blank node its
-    token, a literal its lexical form when it holds no backslash (then nothing in it was
-    escaped) with its language or datatype. Any other object (an escaped literal, a base
-    direction, a triple term) is parsed by Oxigraph and given to ``Compactor.add`` as before.
-    Why: parsing the statements back into terms was a third of the JSON-LD export's time."""
-
-    def __init__(self, compactor: Any) -> None:
-        self.compactor = compactor
-        self.predicates: dict[bytes, str] = {}
-        self.references: dict[tuple[bytes, bytes], tuple[str, Any]] = {}
-
-    def node_id(self, token: bytes) -> str:
-        """A subject's ``@id`` from its N-Triples token (an IRI or a blank node)."""
-        if token[:1] == b"<":
-            return str(self.compactor.iri(token[1:-1].decode("utf-8")))
-        return token.decode("utf-8")
-
-    def add(self, properties: dict[str, list[Any]], row: Row) -> None:
-        compactor = self.compactor
-        token = row[3]
-        predicate = self.predicates.get(row[2])
-        if predicate is None:
-            predicate = self.predicates[row[2]] = row[2][1:-1].decode("utf-8")
-        first = token[:1]
-        if first == b"<" and token[:2] != b"<<":
-            if predicate == _RDF_TYPE:
-                compactor.add_type(properties, token[1:-1].decode("utf-8"))
-                return
-            found = self.references.get((row[2], token))
+    def nodes(self, lines: Iterable[bytes]) -> Iterator[tuple[bytes, bytes]]:
+        """``(@id, text)`` of each subject's run of lines (the ``@id`` as UTF-8), in the
+        order of the lines."""
+        references = self.references
+        literals = self.literals
+        subject = None
+        properties: dict[str, list[Value]] = {}
+        read = 0
+        for read, line in enumerate(lines, 1):  # noqa: B007 (the count is read after)
+            s, rest = line.split(b" ", 1)
+            if s != subject:
+                if subject is not None:
+                    yield self._node(subject, properties)
+                subject = s
+                properties = {}
+            found = references.get(rest)
             if found is None:
-                reference = compactor.iri(token[1:-1].decode("utf-8"))
-                found = compactor.reference(predicate, reference)
-                if len(self.references) >= _REFERENCES:
-                    self.references.clear()
-                self.references[(row[2], token)] = found
+                predicate, obj = rest[:-2].split(b" ", 1)
+                if obj[:1] == b'"' and b"\\" not in obj and _TYPE_MARK not in obj:
+                    end = obj.rindex(b'"')
+                    shaped = literals.get(predicate + obj[end + 1 :])
+                    if shaped is None:
+                        shaped = self._literal_shape(predicate, obj[end + 1 :])
+                    if shaped is not None:
+                        found = shaped[0], (obj[: end + 1], shaped[1])
+                if found is None:
+                    found = self._value(s, predicate, obj, rest)
             key, value = found
-        elif first == b"_":
-            key, value = compactor.reference(predicate, token.decode("utf-8"))
-        elif first == b'"' and b"\\" not in token:
-            end = token.rindex(b'"')
-            tail = token[end + 1 :]
-            text = token[1:end].decode("utf-8")
-            if not tail:
-                key, value = compactor.literal(predicate, text, _XSD_STRING, None)
-            elif tail[:3] == b"^^<":
-                key, value = compactor.literal(predicate, text, tail[3:-1].decode("utf-8"), None)
-            elif tail[:1] == b"@" and b"--" not in tail:
-                key, value = compactor.literal(predicate, text, None, tail[1:].decode("utf-8"))
+            values = properties.get(key)
+            if values is None:
+                properties[key] = [value]
             else:
-                self._parsed(properties, row)
-                return
-        else:
-            self._parsed(properties, row)
-            return
-        properties.setdefault(key, []).append(value)
+                values.append(value)
+        if subject is not None:
+            yield self._node(subject, properties)
+        self.count += read
 
-    def _parsed(self, properties: dict[str, list[Any]], row: Row) -> None:
-        (triple,) = _triples([row])
-        self.compactor.add(properties, triple.predicate, triple.object)
+    def _literal_shape(self, predicate: bytes, tail: bytes) -> tuple[str, Shape] | None:
+        chosen = self.compactor.literal(predicate, tail)
+        if chosen is None:
+            return None
+        key, value = chosen
+        shaped = key, self._core(value)[1]
+        if len(self.literals) >= _CACHE:
+            self.literals.clear()
+        self.literals[predicate + tail] = shaped
+        return shaped
+
+    def _value(
+        self, subject: bytes, predicate: bytes, obj: bytes, rest: bytes
+    ) -> tuple[str, Value]:
+        """The key and value of a statement that is not a plain literal (``nodes``)."""
+        if obj[:1] == b"<" and obj[:2] != b"<<":
+            if predicate in (_TYPE_MARK, _TYPE_TOKEN):
+                key, value = self.compactor.reference(predicate, obj)
+                found = key, self._core(value)
+            else:
+                shaped = self.predicates.get(predicate)
+                if shaped is None:
+                    key, value = self.compactor.reference(predicate, b"")
+                    shaped = self.predicates[predicate] = key, self._core(value)[1]
+                found = shaped[0], (self.compactor.ids(obj)[1], shaped[1])
+            if len(self.references) >= _CACHE:
+                self.references.clear()
+            self.references[rest] = found
+            return found
+        if obj[:2] == b"_:":
+            key, value = self.compactor.reference(predicate, obj)
+            return key, self._core(value)
+        if _TYPE_MARK in obj:
+            obj = obj.replace(_TYPE_MARK, _TYPE_TOKEN)
+        key, value = self.compactor.parsed(subject, predicate, obj)
+        return key, self._core(value)
+
+    def _core(self, value: str | dict[str, str]) -> Value:
+        """A value (``Compactor``'s: a string or a flat object of strings) as its core and
+        shape."""
+        if isinstance(value, str):
+            return _string(value).encode("utf-8"), _PLAIN
+        core = "@value" if "@value" in value else "@id"
+        return _string(value[core]).encode("utf-8"), self._shape(value, core)
+
+    def _shape(self, value: dict[str, str], core: str) -> Shape:
+        """The shape of a flat object whose member ``core`` holds the core: its texts (as
+        ``_flat`` and ``_sort_text`` write them) split where the core goes."""
+        sample = {key: "\0" if key == core else text for key, text in value.items()}
+        cache_key = tuple(sample.items())
+        shape = self.shapes.get(cache_key)
+        if shape is None:
+            marker = _string("\0")  # no other member holds NUL: the core's place
+            single = "{" + self.two + _flat(sample, self.two) + self.one + "}"
+            listed = "{" + self.three + _flat(sample, self.three) + self.two + "}"
+            pieces: list[bytes] = []
+            for text in (single, listed, _sort_text(sample)):
+                before, after = text.split(marker)
+                pieces += (before.encode("utf-8"), after.encode("utf-8"))
+            shape = self.shapes[cache_key] = (
+                pieces[0],
+                pieces[1],
+                pieces[2],
+                pieces[3],
+                pieces[4],
+                pieces[5],
+            )
+        return shape
+
+    def _node(self, subject: bytes, properties: dict[str, list[Value]]) -> tuple[bytes, bytes]:
+        """``(@id, text)`` of a subject's node: ``@id``, ``@type``, then the keys in order,
+        values sorted by their sort text, as ``Compactor.node`` orders them."""
+        ids = self.compactor.ids(subject)
+        parts = [self.opening, ids[1]]
+        layout = self.layouts.get(tuple(properties))
+        if layout is None:
+            layout = self._layout(properties)
+        for key, head in layout:
+            values = properties[key]
+            if len(values) == 1:
+                core, shape = values[0]
+                parts += (head, shape[0], core, shape[1])
+                continue
+            ordered = sorted([(s[4] + c + s[5], s[2] + c + s[3]) for c, s in values])
+            listed = self.list_next.join([text for _, text in ordered])
+            parts += (head, self.list_open, listed, self.list_close)
+        parts.append(self.closing)
+        return ids[0], b"".join(parts)
+
+    def _layout(self, properties: dict[str, list[Value]]) -> tuple[tuple[str, bytes], ...]:
+        """The keys of a node in their order (``@type``, then sorted) with the text that
+        opens each; kept for the keys in the order the node's lines brought them (nodes of a
+        kind have the same keys, and Oxigraph writes their statements in the same order)."""
+        keys = sorted(properties)
+        if keys[0] != "@type" and "@type" in properties:
+            keys.remove("@type")
+            keys.insert(0, "@type")
+        layout = tuple(
+            (key, ("," + self.one + _string(key) + ": ").encode("utf-8")) for key in keys
+        )
+        if len(self.layouts) >= _CACHE:
+            self.layouts.clear()
+        self.layouts[tuple(properties)] = layout
+        return layout
+
+
+def _entry(node_id: bytes, text: bytes) -> bytes:
+    """A node as a line of ``SortedRuns``: ``@id NUL text``, newlines as ``_NEWLINE_MARK``."""
+    return node_id + b"\0" + text.replace(b"\n", _NEWLINE_MARK)
 
 
 _RDF_TYPE = PREFIXES["rdf"] + "type"
 _XSD_STRING = XSD + "string"
-_REFERENCES = 1 << 16  # (predicate, IRI object) pairs kept compacted: most objects repeat
-
-
-def _node_json(
-    node_id: str, properties: dict[str, list[Any]], margin: str, newline: str = "\n"
-) -> str:
-    """The text ``_indented(Compactor.node(node_id, properties), margin)`` gives, written
-    directly: a node's values are strings or flat objects of strings (``Compactor.add``), so
-    each is one ``encode_basestring`` (C) and the layout of ``json.dumps(indent=2)`` is
-    joined around them. Why: ``json.dumps`` with an indent runs its encoder in Python, and it
-    was most of the JSON-LD export's time (2.1x raw's at 1M, 1.36x for Turtle)."""
-    one = newline + margin + "  "
-    two = one + "  "
-    three = two + "  "
-    parts = [margin, "{", one, '"@id": ', _string(node_id)]
-    for key in sorted(properties, key=_key_order):
-        values = properties[key]
-        parts += [",", one, _string(key), ": "]
-        if len(values) == 1:
-            value = values[0]
-            if isinstance(value, str):
-                parts.append(_string(value))
-            else:
-                parts += ["{", two, _flat(value, two), one, "}"]
-            continue
-        items = []
-        for value in values:
-            if isinstance(value, str):
-                text = _string(value)
-                items.append((text, text))
-            else:
-                items.append((_sort_text(value), "{" + three + _flat(value, three) + two + "}"))
-        items.sort(key=itemgetter(0))
-        parts += ["[", two, ("," + two).join(text for _, text in items), one, "]"]
-    parts += [newline, margin, "}"]
-    return "".join(parts)
-
-
-def _key_order(key: str) -> tuple[bool, str]:
-    return key != "@type", key
+# what json.dumps escapes in a string (ensure_ascii=False): quotes, backslashes, control codes
+_ESCAPED = re.compile(rb'[\x00-\x1f"\\]').search
 
 
 def _flat(value: dict[str, str], newline: str) -> str:
@@ -1018,7 +1208,7 @@ def serialize_store(
     keeps = keeps_graphs(spec.name, union=union)
     graphs = select_graphs(store, with_inferred=with_inferred, include_ontology=include_ontology)
     with _no_cycle_collection():
-        blocks = collect_blocks(store, graphs, union=not keeps)
+        blocks = collect_blocks(store, graphs, union=not keeps, grouped=spec.name == "jsonld")
         counted = Statements(blocks)  # rows made as they are written: one alive at a time
         if spec.name == "jsonld":
             chosen = context if context is not None else load_context(store)
@@ -1039,8 +1229,8 @@ def keeps_graphs(fmt: str, *, union: bool = False) -> bool:
 class Statements:
     """The sorted blocks of an export (``collect_blocks``) as an iterable of rows, made one at
     a time as they are taken, counted (the union is a stream: its length is known once it is
-    written). Turtle and TriG read the blocks' lines directly (``_blocks``) and add what
-    they wrote to ``count``."""
+    written). Turtle, TriG and JSON-LD read the blocks' lines directly (``_blocks``) and add
+    what they wrote to ``count``."""
 
     def __init__(self, blocks: Iterable[Block]) -> None:
         self.blocks = blocks
