@@ -210,7 +210,9 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
         return result
     quoter = Quoter(store, documents if documents is not None else _documents())
     try:
-        data = result.raw.serialize(format=QueryResultsFormat.TSV) or b""
+        data = result.tsv
+        if data is None:
+            data = result.raw.serialize(format=QueryResultsFormat.TSV) or b""
         lines = data.split(b"\n")
         if data.endswith(b"\n"):  # every line ends with one; a row may be empty (one unbound cell)
             lines.pop()
