@@ -168,6 +168,16 @@ NODES = [
     BlankNode("x1"),
     BlankNode("a0"),
 ]
+DATES_AND_STRINGS = [
+    _lit("2020", "gYear"),
+    _lit("2020-12", "gYearMonth"),
+    _lit("2020-06-01", "date"),
+    _lit("2019", "gYear"),
+    _lit("2021-01-01T00:00:00", "dateTime"),
+    Literal("2020"),
+    Literal("2020", language="en"),
+    Literal("2020-07"),
+]
 CALENDAR = {
     "date": ["2021-06-28", "2020-12-31", "1999-01-01", "2021-06-01"],
     "gYear": ["2021", "1999", "2030", "0999"],
@@ -187,6 +197,7 @@ CALENDAR = {
         NODES + MIXED_NUMBERS,
         [n for n in NODES if isinstance(n, NamedNode)],
         [_lit(str(v), "integer") for v in (5, -12, 40, 3, 0, 1 << 40, -(1 << 62))],
+        DATES_AND_STRINGS,
     ],
     ids=[
         "numbers",
@@ -197,6 +208,7 @@ CALENDAR = {
         "nodes+numbers",
         "iris",
         "integers",
+        "dates+strings",
     ],
 )
 @pytest.mark.parametrize("clause", ["ORDER BY ?a", "ORDER BY DESC(?a)", "ORDER BY ASC(?b) ?a"])
@@ -305,3 +317,6 @@ def test_execute_sorts_and_falls_back_with_the_same_answer(monkeypatch):
             _engine_only(m)
             engine = results.serialize(sparql.execute(store, prepared), "csv")
         assert ours == engine, text
+    # ?b mixes integers and strings: sent back to the engine, and at once from then on
+    assert order.declined(texts[0])
+    assert not order.declined(texts[1])

@@ -31,7 +31,8 @@ column is sorted here only when its literals fall in one family that is a total 
 * doubles, written as plain digits with an optional exponent (not NaN, whose comparisons
   fail);
 * dates, years, year-months and date-times written without a time zone and without fractions
-  of a second, four-digit years: their text sorts as the time line does.
+  of a second, four-digit years: their text sorts as the time line does, so they sort with the
+  strings (between two of different types the engine uses its fallback key too).
 
 Anything else — a mix of families, a time zone, a float, a duration, a triple term, a value the
 engine may read otherwise — is not guessed at: :func:`sort_tsv` returns None and the caller
@@ -130,6 +131,26 @@ class OrderPlan:
     keys: tuple[tuple[str, bool], ...]  # (variable, descending)
     limit: int | None
     offset: int
+
+
+# Query texts whose rows could not be sorted here (a tie, a mix of families): from then on this
+# process sends them to the engine's ORDER BY at once instead of evaluating them twice. Their
+# rows might sort here another time (other data, other parameters); asking the engine is
+# always right, only slower.
+_DECLINED: dict[str, None] = {}
+_DECLINED_MAX = 256
+
+
+def declined(text: str) -> bool:
+    """Whether the rows of this query text could not be sorted here before."""
+    return text in _DECLINED
+
+
+def decline(text: str) -> None:
+    """Remember that this query text's rows could not be sorted here (see :func:`declined`)."""
+    _DECLINED[text] = None
+    while len(_DECLINED) > _DECLINED_MAX:
+        del _DECLINED[next(iter(_DECLINED))]
 
 
 def _depth_zero(tokens: list[Token]) -> list[int]:
@@ -286,7 +307,9 @@ def cell_key(cell: bytes) -> tuple[Any, ...]:
     pattern = _CALENDAR.get(datatype)
     if pattern is not None:
         if pattern.fullmatch(value):
-            return (_LITERAL, datatype.decode("ascii"), value)
+            # on the time line as in their text: the engine's fallback key orders them, so they
+            # sort with the strings (two of them never have the same text and another type)
+            return (_LITERAL, _TEXT, value, datatype, language)
         raise Unsupported(cell)
     if datatype in _OTHER_INTERPRETED:
         raise Unsupported(cell)

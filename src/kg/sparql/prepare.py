@@ -630,9 +630,18 @@ def execute(
     # remote store sorts with its own engine, whose order kg does not reproduce.
     sorting = (
         order.plan(prepared.text)
-        if prepared.form == "SELECT" and not prepared.uses_service and isinstance(store, Store)
+        if prepared.form == "SELECT"
+        and not prepared.uses_service
+        and isinstance(store, Store)
+        and not order.declined(prepared.text)
         else None
     )
+    if (
+        sorting is not None
+        and prepared.projection is not None
+        and any(name not in prepared.projection for name, _ in sorting.keys)
+    ):
+        sorting = None  # a key the answer does not show: its values are not in the rows
     if sorting is not None:
         sorted_result = _sorted(
             store,
@@ -646,6 +655,7 @@ def execute(
         )
         if sorted_result is not None:
             return sorted_result
+        order.decline(prepared.text)
     return _execute(
         store,
         prepared,
