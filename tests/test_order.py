@@ -320,3 +320,14 @@ def test_execute_sorts_and_falls_back_with_the_same_answer(monkeypatch):
     # ?b mixes integers and strings: sent back to the engine, and at once from then on
     assert order.declined(texts[0])
     assert not order.declined(texts[1])
+
+
+def test_keys_after_a_unique_one_are_never_read():
+    """The engine compares a later key only between rows equal on the earlier ones: after a
+    key unique to each row, a column kg cannot order (numbers mixed with strings) does not
+    matter, and the order is still the engine's."""
+    rows = [(v, None) for v in (_lit("10", "integer"), Literal("9"), _lit("5", "integer"))]
+    ours, engine = _compare(rows, "ORDER BY DESC(?s) ?a")
+    assert ours is not None and ours == engine
+    ours, _ = _compare(rows, "ORDER BY ?a ?s")
+    assert ours is None

@@ -421,7 +421,10 @@ def sort_tsv(tsv: bytes, order: OrderPlan) -> bytes | None:
     ranked = []
     try:
         for (_, descending), i in zip(order.keys, at, strict=True):
-            ranked.append(_column_keys(cells[i::width], descending))
+            keys = _column_keys(cells[i::width], descending)
+            ranked.append(keys)
+            if len(set(keys)) == len(rows):
+                break  # every row has a key of its own here: the later keys never decide
     except Unsupported:
         return None
     keys = list(zip(*ranked, strict=True))
