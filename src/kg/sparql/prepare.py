@@ -37,10 +37,12 @@ from pyoxigraph import (
     Literal,
     NamedNode,
     QueryBoolean,
+    QueryResultsFormat,
     QuerySolutions,
     Store,
     Triple,
     Variable,
+    parse_query_results,
 )
 
 from kg.errors import (
@@ -52,6 +54,7 @@ from kg.errors import (
 )
 from kg.load import scope as scopes
 from kg.namespaces import BASE, PREFIXES
+from kg.sparql import order
 from kg.sparql.lexer import (
     CLOSERS,
     IRI,
@@ -623,8 +626,94 @@ def execute(
     """
     scopes.check_scope(scope)
     check_dataset(prepared, lambda iri: store.contains_named_graph(NamedNode(iri)))
+    # A local store's ORDER BY on plain variables is done in Python (kg.sparql.order); a
+    # remote store sorts with its own engine, whose order kg does not reproduce.
+    sorting = (
+        order.plan(prepared.text)
+        if prepared.form == "SELECT"
+        and not prepared.uses_service
+        and isinstance(store, Store)
+        and not order.declined(prepared.text)
+        else None
+    )
+    if (
+        sorting is not None
+        and prepared.projection is not None
+        and any(name not in prepared.projection for name, _ in sorting.keys)
+    ):
+        sorting = None  # a key the answer does not show: its values are not in the rows
+    if sorting is not None:
+        sorted_result = _sorted(
+            store,
+            prepared,
+            sorting,
+            substitutions,
+            default_graphs,
+            named_graphs,
+            union_default_graph,
+            scope,
+        )
+        if sorted_result is not None:
+            return sorted_result
+        order.decline(prepared.text)
+    return _execute(
+        store,
+        prepared,
+        prepared.text,
+        substitutions,
+        default_graphs,
+        named_graphs,
+        union_default_graph,
+        scope,
+    )
+
+
+def _sorted(
+    store: Store,
+    prepared: PreparedQuery,
+    sorting: order.OrderPlan,
+    substitutions: Mapping[str, Term] | None,
+    default_graphs: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+    union_default_graph: bool,
+    scope: str,
+) -> QueryResult | None:
+    """The query run without its ORDER BY / LIMIT / OFFSET and its rows sorted in Python, or
+    None when the engine's order cannot be reproduced for these rows (kg.sparql.order)."""
+    unsorted = _execute(
+        store,
+        prepared,
+        sorting.text,
+        substitutions,
+        default_graphs,
+        named_graphs,
+        union_default_graph,
+        scope,
+    )
+    assert isinstance(unsorted.raw, QuerySolutions)
+    try:
+        tsv = unsorted.raw.serialize(format=QueryResultsFormat.TSV) or b""
+    except (OSError, RuntimeError) as error:
+        raise KgError(f"query evaluation failed: {error}") from None
+    ordered = order.sort_tsv(tsv, sorting)
+    if ordered is None:
+        return None
+    raw = parse_query_results(ordered, QueryResultsFormat.TSV)
+    return QueryResult(prepared.form, raw, tsv=ordered)
+
+
+def _execute(
+    store: Store,
+    prepared: PreparedQuery,
+    text: str,
+    substitutions: Mapping[str, Term] | None,
+    default_graphs: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+    union_default_graph: bool,
+    scope: str,
+) -> QueryResult:
+    """:func:`execute` of ``text`` (the prepared query's, or that text without its ORDER BY)."""
     options: dict[str, Any] = {"prefixes": PREFIXES, "base_iri": BASE}
-    text = prepared.text
     if default_graphs is not None or named_graphs is not None:
         options["use_default_graph_as_union"] = False
         options["default_graph"] = [NamedNode(iri) for iri in default_graphs or ()]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from itertools import repeat
 from typing import Any
 
 from pyoxigraph import (
@@ -210,14 +211,20 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
         return result
     quoter = Quoter(store, documents if documents is not None else _documents())
     try:
-        data = result.raw.serialize(format=QueryResultsFormat.TSV) or b""
-        lines = data.split(b"\n")
-        if data.endswith(b"\n"):  # every line ends with one; a row may be empty (one unbound cell)
-            lines.pop()
-        rows = [line.split(b"\t") for line in lines[1:]]
+        data = result.tsv
+        if data is None:
+            data = result.raw.serialize(format=QueryResultsFormat.TSV) or b""
+        _, _, body = data.partition(b"\n")
+        # every cell, row after row (every line ends with a newline; a row may be empty: one
+        # unbound cell), read as columns: a few passes over the answer, not a split per row
+        body = body[:-1] if body.endswith(b"\n") else body
+        count = body.count(b"\n") + 1 if body or data.endswith(b"\n\n") else 0
+        flat = body.replace(b"\n", b"\t").split(b"\t") if count else []
+        width = len(variables)
+        table = [flat[i::width] for i in range(width)]
         at = [variables.index(v) for v in columns]
         cited = b"<" + PASSAGE.encode("utf-8")
-        passages = {row[i] for row in rows for i in at if row[i].startswith(cited)}
+        passages = {cell for i in at for cell in set(table[i]) if cell.startswith(cited)}
         texts = quoter.quotes(cell[1:-1].decode("utf-8") for cell in passages)
     except (OSError, RuntimeError) as error:
         raise KgError(f"query evaluation failed: {error}") from None
@@ -226,18 +233,18 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
         text = texts[cell[1:-1].decode("utf-8")]
         # str() of a Literal is its N-Triples form, which is what a TSV cell holds
         cells[cell] = str(Literal(text)).encode("utf-8") if text is not None else b""
-    for row in rows:
-        for i in reversed(at):
-            row.insert(i + 1, cells.get(row[i], b""))
     head: list[str] = []
-    for v in variables:
+    out: list[list[bytes]] = []
+    for i, v in enumerate(variables):
         head.append(v)
+        out.append(table[i])
         if v in columns:
             head.append(columns[v])
+            out.append(list(map(cells.get, table[i], repeat(b"", count))))
     if quoter.missing:
         warnings.warn(QuotesUnavailable(unavailable(quoter.missing)), stacklevel=2)
     header = b"\t".join(b"?" + v.encode("utf-8") for v in head)
-    tsv = b"\n".join([header, *(b"\t".join(row) for row in rows), b""])
+    tsv = b"\n".join([header, *map(b"\t".join, zip(*out, strict=True)), b""])
     raw = parse_query_results(tsv, QueryResultsFormat.TSV)
     return QueryResult(result.form, raw, uses_service=result.uses_service)
 

@@ -59,6 +59,9 @@ class QueryResult:
     form: str
     raw: QuerySolutions | QueryBoolean | QueryTriples
     uses_service: bool = False
+    # The engine's SPARQL TSV of ``raw``, when kg holds it already (an answer sorted in
+    # Python, :mod:`kg.sparql.order`), so that adding quotes need not have it written again.
+    tsv: bytes | None = None
 
     @property
     def kind(self) -> str:
