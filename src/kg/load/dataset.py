@@ -58,7 +58,13 @@ def load(
             as the inferred triples are written (:class:`kg.load.files.QueryGraphWriter`:
             one bulk load for both); in memory it is copied after the inference
             (:func:`kg.load.scope.materialise`: measured at 1M triples, copying as the files
-            load took more CPU and memory than copying after). Without it a store that is
+            load took more CPU and memory than copying after, the inference's 100 MB of
+            transient objects then sitting on a store already twice its size). In memory the
+            copy is most of the cost: Oxigraph's memory store holds each triple twice, 259
+            bytes a quad (1.7× a raw load at 1M); an on-disk store built in a temporary folder
+            instead peaked below a raw load but took three times the CPU and wrote 600 MB, so
+            an in-memory load stays in memory, and large inputs get the persistent store
+            (``KG_CACHE``, :func:`kg.load.open_dataset`). Without ``query_graphs`` a store that is
             exported or validated never pays for them (validation reads the union of the
             named graphs, which a filled default graph would double).
 
@@ -92,9 +98,9 @@ def release_freed_memory() -> None:
     100 MB of Python objects and engine buffers at 1M triples; freed, they stay in the
     process's heap, scattered between live blocks, and the store's 1.2M new quads did not
     reuse them all. Measured at 1M (``bench/run.py --only first``, peak RSS of the process):
-    returning them first lowered the peak by about 25 MB of the 345 MB the copy and its
-    transients add to a raw load. Only glibc has ``malloc_trim``; elsewhere the collection
-    alone is done."""
+    returning them first lowered the peak from 793 to 770 MB (a raw load of the same quads:
+    449 MB; the copy itself is 315 MB of the difference). Only glibc has ``malloc_trim``;
+    elsewhere the collection alone is done."""
     gc.collect()
     trim = _malloc_trim()
     if trim is not None:
