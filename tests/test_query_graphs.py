@@ -220,7 +220,7 @@ def test_the_in_memory_copy_has_each_triple_once_whatever_its_batches(
     folder: Path, monkeypatch: pytest.MonkeyPatch, per_update: int
 ) -> None:
     # the in-memory load copies the graphs in updates of FILL_GRAPHS graphs: one graph an
-    # update, two (a batch boundary between the two passages that state the border), all
+    # update (the two passages that state the border in two updates), two, all at once
     monkeypatch.setattr(scope, "FILL_GRAPHS", per_update)
     store = memory.load([folder], query_graphs=True).store
     got = _check(store)  # no triple of the documents missing, none from outside them
