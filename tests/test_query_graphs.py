@@ -237,3 +237,18 @@ def test_the_in_memory_copy_has_each_triple_once_whatever_its_batches(
     # another file too (a bag of the graphs would count it three times)
     assert count("?s ?p ?o") == len(got["docs"])
     assert count(f"<{ID}QA> <{KG}sharesBorderWith> <{ID}QB>") == 1
+
+
+@pytest.mark.parametrize("above", [0, 10**9])
+def test_a_large_inference_hands_its_garbage_back_before_the_copy(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, above: int
+) -> None:
+    # the freed heap goes back before the copy only after an inference that is worth it (a
+    # cold query on small data would pay the collection for nothing); the copy is the same
+    calls: list[None] = []
+    monkeypatch.setattr(memory, "RELEASE_ABOVE", above)
+    monkeypatch.setattr(memory, "release_freed_memory", lambda: calls.append(None))
+    _check(memory.load([folder], query_graphs=True).store)
+    assert len(calls) == (1 if above == 0 else 0)
+    memory.load([folder])  # no query graphs: no copy to make room for
+    assert len(calls) == (1 if above == 0 else 0)
