@@ -11,7 +11,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Store
+from pyoxigraph import BlankNode, DefaultGraph, NamedNode, QuerySolutions, Store
 
 from kg.errors import KgWarning, RdfSyntaxError
 from kg.load import dataset as memory
@@ -213,3 +213,42 @@ def test_inferring_again_drops_the_query_graphs_it_would_make_stale(
     assert not scope.is_ready(store)
     scope.ensure(store)
     _check(store)
+
+
+@pytest.mark.parametrize("per_update", [1, 2, 10_000])
+def test_the_in_memory_copy_has_each_triple_once_whatever_its_batches(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, per_update: int
+) -> None:
+    # the in-memory load copies the graphs in updates of FILL_GRAPHS graphs: one graph an
+    # update (the two passages that state the border in two updates), two, all at once
+    monkeypatch.setattr(scope, "FILL_GRAPHS", per_update)
+    store = memory.load([folder], query_graphs=True).store
+    got = _check(store)  # no triple of the documents missing, none from outside them
+
+    def count(pattern: str) -> int:
+        rows = store.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}",
+            **scope.query_options(scope.DOCUMENTS, store),
+        )
+        assert isinstance(rows, QuerySolutions)
+        return int(next(iter(rows))["n"].value)
+
+    # as a query reads it: each distinct triple once, the border stated by two passages and
+    # another file too (a bag of the graphs would count it three times)
+    assert count("?s ?p ?o") == len(got["docs"])
+    assert count(f"<{ID}QA> <{KG}sharesBorderWith> <{ID}QB>") == 1
+
+
+@pytest.mark.parametrize("above", [0, 10**9])
+def test_a_large_inference_hands_its_garbage_back_before_the_copy(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, above: int
+) -> None:
+    # the freed heap goes back before the copy only after an inference that is worth it (a
+    # cold query on small data would pay the collection for nothing); the copy is the same
+    calls: list[None] = []
+    monkeypatch.setattr(memory, "RELEASE_ABOVE", above)
+    monkeypatch.setattr(memory, "release_freed_memory", lambda: calls.append(None))
+    _check(memory.load([folder], query_graphs=True).store)
+    assert len(calls) == (1 if above == 0 else 0)
+    memory.load([folder])  # no query graphs: no copy to make room for
+    assert len(calls) == (1 if above == 0 else 0)

@@ -204,7 +204,7 @@ def materialise(store: Store) -> ScopeReport:
 
 
 # Graphs copied into the default graph by one update (see :func:`fill_default`).
-FILL_GRAPHS = 1000
+FILL_GRAPHS = 250
 
 
 def fill_default(store: Store) -> None:
@@ -213,9 +213,13 @@ def fill_default(store: Store) -> None:
     One update for all of them held every solution until it committed: at 1M triples and
     31k graphs it peaked at 1,062 MB, where updates of :data:`FILL_GRAPHS` graphs each, the
     graphs named in a ``VALUES`` block, peak at 780 MB for the same CPU time (4.2 s against
-    4.5 s), bounded by a batch's solutions. Copying quads through Python instead took twice
-    the CPU. The graphs named by a blank node (``VALUES`` cannot name one) are copied as
-    terms. Variables bound to a blank node keep it, so the copy has the same blank nodes."""
+    4.5 s), bounded by a batch's solutions; 250 graphs an update peaked about 7 MB lower
+    than 1,000 for no more CPU, 4,000 about 50 MB higher (each a whole load at 1M, the
+    inference's garbage released first, :func:`kg.load.dataset.release_freed_memory`).
+    Copying quads through Python instead took twice the CPU; each graph dumped as N-Triples
+    and loaded back in 8 MiB batches, as much CPU and a few MB more. The graphs named by a
+    blank node (``VALUES`` cannot name one) are copied as terms. Variables bound to a blank
+    node keep it, so the copy has the same blank nodes."""
     named: list[str] = []
     blank: list[BlankNode] = []
     for graph in store.named_graphs():
