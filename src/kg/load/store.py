@@ -56,7 +56,6 @@ from pyoxigraph import Store
 
 from kg import __version__, leftovers, resources
 from kg.errors import KgError
-from kg.load import dataset as memory
 from kg.load import files as graph
 from kg.load import scope
 from kg.load.files import Dataset
@@ -627,6 +626,8 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     inputs = fingerprint(request.files)
     code = _code_hash()
     content = _content_id(request, inputs, code)
+    from kg.load import dataset as memory  # here: a store that is opened never imports it
+
     db = tmp / DB
     disk = Store(str(db))
     # Built in place: the files bulk-loaded into the new store with the query graphs (each
@@ -706,16 +707,19 @@ def open_cached(
     inferred: bool = True,
     ontology: bool = True,
     progress: Progress | None = None,
+    request: Request | None = None,
 ) -> Dataset | None:
     """The store the read-only commands use, per ``mode()``; None means "load in memory".
 
     A store that cannot be written (read-only cache folder) is not an error here: the
-    command falls back to loading in memory.
+    command falls back to loading in memory. ``request``: the inputs already resolved by the
+    caller (:func:`kg.load.open_dataset` keys the in-memory snapshot on the same one).
     """
     current = mode()
     if current == "off":
         return None
-    request = Request.of(paths, inferred=inferred, ontology=ontology)
+    if request is None:
+        request = Request.of(paths, inferred=inferred, ontology=ontology)
     build_now = current == "always" or request.total_bytes() >= auto_build_bytes()
     if not build_now and not cache_root().is_dir():
         return None  # no store can exist, and none is to be built: stay in memory
