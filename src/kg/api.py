@@ -23,7 +23,7 @@ import datetime
 import io
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ from pyoxigraph import (
 from kg.errors import InputError, KgError, KgWarning, QuotesUnavailable
 from kg.load import scope as scopes
 from kg.namespaces import XSD_INTEGER_TYPES
+from kg.records import record
 
 # The query machinery (kg.sparql: the catalogue, the checks, the answers' formats) is imported
 # where it is used, not here: so that ``kg query`` can start opening the dataset, which needs
@@ -78,7 +79,7 @@ PathLike = str | Path
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param:
     """A parameter of a canned query, as its ``#+ params:`` header line declares it.
 
@@ -102,7 +103,7 @@ class Param:
         return self._param.describe()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Query:
     """A canned query of the catalogue (``queries/*.rq``): its header, and its form.
 
@@ -593,7 +594,9 @@ def open_dataset(
     remote SPARQL endpoint — where ``kg query`` and ``kg sparql`` get theirs.
 
     Local data is read from the persistent store when ``kg build`` built one that is up to
-    date for these inputs (else loaded in memory and inferred).
+    date for these inputs, else from the snapshot an earlier load of the same inputs kept in
+    the cache folder (``kg.load.snapshot``), else loaded in memory and inferred (and then kept
+    as a snapshot; ``KG_CACHE=off`` keeps nothing).
 
     Args:
         paths: data files or folders; the repository's ``data/`` when None.
@@ -632,7 +635,7 @@ def open_dataset(
 # --- validate ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One thing validation found: a SHACL result or a row of a data-quality check.
 
@@ -659,7 +662,7 @@ class Finding:
     check: str | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ValidationReport:
     """What :func:`validate` found. ``conforms`` is False when any finding is a violation.
 
@@ -742,7 +745,7 @@ def validate(
 # --- export --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Exported:
     """What :func:`export_graph` wrote.
 
@@ -810,7 +813,7 @@ def export_graph(
 # --- cite ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Citation:
     """Where a quote lies in a document, as ``data/`` cites passages.
 

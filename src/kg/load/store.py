@@ -14,6 +14,7 @@ per set of inputs (the ordered list of input files and the options), named by a 
     <cache>/<slot>/lock                 held while building (one builder at a time)
     <cache>/<slot>/store-<content>/     a published store: db/ (RocksDB) and manifest.json
     <cache>/<slot>/.build-<pid>-<rnd>/  a build in progress (never read)
+    <cache>/<slot>/snapshot-<key>.nq    small inputs, loaded in memory, kept (kg.load.snapshot)
 
 **Change detection.** The manifest records, for each input file, its size, mtime, ctime and
 inode *and* its SHA-256, plus the versions of kg and pyoxigraph and a hash of the code that
@@ -47,7 +48,7 @@ import shutil
 import time
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ from kg.load import files as graph
 from kg.load import scope
 from kg.load.files import Dataset
 from kg.progress import Progress
+from kg.records import record
 
 FORMAT = 2  # 2: with the query graphs of kg.load.scope
 MANIFEST = "manifest.json"
@@ -125,7 +127,7 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """What the store must hold: the input files in load order and the options.
 
@@ -255,7 +257,7 @@ def _db_files(db: Path) -> dict[str, int]:
 # --- the store handle -----------------------------------------------------------------------
 
 
-@dataclass
+@record
 class PersistentDataset(Dataset):
     """A dataset opened from a published store (read-only), with where it lives."""
 
@@ -273,7 +275,7 @@ class PersistentDataset(Dataset):
             self._lock = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Status:
     """Whether a usable store exists for a request, and why not when it does not."""
 
@@ -450,7 +452,7 @@ def open_persistent(
     return opened
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildResult:
     """What ``build`` did."""
 
