@@ -46,7 +46,6 @@ import os
 import re
 import shutil
 import time
-import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
@@ -646,6 +645,8 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     except BaseException as error:
         # Close RocksDB before the caller removes the folder: its background threads would
         # otherwise write into it while it is deleted. The traceback's frames hold the store.
+        import traceback  # here: a store that is opened never needs it
+
         traceback.clear_frames(error.__traceback__)
         del disk
         gc.collect()
