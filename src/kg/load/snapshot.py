@@ -25,11 +25,12 @@ kept (as git treats a "racily clean" file). A load that warned (an empty file) i
 either, so its warnings are given on every run, as before.
 
 **Atomic.** Written to a temporary file (named after the writing process, removed by the
-next writer once that process is gone: :mod:`kg.leftovers`), synced, then renamed into place:
-readers see a whole file or none, and concurrent writers of the same key write the same
-content. The first line records the key, the size of the N-Quads and their number; a file
-whose size or quad count differs (truncated), or that does not parse, is ignored, deleted
-and written again. Failures to write (a read-only cache folder) are ignored.
+next writer once that process is gone: :mod:`kg.leftovers`), then renamed into place: readers
+see a whole file or none, and concurrent writers of the same key write the same content. The
+first line records the key, the size of the N-Quads and their number; a file whose size or
+quad count differs (truncated), or that does not parse, is ignored, deleted and written
+again. So the file is not synced to disk (that cost the first run milliseconds): what a crash
+leaves of it fails those checks. Failures to write (a read-only cache folder) are ignored.
 """
 
 from __future__ import annotations
@@ -130,11 +131,9 @@ def write(path: Path, store: Store) -> bool:
     temporary = folder / f".snapshot-{os.getpid()}-{persistent._token()}.part"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as handle:
+        with temporary.open("wb") as handle:  # not synced: see the module docstring
             handle.write(head)
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):
