@@ -43,8 +43,7 @@ from kg.namespaces import XSD_INTEGER_TYPES
 from kg.records import record
 
 # The query machinery (kg.sparql: the catalogue, the checks, the answers' formats) is imported
-# where it is used, not here: so that ``kg query`` can start opening the dataset, which needs
-# :func:`open_dataset` only, while it is imported (kg.cli.base.Opening).
+# where it is used, not here: opening a dataset (:func:`open_dataset`) needs kg.load only.
 if TYPE_CHECKING:
     import pandas
     import rdflib

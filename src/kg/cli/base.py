@@ -10,11 +10,10 @@ import functools
 import os
 import signal
 import sys
-import threading
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, ClassVar, TextIO
+from typing import IO, Any, TextIO
 
 import click
 
@@ -180,10 +179,7 @@ def run_query(
         # a long-lived process that has used a store, e.g. a test runner): run in place.
         limits = bounded.Limits()
     if not limits.any:
-        try:
-            work(out, bounded.NO_CLOCK)
-        finally:
-            Opening.settle()  # in place: no opening outlives the command
+        work(out, bounded.NO_CLOCK)
         out.flush()
         return
     bounded.run(
@@ -212,68 +208,6 @@ def open_store(
     return api.open_dataset(
         data, endpoint=endpoint, timeout=timeout, with_external=with_external
     ).store
-
-
-class Opening:
-    """:func:`open_store` run in a thread of its own from the moment this is made; the store
-    is :meth:`result`.
-
-    Why: ``kg query`` spends its first milliseconds importing the query machinery and finding
-    and checking the canned query, all Python, holding the GIL, and then opening the dataset,
-    which on small data is one call into the engine that parses the dataset's snapshot in Rust
-    without the GIL (:mod:`kg.load.snapshot`). Begun first, the opening runs beside the rest
-    on a second core. The checks still decide: an error they find is raised at once, without
-    waiting for the data. In a forked child (:mod:`kg.sparql.bounded`) the opening ends with
-    the process; run in place, :func:`run_query` waits for it (:meth:`settle`), so that
-    nothing keeps loading behind the caller's back."""
-
-    _pending: ClassVar[list[Opening]] = []
-
-    def __init__(
-        self,
-        data: tuple[Path, ...],
-        endpoint: str | None,
-        timeout: float | None,
-        with_external: bool = False,
-    ) -> None:
-        # What opening local data runs is imported here, before the thread starts: the
-        # thread's own Python work is then short, and the engine's part overlaps the caller's
-        # (threads share the GIL in turns of 5 ms: a thread importing while the caller imports
-        # would only interleave with it, and start the engine's part no sooner).
-        import hashlib  # noqa: F401  (the cache's slot names)
-
-        from kg import api  # noqa: F401
-        from kg.load import snapshot, store  # noqa: F401
-
-        self._store: Any = None
-        self._error: BaseException | None = None
-        args = (data, endpoint, timeout, with_external)
-        self._thread = threading.Thread(target=self._open, args=args, name="kg-open", daemon=True)
-        Opening._pending.append(self)
-        self._thread.start()
-
-    def _open(self, *args: Any) -> None:
-        try:
-            self._store = open_store(*args)
-        except BaseException as error:  # raised again in the caller's thread by result()
-            self._error = error
-
-    def result(self) -> Any:
-        """The store, once opened; what opening it raised is raised here."""
-        self._thread.join()
-        if self in Opening._pending:
-            Opening._pending.remove(self)
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
-        return self._store
-
-    @classmethod
-    def settle(cls) -> None:
-        """Wait for the openings begun and not taken (what they raise is dropped: the
-        command has already failed for another reason)."""
-        while cls._pending:
-            cls._pending.pop()._thread.join()
 
 
 def write(out: IO[bytes], data: bytes) -> None:

@@ -51,17 +51,15 @@ def query(
     source document is on this machine."""
 
     def work(out: IO[bytes], clock: Clock) -> None:
-        # The dataset opens in a thread while the query is found and checked (base.Opening);
-        # everything that can be checked is checked before the command waits for the data.
-        opening = base.Opening(data, endpoint, timeout, with_external)
         from kg import api
         from kg.sparql import catalogue, results
 
+        # Everything that can be checked is checked before the dataset is loaded.
         canned = api.get_query(name)
         values = catalogue.parse_assignments(params)
         chosen = results.check_format(canned.form, fmt)
         clock.pause()  # loading the dataset is not the query's time
-        store = opening.result()
+        store = base.open_store(data, endpoint, timeout, with_external)
         dataset = api.Dataset(store, with_external=with_external, endpoint=endpoint)
         clock()
         dataset.query(canned, **values).write(out, chosen)
