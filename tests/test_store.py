@@ -333,10 +333,14 @@ def test_query_commands_build_the_store_for_large_inputs_only(data, cache, monke
     assert store.open_cached([data]) is None
 
 
-def test_the_in_memory_path_writes_nothing(data, cache):
+def test_the_in_memory_path_writes_no_store(data, cache):
+    """Small input stays in memory: no store is built; a command that may use the cache
+    (``cache=True``) keeps at most its snapshot (kg.load.snapshot, tests/test_snapshot.py)."""
     open_dataset([data])
-    open_dataset([data], cache=True)  # small input, no store built: in memory
-    assert not cache.exists()
+    assert not cache.exists()  # without the cache: nothing
+    open_dataset([data], cache=True)
+    written = [p for p in cache.rglob("*") if p.is_file()]
+    assert all(p.name.startswith("snapshot-") for p in written), written
 
 
 def test_kg_build_cli(data, cache):

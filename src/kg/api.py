@@ -23,7 +23,7 @@ import datetime
 import io
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -40,16 +40,17 @@ from pyoxigraph import (
 from kg.errors import InputError, KgError, KgWarning, QuotesUnavailable
 from kg.load import scope as scopes
 from kg.namespaces import XSD_INTEGER_TYPES
-from kg.sparql import catalogue
-from kg.sparql import quotes as quoting
-from kg.sparql import results as answers
-from kg.sparql.results import QueryResult
+from kg.records import record
 
+# The query machinery (kg.sparql: the catalogue, the checks, the answers' formats) is imported
+# where it is used, not here: opening a dataset (:func:`open_dataset`) needs kg.load only.
 if TYPE_CHECKING:
     import pandas
     import rdflib
 
+    from kg.sparql import catalogue
     from kg.sparql.prepare import PreparedQuery
+    from kg.sparql.results import QueryResult
 
 __all__ = [
     "Answer",
@@ -77,7 +78,7 @@ PathLike = str | Path
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param:
     """A parameter of a canned query, as its ``#+ params:`` header line declares it.
 
@@ -101,7 +102,7 @@ class Param:
         return self._param.describe()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Query:
     """A canned query of the catalogue (``queries/*.rq``): its header, and its form.
 
@@ -154,6 +155,8 @@ def queries(folder: PathLike | None = None) -> list[Query]:
     Raises:
         InputError: a query file's header or text is malformed (names the file and line).
     """
+    from kg.sparql import catalogue
+
     return [_query(q) for q in catalogue.load_catalogue(folder).values()]
 
 
@@ -164,6 +167,8 @@ def get_query(name: str, folder: PathLike | None = None) -> Query:
         KgError: no such query (the message lists the closest names), or its file is
             malformed.
     """
+    from kg.sparql import catalogue
+
     return _query(catalogue.find_query(name, folder))
 
 
@@ -273,6 +278,8 @@ class Answer:
             return
         self._result = None
         if result.kind == "solutions":
+            from kg.sparql import results as answers
+
             assert isinstance(result.raw, QuerySolutions)
             self._json = answers.serialize(result, "json")
         elif result.kind == "graph":
@@ -283,6 +290,8 @@ class Answer:
 
     def _again(self) -> QueryResult:
         """A fresh engine result holding this answer, for the engine's serialisers."""
+        from kg.sparql.results import QueryResult
+
         if self._result is not None:
             return self._result
         if self._boolean is not None:
@@ -348,6 +357,9 @@ class Answer:
         """Passage IRI → the passage's text, quoted from the local copy of the source
         document (None when it is not available: a :class:`QuotesUnavailable` warning then
         said where kg looked)."""
+        from kg.sparql import quotes as quoting
+        from kg.sparql import results as answers
+
         pairs = [
             (self._columns.index(p), self._columns.index(q))
             for p, q in quoting.quote_columns(
@@ -406,6 +418,8 @@ class Answer:
         Raises:
             InputError: the format does not fit the answer's form.
         """
+        from kg.sparql import results as answers
+
         chosen = answers.check_format(self.form, format)
         self._read()
         return answers.serialize(self._again(), chosen)
@@ -413,6 +427,8 @@ class Answer:
     def write(self, out: IO[bytes], format: str | None = None) -> None:
         """Write the answer to a binary stream; an answer not looked at yet streams from the
         engine (CSV, TSV, JSON, XML, N-Triples), so memory stays flat however large it is."""
+        from kg.sparql import results as answers
+
         chosen = answers.check_format(self.form, format)
         if self._result is not None:
             result, self._result = self._result, None
@@ -495,6 +511,8 @@ class Dataset:
             KgError: no such query, an unknown or ill-typed parameter, a label that names no
                 entity or several (the message lists the candidates).
         """
+        from kg.sparql import catalogue
+
         canned = name._canned if isinstance(name, Query) else catalogue.find_query(name)
         values = {k: _param_text(k, v) for k, v in params.items()}
         asked = scopes.ALL if self.with_external else None
@@ -575,7 +593,9 @@ def open_dataset(
     remote SPARQL endpoint — where ``kg query`` and ``kg sparql`` get theirs.
 
     Local data is read from the persistent store when ``kg build`` built one that is up to
-    date for these inputs (else loaded in memory and inferred).
+    date for these inputs, else from the snapshot an earlier load of the same inputs kept in
+    the cache folder (``kg.load.snapshot``), else loaded in memory and inferred (and then kept
+    as a snapshot; ``KG_CACHE=off`` keeps nothing).
 
     Args:
         paths: data files or folders; the repository's ``data/`` when None.
@@ -614,7 +634,7 @@ def open_dataset(
 # --- validate ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One thing validation found: a SHACL result or a row of a data-quality check.
 
@@ -641,7 +661,7 @@ class Finding:
     check: str | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ValidationReport:
     """What :func:`validate` found. ``conforms`` is False when any finding is a violation.
 
@@ -724,7 +744,7 @@ def validate(
 # --- export --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Exported:
     """What :func:`export_graph` wrote.
 
@@ -792,7 +812,7 @@ def export_graph(
 # --- cite ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Citation:
     """Where a quote lies in a document, as ``data/`` cites passages.
 

@@ -18,14 +18,14 @@ Kinds of answer a format can carry (``Format.carries``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pyoxigraph import QueryResultsFormat, RdfFormat
+
+from kg.records import record
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Format:
     """One format.
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kg.load import dataset as memory
-from kg.load import inference
 from kg.load.files import Dataset
 from kg.progress import Progress
+
+if TYPE_CHECKING:
+    from kg.load import inference
 
 __all__ = ["Dataset", "open_dataset"]
 
@@ -37,23 +39,44 @@ def open_dataset(
         cache: read from the persistent store (:mod:`kg.load.store`) when one is built and up
             to date for these inputs, building it first for large inputs (``KG_CACHE`` says
             when). The store is opened read-only: only for commands that never write to the
-            dataset. Small inputs stay in memory (faster than a store for them, and nothing is
-            written).
+            dataset. Small inputs stay in memory (faster than a store for them), loaded from
+            their snapshot when one is up to date, else loaded and then kept as one
+            (:mod:`kg.load.snapshot`; not when ``progress`` or ``report`` is given).
         external_inference: see :func:`kg.load.dataset.load` (a persistent store always has it).
         query_graphs: see :func:`kg.load.dataset.load` (a persistent store always has them).
     """
-    if cache:
-        from kg.load import store  # only the cached commands pay for the store's imports
 
-        persistent = store.open_cached(paths, inferred=inferred and ontology, ontology=ontology)
-        if persistent is not None:
-            return persistent
-    return memory.load(
-        paths,
-        inferred=inferred,
-        ontology=ontology,
-        progress=progress,
-        report=report,
-        external_inference=external_inference,
-        query_graphs=query_graphs,
-    )
+    def load() -> Dataset:
+        from kg.load import dataset as memory  # not imported when the snapshot answers
+
+        return memory.load(
+            paths,
+            inferred=inferred,
+            ontology=ontology,
+            progress=progress,
+            report=report,
+            external_inference=external_inference,
+            query_graphs=query_graphs,
+        )
+
+    if not cache:
+        return load()
+    from kg.load import store  # only the cached commands pay for the store's imports
+
+    if store.mode() == "off":
+        return load()
+    request = store.Request.of(paths, inferred=inferred and ontology, ontology=ontology)
+    persistent = store.open_cached(paths, request=request)
+    if persistent is not None:
+        return persistent
+    if progress is not None or report is not None:
+        return load()  # they are told of the load as it runs
+    from kg.load import snapshot
+
+    options = {
+        "inferred": inferred,
+        "ontology": ontology,
+        "external_inference": external_inference,
+        "query_graphs": query_graphs,
+    }
+    return snapshot.open_dataset(request, options, load)

@@ -14,6 +14,7 @@ per set of inputs (the ordered list of input files and the options), named by a 
     <cache>/<slot>/lock                 held while building (one builder at a time)
     <cache>/<slot>/store-<content>/     a published store: db/ (RocksDB) and manifest.json
     <cache>/<slot>/.build-<pid>-<rnd>/  a build in progress (never read)
+    <cache>/<slot>/snapshot-<key>.nq    small inputs, loaded in memory, kept (kg.load.snapshot)
 
 **Change detection.** The manifest records, for each input file, its size, mtime, ctime and
 inode *and* its SHA-256, plus the versions of kg and pyoxigraph and a hash of the code that
@@ -45,9 +46,8 @@ import os
 import re
 import shutil
 import time
-import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +56,11 @@ from pyoxigraph import Store
 
 from kg import __version__, leftovers, resources
 from kg.errors import KgError
-from kg.load import dataset as memory
 from kg.load import files as graph
 from kg.load import scope
 from kg.load.files import Dataset
 from kg.progress import Progress
+from kg.records import record
 
 FORMAT = 2  # 2: with the query graphs of kg.load.scope
 MANIFEST = "manifest.json"
@@ -126,7 +126,7 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Request:
     """What the store must hold: the input files in load order and the options.
 
@@ -256,7 +256,7 @@ def _db_files(db: Path) -> dict[str, int]:
 # --- the store handle -----------------------------------------------------------------------
 
 
-@dataclass
+@record
 class PersistentDataset(Dataset):
     """A dataset opened from a published store (read-only), with where it lives."""
 
@@ -274,7 +274,7 @@ class PersistentDataset(Dataset):
             self._lock = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Status:
     """Whether a usable store exists for a request, and why not when it does not."""
 
@@ -451,7 +451,7 @@ def open_persistent(
     return opened
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BuildResult:
     """What ``build`` did."""
 
@@ -627,6 +627,8 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     inputs = fingerprint(request.files)
     code = _code_hash()
     content = _content_id(request, inputs, code)
+    from kg.load import dataset as memory  # here: a store that is opened never imports it
+
     db = tmp / DB
     disk = Store(str(db))
     # Built in place: the files bulk-loaded into the new store with the query graphs (each
@@ -643,6 +645,8 @@ def _build_into(request: Request, slot: Path, tmp: Path, progress: Progress | No
     except BaseException as error:
         # Close RocksDB before the caller removes the folder: its background threads would
         # otherwise write into it while it is deleted. The traceback's frames hold the store.
+        import traceback  # here: a store that is opened never needs it
+
         traceback.clear_frames(error.__traceback__)
         del disk
         gc.collect()
@@ -706,16 +710,19 @@ def open_cached(
     inferred: bool = True,
     ontology: bool = True,
     progress: Progress | None = None,
+    request: Request | None = None,
 ) -> Dataset | None:
     """The store the read-only commands use, per ``mode()``; None means "load in memory".
 
     A store that cannot be written (read-only cache folder) is not an error here: the
-    command falls back to loading in memory.
+    command falls back to loading in memory. ``request``: the inputs already resolved by the
+    caller (:func:`kg.load.open_dataset` keys the in-memory snapshot on the same one).
     """
     current = mode()
     if current == "off":
         return None
-    request = Request.of(paths, inferred=inferred, ontology=ontology)
+    if request is None:
+        request = Request.of(paths, inferred=inferred, ontology=ontology)
     build_now = current == "always" or request.total_bytes() >= auto_build_bytes()
     if not build_now and not cache_root().is_dir():
         return None  # no store can exist, and none is to be built: stay in memory

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from kg.labels import language_rank
 from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.namespaces import PREFIXES, curie, expand
+from kg.records import record
 from kg.sparql import header, quotes
 from kg.sparql import prepare as sparql
 from kg.sparql.results import QueryResult
@@ -99,7 +100,7 @@ EXISTS_QUERY = "ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }"
 INSTANCE_QUERY = "ASK { ?e rdf:type/rdfs:subClassOf* ?class }"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Param:
     """One ``#+ params:`` entry: ``name: type [class-CURIE] [= default] [; description]``."""
 
@@ -133,7 +134,7 @@ class Param:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CannedQuery:
     """A query of the catalogue: its header and its text (the whole file, unchanged)."""
 

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.records import record
 
 _KEY_LINE = re.compile(r" ([a-z]+):(?: (.*))?")
 
 
-@dataclass
+@record
 class Entry:
     """One ``#+ key: value`` line and its continuation lines (text and line number)."""
 
