@@ -23,7 +23,7 @@ import datetime
 import io
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -40,7 +40,6 @@ from pyoxigraph import (
 from kg.errors import InputError, KgError, KgWarning, QuotesUnavailable
 from kg.load import scope as scopes
 from kg.namespaces import XSD_INTEGER_TYPES
-from kg.records import record
 
 # The query machinery (kg.sparql: the catalogue, the checks, the answers' formats) is imported
 # where it is used, not here: opening a dataset (:func:`open_dataset`) needs kg.load only.
@@ -78,7 +77,7 @@ PathLike = str | Path
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Param:
     """A parameter of a canned query, as its ``#+ params:`` header line declares it.
 
@@ -102,7 +101,7 @@ class Param:
         return self._param.describe()
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Query:
     """A canned query of the catalogue (``queries/*.rq``): its header, and its form.
 
@@ -634,7 +633,7 @@ def open_dataset(
 # --- validate ------------------------------------------------------------------------------
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Finding:
     """One thing validation found: a SHACL result or a row of a data-quality check.
 
@@ -661,7 +660,7 @@ class Finding:
     check: str | None
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class ValidationReport:
     """What :func:`validate` found. ``conforms`` is False when any finding is a violation.
 
@@ -744,7 +743,7 @@ def validate(
 # --- export --------------------------------------------------------------------------------
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Exported:
     """What :func:`export_graph` wrote.
 
@@ -812,7 +811,7 @@ def export_graph(
 # --- cite ----------------------------------------------------------------------------------
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Citation:
     """Where a quote lies in a document, as ``data/`` cites passages.
 

@@ -18,14 +18,14 @@ Kinds of answer a format can carry (``Format.carries``):
 
 from __future__ import annotations
 
-from pyoxigraph import QueryResultsFormat, RdfFormat
+from dataclasses import dataclass
 
-from kg.records import record
+from pyoxigraph import QueryResultsFormat, RdfFormat
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Format:
     """One format.
 

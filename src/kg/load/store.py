@@ -47,7 +47,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,6 @@ from kg.load import files as graph
 from kg.load import scope
 from kg.load.files import Dataset
 from kg.progress import Progress
-from kg.records import record
 
 FORMAT = 2  # 2: with the query graphs of kg.load.scope
 MANIFEST = "manifest.json"
@@ -126,7 +125,7 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Request:
     """What the store must hold: the input files in load order and the options.
 
@@ -256,7 +255,7 @@ def _db_files(db: Path) -> dict[str, int]:
 # --- the store handle -----------------------------------------------------------------------
 
 
-@record
+@dataclass
 class PersistentDataset(Dataset):
     """A dataset opened from a published store (read-only), with where it lives."""
 
@@ -274,7 +273,7 @@ class PersistentDataset(Dataset):
             self._lock = None
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Status:
     """Whether a usable store exists for a request, and why not when it does not."""
 
@@ -451,7 +450,7 @@ def open_persistent(
     return opened
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class BuildResult:
     """What ``build`` did."""
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,6 @@ from kg.labels import language_rank
 from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.namespaces import PREFIXES, curie, expand
-from kg.records import record
 from kg.sparql import header, quotes
 from kg.sparql import prepare as sparql
 from kg.sparql.results import QueryResult
@@ -100,7 +99,7 @@ EXISTS_QUERY = "ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }"
 INSTANCE_QUERY = "ASK { ?e rdf:type/rdfs:subClassOf* ?class }"
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Param:
     """One ``#+ params:`` entry: ``name: type [class-CURIE] [= default] [; description]``."""
 
@@ -134,7 +133,7 @@ class Param:
         }
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class CannedQuery:
     """A query of the catalogue: its header and its text (the whole file, unchanged)."""
 

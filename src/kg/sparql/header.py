@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.records import record
 
 _KEY_LINE = re.compile(r" ([a-z]+):(?: (.*))?")
 
 
-@record
+@dataclass
 class Entry:
     """One ``#+ key: value`` line and its continuation lines (text and line number)."""
 

@@ -22,8 +22,6 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from kg.records import record
-
 # --- terminals (SPARQL 1.1 §19.8) ------------------------------------------------------------
 
 _PN_CHARS_BASE = (
@@ -38,7 +36,7 @@ _WS = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)+")
 _IRIREF = re.compile(r"<(?:[^<>\"{}|^`\\\x00-\x20]|" + _UCHAR + r")*>")
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class _Terminals:
     """The terminals whose character classes span Unicode (prefixed names, variables, blank
     node labels). Compiling the full classes costs ~30 ms, a quarter of a `kg query`; most
@@ -138,7 +136,7 @@ class Token:
         return self.text.split(":", 1)[0]
 
 
-@record
+@dataclass
 class Lexed:
     """The tokens of a query.
 

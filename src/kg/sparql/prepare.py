@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin
@@ -54,7 +54,6 @@ from kg.errors import (
 )
 from kg.load import scope as scopes
 from kg.namespaces import BASE, PREFIXES
-from kg.records import record
 from kg.sparql import order
 from kg.sparql.lexer import (
     CLOSERS,
@@ -93,7 +92,7 @@ _CHAR_CLASS = re.compile(r"\[(?:'(?:[^'\\]|\\.)*'|[^'\]])*\]")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class DatasetClause:
     """``FROM <iri>`` (named=False) or ``FROM NAMED <iri>`` (named=True), with its position."""
 
@@ -103,7 +102,7 @@ class DatasetClause:
     column: int
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class Analysis:
     """What the tokens say about a query, before the engine sees it."""
 
@@ -120,7 +119,7 @@ class Analysis:
     ambiguous_from: Token | None = None
 
 
-@record(frozen=True)
+@dataclass(frozen=True)
 class PreparedQuery:
     """A query that passed :func:`prepare`: its text (unchanged) and what kind of query it is."""
 

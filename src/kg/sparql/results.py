@@ -17,6 +17,7 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 
 from pyoxigraph import (
@@ -37,7 +38,6 @@ from pyoxigraph import (
 from kg import formats
 from kg.errors import EndpointError, InputError, KgError
 from kg.namespaces import PREFIXES, curie
-from kg.records import record
 
 SOLUTION_FORMATS: dict[str, QueryResultsFormat | None] = {
     name: formats.get(name).results for name in formats.choices("solutions")
@@ -48,7 +48,7 @@ GRAPH_FORMATS: dict[str, RdfFormat | None] = {
 FORMATS: tuple[str, ...] = tuple(formats.choices("results"))
 
 
-@record
+@dataclass
 class QueryResult:
     """The answer of the engine to one query, not yet read (it is read once, when written).
 
