@@ -142,6 +142,28 @@ def repo_server():
     server.close()
 
 
+@pytest.fixture
+def stat_calls(monkeypatch):
+    """Count ``os.stat`` calls on the given paths from now until ``monkeypatch.undo()``: the
+    tests that check that opening a dataset looks at each input file once."""
+    import os
+
+    def counting(paths) -> list[str]:
+        inputs = {str(p) for p in paths}
+        seen: list[str] = []
+        real_stat = os.stat
+
+        def counting_stat(path, *args, **kwargs):
+            if str(path) in inputs:
+                seen.append(str(path))
+            return real_stat(path, *args, **kwargs)
+
+        monkeypatch.setattr(os, "stat", counting_stat)
+        return seen
+
+    return counting
+
+
 def http_request(url, method="GET", body=None, headers=None, timeout=60):
     """One HTTP request with exactly the given method, headers and body (http.client adds
     nothing but Host and Content-Length): (status, headers as a lower-case dict, body)."""

@@ -267,20 +267,12 @@ def test_a_cache_folder_that_cannot_be_written_is_no_error(data, tmp_path, monke
     assert len(_open([data]).store) == len(fresh.store) and loads.count == 2
 
 
-def test_opening_from_the_snapshot_looks_at_each_input_once(data, cache, monkeypatch):
+def test_opening_from_the_snapshot_looks_at_each_input_once(data, cache, monkeypatch, stat_calls):
     """The key is made of the stats that opening the store takes (one stat per input file
     for the size, the store's check and the snapshot's key)."""
     _open([data])
     inputs = {str(p) for p in store.Request.of([data]).files}
-    seen: list[str] = []
-    real_stat = os.stat
-
-    def counting_stat(path, *args, **kwargs):
-        if str(path) in inputs:
-            seen.append(str(path))
-        return real_stat(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "stat", counting_stat)
+    seen = stat_calls(inputs)
     monkeypatch.setattr(memory, "load", None)  # not called: read from the snapshot
     _open([data])
     monkeypatch.undo()

@@ -115,21 +115,13 @@ def test_any_change_to_a_data_file_is_detected(data, cache, change):
     assert _quads(store.open_persistent([data], build=False)) == _quads(open_dataset([data]))
 
 
-def test_opening_a_store_looks_at_each_input_once(data, cache, monkeypatch):
+def test_opening_a_store_looks_at_each_input_once(data, cache, monkeypatch, stat_calls):
     """One pass over the inputs opens the store: the size that decides whether to build and
     the check that the store is up to date read the same ``stat`` of each file (they were two
     passes), and listing the folder takes the kind of each file from the listing itself."""
     store.build([data])
     inputs = {str(p) for p in store.Request.of([data]).files}
-    seen: list[str] = []
-    real_stat = os.stat
-
-    def counting_stat(path, *args, **kwargs):
-        if str(path) in inputs:
-            seen.append(str(path))
-        return real_stat(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "stat", counting_stat)
+    seen = stat_calls(inputs)
     monkeypatch.setenv("KG_CACHE_AUTO_BYTES", "1")  # large enough to build: the size is read
     opened = store.open_cached([data])
     monkeypatch.undo()
