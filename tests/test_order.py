@@ -28,7 +28,7 @@ Q = NamedNode("http://example.org/q")
 
 def _engine_only(monkeypatch) -> None:
     """Every query with the engine's own ORDER BY (no plan: kg.sparql.prepare asks the engine)."""
-    monkeypatch.setattr(order, "plan", lambda text: None)
+    monkeypatch.setattr(order, "plan", lambda text, lexed=None: None)
 
 
 # --- every canned query, on the repository's data --------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -267,6 +268,21 @@ def tokenize(text: str) -> list[Token]:
         if token is None:
             return tokens
         tokens.append(token)
+
+
+def top_level(tokens: Sequence[Token]) -> list[int]:
+    """Indices of the tokens outside every bracket: where a query's own clauses are (its
+    solution modifiers, a trailing VALUES block), not those of a subquery or a pattern."""
+    out: list[int] = []
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.kind == PUNCT and token.text in OPENERS:
+            depth += 1
+        elif token.kind == PUNCT and token.text in CLOSERS:
+            depth -= 1
+        elif depth == 0:
+            out.append(i)
+    return out
 
 
 def lex(text: str) -> Lexed:

@@ -49,14 +49,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from itertools import compress, count
 from operator import eq, itemgetter
 from typing import Any
 
 from pyoxigraph import Literal, QueryResultsFormat, QuerySolutions, parse_query_results
 
-from kg.sparql.lexer import NUMBER, PUNCT, VAR, WORD, Token, lex
+from kg.sparql.lexer import NUMBER, VAR, WORD, Lexed, lex, top_level
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _STRING = f"{XSD}string".encode()
@@ -153,28 +152,28 @@ def decline(text: str) -> None:
         del _DECLINED[next(iter(_DECLINED))]
 
 
-def _depth_zero(tokens: list[Token]) -> list[int]:
-    """Indices of the tokens outside every bracket."""
-    out, depth = [], 0
-    for i, t in enumerate(tokens):
-        if t.kind == PUNCT and t.text in "({[":
-            depth += 1
-        elif t.kind == PUNCT and t.text in ")}]":
-            depth -= 1
-        elif depth == 0:
-            out.append(i)
-    return out
+_PLANS: dict[str, OrderPlan | None] = {}
+_PLANS_MAX = 256
 
 
-@lru_cache(maxsize=256)
-def plan(text: str) -> OrderPlan | None:
+def plan(text: str, lexed: Lexed | None = None) -> OrderPlan | None:
     """The plan for a SELECT's text, or None when its ORDER BY is not one :mod:`kg.sparql.order`
-    sorts (see the module docstring). Remembered per text."""
-    lexed = lex(text)
+    sorts (see the module docstring). Remembered per text. ``lexed``: the text's tokens when
+    the caller has them already (a prepared query's analysis), so the text is not lexed twice."""
+    if text in _PLANS:
+        return _PLANS[text]
+    found = _plan(text, lex(text) if lexed is None else lexed)
+    _PLANS[text] = found
+    while len(_PLANS) > _PLANS_MAX:
+        del _PLANS[next(iter(_PLANS))]
+    return found
+
+
+def _plan(text: str, lexed: Lexed) -> OrderPlan | None:
     if lexed.alternatives or not lexed.complete:
         return None
     tokens = lexed.tokens
-    top = _depth_zero(tokens)
+    top = top_level(tokens)
     words = [tokens[i].upper for i in top if tokens[i].kind == WORD]
     if "REDUCED" in words or "VALUES" in words or any("SERVICE" in w for w in words):
         return None

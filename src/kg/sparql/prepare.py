@@ -629,7 +629,7 @@ def execute(
     # A local store's ORDER BY on plain variables is done in Python (kg.sparql.order); a
     # remote store sorts with its own engine, whose order kg does not reproduce.
     sorting = (
-        order.plan(prepared.text)
+        order.plan(prepared.text, prepared.analysis.lexed if prepared.analysis else None)
         if prepared.form == "SELECT"
         and not prepared.uses_service
         and isinstance(store, Store)
