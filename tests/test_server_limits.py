@@ -337,3 +337,24 @@ def test_a_canned_answer_past_the_row_limit_stops_evaluating_at_the_limit(serve_
         status, _, body = http_request(server.url + path, timeout=120)
         assert status == 400, body[:300]
         assert b"the result has more than 100 rows" in body
+
+
+def test_an_answer_sorted_in_python_is_held_to_the_row_limit_without_being_written_again():
+    """An ORDER BY sorted in Python (kg.sparql.order) comes with its whole TSV: the row limit
+    counts that TSV's rows, and the bounded answer keeps it for the quotes."""
+    from kg.server.limits import RowLimitExceeded, bounded
+    from kg.sparql import prepare as sparql
+
+    store = Store()
+    store.extend(
+        Quad(NamedNode(f"http://e/s{i}"), NamedNode("http://e/p"), Literal(i)) for i in range(5)
+    )
+    text = "SELECT ?s ?o WHERE { ?s <http://e/p> ?o } ORDER BY DESC(?o)"
+    result = sparql.execute(store, sparql.prepare(text), scope="all")
+    assert result.tsv is not None, "sorted in Python"
+    with pytest.raises(RowLimitExceeded):
+        bounded(result, 4)
+    result = sparql.execute(store, sparql.prepare(text), scope="all")
+    whole = bounded(result, 5)
+    assert whole.tsv == result.tsv
+    assert [s["o"].value for s in whole.raw] == ["4", "3", "2", "1", "0"]

@@ -33,11 +33,9 @@ from pyoxigraph import (
 from kg.errors import KgError
 from kg.sparql.lexer import (
     BNODE,
-    CLOSERS,
     IRI,
     LANGTAG,
     NUMBER,
-    OPENERS,
     PNAME,
     PUNCT,
     STRING,
@@ -45,6 +43,7 @@ from kg.sparql.lexer import (
     WORD,
     Token,
     lex,
+    top_level,
 )
 from kg.sparql.prepare import PreparedQuery
 from kg.sparql.results import QueryResult, serialize
@@ -131,8 +130,14 @@ def _solutions_tsv(raw: QuerySolutions, row_limit: int) -> bytes:
 
 def bounded_tsv(result: QueryResult, row_limit: int) -> bytes:
     """The whole of a SELECT answer as SPARQL TSV, evaluated now, or RowLimitExceeded: what
-    :func:`bounded` parses back, for a worker to hand on (``kg.server.tasks.canned_head``)."""
+    :func:`bounded` parses back, for a worker to hand on (``kg.server.tasks.canned_head``).
+    An answer held whole already (``result.tsv``: sorted in Python, kg.sparql.order) is
+    counted, not written again."""
     assert isinstance(result.raw, QuerySolutions)
+    if result.tsv is not None:
+        if result.tsv.count(b"\n") > row_limit + 1:  # the header line, then a line a row
+            raise RowLimitExceeded(row_limit)
+        return result.tsv
     try:
         return _solutions_tsv(result.raw, row_limit)
     except (OSError, RuntimeError) as error:
@@ -147,11 +152,11 @@ def bounded(result: QueryResult, row_limit: int) -> QueryResult:
     may between any two evaluations).
     """
     raw = result.raw
+    if isinstance(raw, QuerySolutions):
+        text = bounded_tsv(result, row_limit)
+        parsed = parse_query_results(text, format=QueryResultsFormat.TSV)
+        return QueryResult(result.form, parsed, uses_service=result.uses_service, tsv=text)
     try:
-        if isinstance(raw, QuerySolutions):
-            text = _solutions_tsv(raw, row_limit)
-            parsed = parse_query_results(text, format=QueryResultsFormat.TSV)
-            return QueryResult(result.form, parsed, uses_service=result.uses_service)
         if result.kind == "graph":
             triples = []
             for count, triple in enumerate(raw, start=1):  # type: ignore[arg-type]
@@ -181,14 +186,10 @@ def solutions_at_most(prepared: PreparedQuery) -> int | None:
     if lexed.alternatives or not lexed.complete:
         return None
     tokens = lexed.tokens
-    depth = 0
     found = None
-    for i, token in enumerate(tokens):
-        if token.kind == PUNCT and token.text in OPENERS:
-            depth += 1
-        elif token.kind == PUNCT and token.text in CLOSERS:
-            depth -= 1
-        elif depth == 0 and token.kind == WORD and token.upper == "LIMIT":
+    for i in top_level(tokens):
+        token = tokens[i]
+        if token.kind == WORD and token.upper == "LIMIT":
             following = tokens[i + 1] if i + 1 < len(tokens) else None
             if following is None or following.kind != NUMBER or not following.text.isdigit():
                 return None
