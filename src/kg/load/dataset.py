@@ -64,7 +64,11 @@ def load(
             bytes a quad (1.7× a raw load at 1M); an on-disk store built in a temporary folder
             instead peaked below a raw load but took three times the CPU and wrote 600 MB, so
             an in-memory load stays in memory, and large inputs get the persistent store
-            (``KG_CACHE``, :func:`kg.load.open_dataset`). Without ``query_graphs`` a store that is
+            (``KG_CACHE``, :func:`kg.load.open_dataset`). Unless the union of the graphs in
+            place answers the same (no external graph, triples almost never stated twice):
+            then the copy is deferred (:func:`kg.load.scope.defer`), ``SELECT DISTINCT`` and
+            ``ASK`` read the union, and the first query that could tell a bag from a set
+            makes it (:func:`kg.load.scope.ensure`). Without ``query_graphs`` a store that is
             exported or validated never pays for them (validation reads the union of the
             named graphs, which a filled default graph would double).
 
@@ -87,7 +91,7 @@ def load(
             report(result)
     if writer is not None:
         scope.fill_external_union(dataset.store)  # needs the whole default graph: last
-    elif query_graphs:
+    elif query_graphs and not scope.defer(dataset.store):
         if derived >= RELEASE_ABOVE:  # the inference's garbage, before the copy doubles the store
             release_freed_memory()
         scope.materialise(dataset.store)

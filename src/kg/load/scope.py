@@ -42,6 +42,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from pyoxigraph import (
@@ -62,6 +63,8 @@ SCOPES = (DOCUMENTS, ALL)
 LINKS_GRAPH = GRAPH + "links/"
 INFERRED_EXTERNAL_GRAPH = INFERRED_GRAPH + "/external/"
 EXTERNAL_UNION_GRAPH = NamedNode(GRAPH + "union/external")
+# An empty named graph: the mark of a store whose query graphs are deferred (see :func:`defer`).
+DEFERRED_GRAPH = NamedNode(GRAPH + "union/deferred")
 
 # The VoID / DCAT description of the dataset (kg link writes it beside the linksets): it says
 # what the dataset is, its subsets, sources and licences — about the dataset, not external facts.
@@ -84,7 +87,7 @@ def is_query_graph(graph: Any) -> bool:
     repeat what the named graphs state and are the source of nothing."""
     if isinstance(graph, DefaultGraph):
         return True
-    return isinstance(graph, NamedNode) and graph == EXTERNAL_UNION_GRAPH
+    return isinstance(graph, NamedNode) and graph in (EXTERNAL_UNION_GRAPH, DEFERRED_GRAPH)
 
 
 def is_derived_copy(store: Store, quad: Any) -> bool:
@@ -128,9 +131,11 @@ class ScopeReport:
 
 
 def clear(store: Store) -> None:
-    """Drop the query graphs (before the named graphs change: they would be stale)."""
+    """Drop the query graphs (before the named graphs change: they would be stale), and the
+    mark that they were deferred (:func:`defer`)."""
     store.clear_graph(DefaultGraph())
     store.remove_graph(EXTERNAL_UNION_GRAPH)
+    store.remove_graph(DEFERRED_GRAPH)
 
 
 def _count(store: Store, graph: DefaultGraph | NamedNode) -> int:
@@ -310,6 +315,67 @@ def ensure(store: Store) -> None:
             with contextlib.suppress(OSError):
                 clear(store)
             raise
+
+
+# How many graphs, spread over the store, and how many of each one's quads :func:`repeats`
+# looks at, and the share of them stated by another graph too above which the copy is made.
+SAMPLE_GRAPHS = 64
+SAMPLE_QUADS = 8
+REPEATED_SHARE = 0.01
+
+
+def defer(store: Store) -> bool:
+    """Leave an in-memory store's query graphs to their first need, when reading the union of
+    its graphs in place answers the same: mark the store (an empty named graph,
+    :data:`DEFERRED_GRAPH`) and return True; else False (the caller copies them now).
+
+    Why: the copy is half the memory of an in-memory load (1.7× a raw load at 1M triples,
+    ``docs/explanation/scopes.md``), and most queries cannot tell the union, a bag, from the
+    distinct union (:mod:`kg.sparql.multiplicity`: ``SELECT DISTINCT`` and ``ASK`` without
+    counting). Those read the union in place; the first query that can tell computes the
+    query graphs (:func:`ensure`), and the store is then as it would have been.
+
+    When: only where the union of the graphs *is* the documents scope, so a store with an
+    external graph is not deferred; and only where triples are almost never stated twice
+    (:func:`repeats`): each repetition multiplies the rows a pattern on the union reads, and
+    on the repository's data, where every passage graph labels what it names, the canned
+    queries ran 2 to 20 times slower on the union than on the copy.
+
+    The mark lasts until :func:`clear`: like the copy, it says what the store held when it
+    was loaded, so a store written to afterwards is cleared first (see there)."""
+    graphs = list(store.named_graphs())
+    if any(is_external_name(g) for g in graphs):
+        return False
+    if repeats(store, graphs):
+        return False
+    store.add_graph(DEFERRED_GRAPH)
+    return True
+
+
+def is_deferred(store: Store) -> bool:
+    """Whether the store's query graphs were deferred (:func:`defer`) and not yet computed."""
+    return store.contains_named_graph(DEFERRED_GRAPH)
+
+
+def repeats(store: Store, graphs: list[Any]) -> bool:
+    """Whether more than :data:`REPEATED_SHARE` of a sample of the store's triples are
+    stated by more than one graph: :data:`SAMPLE_QUADS` quads of each of
+    :data:`SAMPLE_GRAPHS` graphs taken at even steps through ``graphs`` (at 1M triples and
+    31k graphs, 512 lookups: about 7 ms). A sample, so a store where a few triples repeat
+    may be deferred: the answers are the same either way, only their speed differs."""
+    step = max(1, len(graphs) // SAMPLE_GRAPHS)
+    seen = repeated = 0
+    for graph in graphs[::step][:SAMPLE_GRAPHS]:
+        for quad in islice(store.quads_for_pattern(None, None, None, graph), SAMPLE_QUADS):
+            seen += 1
+            stating = 0
+            for other in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None):
+                if not isinstance(other.graph_name, DefaultGraph):
+                    stating += 1
+                    if stating > 1:
+                        repeated += 1
+                        break
+    return seen > 0 and repeated > seen * REPEATED_SHARE
 
 
 def query_options(scope: str, store: Store | None = None) -> dict[str, Any]:

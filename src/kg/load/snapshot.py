@@ -178,6 +178,12 @@ def open_dataset(
     for w in warned:  # shown as they would have been (kg's command prints them its way)
         warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
     if path is not None and not warned and not _racy(request, started):
+        if options.get("query_graphs"):
+            # a deferred copy (kg.load.scope.defer) is made now: the snapshot keeps the
+            # store as queries need it, and reading it back is one load whatever it holds
+            from kg.load import scope
+
+            scope.ensure(dataset.store)
         write(path, dataset.store)
     return dataset
 

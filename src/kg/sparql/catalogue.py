@@ -77,9 +77,9 @@ _LABEL_PATTERN = (
     "{ ?e rdfs:label ?label BIND(0 AS ?rank) } UNION { ?e skos:prefLabel ?label BIND(0 AS ?rank) } "
     "UNION { ?e skos:altLabel ?label BIND(1 AS ?rank) } FILTER(isIRI(?e))"
 )
-LABELS_QUERY = f"SELECT ?e ?label ?rank WHERE {{ {_LABEL_PATTERN} }}"
+LABELS_QUERY = f"SELECT DISTINCT ?e ?label ?rank WHERE {{ {_LABEL_PATTERN} }}"
 CLASS_LABELS_QUERY = (
-    "SELECT ?e ?label ?rank ?class WHERE { ?e rdf:type/rdfs:subClassOf* ?class . "
+    "SELECT DISTINCT ?e ?label ?rank ?class WHERE { ?e rdf:type/rdfs:subClassOf* ?class . "
     f"{_LABEL_PATTERN} }}"
 )
 # The common case, found by the engine: a label equal to the value but for case. Run before

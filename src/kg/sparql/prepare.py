@@ -56,8 +56,10 @@ from kg.load import scope as scopes
 from kg.namespaces import BASE, PREFIXES
 from kg.sparql import order
 from kg.sparql.lexer import (
+    BNODE,
     CLOSERS,
     IRI,
+    NUMBER,
     OPENERS,
     PNAME,
     PUNCT,
@@ -129,6 +131,10 @@ class PreparedQuery:
     dataset: tuple[DatasetClause, ...] = ()
     projection: tuple[str, ...] | None = None
     analysis: Analysis | None = field(default=None, compare=False, repr=False)
+    # Whether the answer is the same over a bag of triples as over their set
+    # (kg.sparql.multiplicity); None: read from the text when it matters. Given by kg's own
+    # queries whose text is mostly a VALUES block (lexing it would cost more than the query).
+    set_determined: bool | None = field(default=None, compare=False, repr=False)
 
     @property
     def returns_graph(self) -> bool:
@@ -702,6 +708,87 @@ def _sorted(
     return QueryResult(prepared.form, raw, tsv=ordered)
 
 
+def _in_place(store: Store, prepared: PreparedQuery, text: str) -> str | None:
+    """``text`` to run on the union of the graphs in place, when the store's query graphs were
+    deferred (:func:`kg.load.scope.defer`: no external graph, so the union is either scope)
+    and the answer is the same over that bag as over the distinct union
+    (:mod:`kg.sparql.multiplicity`), and no ``GRAPH`` pattern could bind the store's mark.
+    None otherwise: the query graphs are then computed first."""
+    if not scopes.is_deferred(store) or prepared.uses_service:
+        return None
+    determined = prepared.set_determined
+    if determined is None:
+        from kg.sparql import multiplicity  # only a deferred store asks
+
+        lexed = prepared.analysis.lexed if prepared.analysis else None
+        determined = multiplicity.set_determined(prepared.text, lexed)
+    if not determined:
+        return None
+    if "GRAPH" in text.upper() and _may_bind_empty_graphs(prepared):
+        return None
+    return text
+
+
+# What a group can start with when it starts with a triple pattern: a subject.
+_SUBJECT_KINDS = frozenset({VAR, IRI, PNAME, BNODE, STRING, NUMBER})
+
+
+def _may_bind_empty_graphs(prepared: PreparedQuery) -> bool:
+    """Whether a ``GRAPH`` pattern of the query could match a graph that holds nothing — the
+    empty graph that marks a deferred store (:func:`kg.load.scope.defer`) — so that the
+    mark would be an answer. A group that starts with a triple pattern is a join with it, and
+    one that starts with a ``UNION`` of such groups a join with that: neither has a solution
+    in an empty graph. ``GRAPH ?g { }``, or a group that starts with ``OPTIONAL``,
+    ``FILTER``, ``VALUES`` …, could, and so could a path that may have length zero (``p*``,
+    ``p?``): such a query is answered after the copy. (Rewriting the
+    patterns to leave the mark out, as the external union is left out, would change the
+    engine's plan of queries whose every ``GRAPH`` needs a triple, for nothing.)"""
+    lexed = prepared.analysis.lexed if prepared.analysis else lex(prepared.text)
+    if lexed.alternatives or not lexed.complete:
+        return True
+    tokens = lexed.tokens
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    for i, token in enumerate(tokens):
+        if token.kind == PUNCT and token.text == "{":
+            opened.append(i)
+        elif token.kind == PUNCT and token.text == "}" and opened:
+            closing[opened.pop()] = i
+
+    def needs_a_triple(brace: int) -> bool:
+        first = tokens[brace + 1] if brace + 1 < len(tokens) else None
+        if first is None:
+            return False
+        if first.kind in _SUBJECT_KINDS or first.text in ("[", "("):
+            return True
+        while first.kind == PUNCT and first.text == "{":  # { … } UNION { … } …
+            at = brace + 1
+            if at not in closing or not needs_a_triple(at):
+                return False
+            after = closing[at] + 1
+            if not (
+                after + 1 < len(tokens)
+                and tokens[after].kind == WORD
+                and tokens[after].upper == "UNION"
+                and tokens[after + 1].text == "{"
+            ):
+                return True
+            brace = after  # the next branch's brace is at after + 1
+            first = tokens[after + 1]
+        return False
+
+    for i, token in enumerate(tokens):
+        if token.kind != WORD or token.upper != "GRAPH":
+            continue
+        brace = i + 2
+        if brace >= len(tokens) or tokens[brace].text != "{" or not needs_a_triple(brace):
+            return True
+        inside = tokens[brace : closing.get(brace, len(tokens))]
+        if any(t.kind == PUNCT and t.text in ("*", "?") for t in inside):
+            return True  # a path of length zero matches its given end in any graph
+    return False
+
+
 def _execute(
     store: Store,
     prepared: PreparedQuery,
@@ -720,6 +807,10 @@ def _execute(
         options["named_graphs"] = [NamedNode(iri) for iri in named_graphs or ()]
     elif prepared.dataset or not union_default_graph:
         options["use_default_graph_as_union"] = False
+    elif isinstance(store, Store) and (in_place := _in_place(store, prepared, text)) is not None:
+        # a deferred store (kg.load.scope.defer) and an answer the bag cannot change
+        options["use_default_graph_as_union"] = True
+        text = in_place
     elif isinstance(store, Store):
         scopes.ensure(store)
         options.update(scopes.query_options(scope))

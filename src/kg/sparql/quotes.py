@@ -49,7 +49,7 @@ from kg.sparql.terms import sparql_term
 PASSAGE_COLUMNS = ("passage", "source")
 
 SPAN_QUERY = (
-    "SELECT ?passage ?start ?end ?file ?sha WHERE { "
+    "SELECT DISTINCT ?passage ?start ?end ?file ?sha WHERE { "
     f"?passage <{KG}startOffset> ?start ; <{KG}endOffset> ?end ; <{KG}inDocument> ?document . "
     f"?document <{KG}fileName> ?file . OPTIONAL {{ ?document <{KG}sha256> ?sha }} }}"
 )
@@ -77,11 +77,11 @@ def quote_columns(variables: list[str]) -> dict[str, str]:
 # The same join in two steps, for many passages at once: their spans and documents, then the
 # documents' files (a handful); the rows the span query would give are recombined in Python.
 PASSAGE_SPANS = (
-    "SELECT ?passage ?start ?end ?document WHERE { VALUES ?passage { %s } "
+    "SELECT DISTINCT ?passage ?start ?end ?document WHERE { VALUES ?passage { %s } "
     f"?passage <{KG}startOffset> ?start ; <{KG}endOffset> ?end ; <{KG}inDocument> ?document }}"
 )
 DOCUMENT_FILES = (
-    "SELECT ?document ?file ?sha WHERE { VALUES ?document { %s } "
+    "SELECT DISTINCT ?document ?file ?sha WHERE { VALUES ?document { %s } "
     f"?document <{KG}fileName> ?file . OPTIONAL {{ ?document <{KG}sha256> ?sha }} }}"
 )
 
@@ -91,7 +91,8 @@ def _with_values(template: str, iris: list[str]) -> sparql.PreparedQuery:
     Built, not checked by :func:`kg.sparql.prepare.prepare`: kg writes the whole text, and
     lexing 22,821 IRIs took longer than answering them."""
     values = " ".join(sparql_term(NamedNode(iri)) for iri in iris)
-    return sparql.PreparedQuery(text=template % values, form="SELECT")
+    # both templates are SELECT DISTINCT without counting (kg.sparql.multiplicity)
+    return sparql.PreparedQuery(text=template % values, form="SELECT", set_determined=True)
 
 
 def _named(term: Any) -> bool:
