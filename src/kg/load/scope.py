@@ -338,8 +338,8 @@ def defer(store: Store) -> bool:
     When: only where the union of the graphs *is* the documents scope, so a store with an
     external graph is not deferred; and only where triples are almost never stated twice
     (:func:`repeats`): each repetition multiplies the rows a pattern on the union reads, and
-    on the repository's data, where every passage graph labels what it names, the canned
-    queries ran 2 to 20 times slower on the union than on the copy.
+    joins multiply them again (the repository's data, where every passage graph labels what
+    it names, is copied at once).
 
     The mark lasts until :func:`clear`: like the copy, it says what the store held when it
     was loaded, so a store written to afterwards is cleared first (see there)."""
