@@ -285,6 +285,19 @@ def top_level(tokens: Sequence[Token]) -> list[int]:
     return out
 
 
+def closing_braces(tokens: Sequence[Token]) -> dict[int, int]:
+    """Index of each ``{`` → index of the ``}`` that closes it (an unclosed one is left out):
+    where each group of a query ends."""
+    closing: dict[int, int] = {}
+    opened: list[int] = []
+    for i, token in enumerate(tokens):
+        if token.kind == PUNCT and token.text == "{":
+            opened.append(i)
+        elif token.kind == PUNCT and token.text == "}" and opened:
+            closing[opened.pop()] = i
+    return closing
+
+
 def lex(text: str) -> Lexed:
     """Tokenize a query and also every other reading of its ambiguous ``<`` (see module doc).
 

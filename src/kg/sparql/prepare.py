@@ -68,6 +68,7 @@ from kg.sparql.lexer import (
     WORD,
     Lexed,
     Token,
+    closing_braces,
     lex,
 )
 from kg.sparql.results import QueryResult
@@ -747,13 +748,7 @@ def _may_bind_empty_graphs(prepared: PreparedQuery) -> bool:
     if lexed.alternatives or not lexed.complete:
         return True
     tokens = lexed.tokens
-    closing: dict[int, int] = {}
-    opened: list[int] = []
-    for i, token in enumerate(tokens):
-        if token.kind == PUNCT and token.text == "{":
-            opened.append(i)
-        elif token.kind == PUNCT and token.text == "}" and opened:
-            closing[opened.pop()] = i
+    closing = closing_braces(tokens)
 
     def needs_a_triple(brace: int) -> bool:
         first = tokens[brace + 1] if brace + 1 < len(tokens) else None

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from kg.sparql.lexer import PUNCT, VAR, WORD, Token, lex
+from kg.sparql.lexer import PUNCT, VAR, WORD, Token, closing_braces, lex
 
 
 def _term_text(term: Any) -> str:
@@ -65,13 +65,7 @@ def _groups(tokens: list[Token]) -> list[tuple[int, int, set[str] | None]]:
     """(index of the opening ``{``, index of its ``}``, projected variables) of the top-level
     group and of each sub-select's group, outermost first; projected None means every variable
     (``SELECT *``, ASK, DESCRIBE)."""
-    closing: dict[int, int] = {}
-    stack: list[int] = []
-    for i, token in enumerate(tokens):
-        if token.kind == PUNCT and token.text == "{":
-            stack.append(i)
-        elif token.kind == PUNCT and token.text == "}" and stack:
-            closing[stack.pop()] = i
+    closing = closing_braces(tokens)
     depth = 0
     top: int | None = None
     top_projection: set[str] | None = None
