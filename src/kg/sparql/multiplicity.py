@@ -22,13 +22,12 @@ and the persistent store.
 
 The check reads the tokens (:mod:`kg.sparql.lexer`), every reading of an ambiguous ``<``
 included: a word that could be any of the above in one reading makes the answer "depends".
+It runs only for a store whose copy was deferred (:func:`kg.load.scope.defer`).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-from kg.sparql.lexer import PUNCT, WORD, Lexed, lex, top_level
+from kg.sparql.lexer import WORD, Lexed, top_level
 
 # Words that make an answer depend on multiplicities wherever they are (see the docstring).
 _COUNTING = frozenset(
@@ -53,28 +52,17 @@ _COUNTING = frozenset(
     }
 )
 _SLICES = frozenset({"LIMIT", "OFFSET"})
-_PROLOGUE = frozenset({"PREFIX", "BASE"})
 
 
-def set_determined(text: str, lexed: Lexed | None = None) -> bool:
-    """Whether ``text``'s answer is the same over a bag of triples as over their set: an
-    ``ASK`` or a ``SELECT DISTINCT`` with none of the constructs above. False when unsure."""
-    if lexed is None or lexed.text != text:
-        return _set_determined(text)
-    return _check(lexed)
-
-
-@lru_cache(maxsize=256)
-def _set_determined(text: str) -> bool:
-    return _check(lex(text))
-
-
-def _check(lexed: Lexed) -> bool:
+def set_determined(lexed: Lexed, form: int) -> bool:
+    """Whether the answer of the query ``lexed`` holds is the same over a bag of triples as
+    over their set: an ``ASK`` or a ``SELECT DISTINCT`` with none of the constructs above.
+    ``form`` is the index of the token that names the query form (after the prologue:
+    :func:`kg.sparql.prepare.form_index`). False when unsure."""
     if not lexed.complete:
         return False
     tokens = lexed.tokens
-    words = [t.upper for t in lexed.all_tokens() if t.kind == WORD]
-    if any(word in _COUNTING for word in words):
+    if any(t.kind == WORD and t.upper in _COUNTING for t in lexed.all_tokens()):
         return False
     outside = set(top_level(tokens))
     if any(
@@ -83,28 +71,10 @@ def _check(lexed: Lexed) -> bool:
         return False
     if any(t.kind == WORD and t.upper in _SLICES for t in lexed.alternatives):
         return False
-    form = _form(tokens)
-    if form is None:
+    if form >= len(tokens) or tokens[form].kind != WORD:
         return False
-    i, word = form
+    word = tokens[form].upper
     if word == "ASK":
         return True
-    if word != "SELECT":
-        return False
-    return i + 1 < len(tokens) and tokens[i + 1].kind == WORD and tokens[i + 1].upper == "DISTINCT"
-
-
-def _form(tokens: list) -> tuple[int, str] | None:
-    """The index and keyword of the query form, after the prologue's PREFIX / BASE lines."""
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        if token.kind == WORD and token.upper in _PROLOGUE:
-            i += 3 if token.upper == "PREFIX" else 2  # PREFIX p: <iri> / BASE <iri>
-            continue
-        if token.kind == WORD:
-            return i, token.upper
-        if token.kind == PUNCT:
-            return None
-        i += 1
-    return None
+    after = tokens[form + 1] if form + 1 < len(tokens) else None
+    return word == "SELECT" and after is not None and after.upper == "DISTINCT"

@@ -265,6 +265,11 @@ def _projection(tokens: list[Token], select_index: int) -> tuple[str, ...] | Non
     return tuple(names)
 
 
+def form_index(tokens: list[Token]) -> int:
+    """The index of the token that names the query form (SELECT, ASK …): after the prologue."""
+    return _prologue(tokens)[0]
+
+
 def analyse(text: str) -> Analysis:
     """Tokenize a query and read what kg needs from it, without the engine."""
     lexed = lex(text)
@@ -721,8 +726,8 @@ def _in_place(store: Store, prepared: PreparedQuery, text: str) -> str | None:
     if determined is None:
         from kg.sparql import multiplicity  # only a deferred store asks
 
-        lexed = prepared.analysis.lexed if prepared.analysis else None
-        determined = multiplicity.set_determined(prepared.text, lexed)
+        lexed = (prepared.analysis or analyse(prepared.text)).lexed
+        determined = multiplicity.set_determined(lexed, form_index(lexed.tokens))
     if not determined:
         return None
     if "GRAPH" in text.upper() and _may_bind_empty_graphs(prepared):
