@@ -52,6 +52,7 @@ from urllib.parse import urlencode
 from kg.export import writers as export
 from kg.namespaces import ONTOLOGY_IRI
 from kg.server import conneg, ld, pages, tasks
+from kg.server.answers import store_identity
 from kg.server.limits import Limits, RowLimitExceeded
 from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
@@ -146,23 +147,14 @@ class PageCache:
                     other.unlink()
 
 
-def store_identity(folder: str | Path) -> str | None:
-    """A persistent store's identity (its manifest's content id and build start), None when
-    ``folder`` has no readable manifest."""
-    from kg.load import store as persistent
-
-    try:
-        manifest = json.loads((Path(folder) / persistent.MANIFEST).read_text("utf-8"))
-        return f"{manifest['content']}:{manifest['built_ns']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def precompute(folder: str | Path) -> list[str]:
     """Compute what the pages summarise for the persistent store in ``folder`` (a
-    ``kg.load.store`` location) and keep it beside the store (:class:`PageCache`), in this
-    process: what ``kg build`` does after building, so that a server's first page is not the
-    one that waits for it. Returns the summaries computed (none when all were kept already)."""
+    ``kg.load.store`` location) and keep it beside the store (:class:`PageCache`), and the
+    answers of the canned queries with their default parameters (``tasks.default_answers``,
+    kept by ``kg.server.answers``), in this process: what ``kg build`` does after building, so
+    that a server's first page is not the one that waits for them. Returns what was computed:
+    the summaries' names, then ``queries/<name>`` for each answer (none when all were kept
+    already)."""
     from kg.load import store as persistent
 
     cache = PageCache(folder)
@@ -170,15 +162,15 @@ def precompute(folder: str | Path) -> list[str]:
         return []
     known = cache.load()
     missing = [key for key in tasks.PAGE_SUMMARIES if key not in known]
-    if not missing:
-        return []
     state = tasks.WorkerState.load(tasks.StoreSpec(database=str(Path(folder) / persistent.DB)))
     try:
-        computed = {key: tasks.PAGE_SUMMARIES[key](state) for key in missing}
+        if missing:
+            computed = {key: tasks.PAGE_SUMMARIES[key](state) for key in missing}
+            cache.save({**known, **computed})
+        answered = tasks.default_answers(state)
     finally:
         del state
-    cache.save({**known, **computed})
-    return missing
+    return missing + [f"queries/{name}" for name in answered]
 
 
 class Summary:
