@@ -118,7 +118,8 @@ class Server:
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
-        # The catalogue is read (every canned query checked) while the workers start.
+        # The catalogue is read (every canned query checked) while the workers start, and the
+        # page templates compiled.
         canned = Future()  # type: ignore[var-annotated]
 
         def read_catalogue() -> None:
@@ -126,6 +127,12 @@ class Server:
                 canned.set_result(catalogue.load_catalogue(queries_dir))
             except BaseException as error:
                 canned.set_exception(error)
+            # then the page templates, still while the workers start (on a page's first
+            # request, compiling its template took tens of milliseconds)
+            with contextlib.suppress(Exception):  # else compiled on first use
+                from kg.server.pages import compile_templates
+
+                compile_templates()
 
         threading.Thread(target=read_catalogue, daemon=True, name="kg-serve-catalogue").start()
         # Named by our pid: what a killed server left is removed by the next one (kg.leftovers).

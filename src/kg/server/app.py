@@ -55,7 +55,6 @@ from kg.server import conneg, ld, pages, tasks
 from kg.server.answers import store_identity
 from kg.server.limits import Limits, RowLimitExceeded
 from kg.server.messages import Request, Response
-from kg.server.pages import compile_templates
 from kg.server.problems import Problem, Refusal, problem_for, refuse
 from kg.server.protocol import Endpoint
 from kg.server.routes import Route, Router, allow
@@ -514,13 +513,11 @@ class App:
 
     def warm(self, pages: PageCache | None = None) -> threading.Thread:
         """Make what the home, ontology and editor pages summarise ready before their first
-        request, and compile the page templates (first, in the background: tens of
-        milliseconds each on a page's first request otherwise): taken from ``pages`` (kept
-        beside the store, :class:`PageCache`) when it has it, else computed now in the
-        background once every worker is up (at 1M statements it takes seconds, longer than a
-        request may) and kept in ``pages`` for the next server. Of a kept overview only the
-        documents' availability is asked again (a worker does it: the files are on its
-        side)."""
+        request: taken from ``pages`` (kept beside the store, :class:`PageCache`) when it has
+        it, else computed now in the background once every worker is up (at 1M statements it
+        takes seconds, longer than a request may) and kept in ``pages`` for the next server.
+        Of a kept overview only the documents' availability is asked again (a worker does it:
+        the files are on its side)."""
         known = pages.load() if pages is not None else {}
         self._known = known
         for key in tasks.PAGE_SUMMARIES:  # what the file has is there from the first request on
@@ -528,8 +525,6 @@ class App:
                 self._cached(key, functools.partial(_given, known[key]))
 
         def run() -> None:
-            with contextlib.suppress(Exception):  # else compiled on first use
-                compile_templates()
             self.pool.started.wait(READY_TIMEOUT)
             computed = {}
             for key, task in tasks.PAGE_SUMMARIES.items():
