@@ -159,7 +159,14 @@ class Server:
                 pool = WorkerPool(None, workers or default_workers(), timeout=self.limits.timeout)
             self.pool = pool
             self.pool.start(spec)
+            kept = None
             if database is not None:
+                with contextlib.suppress(OSError):
+                    kept = PageCache(Path(database).parent)
+            known = kept.load() if kept is not None else {}
+            if database is not None and "summary" in known:  # kept by kg build
+                summary = Summary.known(*known["summary"])
+            elif database is not None:
                 # A worker lists and counts (the server process never opens the store), in the
                 # background: at 1M statements that takes seconds, and only the service
                 # description and the start-up message need it.
@@ -201,11 +208,7 @@ class Server:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
         if warm_pages:
-            cache = None
-            if database is not None:
-                with contextlib.suppress(OSError):
-                    cache = PageCache(Path(database).parent)
-            self.warming: threading.Thread | None = self.app.warm(cache)
+            self.warming: threading.Thread | None = self.app.warm(kept)
         else:
             self.warming = None
         self._thread: threading.Thread | None = None

@@ -91,10 +91,12 @@ def _given(value: Any) -> Any:
 
 class PageCache:
     """What the home, ontology and editor pages summarise (:data:`kg.server.tasks.PAGE_SUMMARIES`:
-    the overview, the ontology's documentation, the editor's vocabulary), kept in a file next
-    to a persistent store (``<store>/pages-<key>.pickle``). ``kg build`` computes it
-    (:func:`precompute`); a server on a store built without it computes it once the workers
-    are up and keeps it there, so only the first server on an older store pays for it.
+    the overview, the ontology's documentation, the editor's vocabulary) and the dataset's
+    named graphs and statement count (``summary``), kept in a file next to a persistent store
+    (``<store>/pages-<key>.pickle``). ``kg build`` computes it (:func:`precompute`); a server
+    on a store built without it computes the pages' summaries once the workers are up and keeps
+    them there, so only the first server on an older store pays for them (the dataset's
+    summary it computes on every start, as before ``kg build`` kept it).
 
     Why the key: the file must never be read for other data. ``<key>`` hashes the store's
     identity — its manifest's content id (every input file's hash, the options, the code that
@@ -115,8 +117,16 @@ class PageCache:
         for name in self.MODULES:
             digest.update((Path(server.__file__).parent / f"{name}.py").read_bytes())
         self.path = self.folder / f"pages-{digest.hexdigest()[:16]}.pickle"
+        self._loaded: dict[str, Any] | None = None
 
     def load(self) -> dict[str, Any]:
+        """What the file keeps (read once: the server reads the dataset's summary from it,
+        then the pages' summaries)."""
+        if self._loaded is None:
+            self._loaded = self._read()
+        return dict(self._loaded)
+
+    def _read(self) -> dict[str, Any]:
         if self.identity is None:
             return {}
         try:
@@ -132,6 +142,7 @@ class PageCache:
     def save(self, pages: dict[str, Any]) -> None:
         if self.identity is None:
             return
+        self._loaded = dict(pages)
         value = {"store": self.identity, "pages": pages}
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
         try:
@@ -161,11 +172,11 @@ def precompute(folder: str | Path) -> list[str]:
     if cache.identity is None:
         return []
     known = cache.load()
-    missing = [key for key in tasks.PAGE_SUMMARIES if key not in known]
+    missing = [key for key in tasks.KEPT_SUMMARIES if key not in known]
     state = tasks.WorkerState.load(tasks.StoreSpec(database=str(Path(folder) / persistent.DB)))
     try:
         if missing:
-            computed = {key: tasks.PAGE_SUMMARIES[key](state) for key in missing}
+            computed = {key: tasks.KEPT_SUMMARIES[key](state) for key in missing}
             cache.save({**known, **computed})
         answered = tasks.default_answers(state)
     finally:
