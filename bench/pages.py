@@ -21,7 +21,13 @@ build`` kept beside the store, else computed in the background), waits until its
 up, and times the first request of the home page, the ontology page, a country's page and the
 canned page ``list-strategies-in-force-by-year`` (its first page of rows; then again, warm, and
 its second page, then its views as the page's script fetches them: made with the rest of the
-answer after the first page is sent), with the bytes of each answer. With ``--before SRC`` the
+answer after the first page is sent), with the bytes of each answer; last, the same canned
+page for a year whose answer is not kept (``--other-year``, 2020): ``kg build`` keeps the
+answers of the canned queries with their default parameters beside the store
+(``kg.server.answers``), which the first page reads, and a server keeps the answers it
+evaluates, so the kept answers are removed before the build (which keeps the defaults' again)
+and those a server of an earlier start kept before each start: that row is always a first
+evaluation by the engine. With ``--before SRC`` the
 same runs on another ``src/`` folder (its own store: ``--before-cache``), starts interleaved
 (after, before, after …); the summaries a "before" server kept from an earlier start are
 removed first, as after a fresh ``kg build`` of that code (``--before-keeps``: that code's
@@ -70,9 +76,10 @@ def pages(names: list[str], params: dict[str, dict[str, str]], entities: dict[st
 
 
 CANNED = "list-strategies-in-force-by-year"
+KEPT_ANSWERS = "*/store-*/answers/*.tsv"  # kg.server.answers, in a cache folder
 
 
-def first_hits(folder: Path) -> dict[str, tuple[float, int, int]]:
+def first_hits(folder: Path, other_year: str) -> dict[str, tuple[float, int, int]]:
     """In this process (a fresh one): open ``folder``'s persistent store as ``kg serve`` does
     and time the first request of each page: page → (seconds, status, bytes)."""
     from kg.load import open_dataset
@@ -92,6 +99,9 @@ def first_hits(folder: Path) -> dict[str, tuple[float, int, int]]:
         "canned, page 2": canned + "&" + urlencode({"page": 2, "size": 100}),
         # the views (its script fetches them; before they were in the page: then a 404)
         "canned, views": canned.replace(CANNED, CANNED + ".views", 1),
+        # a parameter value whose answer is not kept: the engine's first evaluation
+        f"canned, year {other_year} (not kept), first page": f"/queries/{CANNED}?"
+        + urlencode({**params[CANNED], "year": other_year}),
     }
     dataset = open_dataset([folder], cache=True)
     location = getattr(dataset, "location", None)
@@ -126,6 +136,8 @@ def first_runs(args: argparse.Namespace) -> None:
     command = [sys.executable, str(Path(__file__).resolve())]
     for name, (src, cache) in variants.items():
         env = {**os.environ, "PYTHONPATH": src, "KG_CACHE_DIR": str(cache), "KG_NO_PROGRESS": "1"}
+        for kept in cache.glob(KEPT_ANSWERS):  # as after a fresh build: its answers only
+            kept.unlink()
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "kg", "build", str(folder)],
@@ -134,16 +146,20 @@ def first_runs(args: argparse.Namespace) -> None:
             stdout=subprocess.DEVNULL,
         )
         print(f"{name}: kg build (or up to date) {time.perf_counter() - started:.1f} s")
+    # the answers kg build kept (kg.server.answers); a server keeps more, removed before a start
+    built = {name: set(cache.glob(KEPT_ANSWERS)) for name, (_, cache) in variants.items()}
     figures: dict[str, dict[str, list[tuple[float, int, int]]]] = {v: {} for v in variants}
     for start in range(args.starts):
         for name, (src, cache) in variants.items():
             if name != "kg" and not args.before_keeps:  # as after a fresh build of that code
                 for kept in cache.glob("*/store-*/pages-*.pickle"):
                     kept.unlink()
+            for kept in set(cache.glob(KEPT_ANSWERS)) - built[name]:  # kept by an earlier start
+                kept.unlink()
             env = {**os.environ, "PYTHONPATH": src, "KG_CACHE_DIR": str(cache)}
             env["KG_NO_PROGRESS"] = "1"
             done = subprocess.run(
-                [*command, "--child-first", str(folder)],
+                [*command, "--child-first", str(folder), "--other-year", args.other_year],
                 check=True,
                 env=env,
                 capture_output=True,
@@ -195,10 +211,15 @@ def main() -> None:
         action="store_true",
         help="the --before code's kg build keeps the page summaries too: leave them",
     )
+    parser.add_argument(
+        "--other-year",
+        default="2020",
+        help="a year of the canned page whose answer is not kept (--only first; default 2020)",
+    )
     parser.add_argument("--child-first", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_first:
-        hits = first_hits(Path(args.child_first))
+        hits = first_hits(Path(args.child_first), args.other_year)
         print(json.dumps(hits))
         return
     if args.only == "first":

@@ -128,9 +128,15 @@ def cache(tmp_path, monkeypatch):
     return root
 
 
+def _summaries(computed: list[str]) -> list[str]:
+    """Of what precompute computed, the page summaries (the canned answers it keeps too are
+    tested in tests/test_server_answers.py)."""
+    return [name for name in computed if not name.startswith("queries/")]
+
+
 def _computed(location):
     state = tasks.WorkerState.load(tasks.StoreSpec(database=str(location / store.DB)))
-    return {key: task(state) for key, task in tasks.PAGE_SUMMARIES.items()}
+    return {key: task(state) for key, task in tasks.KEPT_SUMMARIES.items()}
 
 
 def test_kg_build_keeps_the_page_summaries_and_they_are_what_a_server_computes(cache):
@@ -146,10 +152,10 @@ def test_kg_build_keeps_the_page_summaries_and_they_are_what_a_server_computes(c
 
 def test_page_summaries_are_never_read_for_another_store(cache, tmp_path):
     first = store.build()
-    assert precompute(first.location) == list(tasks.PAGE_SUMMARIES)
+    assert _summaries(precompute(first.location)) == list(tasks.KEPT_SUMMARIES)
     old = PageCache(first.location)
     kept = old.load()
-    assert set(kept) == set(tasks.PAGE_SUMMARIES)
+    assert set(kept) == set(tasks.KEPT_SUMMARIES)
     saved = tmp_path / "kept.pickle"
     shutil.copy(old.path, saved)
 
@@ -158,17 +164,31 @@ def test_page_summaries_are_never_read_for_another_store(cache, tmp_path):
     assert new.identity != old.identity
     assert new.load() == {}  # the old store's file went with it
     shutil.copy(saved, new.path)  # and had it survived, under the new name, it is not read
-    assert new.load() == {}
+    assert PageCache(rebuilt.location).load() == {}
     # the new store computes its own, equal to what a server computes on it
     stale = rebuilt.location / "pages-0123456789abcdef.pickle"  # as older code left it
     shutil.copy(saved, stale)
-    assert precompute(rebuilt.location) == list(tasks.PAGE_SUMMARIES)
-    assert new.load() == _computed(rebuilt.location)
+    assert _summaries(precompute(rebuilt.location)) == list(tasks.KEPT_SUMMARIES)
+    assert PageCache(rebuilt.location).load() == _computed(rebuilt.location)
     assert sorted(rebuilt.location.glob("pages-*.pickle")) == [new.path]  # no stale file kept
 
     (rebuilt.location / store.MANIFEST).unlink()  # a folder that is no store keeps nothing
     assert PageCache(rebuilt.location).load() == {}
     assert precompute(rebuilt.location) == []
+
+
+def test_a_server_reads_the_datasets_summary_kg_build_kept(cache):
+    """The named graphs and statement count the server shows: kept by kg build, known at once
+    (no worker lists and counts the store at every start); on a store without it, computed."""
+    from kg.server import Server
+
+    location = store.build().location
+    with Server(None, host="127.0.0.1", port=0, database=location / store.DB, workers=1) as server:
+        computed = server.app.summary.get()
+    assert precompute(location)
+    with Server(None, host="127.0.0.1", port=0, database=location / store.DB, workers=1) as server:
+        assert server.app.summary._future.done()  # known from the start
+        assert server.app.summary.get() == computed == tuple(_computed(location)["summary"])
 
 
 # --- the row limit stops the evaluation ----------------------------------------------------------

@@ -118,7 +118,8 @@ class Server:
         from kg.sparql import catalogue
 
         self.limits = limits or Limits()
-        # The catalogue is read (every canned query checked) while the workers start.
+        # The catalogue is read (every canned query checked) while the workers start, and the
+        # page templates compiled.
         canned = Future()  # type: ignore[var-annotated]
 
         def read_catalogue() -> None:
@@ -126,6 +127,12 @@ class Server:
                 canned.set_result(catalogue.load_catalogue(queries_dir))
             except BaseException as error:
                 canned.set_exception(error)
+            # then the page templates, still while the workers start (on a page's first
+            # request, compiling its template took tens of milliseconds)
+            with contextlib.suppress(Exception):  # else compiled on first use
+                from kg.server.pages import compile_templates
+
+                compile_templates()
 
         threading.Thread(target=read_catalogue, daemon=True, name="kg-serve-catalogue").start()
         # Named by our pid: what a killed server left is removed by the next one (kg.leftovers).
@@ -152,7 +159,14 @@ class Server:
                 pool = WorkerPool(None, workers or default_workers(), timeout=self.limits.timeout)
             self.pool = pool
             self.pool.start(spec)
+            kept = None
             if database is not None:
+                with contextlib.suppress(OSError):
+                    kept = PageCache(Path(database).parent)
+            known = kept.load() if kept is not None else {}
+            if database is not None and "summary" in known:  # kept by kg build
+                summary = Summary.known(*known["summary"])
+            elif database is not None:
                 # A worker lists and counts (the server process never opens the store), in the
                 # background: at 1M statements that takes seconds, and only the service
                 # description and the start-up message need it.
@@ -194,11 +208,7 @@ class Server:
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
         if warm_pages:
-            cache = None
-            if database is not None:
-                with contextlib.suppress(OSError):
-                    cache = PageCache(Path(database).parent)
-            self.warming: threading.Thread | None = self.app.warm(cache)
+            self.warming: threading.Thread | None = self.app.warm(kept)
         else:
             self.warming = None
         self._thread: threading.Thread | None = None

@@ -52,6 +52,7 @@ from urllib.parse import urlencode
 from kg.export import writers as export
 from kg.namespaces import ONTOLOGY_IRI
 from kg.server import conneg, ld, pages, tasks
+from kg.server.answers import store_identity
 from kg.server.limits import Limits, RowLimitExceeded
 from kg.server.messages import Request, Response
 from kg.server.problems import Problem, Refusal, problem_for, refuse
@@ -90,10 +91,12 @@ def _given(value: Any) -> Any:
 
 class PageCache:
     """What the home, ontology and editor pages summarise (:data:`kg.server.tasks.PAGE_SUMMARIES`:
-    the overview, the ontology's documentation, the editor's vocabulary), kept in a file next
-    to a persistent store (``<store>/pages-<key>.pickle``). ``kg build`` computes it
-    (:func:`precompute`); a server on a store built without it computes it once the workers
-    are up and keeps it there, so only the first server on an older store pays for it.
+    the overview, the ontology's documentation, the editor's vocabulary) and the dataset's
+    named graphs and statement count (``summary``), kept in a file next to a persistent store
+    (``<store>/pages-<key>.pickle``). ``kg build`` computes it (:func:`precompute`); a server
+    on a store built without it computes the pages' summaries once the workers are up and keeps
+    them there, so only the first server on an older store pays for them (the dataset's
+    summary it computes on every start, as before ``kg build`` kept it).
 
     Why the key: the file must never be read for other data. ``<key>`` hashes the store's
     identity — its manifest's content id (every input file's hash, the options, the code that
@@ -114,8 +117,16 @@ class PageCache:
         for name in self.MODULES:
             digest.update((Path(server.__file__).parent / f"{name}.py").read_bytes())
         self.path = self.folder / f"pages-{digest.hexdigest()[:16]}.pickle"
+        self._loaded: dict[str, Any] | None = None
 
     def load(self) -> dict[str, Any]:
+        """What the file keeps (read once: the server reads the dataset's summary from it,
+        then the pages' summaries)."""
+        if self._loaded is None:
+            self._loaded = self._read()
+        return dict(self._loaded)
+
+    def _read(self) -> dict[str, Any]:
         if self.identity is None:
             return {}
         try:
@@ -131,6 +142,7 @@ class PageCache:
     def save(self, pages: dict[str, Any]) -> None:
         if self.identity is None:
             return
+        self._loaded = dict(pages)
         value = {"store": self.identity, "pages": pages}
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
         try:
@@ -146,39 +158,30 @@ class PageCache:
                     other.unlink()
 
 
-def store_identity(folder: str | Path) -> str | None:
-    """A persistent store's identity (its manifest's content id and build start), None when
-    ``folder`` has no readable manifest."""
-    from kg.load import store as persistent
-
-    try:
-        manifest = json.loads((Path(folder) / persistent.MANIFEST).read_text("utf-8"))
-        return f"{manifest['content']}:{manifest['built_ns']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def precompute(folder: str | Path) -> list[str]:
     """Compute what the pages summarise for the persistent store in ``folder`` (a
-    ``kg.load.store`` location) and keep it beside the store (:class:`PageCache`), in this
-    process: what ``kg build`` does after building, so that a server's first page is not the
-    one that waits for it. Returns the summaries computed (none when all were kept already)."""
+    ``kg.load.store`` location) and keep it beside the store (:class:`PageCache`), and the
+    answers of the canned queries with their default parameters (``tasks.default_answers``,
+    kept by ``kg.server.answers``), in this process: what ``kg build`` does after building, so
+    that a server's first page is not the one that waits for them. Returns what was computed:
+    the summaries' names, then ``queries/<name>`` for each answer (none when all were kept
+    already)."""
     from kg.load import store as persistent
 
     cache = PageCache(folder)
     if cache.identity is None:
         return []
     known = cache.load()
-    missing = [key for key in tasks.PAGE_SUMMARIES if key not in known]
-    if not missing:
-        return []
+    missing = [key for key in tasks.KEPT_SUMMARIES if key not in known]
     state = tasks.WorkerState.load(tasks.StoreSpec(database=str(Path(folder) / persistent.DB)))
     try:
-        computed = {key: tasks.PAGE_SUMMARIES[key](state) for key in missing}
+        if missing:
+            computed = {key: tasks.KEPT_SUMMARIES[key](state) for key in missing}
+            cache.save({**known, **computed})
+        answered = tasks.default_answers(state)
     finally:
         del state
-    cache.save({**known, **computed})
-    return missing
+    return missing + [f"queries/{name}" for name in answered]
 
 
 class Summary:

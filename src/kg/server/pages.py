@@ -132,6 +132,14 @@ def environment() -> Environment:
     return env
 
 
+def compile_templates() -> None:
+    """Compile every page template now (Jinja compiles one on its first use: tens of
+    milliseconds each, which the first request of a page would otherwise wait for)."""
+    env = environment()
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+
+
 def _render(template: str, context: Context, **values: Any) -> str:
     return environment().get_template(template).render(ctx=context, **values)
 

@@ -9,11 +9,13 @@ renders). Nothing here knows about HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import (
@@ -33,6 +35,7 @@ from kg.load import scope as scopes
 from kg.load.documents import Documents
 from kg.namespaces import PASSAGE
 from kg.server import conneg, ld, ontodoc, overview, visual
+from kg.server.answers import Answers, Kept
 from kg.server.limits import (
     RowLimitExceeded,
     bounded,
@@ -70,8 +73,10 @@ class WorkerState:
     labels: ld.Labels
     documents: Documents
     _catalogue: dict[str, CannedQuery] | None = None
+    _queries: dict[str, CannedQuery] = field(default_factory=dict)  # read one by one
     _prepared: OrderedDict[str, sparql.PreparedQuery] = field(default_factory=OrderedDict)
     _terms: OrderedDict[tuple, dict[str, Any]] = field(default_factory=OrderedDict)
+    _answers: list[Answers | None] = field(default_factory=list)
 
     @classmethod
     def load(cls, spec: StoreSpec) -> WorkerState:
@@ -105,9 +110,18 @@ class WorkerState:
         return prepared
 
     def canned(self, name: str) -> CannedQuery:
-        query = self.catalogue.get(name)
+        """The canned query of that name: from the catalogue when it has been read, else read
+        alone (and remembered). Why: checking the whole catalogue took a third of a
+        fresh worker's time for a canned page whose answer is kept (kg.server.answers)."""
+        if self._catalogue is not None:
+            query = self._catalogue.get(name)
+            if query is None:
+                raise UnknownQuery(f"no canned query named {name!r}")
+            return query
+        query = self._queries.get(name)
         if query is None:
-            raise UnknownQuery(f"no canned query named {name!r}")
+            query = catalogue_module.find_query(name, self.spec.queries_dir)  # or UnknownQuery
+            self._queries[name] = query
         return query
 
     def evaluate(self, name: str, params: dict[str, str]) -> results.QueryResult:
@@ -132,13 +146,65 @@ class WorkerState:
             scope=catalogue_module.widest(query.scope, None),
         )
 
+    @property
+    def answers(self) -> Answers | None:
+        """The answers kept beside the persistent store (:mod:`kg.server.answers`); None for
+        a store in memory, which is loaded anew on every start."""
+        if not self._answers:
+            database = self.spec.database
+            self._answers.append(
+                Answers.of_store(Path(database).parent) if database is not None else None
+            )
+        return self._answers[0]
+
+    def answer(self, name: str, params: dict[str, str]) -> Evaluated | results.QueryResult:
+        """A canned SELECT's whole answer within the row limit as SPARQL TSV: the one kept
+        beside the store for these parameters (:mod:`kg.server.answers`), else evaluated now
+        and kept; any other answer (ASK, CONSTRUCT, a SERVICE call) as the engine gives it.
+        Past the limit, RowLimitExceeded (kept too: the same parameters are refused at once).
+
+        Why kept: at 1M statements a canned query's evaluation takes seconds and its answer
+        does not change while the store does not; a server started later reads it."""
+        query = self.canned(name)
+        prepared = query.prepared or self.prepare(query.text)
+        kept = self.answers if prepared.form == "SELECT" and not prepared.uses_service else None
+        key = kept.key(query, params) if kept is not None else None
+        if kept is not None and key is not None:
+            found = kept.read(key)
+            if found is not None:
+                limit = self.spec.row_limit
+                if found.tsv is None:
+                    assert found.over is not None
+                    if limit <= found.over:
+                        raise RowLimitExceeded(limit)
+                elif found.rows > limit:
+                    raise RowLimitExceeded(limit)
+                else:
+                    return Evaluated(prepared.form, found.tsv)
+        result = self.evaluate(name, params)
+        if not isinstance(result.raw, QuerySolutions):
+            return result
+        try:
+            tsv = bounded_tsv(result, self.spec.row_limit)
+        except RowLimitExceeded:
+            if kept is not None and key is not None:
+                kept.write(key, Kept(None, over=self.spec.row_limit))
+            raise
+        if kept is not None and key is not None:
+            kept.write(key, Kept(tsv))
+        return Evaluated(result.form, tsv, result.uses_service)
+
     def run_canned(self, name: str, params: dict[str, str]) -> results.QueryResult:
         """kg.sparql.catalogue.execute_canned, with the parameters' terms remembered (resolving
         a label scans every label of the graph, and the graph does not change while it is
-        served) and the row limit applied before the quotes are added: adding them reads the
-        whole answer, so a limit applied after would let an answer of any size be evaluated
-        first. Past the limit the evaluation stops (RowLimitExceeded)."""
-        result = bounded(self.evaluate(name, params), self.spec.row_limit)
+        served), the answer kept beside the store (:meth:`answer`) and the row limit applied
+        before the quotes are added: adding them reads the whole answer, so a limit applied
+        after would let an answer of any size be evaluated first. Past the limit the
+        evaluation stops (RowLimitExceeded)."""
+        found = self.answer(name, params)
+        result = (
+            found.result() if isinstance(found, Evaluated) else bounded(found, self.spec.row_limit)
+        )
         return quotes.add_quotes(self.store, result, self.documents)
 
 
@@ -343,6 +409,12 @@ class Evaluated:
     tsv: bytes
     uses_service: bool = False
 
+    def result(self) -> results.QueryResult:
+        """The answer as :func:`kg.server.limits.bounded` gives it: parsed back from the TSV,
+        which it holds."""
+        raw = parse_query_results(self.tsv, format=QueryResultsFormat.TSV)
+        return results.QueryResult(self.form, raw, uses_service=self.uses_service, tsv=self.tsv)
+
 
 def canned_views_of(
     state: WorkerState, name: str, evaluated: Evaluated
@@ -364,14 +436,11 @@ def canned_head(
 
     Why: at 1M statements the cells, quotes and views of a 5,725-row answer took longer than
     evaluating it, and the first page shows 100 rows."""
-    result = state.evaluate(name, params)
-    if not isinstance(result.raw, QuerySolutions):
-        whole = bounded(result, state.spec.row_limit)
+    found = state.answer(name, params)  # kept beside the store, or evaluated now
+    if not isinstance(found, Evaluated):
+        whole = bounded(found, state.spec.row_limit)
         return _with_views(state, name, quotes.add_quotes(state.store, whole, state.documents))
-    evaluated = Evaluated(
-        result.form, bounded_tsv(result, state.spec.row_limit), result.uses_service
-    )
-    return canned_part(state, name, evaluated, number, size), evaluated
+    return canned_part(state, name, found, number, size), found
 
 
 def canned_part(
@@ -502,6 +571,39 @@ def vocabulary(state: WorkerState) -> list[dict[str, str]]:
     return ontodoc.vocabulary(state.store, state.labels)
 
 
+def default_answers(state: WorkerState) -> list[str]:
+    """Evaluate and keep beside the store (:meth:`WorkerState.answer`) the answer of each
+    canned SELECT with its default parameters, what its page shows first: ``kg build`` does
+    it, so that a server's first evaluation of a canned page reads it. Returns the names of the
+    queries evaluated (an answer kept already is not evaluated again).
+
+    Left out: a query whose default parameters name an entity. Its answer is about that entity
+    (a lookup: well under a second at 1M statements), and binding a default given as a label
+    that names nothing in the data (a label of the repository's data, on other data) compares
+    it with every label of the store, seconds at 1M. A server keeps its answer when a page
+    first evaluates it. An answer past the row limit is kept as that fact; one whose
+    parameters do not bind is not kept."""
+    from kg.errors import KgError
+
+    kept = state.answers
+    if kept is None or kept.identity is None:
+        return []
+    done = []
+    for name, query in sorted(state.catalogue.items()):
+        if any(p.type == "entity" and p.default is not None for p in query.params):
+            continue
+        prepared = query.prepared or state.prepare(query.text)
+        if prepared.form != "SELECT" or prepared.uses_service:
+            continue
+        key = kept.key(query, {})
+        if key is None or kept.read(key) is not None:
+            continue
+        with contextlib.suppress(KgError):  # past the row limit (kept as such), or unbound
+            state.answer(name, {})
+        done.append(name)
+    return done
+
+
 # What the home, ontology and editor pages summarise: the whole store, seconds at 1M statements,
 # so computed once per store (``kg build``, or a server's first start) and kept beside it.
 PAGE_SUMMARIES: dict[str, Callable[[WorkerState], Any]] = {
@@ -509,3 +611,7 @@ PAGE_SUMMARIES: dict[str, Callable[[WorkerState], Any]] = {
     "ontology": ontology_doc,
     "vocabulary": vocabulary,
 }
+# What ``kg build`` keeps beside the store: those, and the named graphs and statement count the
+# server shows (``summary``: about a second of a worker at 1M statements, which every server
+# start spent beside its first requests).
+KEPT_SUMMARIES: dict[str, Callable[[WorkerState], Any]] = {**PAGE_SUMMARIES, "summary": summary}
