@@ -287,5 +287,5 @@ def test_kg_build_succeeds_when_the_summaries_cannot_be_kept(cache, monkeypatch)
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(("built ", "up to date: "))
-    assert "the page summaries were not kept (disk full)" in result.stderr
+    assert "the page summaries and canned answers were not kept (disk full)" in result.stderr
     assert store.check(store.Request.of(None)).usable

@@ -18,7 +18,8 @@ def build(paths: tuple[Path, ...], force: bool) -> None:
     data/ when none): loaded and inferred once, so that `kg query` and `kg sparql` on the same
     data answer without parsing. Rebuilt whenever an input file changes. The store lives in
     $KG_CACHE_DIR (default: .kg-cache/ in a checkout, else ~/.cache/kg). What `kg serve`'s
-    home, ontology and editor pages summarise is computed too and kept beside the store."""
+    home, ontology and editor pages summarise, and the canned queries' answers with their
+    default parameters, are computed too and kept beside the store."""
     from kg import progress
     from kg.load import store
     from kg.server.app import precompute
@@ -26,7 +27,7 @@ def build(paths: tuple[Path, ...], force: bool) -> None:
     problem = ""
     with progress.bar() as shown:
         result = store.build(list(paths) or None, force=force, progress=shown)
-        # what `kg serve`'s home, ontology and editor pages summarise, kept beside the store
+        # what `kg serve`'s pages summarise and the default canned answers, kept beside it
         if shown is not None:
             shown("summarising the pages", None, None)
         try:
@@ -37,7 +38,7 @@ def build(paths: tuple[Path, ...], force: bool) -> None:
     click.echo(store.render_build(result), nl=False)
     if problem:
         click.echo(
-            f"kg build: the page summaries were not kept ({problem}); kg serve computes them "
-            "when it starts",
+            f"kg build: the page summaries and canned answers were not kept ({problem}); "
+            "kg serve computes them when it starts or first needs them",
             err=True,
         )
