@@ -297,3 +297,142 @@ def test_concurrent_commands_share_one_whole_snapshot(data, cache):
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".snapshot-")]
     again = subprocess.run(command, env=env, capture_output=True, check=True)
     assert again.stdout == outputs[0][0]
+
+
+# --- read ahead (kg.load.reading_ahead): the snapshot parsed in a thread of its own ----------
+
+
+def _ahead_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "kg-snapshot"]
+
+
+def test_read_ahead_gives_the_snapshot_read_by_its_thread(data, cache, loads, monkeypatch):
+    import threading
+
+    from kg.load import reading_ahead
+
+    _open([data])
+    (path,) = _snapshots(cache)
+    readers: list[str] = []
+    real = snapshot.read
+
+    def reading(*args, **kwargs):
+        readers.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot, "read", reading)
+    with reading_ahead([data], query_graphs=True):
+        ahead = _open([data])
+    assert readers == ["kg-snapshot"], "read once, by the thread, not again by open_dataset"
+    assert loads.count == 1 and _snapshots(cache) == [path]
+    assert _answers(ahead.store) == _answers(_open([data]).store)
+    assert dict(ahead.files) == dict(_open([data]).files)
+    assert _ahead_threads() == []
+
+
+def test_read_ahead_looks_at_each_input_once(data, cache, monkeypatch, stat_calls):
+    from kg.load import reading_ahead
+
+    _open([data])
+    inputs = {str(p) for p in store.Request.of([data]).files}
+    seen = stat_calls(inputs)
+    monkeypatch.setattr(memory, "load", None)  # not called: read from the snapshot
+    with reading_ahead([data], query_graphs=True):
+        _open([data])
+    monkeypatch.undo()
+    assert sorted(seen) == sorted(inputs), "each input file is looked at exactly once"
+
+
+def test_read_ahead_of_other_inputs_or_options_is_not_taken(data, cache, loads, tmp_path):
+    from kg.load import reading_ahead
+
+    other = tmp_path / "other"
+    shutil.copytree(data, other)
+    _age(other)
+    _open([data])
+    _open([other])
+    _open([data], inferred=False)
+    assert loads.count == 3
+    with reading_ahead([other], query_graphs=True):
+        mine = _open([data])  # another request: its own snapshot, read here
+    with reading_ahead([data], query_graphs=True):
+        plain = _open([data], inferred=False)  # other options: another snapshot
+    assert loads.count == 3
+    assert len(mine.store) == len(_open([data]).store)
+    assert len(plain.store) == len(_open([data], inferred=False).store)
+    assert len(plain.store) != len(mine.store)
+    assert _ahead_threads() == []
+
+
+def test_read_ahead_without_a_snapshot_loads_and_keeps_one_as_before(data, cache, loads):
+    from kg.load import reading_ahead
+
+    with reading_ahead([data], query_graphs=True):
+        first = _open([data])
+    assert loads.count == 1 and len(_snapshots(cache)) == 1
+    with reading_ahead([data], query_graphs=True):
+        again = _open([data])
+    assert loads.count == 1 and len(again.store) == len(first.store)
+
+
+def test_read_ahead_leaves_no_thread_when_the_block_fails(data, cache, loads):
+    from kg.load import _AHEAD, reading_ahead
+
+    _open([data])
+    with (
+        pytest.raises(RuntimeError, match="before the open"),
+        reading_ahead([data], query_graphs=True),
+    ):
+        raise RuntimeError("before the open")
+    assert _ahead_threads() == [] and _AHEAD == []
+
+
+def test_read_ahead_of_a_missing_input_reports_it_where_the_open_did(data, cache, tmp_path):
+    from kg.errors import InputError
+    from kg.load import reading_ahead
+
+    missing = tmp_path / "missing.ttl"
+    with pytest.raises(InputError) as without:
+        _open([missing])
+    with reading_ahead([missing], query_graphs=True), pytest.raises(InputError) as within:
+        _open([missing])  # raised here, not when the block began
+    assert str(within.value) == str(without.value)
+    assert _ahead_threads() == []
+
+
+def test_read_ahead_leaves_a_built_store_to_open_dataset(data, cache, loads, monkeypatch):
+    from kg.load import reading_ahead
+
+    _open([data])  # a snapshot …
+    store.build([data], ontology=True)  # … and a persistent store for the same inputs
+    monkeypatch.setattr(snapshot, "read", None)  # neither the thread nor the open reads it
+    with reading_ahead([data], query_graphs=True):
+        opened = _open([data])
+    assert isinstance(opened, store.PersistentDataset)
+    opened.close()
+
+
+def test_kg_query_errors_are_the_same_with_the_read_ahead(data, cache, tmp_path):
+    """The command reads the data ahead while it checks the query: each error is the one it
+    gives without (``KG_CACHE=off``: nothing read ahead), message and exit status, with no
+    traceback (a query name and data that are both wrong: the query's error, checked first)."""
+    missing = str(tmp_path / "missing")
+    cases = [
+        (["list-participants-by-forum", "-d", missing], f"{missing}: no such file"),
+        (["no-such-query", "-d", missing], "no-such-query"),
+        (["list-participants-by-forum", "-p", "nope", "-d", str(data)], "nope"),
+    ]
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), KG_CACHE_DIR=str(cache))
+    env.pop("KG_CACHE", None)
+    for args, message in cases:
+        command = [sys.executable, "-m", "kg", "query", *args]
+        result = subprocess.run(command, capture_output=True, text=True, env=env)
+        without = subprocess.run(
+            command, capture_output=True, text=True, env={**env, "KG_CACHE": "off"}
+        )
+        assert (result.returncode, result.stderr) == (without.returncode, without.stderr)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith("kg: error: ") and message in result.stderr
+        assert "Traceback" not in result.stderr

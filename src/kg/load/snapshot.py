@@ -39,9 +39,10 @@ import contextlib
 import json
 import os
 import re
+import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph
@@ -158,17 +159,23 @@ def open_dataset(
     options: Mapping[str, bool],
     load: Callable[[], Dataset],
     root: Path | None = None,
+    ahead: Ahead | None = None,
 ) -> Dataset:
     """The dataset ``load()`` computes for ``request``'s inputs and ``options``: read from its
     snapshot when there is one, else loaded and then kept (see the module docstring).
+    ``ahead``: the snapshot of these inputs and options, read in the background
+    (:class:`Ahead`), taken instead of reading it here.
 
     Raises what ``load`` raises (a file that does not parse, a missing path)."""
-    name = key(request, options)
-    path = path_of(request, name, root) if name is not None else None
-    if path is not None:
-        store = read(path, name)  # type: ignore[arg-type]
-        if store is not None:
-            return Dataset(store, files_of(request.files))
+    found = ahead.take() if ahead is not None and root is None else None
+    if found is not None:
+        name, path, store = found
+    else:
+        name = key(request, options)
+        path = path_of(request, name, root) if name is not None else None
+        store = read(path, name) if path is not None else None  # type: ignore[arg-type]
+    if store is not None:
+        return Dataset(store, files_of(request.files))
     started = time.time_ns()
     with warnings.catch_warnings(record=True) as caught:
         try:
@@ -180,6 +187,92 @@ def open_dataset(
     if path is not None and not warned and not _racy(request, started):
         write(path, dataset.store)
     return dataset
+
+
+Found = tuple[str | None, Path | None, Store | None]  # the key, the file, the store it held
+
+
+class Ahead:
+    """The snapshot of some inputs read by a thread of its own while the caller does other
+    work (:func:`kg.load.reading_ahead`): its key (hashing the code's sources) and Oxigraph's
+    parse of the file, which holds no Python lock, so that the caller's imports and checks run
+    beside it on another core.
+
+    The caller's thread resolves the inputs and looks at each once (:class:`Request`, as
+    :func:`kg.load.open_dataset` would: the thread imports nothing, starts no load from the
+    files, and warns of nothing); the thread only computes what :func:`open_dataset` would
+    read, and :func:`open_dataset` takes it (:meth:`take`) instead. Whatever fails in the
+    thread is dropped: :func:`open_dataset` then does that work itself and reports any error
+    where it always did. Nothing is read ahead for inputs that have a persistent store (or
+    will have one built), which :func:`kg.load.open_dataset` opens instead."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path | str] | None,
+        request: persistent.Request,
+        options: Mapping[str, bool],
+        slot: Path,
+    ) -> None:
+        self.paths = _normal(paths)
+        self.request = request
+        self.options = dict(options)
+        self._slot = slot
+        self._found: Found | None = None
+        self._thread = threading.Thread(target=self._read, daemon=True, name="kg-snapshot")
+
+    @classmethod
+    def start(cls, paths: Sequence[Path | str] | None, options: Mapping[str, bool]) -> Ahead | None:
+        """Start reading the snapshot of ``paths`` and ``options`` (those of
+        :func:`kg.load.open_dataset`); None when there is nothing to read ahead."""
+        try:
+            ontology = options["ontology"]
+            inferred = options["inferred"] and ontology
+            request = persistent.Request.of(paths, inferred=inferred, ontology=ontology)
+            request.stats()  # the one look at the inputs, here, not in the thread
+            persistent._hasher()  # hashlib imported here: the thread imports nothing
+            slot = persistent.slot_dir(request)
+            if (
+                persistent.mode() == "always"
+                or request.total_bytes() >= persistent.auto_build_bytes()
+                or persistent._current(slot) is not None
+            ):
+                return None  # the persistent store answers: kg.load.open_dataset opens it
+        except Exception:  # an input that cannot be resolved: open_dataset reports it
+            return None
+        ahead = cls(paths, request, options, slot)
+        ahead._thread.start()
+        return ahead
+
+    def _read(self) -> None:
+        try:
+            name = key(self.request, self.options)
+            if name is None:
+                return
+            path = self._slot / f"snapshot-{name}.nq"
+            self._found = (name, path, read(path, name))
+        except BaseException:  # open_dataset does it again, and reports it
+            self._found = None
+
+    def serves(self, paths: Sequence[Path | str] | None, options: Mapping[str, bool]) -> bool:
+        """Whether this is the snapshot :func:`kg.load.open_dataset` would read for these."""
+        return self.paths == _normal(paths) and self.options == dict(options)
+
+    def take(self) -> Found | None:
+        """What the thread found (waiting for it), once; None if it failed."""
+        self._thread.join()
+        found, self._found = self._found, None
+        return found
+
+    def close(self) -> None:
+        """Wait for the thread and drop what it found and was not taken."""
+        self._thread.join()
+        self._found = None
+
+
+def _normal(paths: Sequence[Path | str] | None) -> tuple[Path, ...]:
+    """Paths as :func:`kg.load.open_dataset` receives them, compared: none and no paths alike
+    mean the repository's data."""
+    return tuple(Path(p) for p in paths or ())
 
 
 def files_of(paths: tuple[Path, ...]) -> FileIndex:
