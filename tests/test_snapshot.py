@@ -308,27 +308,66 @@ def _ahead_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name == "kg-snapshot"]
 
 
-def test_read_ahead_gives_the_snapshot_read_by_its_thread(data, cache, loads, monkeypatch):
+def test_read_ahead_gives_the_snapshot_parsed_by_its_thread(data, cache, loads, monkeypatch):
     import threading
 
     from kg.load import reading_ahead
 
     _open([data])
     (path,) = _snapshots(cache)
-    readers: list[str] = []
-    real = snapshot.read
+    parsers: list[str] = []
+    real = snapshot._parse
 
-    def reading(*args, **kwargs):
-        readers.append(threading.current_thread().name)
+    def parsing(*args, **kwargs):
+        parsers.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(snapshot, "read", reading)
+    monkeypatch.setattr(snapshot, "_parse", parsing)
     with reading_ahead([data], query_graphs=True):
         ahead = _open([data])
-    assert readers == ["kg-snapshot"], "read once, by the thread, not again by open_dataset"
+    assert parsers == ["kg-snapshot"], "parsed once, by the thread, not again by open_dataset"
     assert loads.count == 1 and _snapshots(cache) == [path]
     assert _answers(ahead.store) == _answers(_open([data]).store)
     assert dict(ahead.files) == dict(_open([data]).files)
+    assert _ahead_threads() == []
+
+
+@pytest.mark.parametrize("damage", ["missing-quads", "header"])
+def test_read_ahead_of_a_damaged_snapshot_replaces_it_as_before(data, cache, loads, damage):
+    from kg.load import reading_ahead
+
+    fresh = open_dataset([data], query_graphs=True)
+    _open([data])
+    (path,) = _snapshots(cache)
+    whole = path.read_bytes()
+    if damage == "missing-quads":  # the size is right, the quad count is not: parsed, then told
+        head, _, body = whole.partition(b"\n")
+        kept = b"".join(body.splitlines(keepends=True)[:-10])
+        fields = head.split()
+        fields[-2] = str(len(kept)).encode()
+        path.write_bytes(b" ".join(fields) + b"\n" + kept)
+    else:
+        path.write_bytes(whole.replace(b"# kg snapshot ", b"# kg snapshop ", 1))
+    with reading_ahead([data], query_graphs=True):
+        reopened = _open([data])
+    assert loads.count == 3, "not read: loaded from the files"
+    assert len(reopened.store) == len(fresh.store)
+    assert _snapshots(cache) == [path] and path.read_bytes() != b""
+    _open([data])
+    assert loads.count == 3, "the new one is read"
+
+
+def test_an_error_of_the_thread_is_raised_by_the_open(data, cache, monkeypatch):
+    from kg.load import reading_ahead
+
+    _open([data])
+
+    def failing(path):
+        raise MemoryError
+
+    monkeypatch.setattr(snapshot, "_parse", failing)
+    with reading_ahead([data], query_graphs=True), pytest.raises(MemoryError):
+        _open([data])
     assert _ahead_threads() == []
 
 
