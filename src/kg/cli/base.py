@@ -6,13 +6,12 @@ Click only: no command holds logic of its own; each is a call into the stages be
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, TextIO
 
@@ -209,24 +208,6 @@ def open_store(
     return api.open_dataset(
         data, endpoint=endpoint, timeout=timeout, with_external=with_external
     ).store
-
-
-@contextlib.contextmanager
-def reading_ahead(
-    data: tuple[Path, ...], endpoint: str | None, with_external: bool = False
-) -> Iterator[None]:
-    """Within the block, the store :func:`open_store` opens with the same arguments is read
-    in the background from the moment the block begins (:func:`kg.load.reading_ahead`), so
-    that a command checks its query while the data loads. Nothing is read for an endpoint.
-    For the bounded child of :func:`run_query` (threads after the fork, never before)."""
-    if endpoint is not None:
-        yield
-        return
-    from kg.load import reading_ahead as ahead
-
-    # the arguments api.open_dataset gives kg.load.open_dataset for these options
-    with ahead([Path(p) for p in data] or None, query_graphs=True):
-        yield
 
 
 def write(out: IO[bytes], data: bytes) -> None:

@@ -51,17 +51,15 @@ def query(
     source document is on this machine."""
 
     def work(out: IO[bytes], clock: Clock) -> None:
-        # The dataset is read in the background (its snapshot, while this checks the query:
-        # base.reading_ahead); everything that can be checked is checked before it is used.
-        with base.reading_ahead(data, endpoint, with_external):
-            from kg import api
-            from kg.sparql import catalogue, results
+        from kg import api
+        from kg.sparql import catalogue, results
 
-            canned = api.get_query(name)
-            values = catalogue.parse_assignments(params)
-            chosen = results.check_format(canned.form, fmt)
-            clock.pause()  # loading the dataset is not the query's time
-            store = base.open_store(data, endpoint, timeout, with_external)
+        # Everything that can be checked is checked before the dataset is loaded.
+        canned = api.get_query(name)
+        values = catalogue.parse_assignments(params)
+        chosen = results.check_format(canned.form, fmt)
+        clock.pause()  # loading the dataset is not the query's time
+        store = base.open_store(data, endpoint, timeout, with_external)
         dataset = api.Dataset(store, with_external=with_external, endpoint=endpoint)
         clock()
         dataset.query(canned, **values).write(out, chosen)

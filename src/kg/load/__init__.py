@@ -9,8 +9,7 @@ triples — whether it comes from memory or from the persistent store.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,12 +17,9 @@ from kg.load.files import Dataset
 from kg.progress import Progress
 
 if TYPE_CHECKING:
-    from kg.load import inference, snapshot
+    from kg.load import inference
 
-__all__ = ["Dataset", "open_dataset", "reading_ahead"]
-
-# The snapshot being read ahead (:func:`reading_ahead`), while its block runs.
-_AHEAD: list[snapshot.Ahead] = []
+__all__ = ["Dataset", "open_dataset"]
 
 
 def open_dataset(
@@ -69,17 +65,7 @@ def open_dataset(
 
     if store.mode() == "off":
         return load()
-    options = {
-        "inferred": inferred,
-        "ontology": ontology,
-        "external_inference": external_inference,
-        "query_graphs": query_graphs,
-    }
-    ahead = _AHEAD[0] if _AHEAD and _AHEAD[0].serves(paths, options) else None
-    if ahead is not None:
-        request = ahead.request  # resolved and looked at once, by reading_ahead
-    else:
-        request = store.Request.of(paths, inferred=inferred and ontology, ontology=ontology)
+    request = store.Request.of(paths, inferred=inferred and ontology, ontology=ontology)
     persistent = store.open_cached(paths, request=request)
     if persistent is not None:
         return persistent
@@ -87,47 +73,10 @@ def open_dataset(
         return load()  # they are told of the load as it runs
     from kg.load import snapshot
 
-    return snapshot.open_dataset(request, options, load, ahead=ahead)
-
-
-@contextlib.contextmanager
-def reading_ahead(
-    paths: Sequence[Path | str] | None = None,
-    *,
-    inferred: bool = True,
-    ontology: bool = True,
-    external_inference: bool = True,
-    query_graphs: bool = False,
-) -> Iterator[None]:
-    """Within the block, a call of :func:`open_dataset` with the same ``paths`` and options
-    and ``cache=True`` takes its in-memory snapshot (:mod:`kg.load.snapshot`) from a thread
-    that started reading it when the block began, while the caller did other work.
-
-    **Why.** A cold ``kg query`` spends a third of its time reading the snapshot (Oxigraph
-    parses it in Rust, without Python's lock) and as long again importing and checking the
-    query (Python, holding the lock): on two cores the two overlap. See
-    :class:`kg.load.snapshot.Ahead` for what the thread does and does not do.
-
-    Nothing changes but the time: the same store, the persistent store first when there is
-    one, the same errors raised from the same call (an input that cannot be resolved is
-    reported by :func:`open_dataset`, as without the block), and a load from the files runs
-    in the caller's thread as before. The thread is joined when the block ends, whatever
-    happened; a snapshot not taken is dropped. It is for a process of its own (``kg query``'s
-    bounded child, :mod:`kg.sparql.bounded`): the caller runs one such block at a time."""
-    from kg.load import snapshot, store
-
     options = {
         "inferred": inferred,
         "ontology": ontology,
         "external_inference": external_inference,
         "query_graphs": query_graphs,
     }
-    ahead = snapshot.Ahead.start(paths, options) if store.mode() != "off" else None
-    if ahead is not None:
-        _AHEAD.append(ahead)
-    try:
-        yield
-    finally:
-        if ahead is not None:
-            _AHEAD.remove(ahead)
-            ahead.close()
+    return snapshot.open_dataset(request, options, load)

@@ -39,10 +39,9 @@ import contextlib
 import json
 import os
 import re
-import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pyoxigraph
@@ -93,15 +92,6 @@ def path_of(request: persistent.Request, key: str, root: Path | None = None) -> 
 def read(path: Path, key: str) -> Store | None:
     """The store a snapshot holds; None when there is none, or it is not whole (then it is
     deleted)."""
-    quads = _quads(path, key)
-    if quads is None:
-        return None
-    return _whole(path, _parse(path) if quads >= 0 else None, quads)
-
-
-def _quads(path: Path, key: str) -> int | None:
-    """The number of quads the snapshot at ``path`` holds, as its first line says; None when
-    there is no file, -1 when it is not whole (another key, a size that differs)."""
     try:
         with path.open("rb") as handle:
             head = handle.readline(256)
@@ -113,28 +103,18 @@ def _quads(path: Path, key: str) -> int | None:
         whole = (
             len(fields) == 3 and fields[0].decode() == key and size == len(head) + int(fields[1])
         )
-        return int(fields[2]) if whole else -1
+        quads = int(fields[2]) if whole else -1
     except (UnicodeDecodeError, ValueError):
-        return -1
-
-
-def _parse(path: Path) -> Store | None:
-    """The snapshot's quads in a new store (None: they do not parse): one call into Oxigraph,
-    which parses without holding Python's lock."""
-    store = Store()
-    try:
-        # written by Oxigraph's own serializer: nothing to check again (lenient)
-        store.load(path=str(path), format=RdfFormat.N_QUADS, lenient=True)
-    except (OSError, SyntaxError, ValueError):
-        return None
-    return store
-
-
-def _whole(path: Path, store: Store | None, quads: int) -> Store | None:
-    """``store`` if it holds the ``quads`` the snapshot's first line says; else None, and the
-    snapshot (truncated, damaged) is deleted."""
-    if store is not None and len(store) == quads:
-        return store
+        whole = False
+    if whole:
+        store = Store()
+        try:
+            # written by Oxigraph's own serializer: nothing to check again (lenient)
+            store.load(path=str(path), format=RdfFormat.N_QUADS, lenient=True)
+            if len(store) == quads:
+                return store
+        except (OSError, SyntaxError, ValueError):
+            pass
     with contextlib.suppress(OSError):
         path.unlink()
     return None
@@ -178,23 +158,17 @@ def open_dataset(
     options: Mapping[str, bool],
     load: Callable[[], Dataset],
     root: Path | None = None,
-    ahead: Ahead | None = None,
 ) -> Dataset:
     """The dataset ``load()`` computes for ``request``'s inputs and ``options``: read from its
     snapshot when there is one, else loaded and then kept (see the module docstring).
-    ``ahead``: the snapshot of these inputs and options, read in the background
-    (:class:`Ahead`), taken instead of reading it here.
 
     Raises what ``load`` raises (a file that does not parse, a missing path)."""
-    found = ahead.take() if ahead is not None and root is None else None
-    if found is not None:
-        name, path, store = found
-    else:
-        name = key(request, options)
-        path = path_of(request, name, root) if name is not None else None
-        store = read(path, name) if path is not None else None  # type: ignore[arg-type]
-    if store is not None:
-        return Dataset(store, files_of(request.files))
+    name = key(request, options)
+    path = path_of(request, name, root) if name is not None else None
+    if path is not None:
+        store = read(path, name)  # type: ignore[arg-type]
+        if store is not None:
+            return Dataset(store, files_of(request.files))
     started = time.time_ns()
     with warnings.catch_warnings(record=True) as caught:
         try:
@@ -206,114 +180,6 @@ def open_dataset(
     if path is not None and not warned and not _racy(request, started):
         write(path, dataset.store)
     return dataset
-
-
-Found = tuple[str | None, Path | None, Store | None]  # the key, the file, the store it held
-
-
-class Ahead:
-    """The snapshot of some inputs parsed by a thread of its own while the caller does other
-    work (:func:`kg.load.reading_ahead`): Oxigraph parses it in one call that does not hold
-    Python's lock, so that the caller's imports and checks can run beside it on another core.
-
-    Everything else is done in the caller's thread, as :func:`open_dataset` would do it: the
-    inputs resolved and looked at once (:class:`Request`), the key, the snapshot's first line.
-    The thread only makes that one call: it imports nothing, starts no load from the files,
-    warns of nothing, and needs Python's lock only to start and to end (a thread that takes
-    it back and forth, e.g. to read files, waits for the caller's switch interval each time).
-    :func:`open_dataset` takes what it parsed (:meth:`take`) instead of reading the snapshot;
-    an error of the thread is raised there, in the caller's thread, and a snapshot that is
-    not whole is deleted there, as :func:`read` does. Nothing is read ahead for inputs that
-    have a persistent store (or will have one built), which :func:`kg.load.open_dataset`
-    opens instead."""
-
-    def __init__(
-        self,
-        paths: Sequence[Path | str] | None,
-        request: persistent.Request,
-        options: Mapping[str, bool],
-        found: Found,
-        quads: int,
-    ) -> None:
-        self.paths = _normal(paths)
-        self.request = request
-        self.options = dict(options)
-        self._found: Found | None = found
-        self._quads = quads
-        self._parsed: Store | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    @classmethod
-    def start(cls, paths: Sequence[Path | str] | None, options: Mapping[str, bool]) -> Ahead | None:
-        """Start reading the snapshot of ``paths`` and ``options`` (those of
-        :func:`kg.load.open_dataset`); None when there is nothing to read ahead."""
-        try:
-            ontology = options["ontology"]
-            inferred = options["inferred"] and ontology
-            request = persistent.Request.of(paths, inferred=inferred, ontology=ontology)
-            slot = persistent.slot_dir(request)
-            if (  # total_bytes: the one look at the inputs, which the key reuses
-                persistent.mode() == "always"
-                or request.total_bytes() >= persistent.auto_build_bytes()
-                or persistent._current(slot) is not None
-            ):
-                return None  # the persistent store answers: kg.load.open_dataset opens it
-            name = key(request, options)
-        except Exception:  # an input that cannot be resolved: open_dataset reports it
-            return None
-        if name is None:
-            return None
-        path = slot / f"snapshot-{name}.nq"
-        quads = _quads(path, name)
-        if quads is None or quads < 0:  # none, or not whole (deleted, as read() does)
-            store = None if quads is None else _whole(path, None, quads)
-            return cls(paths, request, options, (name, path, store), -1)
-        ahead = cls(paths, request, options, (name, path, None), quads)
-        ahead._thread = threading.Thread(
-            target=ahead._parse, args=(path,), daemon=True, name="kg-snapshot"
-        )
-        ahead._thread.start()
-        return ahead
-
-    def _parse(self, path: Path) -> None:
-        try:
-            self._parsed = _parse(path)
-        except BaseException as error:  # raised again by take(), in the caller's thread
-            self._error = error
-
-    def serves(self, paths: Sequence[Path | str] | None, options: Mapping[str, bool]) -> bool:
-        """Whether this is the snapshot :func:`kg.load.open_dataset` would read for these."""
-        return self.paths == _normal(paths) and self.options == dict(options)
-
-    def take(self) -> Found | None:
-        """(key, file, store) as :func:`open_dataset` would have found them, once (None
-        after): the store None when there is no snapshot or it is not whole."""
-        if self._thread is not None:
-            self._thread.join()
-        found, self._found = self._found, None
-        if found is None:
-            return None
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-        if self._thread is None:
-            return found
-        name, path, _ = found
-        parsed, self._parsed = self._parsed, None
-        return name, path, _whole(path, parsed, self._quads)  # type: ignore[arg-type]
-
-    def close(self) -> None:
-        """Wait for the thread and drop what it parsed and was not taken."""
-        if self._thread is not None:
-            self._thread.join()
-        self._found = self._parsed = self._error = None
-
-
-def _normal(paths: Sequence[Path | str] | None) -> tuple[Path, ...]:
-    """Paths as :func:`kg.load.open_dataset` receives them, compared: none and no paths alike
-    mean the repository's data."""
-    return tuple(Path(p) for p in paths or ())
 
 
 def files_of(paths: tuple[Path, ...]) -> FileIndex:
