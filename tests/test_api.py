@@ -58,6 +58,36 @@ def test_only_public_names_are_used():
         kg.catalogue  # noqa: B018 — private modules are not attributes of the package
 
 
+def test_the_records_of_validate_export_and_cite_are_defined_on_first_use():
+    """kg.api does not build the dataclasses a query never uses (kg.api_records); they are
+    the same public names, reached through kg and kg.api alike."""
+    import os
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import sys
+        import kg.api
+        assert "kg.api_records" not in sys.modules
+        import kg
+        from kg.api import Citation
+        from kg import api_records
+        assert kg.Finding is kg.api.Finding is api_records.Finding
+        assert kg.ValidationReport is api_records.ValidationReport
+        assert kg.Exported is api_records.Exported and Citation is api_records.Citation
+        try:
+            kg.api.NoSuchName
+        except AttributeError as error:
+            print(error)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "module 'kg.api' has no attribute 'NoSuchName'"
+
+
 def test_no_public_name_is_shadowed_by_a_module():
     """`import kg.export` (a private package) sets the attribute kg.export: a public name
     that is also a module's name would become that module once anything imports it."""

@@ -117,6 +117,28 @@ def test_run_relays_output_and_errors_of_the_child(forkable: None) -> None:
         bounded.run(refuses, limits, out=out, err=err)
 
 
+def test_the_child_inherits_the_callers_objects_frozen(forkable: None) -> None:
+    """Objects alive at the fork are out of the collector's reach (bounded._freeze): the
+    child's collections do not walk what it inherited, nor the caller's exit."""
+    import gc
+
+    out, err = io.BytesIO(), io.StringIO()
+    gc.unfreeze()
+    alive = len(gc.get_objects())
+
+    def work(stream, start):  # type: ignore[no-untyped-def]
+        start()
+        stream.write(f"{gc.get_freeze_count()} {len(gc.get_objects())}".encode())
+
+    try:
+        bounded.run(work, bounded.Limits(timeout=30), out=out, err=err)
+        frozen, walked = map(int, out.getvalue().split())
+        assert frozen >= alive * 0.9 and walked < alive * 0.1, (frozen, walked, alive)
+        assert gc.get_freeze_count() >= alive * 0.9  # the caller's too
+    finally:
+        gc.unfreeze()
+
+
 def test_the_answer_is_returned_without_waiting_for_the_child_to_end(
     forkable: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -198,8 +198,10 @@ def test_a_damaged_snapshot_is_ignored_and_replaced(data, cache, loads, damage):
     if damage == "truncated":
         path.write_bytes(whole[: len(whole) // 2])
     elif damage == "same-size":  # the size is right, the content is not N-Quads
-        middle = len(whole) // 2
-        path.write_bytes(whole[:middle] + b"<" * 64 + whole[middle + 64 :])
+        # at the start of a line: in the middle of a literal, 64 '<' would still be N-Quads
+        # (the middle moves with the length of the temporary folder's name in the graph IRIs)
+        middle = whole.index(b"\n", len(whole) // 2) + 1
+        path.write_bytes(whole[:middle] + b"@" * 64 + whole[middle + 64 :])
     elif damage == "empty":
         path.write_bytes(b"")
     else:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     import pandas
     import rdflib
 
+    from kg.api_records import Citation, Exported, Finding, ValidationReport
     from kg.sparql import catalogue
     from kg.sparql.prepare import PreparedQuery
     from kg.sparql.results import QueryResult
@@ -72,6 +73,19 @@ __all__ = [
 ]
 
 PathLike = str | Path
+
+# What validate, export_graph and cite return: public names of this module, defined in
+# kg.api_records and imported on first use (PEP 562), so that importing kg.api — every cold
+# `kg query` does — does not build four dataclasses it does not use (~1 ms each).
+_RECORDS = ("Citation", "Exported", "Finding", "ValidationReport")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RECORDS:
+        from kg import api_records
+
+        return getattr(api_records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --- the catalogue ---------------------------------------------------------------------------
@@ -633,65 +647,6 @@ def open_dataset(
 # --- validate ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One thing validation found: a SHACL result or a row of a data-quality check.
-
-    Attributes:
-        severity: ``Violation``, ``Warning`` or ``Info``.
-        focus: the entity concerned (an rdflib term).
-        label: its label, else its CURIE.
-        path: the property path (SPARQL syntax), if any.
-        value: the offending value (an rdflib term), if any.
-        message: what is wrong.
-        shape: the shape (or ``checks/<name>``) that found it, as an IRI.
-        files: the data files holding the entity's triples.
-        check: the data-quality check's name, for findings of ``queries/checks``.
-    """
-
-    severity: str
-    focus: Any
-    label: str
-    path: str | None
-    value: Any
-    message: str
-    shape: str
-    files: tuple[Path, ...]
-    check: str | None
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """What :func:`validate` found. ``conforms`` is False when any finding is a violation.
-
-    Attributes:
-        conforms: no violation (warnings and infos allowed).
-        findings: every finding, violations first, then by file and label.
-        counts: findings per severity.
-        engine: ``native`` or ``pyshacl``.
-        triples: the quads validated.
-    """
-
-    conforms: bool
-    findings: list[Finding]
-    counts: dict[str, int]
-    engine: str
-    triples: int
-    _report: Any = field(repr=False, compare=False)
-
-    @property
-    def exit_code(self) -> int:
-        """What ``kg validate`` exits with: 0 conforms, 1 does not."""
-        return 0 if self.conforms else 1
-
-    def render(self, format: str = "text") -> str:
-        """The report as ``kg validate --format`` prints it: ``text``, ``json`` or ``turtle``
-        (a SHACL ``sh:ValidationReport``)."""
-        from kg.validation import report
-
-        return report.render(self._report, format)
-
-
 def validate(
     paths: PathLike | Sequence[PathLike] | None = None,
     *,
@@ -713,6 +668,7 @@ def validate(
         KgError: a file does not parse (names file, line, column), a path is missing, a shape
             or check is malformed.
     """
+    from kg.api_records import Finding, ValidationReport
     from kg.validation import report
 
     from_files = report.validate(_paths(paths), engine=engine, progress=progress, limit=limit)
@@ -743,25 +699,6 @@ def validate(
 # --- export --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Exported:
-    """What :func:`export_graph` wrote.
-
-    Attributes:
-        format: the format's name (``trig``, ``turtle``, ``jsonld`` …).
-        graphs: the graphs exported.
-        statements: quads (TriG, N-Quads) or triples after merging (the others).
-        path: the file written, if one was given.
-        data: the bytes, when neither a file nor a stream was given.
-    """
-
-    format: str
-    graphs: int
-    statements: int
-    path: Path | None
-    data: bytes | None
-
-
 def export_graph(
     paths: PathLike | Sequence[PathLike] | None = None,
     output: PathLike | IO[bytes] | None = None,
@@ -789,6 +726,7 @@ def export_graph(
     Raises:
         KgError: the data cannot be loaded or the file cannot be written (nothing is).
     """
+    from kg.api_records import Exported
     from kg.export import writers
 
     options = {
@@ -811,26 +749,6 @@ def export_graph(
 # --- cite ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Citation:
-    """Where a quote lies in a document, as ``data/`` cites passages.
-
-    Attributes:
-        quote: the quote, as given.
-        start: the first code point of the span in the decoded text.
-        end: one past its last code point.
-        profile: the name of the profile holding the span, when the graph records profiles
-            for the document.
-        trig: a passage-graph skeleton for the span, to fill with the facts it states.
-    """
-
-    quote: str
-    start: int
-    end: int
-    profile: str | None
-    trig: str
-
-
 def cite(document: PathLike, *quotes: str) -> list[Citation]:
     """Every occurrence of each quote in the document, in order, as ``kg cite`` prints them.
     Whitespace, typographic quotes and dashes may differ from the document's.
@@ -840,6 +758,7 @@ def cite(document: PathLike, *quotes: str) -> list[Citation]:
             crosses a profile boundary, or the document cannot be read or changed since the
             graph recorded it.
     """
+    from kg.api_records import Citation
     from kg.draft import cite as citing
     from kg.draft import document as documents
     from kg.draft.drafting import load_graph, recorded_text

@@ -163,8 +163,10 @@ class Dataset:
         return self.files.get(graph)
 
 
-_PREFIX_LINE = re.compile(r"(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.I)
-_GRAPH_OPEN = re.compile(r"(?:GRAPH\s+)?(<[^<>\s]*>|[A-Za-z][\w.-]*:[^\s{]*|:[^\s{]*)\s*\{", re.I)
+# As text, compiled (and cached by ``re``) by graph_lines: a cold command that points at no
+# line of a TriG file does not compile them.
+_PREFIX_LINE = r"(?i)(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>"
+_GRAPH_OPEN = r"(?i)(?:GRAPH\s+)?(<[^<>\s]*>|[A-Za-z][\w.-]*:[^\s{]*|:[^\s{]*)\s*\{"
 
 
 BOM = b"\xef\xbb\xbf"
@@ -199,11 +201,12 @@ def graph_lines(path: Path) -> dict[str, int]:
     prefixes: dict[str, str] = {}
     base = path.resolve().as_uri()
     lines: dict[str, int] = {}
+    prefix_line, graph_open = re.compile(_PREFIX_LINE), re.compile(_GRAPH_OPEN)
     for number, line in enumerate(text.splitlines(), 1):
-        for found in _PREFIX_LINE.finditer(line):
+        for found in prefix_line.finditer(line):
             prefixes[found.group(1) or ""] = found.group(2)
         stripped = line.split("#", 1)[0] if "<" not in line else line
-        for found in _GRAPH_OPEN.finditer(stripped):
+        for found in graph_open.finditer(stripped):
             token = found.group(1)
             if token.startswith("<"):
                 iri = urljoin(base, token[1:-1])

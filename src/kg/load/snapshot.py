@@ -60,7 +60,7 @@ CODE_MODULES = (*persistent._CODE_MODULES, "load/snapshot.py", "formats.py", "re
 RACY_NS = persistent.RACY_NS
 PACKAGE = Path(__file__).resolve().parent.parent  # the kg package, where CODE_MODULES are
 _HEAD = b"# kg snapshot "
-_PART = re.compile(r"\.snapshot-(?P<pid>[0-9]+)-.*\.part")
+_PART = r"\.snapshot-(?P<pid>[0-9]+)-.*\.part"  # compiled when a snapshot is written
 
 
 def key(request: persistent.Request, options: Mapping[str, bool]) -> str | None:
@@ -139,7 +139,7 @@ def write(path: Path, store: Store) -> bool:
         with contextlib.suppress(OSError):
             temporary.unlink()
         return False
-    leftovers.sweep(folder, _PART)
+    leftovers.sweep(folder, re.compile(_PART))
     for other in folder.glob("snapshot-*.nq"):
         if other != path:
             with contextlib.suppress(OSError):

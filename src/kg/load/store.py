@@ -66,7 +66,7 @@ MANIFEST = "manifest.json"
 FILES = "files.json"  # graph → file map, read only when asked
 CURRENT = "current"
 DB = "db"
-_BUILD = re.compile(r"\.build-(?P<pid>[0-9]+)-.*")  # a build in progress, by its process
+_BUILD = r"\.build-(?P<pid>[0-9]+)-.*"  # a build in progress, by its process (compiled when swept)
 # A file modified less than this before it was hashed is re-hashed on every check (see above).
 RACY_NS = 2_000_000_000
 # The code whose behaviour is baked into a store: change it and every store is rebuilt.
@@ -547,7 +547,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _cleanup(slot: Path, keep: Path | None) -> None:
     """Remove builds whose process is gone and stores no reader holds (other than ``keep``)."""
-    leftovers.sweep(slot, _BUILD)
+    leftovers.sweep(slot, re.compile(_BUILD))
     for entry in slot.iterdir():
         if entry.name.startswith(".build-"):
             continue  # swept above: only those whose process is gone

@@ -454,6 +454,7 @@ def _fork(
     diag_r, diag_w = os.pipe()
     out_r, out_w = os.pipe() if direct_out is None else (None, direct_out)
     err_r, err_w = os.pipe() if direct_err is None else (None, direct_err)
+    _freeze()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         code = 2
@@ -550,6 +551,20 @@ def _fork(
         return 0, bytes(reader[status_r]), bytes(reader[diag_r]), loading
     _, wait_status = os.waitpid(pid, 0)
     return wait_status, bytes(reader[status_r]), bytes(reader[diag_r]), loading
+
+
+def _freeze() -> None:
+    """Move every object alive now out of the garbage collector's reach (``gc.freeze``), as
+    Python's documentation advises before a fork: the child's collections then do not walk
+    (and so copy, page by page) the objects it inherited, and the caller's do not walk them
+    again either. The caller of a command is about to wait for the child and exit, and the
+    interpreter's exit collects everything once more: on a cold ``kg query`` that last walk
+    over the modules imported so far cost about 7 ms of CPU. Frozen objects still die
+    when their reference count drops; only garbage cycles alive at the fork are left
+    uncollected in a long-lived caller (a test run), until it calls ``gc.unfreeze()``."""
+    import gc
+
+    gc.freeze()
 
 
 def _drain(fd: int) -> bytes:

@@ -58,13 +58,15 @@ HEADER_KEYS = ("summary", "description", "tags", "competency", "scope", "params"
 
 _TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 _YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
-_LEXICAL: dict[str, tuple[re.Pattern[str], str]] = {
-    "xsd:integer": (re.compile(r"[+-]?[0-9]+"), "an integer such as 42"),
-    "xsd:decimal": (re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"), "a decimal such as 3.5"),
-    "xsd:boolean": (re.compile(r"true|false|1|0"), "true or false"),
-    "xsd:gYear": (re.compile(_YEAR + _TZ), "a year such as 2021"),
+# Patterns as text, compiled (and cached by ``re``) when a typed value is first checked: a cold
+# ``kg query`` without one does not compile them (see also kg.sparql.bounded).
+_LEXICAL: dict[str, tuple[str, str]] = {
+    "xsd:integer": (r"[+-]?[0-9]+", "an integer such as 42"),
+    "xsd:decimal": (r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", "a decimal such as 3.5"),
+    "xsd:boolean": (r"true|false|1|0", "true or false"),
+    "xsd:gYear": (_YEAR + _TZ, "a year such as 2021"),
     "xsd:date": (
-        re.compile(f"(?P<y>{_YEAR})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12][0-9]|3[01]){_TZ}"),
+        f"(?P<y>{_YEAR})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12][0-9]|3[01]){_TZ}",
         "a date such as 2021-06-28",
     ),
 }
@@ -172,7 +174,7 @@ def _check_literal(type_: str, value: str) -> str | None:
     if type_ not in _LEXICAL:
         return None
     pattern, example = _LEXICAL[type_]
-    m = pattern.fullmatch(value)
+    m = re.fullmatch(pattern, value)
     if not m:
         return example
     if type_ == "xsd:date":

@@ -76,10 +76,10 @@ def _terminals(text: str) -> _Terminals:
     return _ASCII_TERMINALS if text.isascii() else _unicode_terminals()
 
 
-_LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
-_NUMBER = re.compile(
-    r"(?:[0-9]+\.?[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)"
-)
+# As text, compiled (and cached by ``re``) at the first language tag or number lexed: many
+# queries have neither, and a cold ``kg query`` need not compile them.
+_LANGTAG = r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"
+_NUMBER = r"(?:[0-9]+\.?[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+)"
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRINGS = (
     re.compile(r"'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''", re.DOTALL),
@@ -206,12 +206,12 @@ def _scan(text: str, pos: int) -> tuple[Token | None, int]:
         if m:
             return Token(BNODE, m.group(), pos, m.end()), m.end()
     if c == "@":
-        m = _LANGTAG.match(text, pos)
+        m = re.compile(_LANGTAG).match(text, pos)
         if m:
             return Token(LANGTAG, m.group(), pos, m.end()), m.end()
         return Token(ERROR, c, pos, pos + 1, "'@' must start a language tag"), pos + 1
     if c.isdigit() or (c == "." and pos + 1 < len(text) and text[pos + 1].isdigit()):
-        m = _NUMBER.match(text, pos)
+        m = re.compile(_NUMBER).match(text, pos)
         if m:
             return Token(NUMBER, m.group(), pos, m.end()), m.end()
     m = _terminals(text).pname.match(text, pos)

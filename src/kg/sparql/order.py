@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import compress, count
 from operator import eq, itemgetter
 from typing import Any
@@ -295,6 +294,8 @@ def cell_key(cell: bytes) -> tuple[Any, ...]:
         raise Unsupported(cell)
     if datatype == _DECIMAL:
         if _DECIMAL_TEXT.fullmatch(value) or _INT_TEXT.fullmatch(value):
+            from decimal import Decimal  # here: a cold query without decimals skips it
+
             number = Decimal(value.decode("ascii"))
             if abs(number) < Decimal(10) ** 19:
                 return (_LITERAL, _NUMERIC, number)

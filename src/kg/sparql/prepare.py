@@ -90,8 +90,10 @@ UPDATE_KEYWORDS = (
 
 Term = NamedNode | BlankNode | Literal | Triple
 
-_ENGINE_POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
-_CHAR_CLASS = re.compile(r"\[(?:'(?:[^'\\]|\\.)*'|[^'\]])*\]")
+# Patterns of the engine's error messages, as text: compiled (and cached by ``re``) when a
+# query is first malformed, not on every cold ``kg query``.
+_ENGINE_POSITION = r"(?s)error at (\d+):(\d+): ?(.*)"
+_CHAR_CLASS = r"\[(?:'(?:[^'\\]|\\.)*'|[^'\]])*\]"
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
@@ -401,7 +403,7 @@ def _clean_engine_message(detail: str) -> str:
     match = re.match(r"expected (?:one of )?(.*)", detail)
     if not match:
         return detail
-    items = [i.strip() for i in _CHAR_CLASS.sub("", match.group(1)).split(", ")]
+    items = [i.strip() for i in re.sub(_CHAR_CLASS, "", match.group(1)).split(", ")]
     items = [i for i in items if i and i != "[_]"]
     explanations = [i for i in items if " " in i and not i.startswith('"')]
     if explanations:
@@ -416,7 +418,7 @@ def _clean_engine_message(detail: str) -> str:
 def syntax_error(analysis: Analysis, error: SyntaxError) -> QuerySyntaxError:
     """A QuerySyntaxError with the best position kg can give for the engine's SyntaxError."""
     message = str(error.args[0]) if error.args else str(error)
-    match = _ENGINE_POSITION.match(message)
+    match = re.match(_ENGINE_POSITION, message)
     lexed = analysis.lexed
     ours = _lexical_diagnosis(analysis)
     if match:

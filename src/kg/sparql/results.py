@@ -113,10 +113,12 @@ def compact(term: Any, prefixes: Mapping[str, str] | None = None) -> str:
 # --- ASK answers in the shapes stores send ---------------------------------------------------
 
 ASK_TABLE_COLUMN = "__ask_retval"
-_XML_BOOLEAN = re.compile(rb"<(?:\w+:)?boolean>\s*(true|false|1|0)\s*</(?:\w+:)?boolean>", re.I)
-_XML_VARIABLES = re.compile(rb"<(?:\w+:)?variable\s+name=[\"']([^\"']*)[\"']")
-_XML_RESULT = re.compile(rb"<(?:\w+:)?result[\s>]")
-_XML_VALUE = re.compile(rb"<(?:\w+:)?literal[^>]*>\s*([^<]*?)\s*</")
+# An endpoint's XML answer to ASK, as text: compiled (and cached by ``re``) when one is read,
+# not on every cold ``kg query``.
+_XML_BOOLEAN = rb"(?i)<(?:\w+:)?boolean>\s*(true|false|1|0)\s*</(?:\w+:)?boolean>"
+_XML_VARIABLES = rb"<(?:\w+:)?variable\s+name=[\"']([^\"']*)[\"']"
+_XML_RESULT = rb"<(?:\w+:)?result[\s>]"
+_XML_VALUE = rb"<(?:\w+:)?literal[^>]*>\s*([^<]*?)\s*</"
 
 
 def ask_answer(body: bytes, media: str) -> bool | None:
@@ -130,15 +132,15 @@ def ask_answer(body: bytes, media: str) -> bool | None:
     """
     text = body.strip()
     if media.endswith("xml") or text.startswith(b"<"):
-        found = _XML_BOOLEAN.search(text)
+        found = re.search(_XML_BOOLEAN, text)
         if found:
             return found.group(1).lower() in (b"true", b"1")
-        names = [n.decode("utf-8", "replace").lower() for n in _XML_VARIABLES.findall(text)]
+        names = [n.decode("utf-8", "replace").lower() for n in re.findall(_XML_VARIABLES, text)]
         if names != [ASK_TABLE_COLUMN]:
             return None
-        if not _XML_RESULT.search(text):
+        if not re.search(_XML_RESULT, text):
             return False
-        literal = _XML_VALUE.search(text)
+        literal = re.search(_XML_VALUE, text)
         return literal is None or literal.group(1).strip().lower() not in (b"0", b"false")
     try:
         data = json.loads(text)

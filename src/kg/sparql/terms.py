@@ -19,7 +19,7 @@ from kg.namespaces import PREFIXES
 
 XSD_STRING = PREFIXES["xsd"] + "string"
 IRIREF_BODY = re.compile(r'[^<>"{}|^`\\\x00-\x20]*')
-_LANG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
+_LANG = r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"  # compiled (and cached by re) when a tag is sent
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -39,7 +39,7 @@ def sparql_term(term: Any) -> str:
     if isinstance(term, Literal):
         text = "".join(_ESCAPES.get(c, c) for c in term.value)
         if term.language:
-            if not _LANG.fullmatch(term.language):
+            if not re.fullmatch(_LANG, term.language):
                 raise InputError(f"cannot send the language tag {term.language!r} in a query")
             return f'"{text}"@{term.language}'
         if term.datatype.value == XSD_STRING:
