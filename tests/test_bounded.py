@@ -118,8 +118,9 @@ def test_run_relays_output_and_errors_of_the_child(forkable: None) -> None:
 
 
 def test_the_child_inherits_the_callers_objects_frozen(forkable: None) -> None:
-    """Objects alive at the fork are out of the collector's reach (bounded._freeze): the
-    child's collections do not walk what it inherited, nor the caller's exit."""
+    """With ``freeze`` (the kg command), objects alive at the fork are out of the collector's
+    reach (bounded._freeze): the child's collections do not walk what it inherited, nor the
+    caller's exit."""
     import gc
 
     out, err = io.BytesIO(), io.StringIO()
@@ -131,12 +132,23 @@ def test_the_child_inherits_the_callers_objects_frozen(forkable: None) -> None:
         stream.write(f"{gc.get_freeze_count()} {len(gc.get_objects())}".encode())
 
     try:
-        bounded.run(work, bounded.Limits(timeout=30), out=out, err=err)
+        bounded.run(work, bounded.Limits(timeout=30), out=out, err=err, freeze=True)
         frozen, walked = map(int, out.getvalue().split())
         assert frozen >= alive * 0.9 and walked < alive * 0.1, (frozen, walked, alive)
         assert gc.get_freeze_count() >= alive * 0.9  # the caller's too
     finally:
         gc.unfreeze()
+
+
+def test_a_long_lived_caller_is_not_frozen(forkable: None) -> None:
+    """Without ``freeze`` (any caller but the kg command) nothing is frozen: the caller's
+    garbage cycles stay collectable."""
+    import gc
+
+    gc.unfreeze()
+    out, err = io.BytesIO(), io.StringIO()
+    bounded.run(lambda stream, start: start(), bounded.Limits(timeout=30), out=out, err=err)
+    assert gc.get_freeze_count() == 0
 
 
 def test_the_answer_is_returned_without_waiting_for_the_child_to_end(

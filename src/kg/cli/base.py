@@ -187,6 +187,7 @@ def run_query(
         limits,
         out=out,
         err=sys.stderr,
+        freeze=True,  # this process only waits for the child, then exits
         advice={
             "timeout": "narrow the query, add a LIMIT, or raise --timeout",
             "memory": "narrow the query, add a LIMIT, or raise --max-memory",

@@ -340,6 +340,7 @@ def run(
     err: IO[str],
     what: str = "the query",
     advice: dict[str, str] | None = None,
+    freeze: bool = False,
 ) -> None:
     """Call ``work(out, start_clock)`` in a child process bounded by ``limits``.
 
@@ -353,6 +354,9 @@ def run(
         what: how messages name the work.
         advice: extra words for the messages, by ``timeout`` and ``memory`` (e.g. which
             option raises the limit).
+        freeze: the caller only waits for the child and then exits (the ``kg`` command):
+            its objects are frozen before the fork (:func:`_freeze`). Not for a long-lived
+            caller, whose garbage cycles alive at the fork would never be collected.
 
     Raises:
         QueryTimeout: the clock ran past ``limits.timeout``; the child was killed.
@@ -368,7 +372,7 @@ def run(
             "which a child process would not have (run it from a fresh process)"
         )
     advice = advice or {}
-    wait_status, status, diag, loading = _fork(work, limits, out, err, what, advice)
+    wait_status, status, diag, loading = _fork(work, limits, out, err, what, advice, freeze=freeze)
     if loading and limits.memory is not None and _died_of_memory(wait_status, status, diag):
         needed = _needed_to_load(work, limits.memory)
         if needed is not None:
@@ -440,6 +444,7 @@ def _fork(
     advice: dict[str, str],
     *,
     probe: bool = False,
+    freeze: bool = False,
 ) -> tuple[int, bytes, bytes, bool]:
     """Run the child and follow it to its end: (its wait status, what it said on the status
     pipe, what its native code wrote, whether it was loading data — its clock never started
@@ -454,7 +459,8 @@ def _fork(
     diag_r, diag_w = os.pipe()
     out_r, out_w = os.pipe() if direct_out is None else (None, direct_out)
     err_r, err_w = os.pipe() if direct_err is None else (None, direct_err)
-    _freeze()
+    if freeze:
+        _freeze()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
         code = 2
@@ -561,7 +567,8 @@ def _freeze() -> None:
     interpreter's exit collects everything once more: on a cold ``kg query`` that last walk
     over the modules imported so far cost about 7 ms of CPU. Frozen objects still die
     when their reference count drops; only garbage cycles alive at the fork are left
-    uncollected in a long-lived caller (a test run), until it calls ``gc.unfreeze()``."""
+    uncollected, which is why only a caller about to exit asks for it (``run(freeze=True)``,
+    the ``kg`` command), never a long-lived one (a test run, a library user)."""
     import gc
 
     gc.freeze()
