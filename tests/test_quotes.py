@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from pyoxigraph import Literal, NamedNode
 
 from kg.errors import InputError
@@ -152,6 +153,22 @@ def test_an_iri_sparql_cannot_hold_is_refused_not_pasted(store) -> None:
 )
 def test_a_quote_cell_is_the_literal_the_engine_writes(text: str) -> None:
     assert quotes.tsv_cell(text) == str(Literal(text)).encode("utf-8")
+
+
+def test_generated_data_every_quote_is_the_one_looked_up_alone(tmp_path, monkeypatch) -> None:
+    """On data of the project's shape (bench/gen.py): every quote of a long answer, found by
+    the batched lookup, is the one the span query gives for its passage alone."""
+    from test_query_rewrites import _gen
+
+    folder = tmp_path / "generated"
+    _gen().generate("10k", folder, seed=3)
+    monkeypatch.setenv("KG_DOCUMENTS", str(folder / "documents"))
+    store = open_dataset([folder]).store
+    text = (REPO / "queries" / "list-responsible-institutions.rq").read_text(encoding="utf-8")
+    answer = list(_answer(store, text).raw)  # type: ignore[arg-type]
+    one = quotes.Quoter(store, Documents())
+    assert len(answer) > 100
+    assert [r["quote"].value for r in answer] == [one(r["passage"]) for r in answer]
 
 
 def test_a_remote_store_gets_the_spans_in_chunks(store, monkeypatch: pytest.MonkeyPatch) -> None:
