@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,16 @@ def test_an_iri_sparql_cannot_hold_is_refused_not_pasted(store) -> None:
 )
 def test_a_quote_cell_is_the_literal_the_engine_writes(text: str) -> None:
     assert quotes.tsv_cell(text) == str(Literal(text)).encode("utf-8")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_quote_cells_written_together_are_those_written_one_by_one(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = ["plain", "", " é 😀 ", "a\nb", 'q"q', "back\\", "\x00", "\ufffe", ",", "\t"]
+    clean = pieces[:3] if seed % 2 else pieces  # half the lists have nothing to escape
+    texts = ["".join(rng.choices(clean, k=rng.randrange(4))) for _ in range(rng.randrange(6))]
+    expected = [str(Literal(text)).encode("utf-8") for text in texts]
+    assert quotes.tsv_cells(texts) == expected
 
 
 def test_generated_data_every_quote_is_the_one_looked_up_alone(tmp_path, monkeypatch) -> None:

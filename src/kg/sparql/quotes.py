@@ -92,6 +92,7 @@ DOCUMENT_FILES = (
 _IRI_CELLS = re.compile(rb'(?:<[^<>"{}|^`\\\x00-\x20]*> )*')
 # An integer as the engine's TSV writes an xsd:integer (Turtle's short form).
 _BARE_INTEGER = re.compile(rb"[+-]?[0-9]+")
+_BARE_INTEGERS = re.compile(rb"(?:[+-]?[0-9]+\n)*")
 # Characters a literal's N-Triples form escapes (pyoxigraph's str(Literal), the TSV writer's).
 _ESCAPED = re.compile(r'[\x00-\x1f"\\\x7f\ufffe\uffff]')
 
@@ -153,6 +154,16 @@ def tsv_cell(text: str) -> bytes:
     return str(Literal(text)).encode("utf-8")
 
 
+def tsv_cells(texts: list[str]) -> list[bytes]:
+    """:func:`tsv_cell` of each text. When none has anything to escape (one search of them
+    all, joined by a line break: the only escapes found are then the joins), they are quoted
+    and encoded together, not one by one."""
+    joined = "\n".join(texts)
+    if len(_ESCAPED.findall(joined)) != len(texts) - 1:
+        return list(map(tsv_cell, texts))
+    return (b'"' + joined.encode("utf-8").replace(b"\n", b'"\n"') + b'"').split(b"\n")
+
+
 class Quoter:
     """Passage IRI → its text, from the store's spans and the local documents."""
 
@@ -194,11 +205,19 @@ class Quoter:
         out: dict[bytes, str | None] = dict.fromkeys(passages)  # no span: no quote
         once = len(set(cited)) == len(cited)
         spans: dict[bytes, list[tuple[bytes, bytes, bytes]]] = {}
-        for cell, start, end, document in zip(cited, starts, ends, documents, strict=True):
+        # offsets all written bare (the common case): read in one pass each, not cell by cell
+        bare = _BARE_INTEGERS.fullmatch(b"\n".join([*starts, *ends, b""]))
+        offsets: Iterable[tuple[Any, Any]] = (
+            zip(map(int, starts), map(int, ends), strict=True)
+            if bare
+            else zip(starts, ends, strict=True)
+        )
+        read = (lambda offset: offset) if bare else _offset  # ints already, or TSV cells
+        for cell, (start, end), document in zip(cited, offsets, documents, strict=True):
             rows = files.get(document)
             if once and rows is not None and len(rows) == 1:
                 file, sha = rows[0]
-                out[cell] = self._text(_offset(start), _offset(end), file, sha, texts)
+                out[cell] = self._text(read(start), read(end), file, sha, texts)
             else:
                 spans.setdefault(cell, []).append((start, end, document))
         for cell, spanned in spans.items():
@@ -209,7 +228,7 @@ class Quoter:
             combined = [(s, e, f, h) for s, e, d in spanned for f, h in files.get(d, ())]
             if len(combined) == 1:
                 start, end, file, sha = combined[0]
-                out[cell] = self._text(_offset(start), _offset(end), file, sha, texts)
+                out[cell] = self._text(read(start), read(end), file, sha, texts)
         return out
 
     def _chunks(self, cells: list[bytes]) -> Iterable[list[bytes]]:
@@ -303,7 +322,8 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
         texts = quoter.cells(passages)
     except (OSError, RuntimeError) as error:
         raise KgError(f"query evaluation failed: {error}") from None
-    cells = {cell: tsv_cell(text) for cell, text in texts.items() if text is not None}
+    quoted = {cell: text for cell, text in texts.items() if text is not None}
+    cells = dict(zip(quoted, tsv_cells(list(quoted.values())), strict=True))
     head: list[str] = []
     out: list[list[bytes]] = []
     for i, v in enumerate(variables):
