@@ -80,6 +80,7 @@ def test_every_canned_query_on_generated_data(tmp_path, monkeypatch):
 
     folder = tmp_path / "data"
     _gen().generate("10k", folder, seed=5)
+    monkeypatch.setenv("KG_DOCUMENTS", str(folder / "documents"))  # answers carry quotes
     store = open_dataset([folder]).store
     params = json.loads((folder / "params.json").read_text())
     ours = _answers(store, params)
@@ -89,6 +90,7 @@ def test_every_canned_query_on_generated_data(tmp_path, monkeypatch):
     for name in engine:
         assert ours[name]["csv"] == engine[name]["csv"], name
     assert ours["list-responsible-institutions"]["csv"].count(b"\r\n") > 100
+    assert b"synthetic passage" in ours["list-responsible-institutions"]["csv"]  # quoted
 
 
 # --- the order key against the engine's ORDER BY ---------------------------------------------

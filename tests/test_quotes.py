@@ -7,11 +7,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode
+from conftest import REPO
+from pyoxigraph import Literal, NamedNode
 
+from kg.errors import InputError
 from kg.load import open_dataset
 from kg.load.documents import Documents
 from kg.namespaces import PASSAGE
@@ -28,6 +31,7 @@ PREFIXES = """
 @prefix psg: <https://w3id.org/digital-policy-kg/passage/> .
 @prefix src: <https://w3id.org/digital-policy-kg/source/> .
 @prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 
 
@@ -60,6 +64,13 @@ src:doc-q {{
         + _passage("past-end", f"; kg:startOffset 3 ; kg:endOffset {TEXT_END + 1}")
         + _passage("no-span", "")
         + _passage("blank-doc", "; kg:startOffset 0 ; kg:endOffset 5", "_:b2")
+        # offsets the engine's TSV does not write as bare integers: read as the terms' values
+        + _passage("typed-offsets", '; kg:startOffset "6"^^xsd:int ; kg:endOffset "10"^^xsd:string')
+        + _passage("word-offset", '; kg:startOffset "zero" ; kg:endOffset 5')
+        + _passage("decimal-offset", "; kg:startOffset 1.0 ; kg:endOffset 5")
+        + _passage(
+            "two-documents", "; kg:startOffset 0 ; kg:endOffset 5", "src:doc-q, src:doc-nosha"
+        )
     )
 
 
@@ -91,6 +102,10 @@ NAMES = [
     "past-end",
     "no-span",
     "blank-doc",
+    "typed-offsets",
+    "word-offset",
+    "decimal-offset",
+    "two-documents",
     "not-in-the-store",
 ]
 EXPECTED = {
@@ -98,6 +113,8 @@ EXPECTED = {
     "escapes": DOCUMENT[:44],
     "no-sha": DOCUMENT[45:60],
     "blank-doc": DOCUMENT[:5],  # its document a blank node (one with a file, one without)
+    "typed-offsets": DOCUMENT[6:10],
+    "decimal-offset": DOCUMENT[1:5],  # kg writes 1.0 in canonical form, 1
 }
 
 
@@ -108,6 +125,61 @@ def test_the_spans_of_many_passages_give_the_quotes_of_one_at_a_time(store) -> N
     single = {iri: one(NamedNode(iri)) for iri in iris}
     assert batch == single
     assert {iri[len(PASSAGE) :]: q for iri, q in batch.items() if q is not None} == EXPECTED
+
+
+def test_the_passages_tsv_cells_give_the_quotes_of_their_iris(store) -> None:
+    iris = [PASSAGE + name for name in NAMES]
+    by_iri = quotes.Quoter(store, Documents()).quotes(iris)
+    cells = [f"<{iri}>".encode() for iri in reversed(iris)]
+    by_cell = quotes.Quoter(store, Documents()).cells(cells)
+    assert list(by_cell) == cells  # in the order asked
+    assert {c[1:-1].decode(): q for c, q in by_cell.items()} == by_iri
+
+
+def test_an_iri_sparql_cannot_hold_is_refused_not_pasted(store) -> None:
+    # two IRIs in one cell would read as two VALUES: written one by one, it is refused
+    with pytest.raises((InputError, ValueError)):
+        quotes.Quoter(store, Documents()).cells([b"<" + PASSAGE.encode() + b"a> <b>"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        DOCUMENT,
+        "plain words, nothing to escape",
+        "",
+        "".join(map(chr, range(0x80))) + "\ufffd\ufffe\uffff\u2028 é 😀",
+        *(chr(c) for c in (*range(0x20), 0x22, 0x5C, 0x7F, 0xFFFE, 0xFFFF, 0x2028, 0xE9)),
+    ],
+)
+def test_a_quote_cell_is_the_literal_the_engine_writes(text: str) -> None:
+    assert quotes.tsv_cell(text) == str(Literal(text)).encode("utf-8")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_quote_cells_written_together_are_those_written_one_by_one(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = ["plain", "", " é 😀 ", "a\nb", 'q"q', "back\\", "\x00", "\ufffe", ",", "\t"]
+    clean = pieces[:3] if seed % 2 else pieces  # half the lists have nothing to escape
+    texts = ["".join(rng.choices(clean, k=rng.randrange(4))) for _ in range(rng.randrange(6))]
+    expected = [str(Literal(text)).encode("utf-8") for text in texts]
+    assert quotes.tsv_cells(texts) == expected
+
+
+def test_generated_data_every_quote_is_the_one_looked_up_alone(tmp_path, monkeypatch) -> None:
+    """On data of the project's shape (bench/gen.py): every quote of a long answer, found by
+    the batched lookup, is the one the span query gives for its passage alone."""
+    from test_query_rewrites import _gen
+
+    folder = tmp_path / "generated"
+    _gen().generate("10k", folder, seed=3)
+    monkeypatch.setenv("KG_DOCUMENTS", str(folder / "documents"))
+    store = open_dataset([folder]).store
+    text = (REPO / "queries" / "list-responsible-institutions.rq").read_text(encoding="utf-8")
+    answer = list(_answer(store, text).raw)  # type: ignore[arg-type]
+    one = quotes.Quoter(store, Documents())
+    assert len(answer) > 100
+    assert [r["quote"].value for r in answer] == [one(r["passage"]) for r in answer]
 
 
 def test_a_remote_store_gets_the_spans_in_chunks(store, monkeypatch: pytest.MonkeyPatch) -> None:

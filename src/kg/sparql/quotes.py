@@ -23,6 +23,7 @@ query itself.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterable
 from itertools import repeat
@@ -85,18 +86,83 @@ DOCUMENT_FILES = (
     f"?document <{KG}fileName> ?file . OPTIONAL {{ ?document <{KG}sha256> ?sha }} }}"
 )
 
+# IRI cells as the engine's TSV writes them (``<iri>``), each followed by a space, when every
+# IRI matches SPARQL's IRIREF grammar (kg.sparql.terms.IRIREF_BODY): such a run of cells is a
+# VALUES block as it is.
+_IRI_CELLS = re.compile(rb'(?:<[^<>"{}|^`\\\x00-\x20]*> )*')
+# An integer as the engine's TSV writes an xsd:integer (Turtle's short form).
+_BARE_INTEGER = re.compile(rb"[+-]?[0-9]+")
+_BARE_INTEGERS = re.compile(rb"(?:[+-]?[0-9]+\n)*")
+# Characters a literal's N-Triples form escapes (pyoxigraph's str(Literal), the TSV writer's).
+_ESCAPED = re.compile(r'[\x00-\x1f"\\\x7f\ufffe\uffff]')
 
-def _with_values(template: str, iris: list[str]) -> sparql.PreparedQuery:
-    """A query with a VALUES block of these IRIs (written by :func:`kg.sparql.terms.sparql_term`).
+
+def _with_values(template: str, cells: list[bytes]) -> sparql.PreparedQuery:
+    """A query with a VALUES block of these IRIs, given as the engine's TSV cells (``<iri>``).
     Built, not checked by :func:`kg.sparql.prepare.prepare`: kg writes the whole text, and
-    lexing 22,821 IRIs took longer than answering them."""
-    values = " ".join(sparql_term(NamedNode(iri)) for iri in iris)
+    lexing 22,821 IRIs took longer than answering them. The cells go in as they are when all
+    of them are IRIs SPARQL can hold (one pass of a pattern over them all: the engine wrote
+    them from valid IRIs); otherwise each is written by :func:`kg.sparql.terms.sparql_term`,
+    which refuses what it cannot write safely."""
+    block = b" ".join(cells) + b" "
+    # a space is never in a cell that matches: one per cell means the cells are the IRIs
+    if block.count(b" ") == len(cells) and _IRI_CELLS.fullmatch(block):
+        values = block.decode("utf-8")
+    else:
+        values = " ".join(sparql_term(NamedNode(c[1:-1].decode("utf-8"))) for c in cells)
     # both templates are SELECT DISTINCT without counting (kg.sparql.multiplicity)
     return sparql.PreparedQuery(text=template % values, form="SELECT", set_determined=True)
 
 
-def _named(term: Any) -> bool:
-    return isinstance(term, NamedNode)
+def _columns(data: bytes, width: int) -> tuple[int, list[list[bytes]]]:
+    """The rows of a SPARQL TSV answer (header line first) and its cells as columns: one split
+    of the whole body, not one per row (every line ends with a newline; a row may be empty: a
+    single unbound cell)."""
+    body = data.partition(b"\n")[2]
+    ends = body.endswith(b"\n")
+    body = body[:-1] if ends else body
+    count = body.count(b"\n") + 1 if body or ends else 0
+    flat = body.replace(b"\n", b"\t").split(b"\t") if count else []
+    return count, [flat[i::width] for i in range(width)]
+
+
+def _term(cell: bytes) -> Any:
+    """The term a TSV cell writes, read by the engine's own parser."""
+    parsed = parse_query_results(b"?x\n" + cell + b"\n", QueryResultsFormat.TSV)
+    return next(iter(parsed))["x"]  # type: ignore[arg-type]
+
+
+def _offset(cell: bytes) -> int | None:
+    """A span's offset from its TSV cell: ``int`` of the term's value, as :func:`_integer`
+    reads a term (an integer written bare, the common case, without parsing the cell)."""
+    if _BARE_INTEGER.fullmatch(cell):
+        return int(cell)
+    return _integer(_term(cell))
+
+
+def _integer(term: Any) -> int | None:
+    try:
+        return int(term.value)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def tsv_cell(text: str) -> bytes:
+    """A string's SPARQL TSV cell (its N-Triples form, as the engine writes it): quoted as it
+    is when it has nothing to escape, else written by pyoxigraph."""
+    if _ESCAPED.search(text) is None:
+        return b'"' + text.encode("utf-8") + b'"'
+    return str(Literal(text)).encode("utf-8")
+
+
+def tsv_cells(texts: list[str]) -> list[bytes]:
+    """:func:`tsv_cell` of each text. When none has anything to escape (one search of them
+    all, joined by a line break: the only escapes found are then the joins), they are quoted
+    and encoded together, not one by one."""
+    joined = "\n".join(texts)
+    if len(_ESCAPED.findall(joined)) != len(texts) - 1:
+        return list(map(tsv_cell, texts))
+    return (b'"' + joined.encode("utf-8").replace(b"\n", b'"\n"') + b'"').split(b"\n")
 
 
 class Quoter:
@@ -114,33 +180,69 @@ class Quoter:
         time), their documents' files in another, each document read once."""
         asked = list(passages)
         todo = sorted({iri for iri in asked if iri not in self._cache})
-        spans: dict[str, list[tuple[Any, Any, Any]]] = {}
-        for part in self._chunks(todo):
-            for p, start, end, document in self._select(PASSAGE_SPANS, part):
-                spans.setdefault(p.value, []).append((start, end, document))
-        named = sorted({d.value for rows in spans.values() for *_, d in rows if _named(d)})
-        files: dict[Any, list[tuple[Any, Any]]] = {}
-        for part in self._chunks(named):
-            for document, file, sha in self._select(DOCUMENT_FILES, part):
-                files.setdefault(document, []).append((file, sha))
-        texts: dict[tuple[str, str | None], str | None] = {}
-        for iri in todo:
-            found = spans.get(iri, [])
-            if not all(_named(d) for *_, d in found):  # a document VALUES cannot name
-                self._cache[iri] = self._quote(NamedNode(iri))
-                continue
-            # the rows the span query gives this passage: each span with each file of its document
-            rows = [(s, e, f, h) for s, e, d in found for f, h in files.get(d, ())]
-            self._cache[iri] = self._text(*rows[0], texts) if len(rows) == 1 else None
+        if todo:
+            found = self.cells([f"<{iri}>".encode() for iri in todo])
+            self._cache.update(zip(todo, found.values(), strict=True))
         return {iri: self._cache[iri] for iri in asked}
 
-    def _chunks(self, iris: list[str]) -> Iterable[list[str]]:
-        size = len(iris) if isinstance(self.store, Store) else REMOTE_CHUNK
-        for i in range(0, len(iris), max(size, 1)):
-            yield iris[i : i + size]
+    def cells(self, passages: list[bytes]) -> dict[bytes, str | None]:
+        """The quote of each passage given as the engine's TSV cell (``<iri>``), in the order
+        given (see :meth:`quotes`). The spans come back as the engine's TSV, read as columns (a
+        solution object per row and per term was most of the lookup's cost at 1M); a passage
+        with one span in a document with one file, the common case, is quoted from its cells
+        in one loop, any other as the span query's rows say."""
+        found: list[list[bytes]] = [[], [], [], []]  # passage, start, end, document
+        for part in self._chunks(passages):
+            for column, cells in zip(found, self._select(PASSAGE_SPANS, part), strict=True):
+                column += cells
+        cited, starts, ends, documents = found
+        named = sorted({d for d in documents if d[:1] == b"<"})
+        files: dict[bytes, list[tuple[Any, Any]]] = {}
+        for part in self._chunks(named):
+            for document, file, sha in zip(*self._select(DOCUMENT_FILES, part), strict=True):
+                # a handful of documents: their cells read back as terms by the engine
+                files.setdefault(document, []).append((_term(file), _term(sha) if sha else None))
+        texts: dict[tuple[str, str | None], str | None] = {}
+        out: dict[bytes, str | None] = dict.fromkeys(passages)  # no span: no quote
+        once = len(set(cited)) == len(cited)
+        spans: dict[bytes, list[tuple[bytes, bytes, bytes]]] = {}
+        # offsets all written bare (the common case): read in one pass each, not cell by cell
+        bare = _BARE_INTEGERS.fullmatch(b"\n".join([*starts, *ends, b""]))
+        offsets: Iterable[tuple[Any, Any]] = (
+            zip(map(int, starts), map(int, ends), strict=True)
+            if bare
+            else zip(starts, ends, strict=True)
+        )
+        read = (lambda offset: offset) if bare else _offset  # ints already, or TSV cells
+        for cell, (start, end), document in zip(cited, offsets, documents, strict=True):
+            rows = files.get(document)
+            if once and rows is not None and len(rows) == 1:
+                file, sha = rows[0]
+                out[cell] = self._text(read(start), read(end), file, sha, texts)
+            else:
+                spans.setdefault(cell, []).append((start, end, document))
+        for cell, spanned in spans.items():
+            if not all(d[:1] == b"<" for *_, d in spanned):  # a document VALUES cannot name
+                out[cell] = self._quote(NamedNode(cell[1:-1].decode("utf-8")))
+                continue
+            # the rows the span query gives this passage: each span with each file of its document
+            combined = [(s, e, f, h) for s, e, d in spanned for f, h in files.get(d, ())]
+            if len(combined) == 1:
+                start, end, file, sha = combined[0]
+                out[cell] = self._text(read(start), read(end), file, sha, texts)
+        return out
 
-    def _select(self, template: str, iris: list[str]) -> Iterable[Any]:
-        return sparql.execute(self.store, _with_values(template, iris)).raw  # type: ignore[return-value]
+    def _chunks(self, cells: list[bytes]) -> Iterable[list[bytes]]:
+        size = len(cells) if isinstance(self.store, Store) else REMOTE_CHUNK
+        for i in range(0, len(cells), max(size, 1)):
+            yield cells[i : i + size]
+
+    def _select(self, template: str, cells: list[bytes]) -> list[list[bytes]]:
+        """The answer's columns, as the engine's TSV cells."""
+        raw = sparql.execute(self.store, _with_values(template, cells)).raw
+        assert isinstance(raw, QuerySolutions)  # a SELECT
+        data = raw.serialize(format=QueryResultsFormat.TSV) or b""
+        return _columns(data, len(raw.variables))[1]
 
     def __call__(self, passage: Any) -> str | None:
         """One passage's quote, looked up on its own (the span query with the passage bound)."""
@@ -160,21 +262,20 @@ class Quoter:
         if len(rows) != 1:  # no span, or an ambiguous one: nothing to quote
             return None
         row = rows[0]
-        return self._text(row["start"], row["end"], row["file"], row["sha"], {})
+        start, end = _integer(row["start"]), _integer(row["end"])
+        return self._text(start, end, row["file"], row["sha"], {})
 
     def _text(
         self,
-        start_term: Any,
-        end_term: Any,
+        start: int | None,
+        end: int | None,
         file: Any,
         sha: Any,
         texts: dict[tuple[str, str | None], str | None],
     ) -> str | None:
         """The quote a span gives, when the local document matches its hash (``texts``: the
         documents this answer has read, so that each is looked up once per answer)."""
-        try:
-            start, end = int(start_term.value), int(end_term.value)
-        except (TypeError, ValueError, AttributeError):
+        if start is None or end is None:
             return None
         key = (file.value, sha.value if sha is not None else None)
         if key not in texts:
@@ -215,25 +316,15 @@ def add_quotes(store: Any, result: QueryResult, documents: Documents | None = No
         data = result.tsv
         if data is None:
             data = result.raw.serialize(format=QueryResultsFormat.TSV) or b""
-        _, _, body = data.partition(b"\n")
-        # every cell, row after row (every line ends with a newline; a row may be empty: one
-        # unbound cell), read as columns: a few passes over the answer, not a split per row
-        body = body[:-1] if body.endswith(b"\n") else body
-        count = body.count(b"\n") + 1 if body or data.endswith(b"\n\n") else 0
-        flat = body.replace(b"\n", b"\t").split(b"\t") if count else []
-        width = len(variables)
-        table = [flat[i::width] for i in range(width)]
+        count, table = _columns(data, len(variables))
         at = [variables.index(v) for v in columns]
         cited = b"<" + PASSAGE.encode("utf-8")
-        passages = {cell for i in at for cell in set(table[i]) if cell.startswith(cited)}
-        texts = quoter.quotes(cell[1:-1].decode("utf-8") for cell in passages)
+        passages = [cell for cell in {c for i in at for c in table[i]} if cell.startswith(cited)]
+        texts = quoter.cells(passages)
     except (OSError, RuntimeError) as error:
         raise KgError(f"query evaluation failed: {error}") from None
-    cells: dict[bytes, bytes] = {}
-    for cell in passages:
-        text = texts[cell[1:-1].decode("utf-8")]
-        # str() of a Literal is its N-Triples form, which is what a TSV cell holds
-        cells[cell] = str(Literal(text)).encode("utf-8") if text is not None else b""
+    quoted = {cell: text for cell, text in texts.items() if text is not None}
+    cells = dict(zip(quoted, tsv_cells(list(quoted.values())), strict=True))
     head: list[str] = []
     out: list[list[bytes]] = []
     for i, v in enumerate(variables):
