@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -23,6 +27,18 @@ def repo() -> Path:
 
 
 # --- a real SPARQL server (the `oxigraph` package's `oxigraph serve`), for federated queries
+
+
+@cache
+def bench_gen() -> ModuleType:
+    """bench/gen.py as a module: the data generator of the project's shape (the benchmarks'
+    data), for tests that need answers longer than the repository's."""
+    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_gen", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def _free_loopback_port() -> int:

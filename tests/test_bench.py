@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, bench_gen
 from pyoxigraph import NamedNode, RdfFormat, Store
 
 from kg.cli import main
@@ -22,23 +22,15 @@ from kg.namespaces import ID, KG
 from kg.sparql import catalogue as query
 
 
-def _gen():
-    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_gen", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bench") / "10k"
-    _gen().generate("10k", out, seed=1)
+    bench_gen().generate("10k", out, seed=1)
     return out
 
 
 def test_the_generator_is_deterministic(data, tmp_path):
-    _gen().generate("10k", tmp_path, seed=1)
+    bench_gen().generate("10k", tmp_path, seed=1)
     for path in sorted(data.rglob("*")):
         if path.is_file():
             assert (tmp_path / path.relative_to(data)).read_bytes() == path.read_bytes(), path

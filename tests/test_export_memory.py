@@ -4,28 +4,18 @@ the bytes are those of the in-memory way, whatever the run size."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 import tracemalloc
 
 import pytest
-from conftest import REPO
+from conftest import bench_gen
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg.export import writers as export
 from kg.export.context import Compactor
 from kg.load import open_dataset
 from kg.namespaces import ID, KG
-
-
-def _gen():
-    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_gen", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +92,7 @@ def test_empty_jsonld_is_the_document_json_dumps_writes() -> None:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Store:
     folder = tmp_path_factory.mktemp("export-memory") / "data"
-    _gen().generate("20k", folder, seed=3)
+    bench_gen().generate("20k", folder, seed=3)
     return open_dataset([folder]).store
 
 

@@ -76,10 +76,10 @@ def test_every_canned_query_answers_as_with_the_engines_order_by(repo_store, mon
 def test_every_canned_query_on_generated_data(tmp_path, monkeypatch):
     """The same on data of the project's shape (bench/gen.py), where the answers are long:
     list-responsible-institutions has hundreds of rows to sort here, two on the repository."""
-    from test_query_rewrites import _gen
+    from conftest import bench_gen
 
     folder = tmp_path / "data"
-    _gen().generate("10k", folder, seed=5)
+    bench_gen().generate("10k", folder, seed=5)
     monkeypatch.setenv("KG_DOCUMENTS", str(folder / "documents"))  # answers carry quotes
     store = open_dataset([folder]).store
     params = json.loads((folder / "params.json").read_text())

@@ -3,11 +3,8 @@ on the repository's data and on generated data (bench/gen.py) of the project's s
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
-from conftest import REPO
+from conftest import REPO, bench_gen
 
 from kg.load import open_dataset
 from kg.sparql import catalogue, results
@@ -36,15 +33,6 @@ ORDER BY ?institutionLabel ?institution ?strategyLabel ?strategy ?responsibility
 """
 
 
-def _gen():
-    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_gen", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _csv(store, text: str) -> bytes:
     return results.serialize(sparql.execute(store, sparql.prepare(text)), "csv")
 
@@ -64,6 +52,6 @@ def test_responsible_institutions_answers_as_before_on_the_repository() -> None:
 
 def test_responsible_institutions_answers_as_before_on_generated_data(tmp_path) -> None:
     folder = tmp_path / "data"
-    _gen().generate("10k", folder, seed=5)
+    bench_gen().generate("10k", folder, seed=5)
     now, before = _both(open_dataset([folder]).store)
     assert now == before and now.count(b"\r\n") > 100

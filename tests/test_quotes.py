@@ -169,10 +169,10 @@ def test_quote_cells_written_together_are_those_written_one_by_one(seed: int) ->
 def test_generated_data_every_quote_is_the_one_looked_up_alone(tmp_path, monkeypatch) -> None:
     """On data of the project's shape (bench/gen.py): every quote of a long answer, found by
     the batched lookup, is the one the span query gives for its passage alone."""
-    from test_query_rewrites import _gen
+    from conftest import bench_gen
 
     folder = tmp_path / "generated"
-    _gen().generate("10k", folder, seed=3)
+    bench_gen().generate("10k", folder, seed=3)
     monkeypatch.setenv("KG_DOCUMENTS", str(folder / "documents"))
     store = open_dataset([folder]).store
     text = (REPO / "queries" / "list-responsible-institutions.rq").read_text(encoding="utf-8")

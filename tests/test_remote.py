@@ -7,7 +7,6 @@ values never change the query sent."""
 from __future__ import annotations
 
 import http.server
-import importlib.util
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import bench_gen
 from pyoxigraph import (
     CanonicalizationAlgorithm,
     Dataset,
@@ -48,14 +47,6 @@ from kg.sparql.lexer import STRING, lex
 
 OXIGRAPH = shutil.which("oxigraph")
 pytestmark = pytest.mark.skipif(OXIGRAPH is None, reason="oxigraph server not installed")
-
-
-def _gen():
-    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_gen", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _free_port() -> int:
@@ -135,14 +126,14 @@ def own_server(tmp_path):
 @pytest.fixture(scope="module")
 def data(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("remote-data") / "v1"
-    _gen().generate("3k", out, seed=3)
+    bench_gen().generate("3k", out, seed=3)
     return out
 
 
 @pytest.fixture(scope="module")
 def data_v2(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("remote-data") / "v2"
-    _gen().generate("4k", out, seed=4)
+    bench_gen().generate("4k", out, seed=4)
     return out
 
 

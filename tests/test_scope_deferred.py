@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import bench_gen
 from pyoxigraph import DefaultGraph
-from test_query_rewrites import _gen
 from test_scope import _fixture_trig
 
 from kg.export import writers as export
@@ -56,7 +56,7 @@ def _determined(text: str) -> bool:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("deferred") / "data"
-    _gen().generate("10k", folder, seed=11)
+    bench_gen().generate("10k", folder, seed=11)
     return folder
 
 

@@ -6,13 +6,11 @@ never read for another store, another query text, other parameters or other code
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, bench_gen
 
 from kg.load import store
 from kg.server import answers, tasks
@@ -24,18 +22,10 @@ from kg.sparql.catalogue import load_catalogue
 NAME = "list-strategies-in-force-by-year"  # year = 2021 by default
 
 
-def _gen():
-    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_gen", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("answers-src") / "data"
-    _gen().generate("3k", out, seed=3)
+    bench_gen().generate("3k", out, seed=3)
     return out
 
 

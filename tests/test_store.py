@@ -3,7 +3,6 @@ input changes, never used when broken (truncated, corrupted, half-written, kille
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, bench_gen
 from pyoxigraph import CanonicalizationAlgorithm, Dataset
 
 from kg import progress, resources
@@ -27,18 +26,10 @@ from kg.sparql import catalogue as query
 KG = [sys.executable, "-c", "from kg.cli import main; main()"]
 
 
-def _gen():
-    spec = importlib.util.spec_from_file_location("bench_gen", REPO / "bench" / "gen.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_gen", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("store-src") / "data"
-    _gen().generate("3k", out, seed=2)
+    bench_gen().generate("3k", out, seed=2)
     return out
 
 
