@@ -45,7 +45,7 @@ from kg.sparql.lexer import (
     lex,
     top_level,
 )
-from kg.sparql.prepare import PreparedQuery
+from kg.sparql.prepare import PreparedQuery, form_index
 from kg.sparql.results import QueryResult, serialize
 
 DEFAULT_TIMEOUT = 30.0
@@ -223,8 +223,8 @@ def one_pattern(text: str) -> bool:
     if lexed.alternatives or not lexed.complete:
         return False
     tokens = [t for t in lexed.tokens]
-    i = _after_prologue(tokens)
-    if i is None or i >= len(tokens) or tokens[i].kind != WORD:
+    i = form_index(tokens)
+    if i >= len(tokens) or tokens[i].kind != WORD:
         return False
     form = tokens[i].upper
     i += 1
@@ -286,21 +286,6 @@ def one_pattern(text: str) -> bool:
 
 def _is(token: Token, kind: str, text: str) -> bool:
     return token.kind == kind and token.upper == text.upper()
-
-
-def _after_prologue(tokens: list[Token]) -> int | None:
-    """The index of the first token after PREFIX and BASE declarations."""
-    i = 0
-    while i < len(tokens) and tokens[i].kind == WORD and tokens[i].upper in ("PREFIX", "BASE"):
-        if tokens[i].upper == "BASE":
-            if i + 1 >= len(tokens) or tokens[i + 1].kind != IRI:
-                return None
-            i += 2
-        else:
-            if i + 2 >= len(tokens) or tokens[i + 1].kind != PNAME or tokens[i + 2].kind != IRI:
-                return None
-            i += 3
-    return i
 
 
 def serialize_bounded(
