@@ -70,10 +70,7 @@ def key(request: persistent.Request, options: Mapping[str, bool]) -> str | None:
     if any(st is None for st in stats):
         return None
     h = persistent._hasher()()
-    for name in CODE_MODULES:
-        h.update(name.encode() + b"\0")
-        with contextlib.suppress(OSError):
-            h.update((PACKAGE / name).read_bytes())
+    persistent.hash_sources(h, CODE_MODULES, PACKAGE)
     identity = [
         FORMAT,
         __version__,

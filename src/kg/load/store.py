@@ -115,13 +115,25 @@ def cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "kg"
 
 
+def hash_sources(h: Any, patterns: Sequence[str], package: Path | None = None) -> None:
+    """Feed ``h`` (a hashlib object) kg's own source files named by ``patterns`` (paths in the
+    kg package, globs allowed), each as its path, a NUL and its bytes: what the keys of
+    everything kept on disk for later runs (this store, :mod:`kg.load.snapshot`,
+    ``kg.server.answers``) hold of the code that computed it, so that other code never
+    reads it. ``package``: the kg package (where this module is, by default)."""
+    package = package or Path(__file__).resolve().parent.parent
+    for pattern in patterns:
+        # a plain name is read as it is (a glob of it costs a cold command a scan)
+        glob = any(c in pattern for c in "*?[")
+        for path in sorted(package.glob(pattern)) if glob else [package / pattern]:
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            with contextlib.suppress(OSError):
+                h.update(path.read_bytes())
+
+
 def _code_hash() -> str:
     h = _hasher()()
-    here = Path(__file__).resolve().parent.parent  # the kg package
-    for name in _CODE_MODULES:
-        h.update(name.encode())
-        with contextlib.suppress(OSError):
-            h.update((here / name).read_bytes())
+    hash_sources(h, _CODE_MODULES)
     return h.hexdigest()
 
 

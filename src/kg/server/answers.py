@@ -62,7 +62,6 @@ FOLDER = "answers"
 MAX_BYTES = 128 * 1024 * 1024  # an answer at 1M statements is about 2 MB
 _HEAD = b"# kg answer "
 _PART = re.compile(r"\.answer-(?P<pid>[0-9]+)-.*\.part")
-PACKAGE = Path(__file__).resolve().parent.parent  # the kg package
 # The code between a canned query's text and its TSV: checking, binding and running the query,
 # the Python sort of its ORDER BY, the query graphs of the scopes, the row limit, this module.
 CODE = ("sparql/*.py", "load/scope.py", "namespaces.py", "server/limits.py", "server/answers.py")
@@ -83,11 +82,10 @@ def store_identity(folder: str | Path) -> str | None:
 
 
 def _code() -> str:
+    from kg.load.store import hash_sources
+
     digest = hashlib.sha256()
-    for pattern in CODE:
-        for path in sorted(PACKAGE.glob(pattern)):
-            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+    hash_sources(digest, CODE)
     return digest.hexdigest()
 
 
