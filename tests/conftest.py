@@ -26,6 +26,18 @@ def repo() -> Path:
     return REPO
 
 
+@pytest.fixture(name="cache")
+def private_cache(tmp_path, monkeypatch) -> Path:
+    """A cache folder of the test's own (KG_CACHE_DIR), with the caller's cache settings
+    cleared, so that no snapshot, store or kept answer of another run is read. Named ``cache``
+    in the tests that use it; it hides pytest's cache plugin fixture, which no test uses."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("KG_CACHE_DIR", str(root))
+    monkeypatch.delenv("KG_CACHE", raising=False)
+    monkeypatch.delenv("KG_CACHE_AUTO_BYTES", raising=False)
+    return root
+
+
 # --- a real SPARQL server (the `oxigraph` package's `oxigraph serve`), for federated queries
 
 

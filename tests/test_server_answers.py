@@ -38,14 +38,6 @@ def data(source, tmp_path, monkeypatch) -> Path:
     return target
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "cache"
-    monkeypatch.setenv("KG_CACHE_DIR", str(root))
-    monkeypatch.delenv("KG_CACHE", raising=False)
-    return root
-
-
 def _state(location: Path, **spec) -> tasks.WorkerState:
     return tasks.WorkerState.load(tasks.StoreSpec(database=str(location / store.DB), **spec))
 

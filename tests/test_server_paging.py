@@ -120,14 +120,6 @@ def test_a_later_page_tells_the_script_where_its_rows_start(repo_server):
 # --- the page summaries kept beside the store ----------------------------------------------------
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    root = tmp_path / "cache"
-    monkeypatch.setenv("KG_CACHE_DIR", str(root))
-    monkeypatch.delenv("KG_CACHE", raising=False)
-    return root
-
-
 def _summaries(computed: list[str]) -> list[str]:
     """Of what precompute computed, the page summaries (the canned answers it keeps too are
     tested in tests/test_server_answers.py)."""

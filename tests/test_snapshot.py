@@ -27,15 +27,6 @@ DAY_NS = 86_400 * 10**9
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "cache"
-    monkeypatch.setenv("KG_CACHE_DIR", str(root))
-    monkeypatch.delenv("KG_CACHE", raising=False)
-    monkeypatch.delenv("KG_CACHE_AUTO_BYTES", raising=False)
-    return root
-
-
-@pytest.fixture
 def data(tmp_path) -> Path:
     """A private copy of the repository's data, last modified a day ago (a file modified
     just before it is loaded is not kept: see test_a_racily_clean_input_is_not_kept)."""

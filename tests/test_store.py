@@ -41,14 +41,6 @@ def data(source, tmp_path) -> Path:
     return target
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    root = tmp_path / "cache"
-    monkeypatch.setenv("KG_CACHE_DIR", str(root))
-    monkeypatch.delenv("KG_CACHE", raising=False)
-    return root
-
-
 def _quads(dataset) -> set[str]:
     """The dataset's quads with canonical blank-node labels (each load labels them afresh),
     without the query graphs (kg.load.scope: a built store has them from the start, one in
