@@ -49,7 +49,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyoxigraph
 from pyoxigraph import Store
@@ -281,14 +281,17 @@ def _db_files(db: Path) -> dict[str, int]:
 # --- the store handle -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Status:
-    """Whether a usable store exists for a request, and why not when it does not."""
+class Status(NamedTuple):
+    """Whether a usable store exists for a request, and why not when it does not.
+
+    A NamedTuple, not a dataclass: every cold ``kg query`` defines it (a snapshot's slot is
+    this module's), and a frozen dataclass costs about ten times as much to define (its
+    methods are compiled from source in every process)."""
 
     usable: bool
     reason: str
     location: Path | None = None
-    manifest: dict[str, Any] | None = field(default=None, repr=False)
+    manifest: dict[str, Any] | None = None
 
 
 def _read_manifest(location: Path) -> dict[str, Any] | None:

@@ -47,10 +47,9 @@ column differs, or ``1`` and ``1.0`` comparing equal) sends the query back to th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from itertools import compress, count
 from operator import eq, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyoxigraph import Literal, QueryResultsFormat, QuerySolutions, parse_query_results
 
@@ -121,9 +120,9 @@ class Unsupported(Exception):
     """A cell whose place in the engine's order is not reproduced here."""
 
 
-@dataclass(frozen=True)
-class OrderPlan:
-    """How to run a query without its ORDER BY and sort its rows in Python."""
+class OrderPlan(NamedTuple):
+    """How to run a query without its ORDER BY and sort its rows in Python (a NamedTuple, not
+    a dataclass: see :class:`kg.sparql.prepare.DatasetClause`)."""
 
     text: str  # the query without ORDER BY, LIMIT and OFFSET
     keys: tuple[tuple[str, bool], ...]  # (variable, descending)
