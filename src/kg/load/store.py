@@ -58,11 +58,11 @@ from kg import __version__, leftovers, resources
 from kg.errors import KgError
 from kg.load import files as graph
 from kg.load import scope
-from kg.progress import Progress
 
 if TYPE_CHECKING:
     from kg.load.files import Dataset
     from kg.load.records import BuildResult, PersistentDataset
+    from kg.progress import Progress
 
 FORMAT = 2  # 2: with the query graphs of kg.load.scope
 MANIFEST = "manifest.json"

@@ -110,9 +110,9 @@ class DatasetClause(NamedTuple):
     column: int
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """What the tokens say about a query, before the engine sees it."""
+class Analysis(NamedTuple):
+    """What the tokens say about a query, before the engine sees it (a NamedTuple, not a
+    dataclass: see :class:`DatasetClause`)."""
 
     lexed: Lexed
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or None when not recognised
