@@ -119,9 +119,13 @@ _REREAD_CHARS = frozenset(")#'")
 _MAX_STATES = 20000
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One terminal of a query: its kind, its text and where it is (offsets into the text)."""
+class Token(NamedTuple):
+    """One terminal of a query: its kind, its text and where it is (offsets into the text).
+
+    A NamedTuple, not a dataclass (see :class:`kg.sparql.prepare.DatasetClause`): the frozen
+    dataclass with slots took five times as long to define (its class is made twice), on
+    every cold ``kg query``, and a token twice as long to make (its ``__init__`` sets each
+    field through ``object.__setattr__``)."""
 
     kind: str
     text: str
