@@ -12,6 +12,9 @@ is the same for each:
 
 Target (issues 3, 22): kg <= 2x raw, and kg < rdflib.
 
+Each row gives the wall time and the CPU time (user + system, of the process and its
+children: the median of the same runs), which moves less on a machine shared with other jobs.
+
 Two settings of the machine, each measured in its own interleaved rounds (``--bytecode``):
 
   cached   kg's modules byte-compiled beforehand (as a wheel installs them)
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -124,6 +128,17 @@ def time_once(command: list[str], env: dict[str, str] | None = None) -> tuple[fl
     return time.perf_counter() - start, done.stdout
 
 
+def cpu_once(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall time and CPU time (user + system, of the command and every process it started
+    and waited for): on a machine shared with other jobs the CPU time moves less than the wall
+    time, which also counts the waits for a core."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed, out = time_once(command, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu, out
+
+
 Envs = dict[str, dict[str, str]]  # the environment of each command of COMMANDS
 
 
@@ -175,26 +190,32 @@ def measure(setting: str, envs: Envs, runs: int) -> None:
     commands = {name: COMMANDS[name.replace(" before", "")] for name in envs}
     order = [n for n in ("kg", "kg before", "raw", "rdflib") if n in commands]
     answers, times, first = {}, {name: [] for name in order}, {}
+    cpus: dict[str, list[float]] = {name: [] for name in order}
     for name in order:
         # warm the file cache, not the process; kg's cache folder is empty until now
         first[name], answers[name] = time_once(commands[name], envs[name])
     for _ in range(runs):
         for name in order:  # interleaved, so load drifts hit all alike
-            elapsed, out = time_once(commands[name], envs[name])
+            elapsed, cpu, out = cpu_once(commands[name], envs[name])
             times[name].append(elapsed)
+            cpus[name].append(cpu)
             answers[name] = out
     for name, out in answers.items():
         found = {"Poland", "Serbia"} <= set(out.replace(",", "\n").split())
         assert found, f"{name} did not answer Poland and Serbia:\n{out}"
     median = {name: statistics.median(t) for name, t in times.items()}
+    cpu = {name: statistics.median(t) for name, t in cpus.items()}
     print(
         f"bytecode {setting}: cold process, median [min–max] of {runs} runs (s); "
         "question: who takes part in EuroDIG?"
     )
-    print(f"{'':10} {'median':>8} {'min':>8} {'max':>8} {'vs raw':>8}")
+    print(f"{'':10} {'median':>8} {'min':>8} {'max':>8} {'vs raw':>8} {'CPU':>8} {'vs raw':>8}")
     for name, t in times.items():
         ratio = median[name] / median["raw"]
-        print(f"{name:10} {median[name]:8.3f} {min(t):8.3f} {max(t):8.3f} {ratio:7.2f}x")
+        print(
+            f"{name:10} {median[name]:8.3f} {min(t):8.3f} {max(t):8.3f} {ratio:7.2f}x "
+            f"{cpu[name]:8.3f} {cpu[name] / cpu['raw']:7.2f}x"
+        )
     print(
         "first run, empty cache: "
         + ", ".join(f"{name} {first[name]:.3f}" for name in order if name.startswith("kg"))
@@ -204,7 +225,7 @@ def measure(setting: str, envs: Envs, runs: int) -> None:
     if before is not None:
         print(
             f"kg before / raw = {before / median['raw']:.2f}, kg / kg before = "
-            f"{median['kg'] / before:.2f}"
+            f"{median['kg'] / before:.2f} (CPU {cpu['kg'] / cpu['kg before']:.2f})"
         )
     print(
         f"kg / raw = {median['kg'] / median['raw']:.2f} (target <= 2), "

@@ -290,3 +290,30 @@ def test_concurrent_commands_share_one_whole_snapshot(data, cache):
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".snapshot-")]
     again = subprocess.run(command, env=env, capture_output=True, check=True)
     assert again.stdout == outputs[0][0]
+
+
+def test_reading_the_snapshot_defines_no_record_it_does_not_use(data, cache):
+    """A dataset read from its snapshot opens no store and fills no query graph: the records
+    of those (kg.load.records) are not defined, and stay the same names of kg.load.store and
+    kg.load.scope."""
+    _open([data])  # keeps the snapshot
+    script = f"""
+import sys
+from kg.load import open_dataset
+dataset = open_dataset([{str(data)!r}], cache=True, query_graphs=True)
+assert len(dataset.store) > 0
+assert "kg.load.records" not in sys.modules, sorted(m for m in sys.modules if m.startswith("kg"))
+from kg.load import records, scope, store
+assert store.PersistentDataset is records.PersistentDataset
+assert store.BuildResult is records.BuildResult
+assert scope.ScopeReport is records.ScopeReport
+try:
+    store.NoSuchName
+except AttributeError as error:
+    print(error)
+"""
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), KG_CACHE_DIR=str(cache))
+    env.pop("KG_CACHE", None)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "has no attribute 'NoSuchName'" in done.stdout

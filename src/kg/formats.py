@@ -18,16 +18,17 @@ Kinds of answer a format can carry (``Format.carries``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
 
 
-@dataclass(frozen=True)
-class Format:
-    """One format.
+class Format(NamedTuple):
+    """One format (a NamedTuple, not a dataclass: every ``kg`` command imports this module, and
+    a frozen dataclass costs about ten times as much to define, its methods compiled from
+    source in every process).
 
     Attributes:
         name: the name on the command line, in ``?format=`` and in the code.

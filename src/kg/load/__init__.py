@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.load.files import Dataset
-from kg.progress import Progress
 
 if TYPE_CHECKING:
     from kg.load import inference
+    from kg.progress import Progress
 
 __all__ = ["Dataset", "open_dataset"]
 

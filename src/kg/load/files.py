@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from pyoxigraph import (
@@ -40,7 +40,9 @@ from kg import formats, resources
 from kg.errors import InputError, KgWarning, RdfSyntaxError
 from kg.load import scope
 from kg.namespaces import GRAPH
-from kg.progress import Progress
+
+if TYPE_CHECKING:
+    from kg.progress import Progress
 
 FORMATS: dict[str, RdfFormat] = {
     ext: rdf for ext, name in formats.READABLE.items() if (rdf := formats.get(name).rdf) is not None

@@ -41,9 +41,8 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import (
     BlankNode,
@@ -55,6 +54,9 @@ from pyoxigraph import (
 )
 
 from kg.namespaces import EXTERNAL_GRAPH, GRAPH, INFERRED_GRAPH
+
+if TYPE_CHECKING:
+    from kg.load.records import ScopeReport
 
 DOCUMENTS = "documents"
 ALL = "all"
@@ -72,6 +74,16 @@ DATASET_DESCRIPTION_GRAPH = LINKS_GRAPH + "void"
 
 # Graph name prefixes of the external scope.
 EXTERNAL_PREFIXES = (EXTERNAL_GRAPH, LINKS_GRAPH, INFERRED_EXTERNAL_GRAPH)
+
+
+def __getattr__(name: str) -> Any:
+    """``ScopeReport``, defined in :mod:`kg.load.records` (PEP 562): a query only asks which
+    graphs are in scope, and a dataclass costs about a millisecond to define."""
+    if name == "ScopeReport":
+        from kg.load import records
+
+        return records.ScopeReport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def is_external_graph(name: str) -> bool:
@@ -115,19 +127,6 @@ def check_scope(scope: str) -> str:
 def source_graphs(store: Store) -> list[NamedNode | BlankNode]:
     """The store's named graphs that state something (the query graphs left out), sorted."""
     return sorted((g for g in store.named_graphs() if not is_query_graph(g)), key=lambda g: str(g))
-
-
-@dataclass(frozen=True)
-class ScopeReport:
-    """What :func:`materialise` stored: the distinct triples of each scope, and the time."""
-
-    documents: int
-    external_only: int
-    seconds: float
-
-    @property
-    def all(self) -> int:
-        return self.documents + self.external_only
 
 
 def clear(store: Store) -> None:
@@ -246,6 +245,8 @@ def fill_default(store: Store) -> None:
 
 def report(store: Store, seconds: float = 0.0) -> ScopeReport:
     """What the query graphs of a store hold (counted by the engine)."""
+    from kg.load.records import ScopeReport
+
     return ScopeReport(
         _count(store, DefaultGraph()),
         _count(store, EXTERNAL_UNION_GRAPH),

@@ -49,7 +49,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyoxigraph
 from pyoxigraph import Store
@@ -58,8 +58,11 @@ from kg import __version__, leftovers, resources
 from kg.errors import KgError
 from kg.load import files as graph
 from kg.load import scope
-from kg.load.files import Dataset
-from kg.progress import Progress
+
+if TYPE_CHECKING:
+    from kg.load.files import Dataset
+    from kg.load.records import BuildResult, PersistentDataset
+    from kg.progress import Progress
 
 FORMAT = 2  # 2: with the query graphs of kg.load.scope
 MANIFEST = "manifest.json"
@@ -80,6 +83,17 @@ _CODE_MODULES = (
 )
 # Inputs of at least this many bytes get a store built automatically by the query commands.
 DEFAULT_AUTO_BYTES = 8 * 1024 * 1024
+# Defined in kg.load.records and imported on first use (PEP 562): a query on small data
+# never opens or builds a store, and each dataclass costs about a millisecond to define.
+_RECORDS = ("BuildResult", "PersistentDataset")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RECORDS:
+        from kg.load import records
+
+        return getattr(records, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class StoreError(KgError):
@@ -267,32 +281,17 @@ def _db_files(db: Path) -> dict[str, int]:
 # --- the store handle -----------------------------------------------------------------------
 
 
-@dataclass
-class PersistentDataset(Dataset):
-    """A dataset opened from a published store (read-only), with where it lives."""
+class Status(NamedTuple):
+    """Whether a usable store exists for a request, and why not when it does not.
 
-    location: Path = field(default_factory=Path)
-    manifest: dict[str, Any] = field(default_factory=dict)
-    _lock: Any = field(default=None, repr=False)
-
-    def close(self) -> None:
-        """Release the reader's lock (the store itself closes when no longer referenced)."""
-        if self._lock is not None:
-            if _HELD.get(self.location) is self._lock:
-                del _HELD[self.location]
-            with contextlib.suppress(OSError):
-                self._lock.close()
-            self._lock = None
-
-
-@dataclass(frozen=True)
-class Status:
-    """Whether a usable store exists for a request, and why not when it does not."""
+    A NamedTuple, not a dataclass: every cold ``kg query`` defines it (a snapshot's slot is
+    this module's), and a frozen dataclass costs about ten times as much to define (its
+    methods are compiled from source in every process)."""
 
     usable: bool
     reason: str
     location: Path | None = None
-    manifest: dict[str, Any] | None = field(default=None, repr=False)
+    manifest: dict[str, Any] | None = None
 
 
 def _read_manifest(location: Path) -> dict[str, Any] | None:
@@ -362,7 +361,17 @@ def check(request: Request, root: Path | None = None) -> Status:
 _HELD: dict[Path, Any] = {}
 
 
+def release(location: Path, lock: Any) -> None:
+    """Let go of a reader's lock on the store at ``location`` (``PersistentDataset.close``)."""
+    if _HELD.get(location) is lock:
+        del _HELD[location]
+    with contextlib.suppress(OSError):
+        lock.close()
+
+
 def _open(location: Path, manifest: dict[str, Any]) -> PersistentDataset:
+    from kg.load.records import PersistentDataset
+
     lock = _HELD.get(location)
     if lock is None:
         lock = (location / MANIFEST).open("rb")
@@ -462,17 +471,6 @@ def open_persistent(
     return opened
 
 
-@dataclass(frozen=True)
-class BuildResult:
-    """What ``build`` did."""
-
-    location: Path
-    built: bool  # False: the store was already up to date
-    quads: int
-    graphs: int
-    seconds: float
-
-
 def build(
     paths: Sequence[Path | str] | None = None,
     *,
@@ -484,6 +482,8 @@ def build(
 ) -> BuildResult:
     """``kg build``: make sure the published store for these inputs is up to date (rebuild it
     anyway when ``force``). Returns where it is and what it holds."""
+    from kg.load.records import BuildResult
+
     started = time.perf_counter()
     request = Request.of(paths, inferred=inferred, ontology=ontology)
     if not force:

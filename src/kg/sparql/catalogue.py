@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
 
@@ -101,9 +101,9 @@ EXISTS_QUERY = "ASK { { ?e ?p ?o } UNION { ?s ?p ?e } }"
 INSTANCE_QUERY = "ASK { ?e rdf:type/rdfs:subClassOf* ?class }"
 
 
-@dataclass(frozen=True)
-class Param:
-    """One ``#+ params:`` entry: ``name: type [class-CURIE] [= default] [; description]``."""
+class Param(NamedTuple):
+    """One ``#+ params:`` entry: ``name: type [class-CURIE] [= default] [; description]`` (a
+    NamedTuple, not a dataclass: see :class:`kg.sparql.prepare.DatasetClause`)."""
 
     name: str
     type: str

@@ -18,22 +18,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from kg.errors import InputError
 
 _KEY_LINE = re.compile(r" ([a-z]+):(?: (.*))?")
 
 
-@dataclass
-class Entry:
-    """One ``#+ key: value`` line and its continuation lines (text and line number)."""
+class Entry(NamedTuple):
+    """One ``#+ key: value`` line and its continuation lines (text and line number, appended
+    as they are read). A NamedTuple, not a dataclass: every cold ``kg query`` reads a header,
+    and a dataclass costs several times as much to define (its methods are compiled from
+    source in every process)."""
 
     key: str
     value: str
     line: int
-    continuation: list[tuple[str, int]] = field(default_factory=list)
+    continuation: list[tuple[str, int]]
 
     def text(self) -> str:
         """The value with its continuation lines joined by spaces."""
@@ -76,7 +78,7 @@ def read(path: Path | str, text: str, keys: Collection[str]) -> dict[str, Entry]
             raise InputError(f"{where}: unknown header key '{key}' (keys: {', '.join(keys)})")
         if key in entries:
             raise InputError(f"{where}: '{key}' is given twice")
-        current = entries[key] = Entry(key, value, number)
+        current = entries[key] = Entry(key, value, number, [])
     for index in range(end, len(lines)):
         if lines[index].startswith("#+"):
             raise InputError(

@@ -22,6 +22,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 # --- terminals (SPARQL 1.1 §19.8) ------------------------------------------------------------
 
@@ -37,11 +38,11 @@ _WS = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)+")
 _IRIREF = re.compile(r"<(?:[^<>\"{}|^`\\\x00-\x20]|" + _UCHAR + r")*>")
 
 
-@dataclass(frozen=True)
-class _Terminals:
+class _Terminals(NamedTuple):
     """The terminals whose character classes span Unicode (prefixed names, variables, blank
     node labels). Compiling the full classes costs ~30 ms, a quarter of a `kg query`; most
-    queries are ASCII, and on ASCII text the ASCII-only classes match exactly the same."""
+    queries are ASCII, and on ASCII text the ASCII-only classes match exactly the same. (A
+    NamedTuple, not a dataclass: see :class:`kg.sparql.prepare.DatasetClause`.)"""
 
     pname: re.Pattern[str]
     var: re.Pattern[str]
@@ -118,9 +119,13 @@ _REREAD_CHARS = frozenset(")#'")
 _MAX_STATES = 20000
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One terminal of a query: its kind, its text and where it is (offsets into the text)."""
+class Token(NamedTuple):
+    """One terminal of a query: its kind, its text and where it is (offsets into the text).
+
+    A NamedTuple, not a dataclass (see :class:`kg.sparql.prepare.DatasetClause`): the frozen
+    dataclass with slots took five times as long to define (its class is made twice), on
+    every cold ``kg query``, and a token twice as long to make (its ``__init__`` sets each
+    field through ``object.__setattr__``)."""
 
     kind: str
     text: str

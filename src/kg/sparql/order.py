@@ -47,10 +47,10 @@ column differs, or ``1`` and ``1.0`` comparing equal) sends the query back to th
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import cache
 from itertools import compress, count
 from operator import eq, itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from pyoxigraph import Literal, QueryResultsFormat, QuerySolutions, parse_query_results
 
@@ -95,22 +95,37 @@ _OTHER_INTERPRETED = frozenset(
         "dateTimeStamp",
     )
 )
-_CALENDAR = {
-    f"{XSD}date".encode(): re.compile(rb"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"),
-    f"{XSD}gYear".encode(): re.compile(rb"[0-9]{4}"),
-    f"{XSD}gYearMonth".encode(): re.compile(rb"[0-9]{4}-(?:0[1-9]|1[0-2])"),
-    f"{XSD}dateTime".encode(): re.compile(
-        rb"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    ),
-}
 _DECIMAL = f"{XSD}decimal".encode()
 _DOUBLE = f"{XSD}double".encode()
-_INT_TEXT = re.compile(rb"-?[0-9]+")
-_DECIMAL_TEXT = re.compile(rb"-?[0-9]{1,19}\.[0-9]{1,18}")
-_DOUBLE_TEXT = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-# A TSV literal cell without escapes: "text", "text"@lang, "text"^^<datatype>
-_PLAIN_LITERAL = re.compile(rb'"([^"\\]*)"(?:@([A-Za-z0-9-]+)|\^\^<([^<>"\\ ]*)>)?')
 _I64 = 1 << 63
+
+
+class _CellPatterns:
+    """The patterns :func:`cell_key` reads a cell with, compiled the first time a column is
+    read cell by cell (:func:`_cell_patterns`): most sorted answers are read a column at a time
+    (:func:`_fast_keys`), and compiling them cost every cold ``kg query`` about a millisecond."""
+
+    def __init__(self) -> None:
+        date = rb"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+        self.calendar = {
+            f"{XSD}date".encode(): re.compile(date),
+            f"{XSD}gYear".encode(): re.compile(rb"[0-9]{4}"),
+            f"{XSD}gYearMonth".encode(): re.compile(rb"[0-9]{4}-(?:0[1-9]|1[0-2])"),
+            f"{XSD}dateTime".encode(): re.compile(
+                date + rb"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+            ),
+        }
+        self.integer = re.compile(rb"-?[0-9]+")
+        self.decimal = re.compile(rb"-?[0-9]{1,19}\.[0-9]{1,18}")
+        self.double = re.compile(rb"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+        # A TSV literal cell without escapes: "text", "text"@lang, "text"^^<datatype>
+        self.plain_literal = re.compile(rb'"([^"\\]*)"(?:@([A-Za-z0-9-]+)|\^\^<([^<>"\\ ]*)>)?')
+
+
+@cache
+def _cell_patterns() -> _CellPatterns:
+    return _CellPatterns()
+
 
 # Kinds of term, in the engine's order; a literal's key then names its family.
 _UNBOUND, _BLANK, _IRI, _LITERAL = 0, 1, 2, 3
@@ -121,9 +136,9 @@ class Unsupported(Exception):
     """A cell whose place in the engine's order is not reproduced here."""
 
 
-@dataclass(frozen=True)
-class OrderPlan:
-    """How to run a query without its ORDER BY and sort its rows in Python."""
+class OrderPlan(NamedTuple):
+    """How to run a query without its ORDER BY and sort its rows in Python (a NamedTuple, not
+    a dataclass: see :class:`kg.sparql.prepare.DatasetClause`)."""
 
     text: str  # the query without ORDER BY, LIMIT and OFFSET
     keys: tuple[tuple[str, bool], ...]  # (variable, descending)
@@ -242,16 +257,16 @@ def _plan(text: str, lexed: Lexed) -> OrderPlan | None:
     return OrderPlan(text[: tokens[start].start] + text[end:], tuple(keys), limit, offset)
 
 
-def _literal_parts(cell: bytes) -> tuple[bytes, bytes, bytes]:
+def _literal_parts(cell: bytes, patterns: _CellPatterns) -> tuple[bytes, bytes, bytes]:
     """(lexical form as UTF-8, datatype IRI, language tag) of a TSV literal cell."""
-    m = _PLAIN_LITERAL.fullmatch(cell)
+    m = patterns.plain_literal.fullmatch(cell)
     if m is not None:
         value, language, datatype = m.groups()
         if language is not None:
             return value, _LANG_STRING, language
         return value, datatype if datatype is not None else _STRING, b""
     if cell[:1] != b'"':  # a bare number or boolean (Turtle's short forms)
-        if _INT_TEXT.fullmatch(cell):
+        if patterns.integer.fullmatch(cell):
             return cell, f"{XSD}integer".encode(), b""
         if cell in (b"true", b"false"):
             return cell, f"{XSD}boolean".encode(), b""
@@ -285,15 +300,16 @@ def cell_key(cell: bytes) -> tuple[Any, ...]:
         return (_IRI, cell[1:-1])
     if first == b"_":
         return (_BLANK, cell[2:])
-    value, datatype, language = _literal_parts(cell)
+    patterns = _cell_patterns()
+    value, datatype, language = _literal_parts(cell, patterns)
     if b"--" in language:  # a base direction: the engine's directional strings
         raise Unsupported(cell)
     if datatype in _INTEGER_TYPES:
-        if _INT_TEXT.fullmatch(value) and -_I64 <= int(value) < _I64:
+        if patterns.integer.fullmatch(value) and -_I64 <= int(value) < _I64:
             return (_LITERAL, _NUMERIC, int(value))  # compares exactly with Decimal
         raise Unsupported(cell)
     if datatype == _DECIMAL:
-        if _DECIMAL_TEXT.fullmatch(value) or _INT_TEXT.fullmatch(value):
+        if patterns.decimal.fullmatch(value) or patterns.integer.fullmatch(value):
             from decimal import Decimal  # here: a cold query without decimals skips it
 
             number = Decimal(value.decode("ascii"))
@@ -301,10 +317,10 @@ def cell_key(cell: bytes) -> tuple[Any, ...]:
                 return (_LITERAL, _NUMERIC, number)
         raise Unsupported(cell)
     if datatype == _DOUBLE:
-        if _DOUBLE_TEXT.fullmatch(value):
+        if patterns.double.fullmatch(value):
             return (_LITERAL, _DOUBLE_FAMILY, float(value))
         raise Unsupported(cell)
-    pattern = _CALENDAR.get(datatype)
+    pattern = patterns.calendar.get(datatype)
     if pattern is not None:
         if pattern.fullmatch(value):
             # on the time line as in their text: the engine's fallback key orders them, so they

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from pyoxigraph import (
@@ -97,9 +97,12 @@ _CHAR_CLASS = r"\[(?:'(?:[^'\\]|\\.)*'|[^'\]])*\]"
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-@dataclass(frozen=True)
-class DatasetClause:
-    """``FROM <iri>`` (named=False) or ``FROM NAMED <iri>`` (named=True), with its position."""
+class DatasetClause(NamedTuple):
+    """``FROM <iri>`` (named=False) or ``FROM NAMED <iri>`` (named=True), with its position.
+
+    A NamedTuple, not a dataclass: every cold ``kg query`` defines it, and a frozen dataclass
+    costs about ten times as much to define (its methods are compiled from source in every
+    process)."""
 
     iri: str
     named: bool
@@ -107,9 +110,9 @@ class DatasetClause:
     column: int
 
 
-@dataclass(frozen=True)
-class Analysis:
-    """What the tokens say about a query, before the engine sees it."""
+class Analysis(NamedTuple):
+    """What the tokens say about a query, before the engine sees it (a NamedTuple, not a
+    dataclass: see :class:`DatasetClause`)."""
 
     lexed: Lexed
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE, or None when not recognised
