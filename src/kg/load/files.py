@@ -451,6 +451,8 @@ class QueryGraphWriter:
     def __init__(self, store: Store, *, bulk: bool = True) -> None:
         self.store = store
         self.bulk = bulk
+        # bytes from which a batch is written; None: :data:`kg.load.scope.BATCH_BYTES`
+        self.batch_bytes: int | None = None
         self._batch: list[bytes] = []
         self._size = 0
 
@@ -515,7 +517,7 @@ class QueryGraphWriter:
     def _add(self, nquads: bytes, triples: bytes) -> None:
         self._batch += (nquads, triples)
         self._size += len(nquads) + len(triples)
-        if self._size >= scope.BATCH_BYTES:
+        if self._size >= (self.batch_bytes or scope.BATCH_BYTES):
             self.flush()
 
     def flush(self) -> None:

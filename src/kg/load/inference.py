@@ -684,23 +684,8 @@ def materialise(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        closure = _Closure(store, rules, premises, external_graphs)
-        new, rounds = closure.run(*closure.initial())
-        derivations: dict[KindRule, list[_Derivation]] = {}
-        for kind_rule in KIND_RULES:
-            if _rule_holds(store, kind_rule, ontology_graph):
-                found = _apply_kind_rule(store, kind_rule, closure, premises, new)
-                derivations[kind_rule] = found
-                closure.know(d.triple for d in found)  # the external run must not redo them
-        more, more_rounds = (
-            closure.run(*closure.admit()) if external and external_graphs else ({}, 0)
-        )
-        report = InferenceReport(
-            counts={ax: len(new.get(ax, ())) for ax in axioms},
-            rounds=rounds,
-            external_counts={ax: len(more.get(ax, ())) for ax in axioms if more.get(ax)},
-            external_rounds=more_rounds,
-            rule_counts={r.slug: len(d) for r, d in derivations.items() if d},
+        new, more, derivations, report = _derive(
+            store, rules, premises, external_graphs, axioms, ontology_graph, external=external
         )
         _store(store, axioms, new, external=False, copies=copies)
         _store_derivations(store, derivations, ontology_graph, copies=copies)
@@ -714,6 +699,43 @@ def materialise(
         copies.flush()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _derive(
+    store: Store,
+    rules: _Rules,
+    premises: set,
+    external_graphs: set,
+    axioms: list[Axiom],
+    ontology_graph: NamedNode,
+    *,
+    external: bool,
+) -> tuple[Derived, Derived, dict[KindRule, list[_Derivation]], InferenceReport]:
+    """Run the closure (:class:`_Closure`) and the kind rules: the triples each axiom adds in
+    the documents' scope, those it adds once the external facts join (when ``external``),
+    the kind rules' derivations, and their counts.
+
+    Its own function so that the closure — the premises read from the store, their indexes
+    and every triple entailed — is freed when it returns, before :func:`materialise` writes
+    the new triples: kept alive through the writes, it sat under the bulk loader's batches,
+    the peak of a build (at 1M triples, 28 MB of the 315 MB of a store's inference)."""
+    closure = _Closure(store, rules, premises, external_graphs)
+    new, rounds = closure.run(*closure.initial())
+    derivations: dict[KindRule, list[_Derivation]] = {}
+    for kind_rule in KIND_RULES:
+        if _rule_holds(store, kind_rule, ontology_graph):
+            found = _apply_kind_rule(store, kind_rule, closure, premises, new)
+            derivations[kind_rule] = found
+            closure.know(d.triple for d in found)  # the external run must not redo them
+    more, more_rounds = closure.run(*closure.admit()) if external and external_graphs else ({}, 0)
+    report = InferenceReport(
+        counts={ax: len(new.get(ax, ())) for ax in axioms},
+        rounds=rounds,
+        external_counts={ax: len(more.get(ax, ())) for ax in axioms if more.get(ax)},
+        external_rounds=more_rounds,
+        rule_counts={r.slug: len(d) for r, d in derivations.items() if d},
+    )
+    return new, more, derivations, report
 
 
 @dataclass(frozen=True)
