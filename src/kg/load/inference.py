@@ -108,6 +108,7 @@ import gc
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyoxigraph import (
     BlankNode,
@@ -450,6 +451,12 @@ class _Closure:
     after :meth:`admit` adds more premises (the external facts): the closure reached so far is
     closed under the rules, so only what follows from the new facts is computed, and it is
     returned apart.
+
+    Each term is one object (interned as it is read): the store gives a new object for every
+    term of every quad, and a country or a class named by thousands of quads was as many
+    copies, each with its text. At 1M triples (115k pairs, 88k typed members, 88k distinct
+    terms) interning lowered the inference's peak by 22 MB, and the default graph's copies,
+    which the closure never keeps, are passed over before their terms are read.
     """
 
     def __init__(self, store: Store, rules: _Rules, premises: set, external: set) -> None:
@@ -459,20 +466,25 @@ class _Closure:
         self.pairs: dict[NamedNode, set[Pair]] = {}
         self.external_pairs: dict[NamedNode, set[Pair]] = {}
         self.stated: dict[NamedNode, set[Pair]] = {}
+        terms: dict[Any, Any] = {}
+        intern = terms.setdefault
         for p in rules.predicates():
             mine: set[Pair] = set()
             theirs: set[Pair] = set()
             other: set[Pair] = set()
             for q in store.quads_for_pattern(None, p, None, None):
                 g = q.graph_name
+                if isinstance(g, DefaultGraph):  # the query graph: copies of the others
+                    continue
                 # pyoxigraph's quad terms admit triple terms (RDF 1.2); the rules would carry
                 # one like any other term, so Pair leaves them out of its type only
-                pair: Pair = (q.subject, q.object)  # type: ignore[assignment]
+                s, o = q.subject, q.object
+                pair: Pair = (intern(s, s), intern(o, o))
                 if g in premises:
                     mine.add(pair)
                 elif g in external:
                     theirs.add(pair)
-                elif not isinstance(g, DefaultGraph):  # the query graph: copies of the others
+                else:
                     other.add(pair)
             self.pairs[p], self.external_pairs[p], self.stated[p] = mine, theirs, other
         self.members: dict[NamedNode, set[Subject]] = {}
@@ -484,12 +496,15 @@ class _Closure:
             other_c: set[Subject] = set()
             for q in store.quads_for_pattern(None, _TYPE, c, None):
                 g = q.graph_name
+                if isinstance(g, DefaultGraph):
+                    continue
                 member: Subject = q.subject  # type: ignore[assignment]  # as for the pairs
+                member = intern(member, member)
                 if g in premises:
                     mine_c.add(member)
                 elif g in external:
                     theirs_c.add(member)
-                elif not isinstance(g, DefaultGraph):
+                else:
                     other_c.add(member)
             self.members[c], self.external_members[c] = mine_c, theirs_c
             self.members_stated[c] = other_c
