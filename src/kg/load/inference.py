@@ -112,7 +112,6 @@ from typing import Any
 
 from pyoxigraph import (
     BlankNode,
-    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
@@ -442,6 +441,17 @@ def _rules(store: Store, premises: set, axioms: list[Axiom]) -> _Rules:
 Derived = dict[Axiom, list[tuple[Subject, NamedNode, Object]]]
 
 
+def _named(store: Store, variables: str, pattern: str) -> Any:
+    """The rows of ``SELECT ?g variables WHERE { GRAPH ?g { pattern } }``: a pattern's matches
+    in the named graphs, each with its graph. Not ``quads_for_pattern``: it reads the default graph
+    too, which in a store with query graphs (:mod:`kg.load.scope`) is a copy of the documents
+    the closure has no use for, and decodes each term of each copy (at 1M triples the
+    closure's premises took 1.6 s to read that way, 0.8 s this way)."""
+    rows = store.query(f"SELECT ?g {variables} WHERE {{ GRAPH ?g {{ {pattern} }} }}")
+    assert isinstance(rows, QuerySolutions)  # a SELECT
+    return rows
+
+
 class _Closure:
     """The facts the axioms mention, read once from the store's indexes, and the rules applied
     to them semi-naively until nothing new comes.
@@ -472,13 +482,9 @@ class _Closure:
             mine: set[Pair] = set()
             theirs: set[Pair] = set()
             other: set[Pair] = set()
-            for q in store.quads_for_pattern(None, p, None, None):
-                g = q.graph_name
-                if isinstance(g, DefaultGraph):  # the query graph: copies of the others
-                    continue
-                # pyoxigraph's quad terms admit triple terms (RDF 1.2); the rules would carry
-                # one like any other term, so Pair leaves them out of its type only
-                s, o = q.subject, q.object
+            for g, s, o in _named(store, "?s ?o", f"?s {p} ?o"):
+                # pyoxigraph's terms admit triple terms (RDF 1.2); the rules would carry one
+                # like any other term, so Pair leaves them out of its type only
                 pair: Pair = (intern(s, s), intern(o, o))
                 if g in premises:
                     mine.add(pair)
@@ -494,11 +500,7 @@ class _Closure:
             mine_c: set[Subject] = set()
             theirs_c: set[Subject] = set()
             other_c: set[Subject] = set()
-            for q in store.quads_for_pattern(None, _TYPE, c, None):
-                g = q.graph_name
-                if isinstance(g, DefaultGraph):
-                    continue
-                member: Subject = q.subject  # type: ignore[assignment]  # as for the pairs
+            for g, member in _named(store, "?s", f"?s {_TYPE} {c}"):
                 member = intern(member, member)
                 if g in premises:
                     mine_c.add(member)
