@@ -3,6 +3,7 @@ inferred from asserted triples, provenance, and the guards (no meta-level, no ex
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import pytest
@@ -599,3 +600,28 @@ def test_repository_data_predominantly_is_not_turned_into_located_in() -> None:
         PREFIXES["psg"] + "fr-location"
     }
     assert graphs_holding(store, E("FR"), K("locatedIn"), E("western-europe")) == set()
+
+
+def test_the_closure_is_freed_before_the_inferred_triples_are_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the premises, their indexes and every triple entailed are garbage once the new triples
+    # are known: alive while those are written, they sat under the bulk loader's batches
+    closures: list[weakref.ref] = []
+    alive_at_write: list[bool] = []
+    init, write = inference._Closure.__init__, inference._store
+
+    def tracked(self: inference._Closure, *args: object) -> None:
+        closures.append(weakref.ref(self))
+        init(self, *args)  # type: ignore[arg-type]
+
+    def store_after(*args: object, **kwargs: object) -> None:
+        alive_at_write.append(any(ref() is not None for ref in closures))
+        write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inference._Closure, "__init__", tracked)
+    monkeypatch.setattr(inference, "_store", store_after)
+    s = load_fixture()
+    report = inference.materialise(s)
+    assert closures and alive_at_write and not any(alive_at_write)
+    assert report.total > 0 and any(inference.inferred_graphs(s))

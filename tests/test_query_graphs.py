@@ -252,3 +252,46 @@ def test_a_large_inference_hands_its_garbage_back_before_the_copy(
     assert len(calls) == (1 if above == 0 else 0)
     memory.load([folder])  # no query graphs: no copy to make room for
     assert len(calls) == (1 if above == 0 else 0)
+
+
+def test_a_build_writes_the_inferred_triples_in_batches_of_their_own(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the files in batches of BATCH_BYTES, the inferred triples (written while the inference's
+    # results are held, the peak of a build) in the smaller INFERENCE_BATCH_BYTES; the same
+    # query graphs either way
+    monkeypatch.setattr(scope, "BATCH_BYTES", 10**9)
+    monkeypatch.setattr(scope, "INFERENCE_BATCH_BYTES", 1)
+    inferring: list[bool] = []
+    flushed: list[tuple[bool, int]] = []
+    materialise, flush = inference.materialise, graph.QueryGraphWriter.flush
+
+    def marked(*args: object, **kwargs: object) -> inference.InferenceReport:
+        inferring.append(True)
+        try:
+            return materialise(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            inferring.clear()
+
+    def counted(self: graph.QueryGraphWriter) -> None:
+        if self._batch:
+            flushed.append((bool(inferring), self._size))
+        flush(self)
+
+    monkeypatch.setattr(inference, "materialise", marked)
+    monkeypatch.setattr(graph.QueryGraphWriter, "flush", counted)
+    store = Store(str(tmp_path / "db"))
+    _check(memory.load([folder], query_graphs=True, store=store).store)
+    loading = [size for during, size in flushed if not during]
+    written = [size for during, size in flushed if during]
+    assert len(loading) == 1  # every file in one batch
+    assert len(written) > 1  # the inferred triples batch by batch
+    later = memory.load([folder]).store
+    scope.ensure(later)
+
+    def named(store: Store) -> set[tuple]:  # blank nodes aside: their labels are random
+        return {
+            t for t in _triples(store)["default"] if not any(isinstance(x, BlankNode) for x in t)
+        }
+
+    assert named(store) == named(later)

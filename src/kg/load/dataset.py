@@ -85,6 +85,8 @@ def load(
         paths, ontology=ontology, progress=progress, store=store, bulk=bulk, copies=writer
     )
     if inferred and ontology:
+        if writer is not None:
+            writer.batch_bytes = scope.INFERENCE_BATCH_BYTES  # see there: the build's peak
         result = inference.materialise(dataset.store, external=external_inference, copies=writer)
         derived = result.total + result.external_total
         if report is not None:

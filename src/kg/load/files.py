@@ -440,7 +440,9 @@ class QueryGraphWriter:
     written the same way (:meth:`write_quads`). The text reaches the store in batches of
     :data:`kg.load.scope.BATCH_BYTES`: one call of the bulk loader per batch, not per file
     (a call costs tens of milliseconds whatever its size; given as text, a quad costs a
-    third of what it costs given as terms to ``bulk_extend``).
+    third of what it costs given as terms to ``bulk_extend``); the inferred triples in the
+    smaller :data:`kg.load.scope.INFERENCE_BATCH_BYTES` (:attr:`batch_bytes`, set by
+    :func:`kg.load.dataset.load`), where a batch sits on the inference's results.
 
     **Blank nodes.** Oxigraph's loaders give every blank node label a new one, per call: a
     blank node written as text in two calls would become two. So the quads that have a blank
@@ -453,6 +455,8 @@ class QueryGraphWriter:
     def __init__(self, store: Store, *, bulk: bool = True) -> None:
         self.store = store
         self.bulk = bulk
+        # bytes from which a batch is written; None: :data:`kg.load.scope.BATCH_BYTES`
+        self.batch_bytes: int | None = None
         self._batch: list[bytes] = []
         self._size = 0
 
@@ -517,7 +521,7 @@ class QueryGraphWriter:
     def _add(self, nquads: bytes, triples: bytes) -> None:
         self._batch += (nquads, triples)
         self._size += len(nquads) + len(triples)
-        if self._size >= scope.BATCH_BYTES:
+        if self._size >= (self.batch_bytes or scope.BATCH_BYTES):
             self.flush()
 
     def flush(self) -> None:

@@ -161,9 +161,17 @@ def source_quads(store: Store) -> int:
 # The files' quads and their default-graph copies reach a store being built as N-Quads text in
 # batches of about this many bytes (:class:`kg.load.files.QueryGraphWriter`): one call of the
 # bulk loader per batch instead of one per file (a call costs tens of milliseconds whatever its
-# size). Measured at 1M: 16 MiB batches peaked 85 MB higher than 8 MiB for 10 % less CPU, 4 MiB
-# 30 MB lower for 4 % more.
+# size). Measured at 1M (the whole build; bench/build_phases.py): the files' phase peaks near
+# 130 MB with 8 MiB batches, below the inference's writes (see INFERENCE_BATCH_BYTES); 16 MiB
+# batches raised the build's peak by 10-20 MB for no less CPU, 4 MiB took 4 % more CPU.
 BATCH_BYTES = 8 << 20
+# The batches of the inferred triples (:func:`kg.load.dataset.load` switches to them after
+# the files): the inference's derived triples are held while they are written, so its
+# batches sit on more than the files' did, and they make the build's peak. Measured at 1M
+# (the inference alone on a store of the files, its closure freed first, peak RSS): 8 MiB
+# 287 MB, 4 MiB 254, 2 MiB 253, 1 MiB 264; the inferred triples are a sixth of the quads,
+# so their smaller batches cost little.
+INFERENCE_BATCH_BYTES = 4 << 20
 
 _DEFAULT = DefaultGraph()
 
