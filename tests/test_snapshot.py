@@ -304,7 +304,6 @@ dataset = open_dataset([{str(data)!r}], cache=True, query_graphs=True)
 assert len(dataset.store) > 0
 assert "kg.load.records" not in sys.modules, sorted(m for m in sys.modules if m.startswith("kg"))
 from kg.load import records, scope, store
-assert store.PersistentDataset is records.PersistentDataset
 assert store.BuildResult is records.BuildResult
 assert scope.ScopeReport is records.ScopeReport
 try:

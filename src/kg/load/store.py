@@ -58,10 +58,10 @@ from kg import __version__, leftovers, resources
 from kg.errors import KgError
 from kg.load import files as graph
 from kg.load import scope
+from kg.load.files import Dataset
 
 if TYPE_CHECKING:
-    from kg.load.files import Dataset
-    from kg.load.records import BuildResult, PersistentDataset
+    from kg.load.records import BuildResult
     from kg.progress import Progress
 
 FORMAT = 2  # 2: with the query graphs of kg.load.scope
@@ -84,8 +84,8 @@ _CODE_MODULES = (
 # Inputs of at least this many bytes get a store built automatically by the query commands.
 DEFAULT_AUTO_BYTES = 8 * 1024 * 1024
 # Defined in kg.load.records and imported on first use (PEP 562): a query on small data
-# never opens or builds a store, and each dataclass costs about a millisecond to define.
-_RECORDS = ("BuildResult", "PersistentDataset")
+# never builds a store, and a dataclass costs about a millisecond to define.
+_RECORDS = ("BuildResult",)
 
 
 def __getattr__(name: str) -> Any:
@@ -369,9 +369,22 @@ def release(location: Path, lock: Any) -> None:
         lock.close()
 
 
-def _open(location: Path, manifest: dict[str, Any]) -> PersistentDataset:
-    from kg.load.records import PersistentDataset
+@dataclass
+class PersistentDataset(Dataset):
+    """A dataset opened from a published store (read-only), with where it lives."""
 
+    location: Path = field(default_factory=Path)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    _lock: Any = field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release the reader's lock (the store itself closes when no longer referenced)."""
+        if self._lock is not None:
+            release(self.location, self._lock)
+            self._lock = None
+
+
+def _open(location: Path, manifest: dict[str, Any]) -> PersistentDataset:
     lock = _HELD.get(location)
     if lock is None:
         lock = (location / MANIFEST).open("rb")
