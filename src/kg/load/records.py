@@ -4,11 +4,12 @@ did (``kg.load.store.BuildResult``) and what the query graphs hold
 
 Defined here so that importing :mod:`kg.load.store` and :mod:`kg.load.scope`, which every cold
 ``kg query`` does (a snapshot's key and slot, the scope of its answer), does not build two
-dataclasses it does not use. This module imports nothing of kg's: the handle of an opened
-store (``kg.load.store.PersistentDataset``) stays in its module, a subclass of
-``kg.load.files.Dataset`` that releases the store's lock, which here would close an import
-cycle: each costs about a millisecond to define, its methods compiled
-from source in every process (as :mod:`kg.api_records` does for :mod:`kg.api`)."""
+dataclasses it does not use: each costs about a millisecond to define, its methods compiled
+from source in every process (as :mod:`kg.api_records` does for :mod:`kg.api`).
+
+This module imports nothing of kg's. The handle of an opened store
+(``kg.load.store.PersistentDataset``) stays in its module: a subclass of
+``kg.load.files.Dataset`` that releases the store's lock, it would close an import cycle here."""
 
 from __future__ import annotations
 
